@@ -1,0 +1,44 @@
+# The two commands a fresh clone needs are `make serve` and `make test` (see README.md).
+# Both create .venv/ from the lock files on first use and reuse it afterwards.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: serve test build check lint format lock clean
+
+$(STAMP): requirements.lock package-lock.json pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	touch $(STAMP)
+
+serve: $(STAMP)  ## build the site, serve it at http://127.0.0.1:8000 and rebuild on change
+	$(BIN)/mkdocs serve --livereload
+
+test: $(STAMP)  ## lint, then every test: unit, posts re-executed, strict build, browser
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/python -m pytest
+
+build: $(STAMP)  ## the static site for deployment, in site/
+	$(BIN)/mkdocs build --strict
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+lock:  ## regenerate requirements.lock from pyproject.toml (needs uv: pip install uv)
+	uv pip compile pyproject.toml requirements.in --extra dev --universal --python-version 3.11 \
+	  --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf site .cache/techpath
