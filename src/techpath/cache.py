@@ -1,0 +1,127 @@
+"""The result cache: one folder per executed page, keyed by everything that can change its output.
+
+Key = engine version + environment fingerprint + the post's path and its blocks (code, options,
+line) in order + the bytes of the files it declares as inputs + the limits it ran under.
+Entries are written to a scratch folder and renamed into place, so a crash or two builds at once
+never leave a half-written entry: a reader sees a whole entry or none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+
+from techpath import __version__
+from techpath.fingerprint import environment_fingerprint
+from techpath.model import Limits, PageResult, Post
+
+LAYOUT = "v1"
+RESULT_FILE = "result.json"
+
+
+def cache_key(post: Post, limits: Limits, fingerprint: str | None = None) -> str:
+    digest = hashlib.sha256()
+    material = {
+        "engine": __version__,
+        "environment": fingerprint or environment_fingerprint(),
+        "path": post.display_path,
+        "blocks": [asdict(b) for b in post.blocks],
+        "allow_warnings": post.meta.get("allow_warnings", []),
+        "limits": asdict(limits),
+    }
+    digest.update(json.dumps(material, sort_keys=True).encode())
+    for path in sorted(post.inputs):
+        digest.update(path.as_posix().encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"missing")
+    return digest.hexdigest()
+
+
+class Cache:
+    """A folder of entries; safe to share between concurrent builds."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.entries = root / LAYOUT
+        self.scratch = root / "tmp"
+
+    def entry_dir(self, key: str) -> Path:
+        return self.entries / key[:2] / key
+
+    def load(self, key: str) -> PageResult | None:
+        """The stored result, or None. Marks the entry as used (its mtime) for eviction."""
+        folder = self.entry_dir(key)
+        try:
+            data = json.loads((folder / RESULT_FILE).read_text(encoding="utf-8"))
+            result = PageResult.from_json(data)
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+        result.from_cache = True
+        result.figure_dir = str(folder)
+        try:
+            os.utime(folder)
+        except OSError:
+            pass
+        return result
+
+    def store(self, key: str, result: PageResult, figure_source: Path) -> PageResult:
+        """Atomically add an entry holding `result` and the figure files it names."""
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        staging = self.scratch / f"{key}.{uuid.uuid4().hex}"
+        staging.mkdir()
+        for name in _figure_files(result):
+            shutil.copyfile(figure_source / name, staging / name)
+        (staging / RESULT_FILE).write_text(json.dumps(result.to_json()), encoding="utf-8")
+        final = self.entry_dir(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(staging, final)
+        except OSError:  # another build stored the same key first: theirs is as good as ours
+            shutil.rmtree(staging, ignore_errors=True)
+        result.figure_dir = str(final)
+        return result
+
+    def evict(self, keep: set[str], unused_since: float) -> int:
+        """Remove entries not in `keep` and not used since `unused_since` (a time.time()).
+
+        The time guard leaves alone what a concurrent build used after this one started.
+        """
+        removed = 0
+        if not self.entries.is_dir():
+            return 0
+        for shard in self.entries.iterdir():
+            for entry in shard.iterdir():
+                if entry.name in keep:
+                    continue
+                try:
+                    if entry.stat().st_mtime >= unused_since:
+                        continue
+                    doomed = self.scratch / f"evict.{uuid.uuid4().hex}"
+                    self.scratch.mkdir(parents=True, exist_ok=True)
+                    os.rename(entry, doomed)  # readers see it gone at once, never half-deleted
+                except OSError:
+                    continue
+                shutil.rmtree(doomed, ignore_errors=True)
+                removed += 1
+        self._clean_scratch(older_than=time.time() - 3600)
+        return removed
+
+    def _clean_scratch(self, older_than: float) -> None:
+        """Leftovers of crashed builds (staging folders never renamed into place)."""
+        if not self.scratch.is_dir():
+            return
+        for leftover in self.scratch.iterdir():
+            try:
+                if leftover.stat().st_mtime < older_than:
+                    shutil.rmtree(leftover, ignore_errors=True)
+            except OSError:
+                continue
+
+
+def _figure_files(result: PageResult) -> list[str]:
+    return [o.data["file"] for b in result.blocks for o in b.outputs if o.kind == "figure"]

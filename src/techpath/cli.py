@@ -1,0 +1,109 @@
+"""The `techpath` command line: thin over the engine."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from techpath import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="techpath",
+        description="Execute and verify the code in The Technician's Path posts.",
+    )
+    parser.add_argument("--version", action="version", version=f"techpath {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check", help="execute posts without building the site; exit 1 on any failure"
+    )
+    check.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="post files or folders (default: docs/)"
+    )
+    add_execution_options(check)
+    check.add_argument("--report", type=Path, help="also write the execution report (JSON) here")
+    return parser
+
+
+def add_execution_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by every command that executes posts (defined once)."""
+    import os
+
+    parser.add_argument(
+        "--jobs", "-j", type=int, default=os.cpu_count() or 1, help="pages run in parallel (default: cores)"
+    )
+    parser.add_argument("--refresh", action="store_true", help="ignore cached results and execute everything")
+    parser.add_argument(
+        "--timeout", type=float, default=None, metavar="SECONDS", help="per-block timeout (default 30)"
+    )
+    parser.add_argument(
+        "--memory", type=int, default=None, metavar="MB", help="memory a page may use (default 2048)"
+    )
+
+
+def settings_from(args: argparse.Namespace, plugin_options: dict[str, object]):
+    from dataclasses import replace
+
+    from techpath.engine import Settings
+    from techpath.model import Limits
+
+    limits = Limits()
+    if plugin_options.get("block_timeout"):
+        limits = replace(limits, block_timeout=float(plugin_options["block_timeout"]))  # type: ignore[arg-type]
+    if args.timeout:
+        limits = replace(limits, block_timeout=args.timeout)
+    if args.memory:
+        limits = replace(limits, memory_mb=args.memory)
+    return Settings(jobs=args.jobs, limits=limits, refresh=args.refresh)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from techpath.config import SiteSettings, discover
+    from techpath.engine import Engine
+    from techpath.parse import load_post
+    from techpath.report import format_failures, write_report
+
+    site = SiteSettings.load(Path())
+    paths = args.paths or [site.docs_dir]
+    try:
+        files = discover(paths)
+    except FileNotFoundError as exc:
+        print(f"techpath check: {exc}", file=sys.stderr)
+        return 2
+    posts = [load_post(f, site.schema if site.is_post(f) else None) for f in files]
+    problems = [p for post in posts for p in post.problems]
+    runnable = [p for p in posts if p.blocks]
+    with Engine(settings_from(args, site.plugin)) as engine:
+        results = engine.run(runnable)
+        if not args.paths:
+            engine.evict_unused()
+        stats = engine.last_stats
+    failed = [r for r in results.values() if not r.ok]
+    text = format_failures(results, problems)
+    if text:
+        print(text)
+    if args.report:
+        write_report(args.report, results)
+    summary = (
+        f"checked {len(posts)} files, {len(runnable)} with code: {stats.executed} executed, "
+        f"{stats.from_cache} from cache, in {stats.seconds:.1f} s; "
+        f"{len(failed)} failed, {len(problems)} input problems"
+    )
+    print(summary, file=sys.stderr)
+    return 1 if failed or problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        return run_check(args)
+    parser.print_help()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

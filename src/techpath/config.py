@@ -1,0 +1,112 @@
+"""Site settings read from mkdocs.yml without importing MkDocs: where posts live, what their
+front matter may say, and the techpath plugin's options. Used by the CLI and the pytest plugin;
+the MkDocs plugin gets the same values from MkDocs itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from techpath.parse.frontmatter import PostSchema
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml: `!ENV [NAME, default]` gives the default, other tags give None."""
+
+
+def _env(loader: _TolerantLoader, node: yaml.Node) -> Any:
+    import os
+
+    if isinstance(node, yaml.SequenceNode):
+        names = loader.construct_sequence(node)
+        for name in names[:-1]:
+            if name in os.environ:
+                return os.environ[name]
+        return names[-1] if len(names) > 1 else None
+    return os.environ.get(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+_TolerantLoader.add_constructor("!ENV", _env)
+_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+@dataclass
+class SiteSettings:
+    root: Path
+    docs_dir: Path
+    posts_dir: Path
+    schema: PostSchema
+    plugin: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, root: Path = Path()) -> SiteSettings:
+        config_file = root / "mkdocs.yml"
+        config = (
+            yaml.load(config_file.read_text(encoding="utf-8"), Loader=_TolerantLoader)
+            if config_file.exists()
+            else {}
+        )
+        config = config or {}
+        docs_dir = root / config.get("docs_dir", "docs")
+        plugins = _plugins(config.get("plugins", []))
+        blog = plugins.get("blog", {})
+        blog_dir = docs_dir / blog.get("blog_dir", "blog")
+        posts_dir = Path(str(blog.get("post_dir", "{blog}/posts")).replace("{blog}", str(blog_dir)))
+        authors_file = Path(
+            str(blog.get("authors_file", "{blog}/.authors.yml")).replace("{blog}", str(blog_dir))
+        )
+        if not authors_file.is_absolute() and not authors_file.exists():
+            authors_file = docs_dir / authors_file
+        authors: frozenset[str] = frozenset()
+        if authors_file.exists():
+            data = yaml.safe_load(authors_file.read_text(encoding="utf-8")) or {}
+            authors = frozenset((data.get("authors") or {}).keys())
+        schema = PostSchema(
+            categories=frozenset(blog.get("categories_allowed", []) or []),
+            authors=authors,
+            max_description=int(plugins.get("techpath", {}).get("max_description", 200)),
+            today=dt.date.today(),
+        )
+        return cls(root, docs_dir, posts_dir, schema, plugins.get("techpath", {}))
+
+    def is_post(self, path: Path) -> bool:
+        try:
+            path.resolve().relative_to(self.posts_dir.resolve())
+        except ValueError:
+            return False
+        return True
+
+
+def _plugins(entries: list[Any]) -> dict[str, dict[str, Any]]:
+    plugins: dict[str, dict[str, Any]] = {}
+    for entry in entries or []:
+        if isinstance(entry, str):
+            plugins[entry] = {}
+        elif isinstance(entry, dict):
+            for name, options in entry.items():
+                plugins[name] = options or {}
+    return plugins
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """Post files named by `paths` (files, or folders searched recursively), sorted, unique."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(
+                p
+                for p in path.rglob("*")
+                if p.suffix in (".md", ".ipynb")
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.exists():
+            found.add(path)
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder")
+    return sorted(found)

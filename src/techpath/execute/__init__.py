@@ -1,0 +1,1 @@
+"""Execution: one fresh process per page, forked from a warm parent (or spawned where fork is unsafe)."""

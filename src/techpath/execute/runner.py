@@ -1,0 +1,354 @@
+"""Parent side of execution: schedule pages over N workers, enforce limits, collect results.
+
+Fork mode (Linux): pages are forked from a warm zygote process (zygote.py), so numpy, sklearn and
+matplotlib are imported and warmed once per build. Spawn mode (elsewhere): each page is a fresh
+interpreter; same isolation, slower start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from techpath.model import BlockError, BlockResult, Limits, PageResult, Post
+
+GRACE_SECONDS = 2.0  # after a block's own timeout, before the parent kills the process group
+POLL_SECONDS = 0.05
+
+
+@dataclass
+class _Running:
+    job_id: int
+    post: Post
+    result_dir: Path
+    work_dir: Path
+    started: float
+    pid: int | None = None
+    process: subprocess.Popen[bytes] | None = None  # spawn mode only
+    offset: int = 0
+    current_block: int | None = None
+    block_started: float = 0.0
+    killed_because: str = ""
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+def fork_is_safe() -> bool:
+    """fork() without exec is safe on Linux; macOS system frameworks and Windows need spawn."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def thread_env(workers: int) -> dict[str, str]:
+    """One BLAS/OpenMP thread per worker when workers fill the cores: no oversubscription."""
+    threads = str(max(1, (os.cpu_count() or 1) // max(1, workers)))
+    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+    return {name: threads for name in names}
+
+
+class Runner:
+    """Runs posts in isolated page processes. Owns its zygote; call close() when done."""
+
+    def __init__(
+        self,
+        jobs: int,
+        limits: Limits,
+        preload: list[str] | None = None,
+        mode: str = "auto",
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.jobs = max(1, jobs)
+        self.limits = limits
+        self.preload = preload
+        self.mode = ("fork" if fork_is_safe() else "spawn") if mode == "auto" else mode
+        self._log = log or (lambda message: print(message, file=sys.stderr))
+        self._zygote: subprocess.Popen[bytes] | None = None
+        self._zygote_buffer = b""
+        self._scratch = Path(tempfile.mkdtemp(prefix="techpath-run-"))
+        self._next_id = 0
+        if self.mode == "spawn":
+            self._log(
+                "techpath: no safe fork() on this platform; "
+                "each page starts a fresh interpreter (correct, slower)"
+            )
+
+    # -- public ------------------------------------------------------------------------------
+    def run(self, posts: Iterable[Post], on_result: Callable[[Post, PageResult, Path], None]) -> None:
+        """Execute posts; `on_result(post, result, result_dir)` is called as each page finishes.
+
+        The result folder holds the figure files; it is deleted after the callback returns.
+        """
+        pending = deque(posts)
+        running: dict[int, _Running] = {}
+        while pending or running:
+            while pending and len(running) < self.jobs:
+                page = self._start(pending.popleft())
+                running[page.job_id] = page
+            for job_id, exit_code in self._wait_for_exits(running):
+                page = running.pop(job_id)
+                self._finish(page, exit_code, on_result)
+            self._enforce_deadlines(running.values())
+
+    def close(self) -> None:
+        if self._zygote is not None:
+            self._zygote.stdin.close()  # type: ignore[union-attr]
+            try:
+                self._zygote.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._zygote.kill()
+                self._zygote.wait()
+            self._zygote.stdout.close()  # type: ignore[union-attr]
+            self._zygote = None
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+    # -- starting pages ----------------------------------------------------------------------
+    def _start(self, post: Post) -> _Running:
+        self._next_id += 1
+        job_id = self._next_id
+        result_dir = self._scratch / f"page-{job_id}"
+        work_dir = self._scratch / f"work-{job_id}"
+        result_dir.mkdir()
+        work_dir.mkdir()
+        job = {
+            "path": post.display_path,
+            "file_text": post.text,
+            "notebook": post.path.suffix == ".ipynb",
+            "blocks": [asdict(b) for b in post.blocks],
+            "block_timeout": self.limits.block_timeout,
+            "memory_mb": self.limits.memory_mb,
+            "allow_warnings": post.meta.get("allow_warnings", []),
+            "result_dir": str(result_dir),
+            "work_dir": str(work_dir),
+        }
+        job_file = result_dir / "job.json"
+        job_file.write_text(json.dumps(job), encoding="utf-8")
+        page = _Running(job_id, post, result_dir, work_dir, time.monotonic())
+        if self.mode == "fork":
+            zygote = self._ensure_zygote()
+            request = json.dumps({"id": job_id, "job": str(job_file)}) + "\n"
+            zygote.stdin.write(request.encode())  # type: ignore[union-attr]
+            zygote.stdin.flush()  # type: ignore[union-attr]
+        else:
+            page.process = subprocess.Popen(
+                [sys.executable, "-m", "techpath.execute.child", str(job_file)],
+                env=self._child_env(),
+                stdin=subprocess.DEVNULL,
+            )
+            page.pid = page.process.pid
+        return page
+
+    def _child_env(self) -> dict[str, str]:
+        env = {**os.environ, **thread_env(self.jobs), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+        if self.preload is not None:
+            env["TECHPATH_PRELOAD"] = json.dumps(self.preload)
+        return env
+
+    def _ensure_zygote(self) -> subprocess.Popen[bytes]:
+        if self._zygote is not None and self._zygote.poll() is None:
+            return self._zygote
+        self._zygote_buffer = b""
+        self._zygote = subprocess.Popen(
+            [sys.executable, "-m", "techpath.execute.zygote"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=self._child_env(),
+        )
+        ready = self._read_messages(timeout=None)
+        if not ready or ready[0] is None:
+            raise RuntimeError("the warm parent process (techpath.execute.zygote) failed to start")
+        return self._zygote
+
+    # -- waiting -----------------------------------------------------------------------------
+    def _wait_for_exits(self, running: dict[int, _Running]) -> list[tuple[int, int]]:
+        exits: list[tuple[int, int]] = []
+        if self.mode == "spawn":
+            time.sleep(POLL_SECONDS)
+            for page in running.values():
+                code = page.process.poll() if page.process else None
+                if code is not None:
+                    exits.append((page.job_id, code))
+            return exits
+        for message in self._read_messages(timeout=POLL_SECONDS):
+            if message is None:  # the zygote died: every running page is lost
+                self._zygote = None
+                return [(job_id, -int(signal.SIGKILL)) for job_id in running]
+            page = running.get(message["id"])
+            if page is None:
+                continue
+            if "pid" in message:
+                page.pid = message["pid"]
+            elif "exit" in message:
+                exits.append((page.job_id, message["exit"]))
+        return exits
+
+    def _read_messages(self, timeout: float | None) -> list[dict[str, Any] | None]:
+        """Complete messages from the zygote; waits up to `timeout` for the first (None: forever).
+
+        A None in the list means the zygote closed its output: it died.
+        """
+        assert self._zygote is not None and self._zygote.stdout is not None
+        fd = self._zygote.stdout.fileno()
+        messages: list[dict[str, Any] | None] = []
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while b"\n" not in self._zygote_buffer and selector.select(timeout=timeout):
+                data = os.read(fd, 65536)
+                if not data:
+                    return [None]
+                self._zygote_buffer += data
+        *lines, self._zygote_buffer = self._zygote_buffer.split(b"\n")
+        messages += [json.loads(line) for line in lines if line.strip()]
+        return messages
+
+    def _enforce_deadlines(self, pages: Iterable[_Running]) -> None:
+        now = time.monotonic()
+        for page in pages:
+            self._read_events(page)
+            if page.pid is None or page.killed_because:
+                continue
+            if now - page.started > self.limits.page_timeout:
+                page.killed_because = f"the page did not finish within {self.limits.page_timeout:g} s"
+            elif page.current_block is not None:
+                block = page.post.blocks[page.current_block]
+                allowed = (block.options.timeout or self.limits.block_timeout) + GRACE_SECONDS
+                if now - page.block_started > allowed:
+                    page.killed_because = (
+                        f"block {block.index + 1} did not finish within {allowed - GRACE_SECONDS:g} s"
+                    )
+            if page.killed_because:
+                _kill_group(page.pid)
+
+    def _read_events(self, page: _Running) -> None:
+        path = page.result_dir / "events.jsonl"
+        try:
+            with open(path, encoding="utf-8") as f:
+                f.seek(page.offset)
+                chunk = f.read()
+        except FileNotFoundError:
+            return
+        complete = chunk[: chunk.rfind("\n") + 1]
+        page.offset += len(complete.encode("utf-8"))
+        for line in complete.splitlines():
+            event = json.loads(line)
+            page.events.append(event)
+            if event["event"] == "start":
+                page.current_block, page.block_started = event["block"], time.monotonic()
+            elif event["event"] == "block":
+                page.current_block = None
+
+    # -- finishing ---------------------------------------------------------------------------
+    def _finish(
+        self, page: _Running, exit_code: int, on_result: Callable[[Post, PageResult, Path], None]
+    ) -> None:
+        if page.pid is not None:
+            _kill_group(page.pid)  # anything the page left running dies with it
+        if page.process is not None:
+            page.process.wait()
+        self._read_events(page)
+        result = assemble_result(page.post, page.events, exit_code, page.killed_because)
+        try:
+            on_result(page.post, result, page.result_dir)
+        finally:
+            shutil.rmtree(page.result_dir, ignore_errors=True)
+            shutil.rmtree(page.work_dir, ignore_errors=True)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def assemble_result(
+    post: Post, events: list[dict[str, Any]], exit_code: int, killed_because: str
+) -> PageResult:
+    """Build the page's result from its event log; blame a crash or kill on the running block."""
+    by_index: dict[int, BlockResult] = {}
+    started: int | None = None
+    end: dict[str, Any] = {}
+    for event in events:
+        kind = event["event"]
+        if kind == "start":
+            started = event["block"]
+        elif kind == "block":
+            result = BlockResult.from_json(event["result"])
+            by_index[result.index] = result
+            started = None
+        elif kind == "standalone":
+            _apply_standalone(post, by_index, event)
+        elif kind == "end":
+            end = event
+    if not end:
+        _blame_running_block(post, by_index, started, exit_code, killed_because)
+    blocks = [
+        by_index.get(b.index, BlockResult(b.index, "skipped" if b.options.skip else "not-run"))
+        for b in post.blocks
+    ]
+    return PageResult(
+        path=post.display_path,
+        blocks=blocks,
+        duration=float(end.get("duration", 0.0)),
+        peak_memory_mb=float(end.get("peak_memory_mb", 0.0)),
+    )
+
+
+def _apply_standalone(post: Post, by_index: dict[int, BlockResult], event: dict[str, Any]) -> None:
+    result = by_index.get(event["block"])
+    if result is None:
+        return
+    result.standalone_ok = bool(event["ok"])
+    if not event["ok"] and result.error is None:
+        block = post.blocks[event["block"]]
+        last = event["output"].strip().splitlines()[-1] if event["output"].strip() else "failed"
+        result.status = "error"
+        result.error = BlockError(
+            "Standalone",
+            f"this block is marked standalone but fails alone in a fresh interpreter: {last}",
+            block.line,
+            block.location(post.display_path),
+            event["output"],
+        )
+
+
+def _blame_running_block(
+    post: Post, by_index: dict[int, BlockResult], started: int | None, exit_code: int, killed_because: str
+) -> None:
+    index = started if started is not None else (max(by_index) + 1 if by_index else 0)
+    if index >= len(post.blocks):
+        index = len(post.blocks) - 1
+    if index < 0:
+        return
+    block = post.blocks[index]
+    if killed_because:
+        kind, message = "Timeout", killed_because + "; its processes were stopped"
+    elif exit_code < 0:
+        name = signal.Signals(-exit_code).name if -exit_code in signal.valid_signals() else str(-exit_code)
+        hint = " (out of memory?)" if name == "SIGKILL" else ""
+        kind, message = (
+            "Crash",
+            f"the page's Python process was killed by {name}{hint} while running this block",
+        )
+    else:
+        kind, message = (
+            "Crash",
+            f"the page's Python process exited with code {exit_code} (os._exit?) while running this block",
+        )
+    by_index[index] = BlockResult(
+        index, "error", error=BlockError(kind, message, block.line, block.location(post.display_path))
+    )
+    # Blocks after the crash never ran.
+    for later in post.blocks[index + 1 :]:
+        by_index.setdefault(
+            later.index, BlockResult(later.index, "skipped" if later.options.skip else "not-run")
+        )

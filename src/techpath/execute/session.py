@@ -1,0 +1,339 @@
+"""Run a page's blocks in order in one namespace, inside the page's own process.
+
+Jupyter semantics without a kernel: the value of a trailing expression is displayed, `display()`
+works, stdout/stderr and figures are captured in the order they happen. Code is compiled with the
+post's file name and real line numbers, so tracebacks point into the .md file.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import io
+import linecache
+import re
+import signal
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path
+from typing import Any
+
+from techpath.execute.display import mime_bundle
+from techpath.model import BlockError, BlockResult, CodeBlock, Output
+
+POLICY_WARNINGS = (DeprecationWarning, FutureWarning, PendingDeprecationWarning)
+MAX_OUTPUT_CHARS = 50_000  # per block; the rest is counted and replaced by a note
+SVG_LIMIT_BYTES = 400_000  # larger figures (dense scatter plots) are saved as PNG instead
+
+
+class BlockTimeout(BaseException):
+    """Raised in the block by SIGALRM; BaseException so `except Exception` in a post can't eat it."""
+
+
+class _Stream(io.TextIOBase):
+    """sys.stdout / sys.stderr replacement that feeds the session's output list."""
+
+    def __init__(self, session: Session, name: str) -> None:
+        self._session, self.name_ = session, name
+
+    def write(self, text: str) -> int:
+        self._session.emit(self.name_, text)
+        return len(text)
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _no_input(prompt: object = "") -> str:
+    raise EOFError("input() is not available: posts run without a keyboard (stdin is closed)")
+
+
+class Session:
+    """One page's interpreter state. Not thread-safe; lives in the page process only."""
+
+    def __init__(
+        self,
+        filename: str,
+        file_text: str,
+        figure_dir: Path,
+        allow_warnings: list[dict[str, str]] | None = None,
+        line_numbers_in_file: bool = True,
+    ) -> None:
+        self.filename = filename
+        self.figure_dir = figure_dir
+        self.allow_warnings = allow_warnings or []
+        self.line_numbers_in_file = line_numbers_in_file
+        self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+        self.namespace["display"] = self.display
+        self._outputs: list[Output] = []
+        self._chars = 0
+        self._dropped_chars = 0
+        self._dropped_lines = 0
+        self._violations: list[tuple[str, str, int]] = []
+        self._block: CodeBlock | None = None
+        self._figure_count = 0
+        lines = file_text.splitlines(keepends=True)
+        linecache.cache[filename] = (len(file_text), None, lines, filename)
+        builtins.input = _no_input
+        sys.stdout, sys.stderr = _Stream(self, "stdout"), _Stream(self, "stderr")
+        warnings.showwarning = self._on_warning
+        for category in POLICY_WARNINGS:
+            warnings.simplefilter("always", category)
+        self._setup_matplotlib()
+
+    # -- output ------------------------------------------------------------------------------
+    def emit(self, name: str, text: str) -> None:
+        if not text:
+            return
+        room = MAX_OUTPUT_CHARS - self._chars
+        if room <= 0:
+            self._dropped_chars += len(text)
+            self._dropped_lines += text.count("\n")
+            return
+        if len(text) > room:
+            self._dropped_chars += len(text) - room
+            self._dropped_lines += text[room:].count("\n")
+            text = text[:room]
+        self._chars += len(text)
+        last = self._outputs[-1] if self._outputs else None
+        if last is not None and last.kind == "stream" and last.name == name:
+            last.text += text
+        else:
+            self._outputs.append(Output("stream", name=name, text=text))
+
+    def display(self, *objects: Any) -> None:
+        """Show objects under the block, like Jupyter's display()."""
+        for obj in objects:
+            self._show(obj, "display")
+
+    def _show(self, obj: Any, kind: str) -> None:
+        if obj is None:
+            return
+        figure_class = getattr(sys.modules.get("matplotlib.figure"), "Figure", None)
+        if figure_class is not None and isinstance(obj, figure_class):
+            self._save_figure(obj)
+            sys.modules["matplotlib.pyplot"].close(obj)
+            return
+        self._outputs.append(Output(kind, data=mime_bundle(obj)))  # type: ignore[arg-type]
+
+    # -- running -----------------------------------------------------------------------------
+    def run_block(self, block: CodeBlock, timeout: float) -> BlockResult:
+        self._block = block
+        self._outputs, self._chars, self._dropped_chars, self._dropped_lines = [], 0, 0, 0
+        self._violations = []
+        started = time.perf_counter()
+        error: BlockError | None = None
+        expected = block.options.raises
+        try:
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+            self._execute(block)
+            if expected is not None:
+                wanted = expected or "an exception"
+                error = self._error(
+                    block, "DidNotRaise", f"expected {wanted} but the block finished without one", block.line
+                )
+        except BlockTimeout:
+            error = self._timeout_error(block, timeout, sys.exc_info()[2])
+        except BaseException as exc:
+            if expected is not None and (
+                expected == "" or expected in {c.__name__ for c in type(exc).__mro__}
+            ):
+                self._outputs.append(Output("error", text=self._format_traceback(exc)))
+            else:
+                error = self._exception_error(block, exc)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        self._flush_figures()
+        if self._dropped_chars:
+            note = (
+                f"output truncated: {self._dropped_chars:,} more characters "
+                f"({self._dropped_lines:,} lines) not shown"
+            )
+            self._outputs.append(Output("note", text=note))
+        if error is None and self._violations:
+            error = self._warning_error(block)
+        return BlockResult(
+            index=block.index,
+            status="error" if error else "ok",
+            outputs=self._outputs,
+            error=error,
+            duration=time.perf_counter() - started,
+        )
+
+    def _execute(self, block: CodeBlock) -> None:
+        offset = block.line - 1 if self.line_numbers_in_file else 0
+        source = "\n" * offset + block.source
+        tree = ast.parse(source, filename=self.filename, mode="exec")
+        last_expr = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr) and not block.source.rstrip().endswith(";"):
+            last_expr = ast.Expression(tree.body.pop().value)
+        exec(compile(tree, self.filename, "exec"), self.namespace)
+        if last_expr is not None:
+            value = eval(compile(last_expr, self.filename, "eval"), self.namespace)
+            self._show(value, "result")
+
+    # -- errors ------------------------------------------------------------------------------
+    def _file_line(self, block: CodeBlock, line: int) -> int:
+        """Line in the post's file (Markdown) or in the cell (notebook)."""
+        return line
+
+    def _location(self, block: CodeBlock, line: int) -> str:
+        if block.cell is not None:
+            return f"{self.filename.split(':cell')[0]}:cell {block.cell}:{line}"
+        return f"{self.filename}:{line}"
+
+    def _error(self, block: CodeBlock, kind: str, message: str, line: int, tb: str = "") -> BlockError:
+        return BlockError(kind, message, line, self._location(block, line), tb)
+
+    def _innermost_post_line(self, tb: Any, default: int) -> int:
+        line = default
+        for frame in traceback.extract_tb(tb):
+            if frame.filename == self.filename and frame.lineno:
+                line = frame.lineno
+        return line
+
+    def _format_traceback(self, exc: BaseException) -> str:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+        text = "".join(traceback.format_list(frames))
+        head = "Traceback (most recent call last):\n" if frames else ""
+        return head + text + "".join(traceback.format_exception_only(type(exc), exc))
+
+    def _exception_error(self, block: CodeBlock, exc: BaseException) -> BlockError:
+        first_line = block.line if self.line_numbers_in_file else 1
+        if isinstance(exc, SyntaxError) and exc.filename == self.filename and exc.lineno:
+            line = exc.lineno
+        else:
+            line = self._innermost_post_line(exc.__traceback__, first_line)
+        message = str(exc) if not isinstance(exc, SystemExit) else f"the block called sys.exit({exc.code!r})"
+        if isinstance(exc, MemoryError):
+            message = message or "the page ran out of its memory limit"
+        if isinstance(exc, SyntaxError):
+            message = exc.msg
+        return self._error(block, type(exc).__name__, message, line, self._format_traceback(exc))
+
+    def _timeout_error(self, block: CodeBlock, timeout: float, tb: Any) -> BlockError:
+        first_line = block.line if self.line_numbers_in_file else 1
+        line = self._innermost_post_line(tb, first_line)
+        stack = "".join(
+            traceback.format_list([f for f in traceback.extract_tb(tb) if f.filename != __file__])
+        )
+        message = f"block {block.index + 1} did not finish within {timeout:g} s (stopped at line {line})"
+        return self._error(block, "Timeout", message, line, "Traceback (most recent call last):\n" + stack)
+
+    # -- warnings policy ---------------------------------------------------------------------
+    def _on_warning(
+        self,
+        message: Any,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        text = str(message)
+        if issubclass(category, POLICY_WARNINGS) and not self._allowed(category, text):
+            post_line = self._calling_post_line()
+            self._violations.append((category.__name__, f"{text} (from {filename}:{lineno})", post_line))
+            return
+        self.emit("stderr", warnings.formatwarning(message, category, filename, lineno, line))
+
+    def _allowed(self, category: type[Warning], text: str) -> bool:
+        return any(
+            entry.get("category") == category.__name__ and re.search(str(entry.get("match", "")), text)
+            for entry in self.allow_warnings
+        )
+
+    def _calling_post_line(self) -> int:
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_filename == self.filename:
+                return frame.f_lineno
+            frame = frame.f_back  # type: ignore[assignment]
+        return self._block.line if self._block and self.line_numbers_in_file else 1
+
+    def _warning_error(self, block: CodeBlock) -> BlockError:
+        category, text, line = self._violations[0]
+        more = f" (and {len(self._violations) - 1} more)" if len(self._violations) > 1 else ""
+        advice = (
+            "Deprecation and future warnings fail the build: update the code, or allow it in the "
+            "front matter under allow_warnings with a category, a match and a reason."
+        )
+        return self._error(block, category, text + more, line, advice)
+
+    # -- figures -----------------------------------------------------------------------------
+    def _setup_matplotlib(self) -> None:
+        if "matplotlib" not in sys.modules:
+            return
+        import matplotlib
+
+        matplotlib.rcParams["svg.hashsalt"] = "techpath"  # stable ids: same figure, same bytes
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is not None:
+            pyplot.show = self._show_figures  # type: ignore[assignment]
+
+    def _show_figures(self, *args: Any, **kwargs: Any) -> None:
+        """plt.show(): put the open figures here, in order with the text around them."""
+        self._flush_figures()
+
+    def _flush_figures(self) -> None:
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is None:
+            return
+        if pyplot.show is not self._show_figures:  # imported by the post itself (spawn mode)
+            self._setup_matplotlib()
+        for number in pyplot.get_fignums():
+            self._save_figure(pyplot.figure(number))
+        pyplot.close("all")
+
+    def _save_figure(self, figure: Any) -> None:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+        data, fmt = buffer.getvalue(), "svg"
+        if len(data) > SVG_LIMIT_BYTES:
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=144, metadata={"Software": None})
+            data, fmt = buffer.getvalue(), "png"
+        self._figure_count += 1
+        index = self._block.index if self._block else 0
+        name = f"block{index + 1:03d}-figure{self._figure_count}.{fmt}"
+        (self.figure_dir / name).write_bytes(data)
+        width, height = (figure.get_size_inches() * 96).round().astype(int).tolist()
+        self._outputs.append(
+            Output(
+                "figure",
+                data={
+                    "file": name,
+                    "format": fmt,
+                    "alt": figure_alt_text(figure),
+                    "width": str(width),
+                    "height": str(height),
+                },
+            )
+        )
+
+
+def figure_alt_text(figure: Any) -> str:
+    """A description from the figure's own titles and axis labels."""
+    parts = []
+    suptitle = figure._suptitle.get_text() if getattr(figure, "_suptitle", None) else ""
+    if suptitle:
+        parts.append(suptitle)
+    for axes in figure.get_axes():
+        bits = [axes.get_title()]
+        if axes.get_xlabel() or axes.get_ylabel():
+            bits.append(
+                f"x axis: {axes.get_xlabel() or 'unlabelled'}, y axis: {axes.get_ylabel() or 'unlabelled'}"
+            )
+        described = "; ".join(b for b in bits if b)
+        if described:
+            parts.append(described)
+    return "Figure: " + (". ".join(parts) if parts else "a plot produced by the code above")

@@ -1,0 +1,258 @@
+"""MkDocs adapter: parse pages, run the engine, put outputs and figures into pages, typeset math,
+write the execution report. The work itself lives in the engine and renderers."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
+
+from techpath.engine import Engine, Settings, default_cache_dir
+from techpath.model import Limits, PageResult, Post
+from techpath.parse import load_post
+from techpath.parse.frontmatter import PostSchema
+from techpath.render.html import render_block
+from techpath.render.markdown import OutputSlots, rewrite_markdown
+from techpath.report import write_report
+from techpath.site.math import MathRenderer, katex_asset_paths
+
+log = get_plugin_logger(__name__)
+FIGURE_DIR = "assets/figures"
+
+
+class TechpathConfig(base.Config):
+    """Options of the `techpath` plugin in mkdocs.yml."""
+
+    execute = c.Type(bool, default=True)
+    """Execute Python blocks. Off: code is shown without outputs (fast previews of prose)."""
+    jobs = c.Type(int, default=0)
+    """Pages executed in parallel; 0 means one per CPU core."""
+    block_timeout = c.Type((int, float), default=30)
+    """Seconds a block may run unless it sets `timeout="..."`."""
+    page_timeout = c.Type((int, float), default=300)
+    """Seconds a whole page may run."""
+    memory_mb = c.Type(int, default=2048)
+    """Memory a page may add on top of the warm parent process."""
+    refresh = c.Type(bool, default=False)
+    """Execute everything even when cached results exist (set TECHPATH_REFRESH=1 via !ENV)."""
+    cache_dir = c.Optional(c.Type(str))
+    """Result cache; default .cache/techpath (or $TECHPATH_CACHE_DIR)."""
+    report = c.Type(str, default="techpath-report.json")
+    """Where the execution report is written, relative to the site folder."""
+    max_description = c.Type(int, default=200)
+    """Longest allowed `description` in a post's front matter."""
+    katex_dir = c.Type(str, default="node_modules/katex")
+    """Where KaTeX is installed (relative to mkdocs.yml); `npm ci` puts it in node_modules/."""
+    typeset_math = c.Type(bool, default=True)
+    """Typeset arithmatex math with KaTeX at build time."""
+
+
+class TechpathPlugin(BasePlugin[TechpathConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self._engine: Engine | None = None
+        self._math: MathRenderer | None = None
+        self._slots = OutputSlots()
+        self._posts: dict[str, Post] = {}  # src_uri -> parsed page
+        self._results: dict[str, PageResult] = {}  # src_uri -> result
+        self._figures: dict[tuple[str, str], str] = {}  # (src_uri, file) -> site path
+        self._is_serve = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self._is_serve = command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        root = Path(config.config_file_path).parent
+        if self.config.typeset_math:
+            config.extra_css.insert(0, "assets/katex/katex.min.css")
+            self._katex_dir = (root / self.config.katex_dir).resolve()
+        settings = self._settings(root)
+        if self._engine is None or self._engine.settings != settings:
+            self._close_engine()
+            self._engine = Engine(settings, log=log.info)
+        self._engine.started = __import__("time").time()
+        self._engine.used_keys = set()
+        return config
+
+    def on_shutdown(self) -> None:
+        self._close_engine()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._close_math()
+
+    # -- files: parse every page, execute, register figures -------------------------------------
+    @event_priority(50)  # before the blog plugin reads posts, so broken posts can be held back
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        self._posts, self._results, self._figures = {}, {}, {}
+        schema = self._schema(config)
+        posts_dir = Path(config.docs_dir) / "blog" / "posts"
+        for file in list(files.documentation_pages()):
+            path = _shown_path(Path(file.abs_src_path))
+            is_post = Path(file.abs_src_path).resolve().is_relative_to(posts_dir.resolve())
+            post = load_post(path, schema if is_post else None)
+            for problem in post.problems:
+                log.error(str(problem))
+            if is_post and _unrenderable(post):
+                log.error(f"{post.display_path}: left out of the site until its front matter is fixed")
+                files.remove(file)
+                continue
+            self._posts[file.src_uri] = post
+        if self.config.execute:
+            self._execute(files, config)
+        if self.config.typeset_math:
+            self._math = MathRenderer(self._katex_dir)
+            for site_path, source in katex_asset_paths(self._katex_dir).items():
+                files.append(File.generated(config, site_path, abs_src_path=str(source)))
+        return files
+
+    def _execute(self, files: Files, config: MkDocsConfig) -> None:
+        assert self._engine is not None
+        by_path = {p.display_path: uri for uri, p in self._posts.items() if p.blocks}
+        results = self._engine.run([self._posts[u] for u in by_path.values()])
+        stats = self._engine.last_stats
+        log.info(f"executed {stats.executed} pages, {stats.from_cache} from cache, in {stats.seconds:.1f} s")
+        for path, result in results.items():
+            uri = by_path[path]
+            self._results[uri] = result
+            for error in result.errors:
+                log.error(error.headline() + ("\n" + error.traceback if error.traceback else ""))
+            for block in result.blocks:
+                for output in block.outputs:
+                    if output.kind == "figure":
+                        self._register_figure(uri, result, output.data["file"], files, config)
+
+    def _register_figure(
+        self, uri: str, result: PageResult, name: str, files: Files, config: MkDocsConfig
+    ) -> None:
+        source = Path(result.figure_dir) / name
+        digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+        site_path = f"{FIGURE_DIR}/{digest}{source.suffix}"
+        if files.get_file_from_path(site_path) is None:
+            files.append(File.generated(config, site_path, abs_src_path=str(source)))
+        self._figures[(uri, name)] = site_path
+
+    # -- pages -------------------------------------------------------------------------------
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        post = self._posts.get(page.file.src_uri)
+        if post is None or not post.blocks:
+            return markdown
+        return rewrite_markdown(
+            markdown, self._slots.for_page(page.file.src_uri), self._results.get(page.file.src_uri)
+        )
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        return self._fill_outputs(html, page)
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        # Blog views render post excerpts themselves: fill and typeset what they contain too.
+        output = self._fill_outputs(output, page)
+        if self._math is None:
+            return output
+        rendered, errors = self._math.render_html(output)
+        for error in errors:
+            post = self._posts.get(page.file.src_uri)
+            line = _line_of(post.text if post else "", error.tex)
+            log.error(
+                f"{_shown_path(Path(page.file.abs_src_path)).as_posix()}:{line}: "
+                f"cannot typeset ${error.tex}$: {error.message}"
+            )
+        return rendered
+
+    def _fill_outputs(self, html: str, page: Page) -> str:
+        def render(uri: str, index: int) -> str:
+            result = self._results.get(uri)
+            post = self._posts.get(uri)
+            if result is None or post is None or index >= len(result.blocks):
+                return ""
+            options = post.blocks[index].options
+            return render_block(
+                result.blocks[index],
+                lambda name: get_relative_url(self._figures[(uri, name)], page.url),
+                show_output=not options.hide_output and not options.hide,
+            )
+
+        return self._slots.fill(html, render)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self._close_math()
+        if self._results:
+            write_report(Path(config.site_dir) / self.config.report, self._results)
+        if self._engine is not None and self.config.execute:
+            removed = self._engine.evict_unused()
+            if removed:
+                log.info(f"evicted {removed} unused cache entries")
+        if not self._is_serve:
+            self._close_engine()
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _settings(self, root: Path) -> Settings:
+        cfg = self.config
+        cache_dir = Path(cfg.cache_dir) if cfg.cache_dir else default_cache_dir()
+        if not cache_dir.is_absolute():
+            cache_dir = root / cache_dir
+        refresh = cfg.refresh or os.environ.get("TECHPATH_REFRESH", "") not in ("", "0", "false")
+        return Settings(
+            jobs=cfg.jobs or os.cpu_count() or 1,
+            limits=Limits(float(cfg.block_timeout), float(cfg.page_timeout), cfg.memory_mb),
+            cache_dir=cache_dir,
+            refresh=refresh,
+        )
+
+    def _schema(self, config: MkDocsConfig) -> PostSchema:
+        import datetime as dt
+
+        import yaml
+
+        blog = config.plugins.get("material/blog") or config.plugins.get("blog")
+        categories = (
+            frozenset(getattr(blog, "config", {}).get("categories_allowed", []) or [])
+            if blog
+            else frozenset()
+        )
+        authors_file = Path(config.docs_dir) / "blog" / ".authors.yml"
+        authors = frozenset()
+        if authors_file.exists():
+            authors = frozenset(
+                (yaml.safe_load(authors_file.read_text(encoding="utf-8")) or {}).get("authors", {})
+            )
+        return PostSchema(categories, authors, self.config.max_description, dt.date.today())
+
+    def _close_math(self) -> None:
+        if self._math is not None:
+            self._math.close()
+            self._math = None
+
+    def _close_engine(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+
+
+def _unrenderable(post: Post) -> bool:
+    """Front matter the blog plugin would crash on: missing, unparsable, or without a date."""
+    import datetime as dt
+
+    return not post.meta or not isinstance(post.meta.get("date"), dt.date)
+
+
+def _shown_path(path: Path) -> Path:
+    """Relative to the working folder when possible, so messages read docs/blog/posts/x.md:42."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def _line_of(text: str, needle: str) -> int:
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else 0

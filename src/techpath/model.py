@@ -1,0 +1,167 @@
+"""The data that flows through the engine: posts and code blocks in, typed results out.
+
+Everything here is plain data (dataclasses that round-trip through JSON), so results can be
+cached, sent between processes and rendered by any front end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+# ---------------------------------------------------------------------------------------------
+# Input: a post and its code blocks
+
+
+@dataclass(frozen=True)
+class BlockOptions:
+    """Per-block options, written after the fence language: ```` ```python hide timeout="60" ````."""
+
+    skip: bool = False  # shown, not executed
+    hide: bool = False  # executed, neither code nor output shown
+    hide_code: bool = False  # executed, only the output shown (notebook tag hide-input)
+    hide_output: bool = False  # executed, only the code shown (notebook tag remove-output)
+    raises: str | None = None  # expected exception class name ("" = any exception)
+    timeout: float | None = None  # seconds for this block; None = the run's default
+    standalone: bool = False  # must also pass alone in a fresh interpreter
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    """One executable block of a post, with where it sits in the source file."""
+
+    index: int  # 0-based position among the post's executable blocks
+    source: str  # the code, dedented
+    line: int  # 1-based line in the source file of the block's first code line
+    options: BlockOptions = BlockOptions()
+    cell: int | None = None  # notebook cell number (1-based), None for Markdown
+
+    def location(self, path: str, code_line: int = 1) -> str:
+        """`path:line` of the `code_line`-th line of the block (or its cell, for notebooks)."""
+        if self.cell is not None:
+            return f"{path}:cell {self.cell}:{code_line}"
+        return f"{path}:{self.line + code_line - 1}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Bad input, found before anything runs: file, line, what was expected."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class Post:
+    """A parsed post: its front matter and its code blocks in execution order."""
+
+    path: Path  # as given (kept relative, so messages read docs/blog/posts/x.md:42)
+    meta: dict[str, Any]
+    blocks: list[CodeBlock]
+    text: str  # the file's text (Markdown, or the notebook JSON)
+    problems: list[Problem] = field(default_factory=list)
+    inputs: list[Path] = field(default_factory=list)  # local files the post declares it reads
+
+    @property
+    def display_path(self) -> str:
+        return self.path.as_posix()
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one page's execution."""
+
+    block_timeout: float = 30.0  # seconds per block unless the block sets timeout=
+    page_timeout: float = 300.0  # seconds for the whole page
+    memory_mb: int = 2048  # address space the page may add on top of the warm parent's
+
+
+# ---------------------------------------------------------------------------------------------
+# Output: what executing a post produced
+
+OutputKind = Literal["stream", "result", "display", "figure", "error", "note"]
+
+
+@dataclass
+class Output:
+    """One item of a block's output, in the order it was produced.
+
+    stream: `name` is stdout/stderr, `text` the text. result/display: `data` is a MIME bundle
+    (text/plain, text/html). figure: `data` has `file` (name in the result folder), `format`
+    and `alt`. error: `text` is the formatted traceback. note: a message from the engine.
+    """
+
+    kind: OutputKind
+    name: str = ""
+    text: str = ""
+    data: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class BlockError:
+    """Why a block failed, located in the post's own file."""
+
+    type: str  # exception class name, or Timeout / Crash / MemoryLimit / Warning / ...
+    message: str
+    line: int  # 1-based line in the post file (for notebooks: the line in the cell)
+    location: str  # "docs/blog/posts/x.md:42" or "x.ipynb:cell 3:2"
+    traceback: str = ""
+
+    def headline(self) -> str:
+        return f"{self.location}: {self.type}: {self.message}"
+
+
+Status = Literal["ok", "error", "skipped", "not-run"]
+
+
+@dataclass
+class BlockResult:
+    index: int
+    status: Status
+    outputs: list[Output] = field(default_factory=list)
+    error: BlockError | None = None
+    duration: float = 0.0
+    standalone_ok: bool | None = None  # None when not checked
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BlockResult:
+        error = BlockError(**data["error"]) if data.get("error") else None
+        outputs = [Output(**o) for o in data.get("outputs", [])]
+        return cls(**{**data, "outputs": outputs, "error": error})
+
+
+@dataclass
+class PageResult:
+    """Everything one post's execution produced."""
+
+    path: str
+    blocks: list[BlockResult]
+    duration: float = 0.0
+    peak_memory_mb: float = 0.0
+    executed_at: str = ""  # ISO date-time of the execution that produced this result
+    versions: dict[str, str] = field(default_factory=dict)
+    from_cache: bool = False
+    figure_dir: str = ""  # folder holding this result's figure files
+
+    @property
+    def errors(self) -> list[BlockError]:
+        return [b.error for b in self.blocks if b.error is not None]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("from_cache")
+        data.pop("figure_dir")
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PageResult:
+        return cls(**{**data, "blocks": [BlockResult.from_json(b) for b in data["blocks"]]})

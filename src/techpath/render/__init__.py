@@ -1,0 +1,1 @@
+"""Results to HTML, and Markdown rewritten so outputs land right after their blocks."""

@@ -1,0 +1,79 @@
+"""HTML for a block's outputs. Text is escaped; rich HTML is sanitized; figures are <img>s."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+import nh3
+
+from techpath.model import BlockError, BlockResult, Output
+
+_TAGS = set(nh3.ALLOWED_TAGS) | {"style", "input", "label"}
+_ATTRIBUTES = {
+    "*": {"class", "id", "style", "title", "role", "aria-label", "aria-hidden", "tabindex"},
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    "input": {"type", "checked", "disabled", "id", "class"},
+    "label": {"for"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+}
+
+
+def sanitize(fragment: str) -> str:
+    """Keep tables, styles and the estimator-diagram toggles; drop scripts and event handlers."""
+    return nh3.clean(
+        fragment,
+        tags=_TAGS,
+        clean_content_tags={"script"},
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def render_block(block: BlockResult, figure_url: Callable[[str], str], show_output: bool = True) -> str:
+    """The output panel under a block ('' when there is nothing to show). Errors always show."""
+    parts = [render_output(o, figure_url) for o in block.outputs] if show_output else []
+    parts = [p for p in parts if p]
+    if block.error is not None:
+        parts.append(render_error(block.error))
+    if not parts:
+        return ""
+    classes = "techpath-output techpath-error" if block.error is not None else "techpath-output"
+    return f'<div class="{classes}">' + "".join(parts) + "</div>"
+
+
+def render_output(output: Output, figure_url: Callable[[str], str]) -> str:
+    if output.kind == "stream":
+        css = "techpath-stderr" if output.name == "stderr" else "techpath-stdout"
+        return _pre(output.text, css)
+    if output.kind in ("result", "display"):
+        if "text/html" in output.data:
+            return f'<div class="techpath-html">{sanitize(output.data["text/html"])}</div>'
+        return _pre(output.data.get("text/plain", ""), "techpath-result")
+    if output.kind == "figure":
+        d = output.data
+        return (
+            f'<figure class="techpath-figure"><img src="{html.escape(figure_url(d["file"]))}" '
+            f'alt="{html.escape(d.get("alt", "Figure"))}" width="{d.get("width", "")}" '
+            f'height="{d.get("height", "")}" loading="lazy" decoding="async"></figure>'
+        )
+    if output.kind == "error":  # an expected exception: shown, not a failure
+        return _pre(output.text, "techpath-traceback")
+    if output.kind == "note":
+        return f'<p class="techpath-note">{html.escape(output.text)}</p>'
+    return ""
+
+
+def render_error(error: BlockError) -> str:
+    text = error.headline() + ("\n\n" + error.traceback.rstrip() if error.traceback.strip() else "")
+    return _pre(text, "techpath-traceback")
+
+
+def _pre(text: str, css: str) -> str:
+    if not text:
+        return ""
+    return f'<pre class="{css}"><code>{html.escape(text.rstrip(chr(10)))}</code></pre>'

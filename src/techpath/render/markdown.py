@@ -1,0 +1,68 @@
+"""Rewrite a page's Markdown for rendering: our block options disappear, hidden blocks go, and a
+placeholder paragraph after each block marks where its output goes into the HTML."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+
+from techpath.model import PageResult
+from techpath.parse.fences import find_fences
+
+
+class OutputSlots:
+    """Placeholders `TECHPATH<nonce>P<page>B<block>X` put into Markdown, swapped for HTML later.
+
+    The page number is part of the token because a page's Markdown may be rendered inside
+    another page too (blog excerpts on the index), and the token must still find its output.
+    """
+
+    def __init__(self) -> None:
+        self.nonce = secrets.token_hex(4).upper()
+        self._pattern = re.compile(rf"(?:<p>)?TECHPATH{self.nonce}P(\d+)B(\d+)X(?:</p>)?")
+        self._pages: list[str] = []
+
+    def for_page(self, page: str) -> PageSlots:
+        if page not in self._pages:
+            self._pages.append(page)
+        return PageSlots(self, self._pages.index(page))
+
+    def token(self, page_number: int, index: int) -> str:
+        return f"TECHPATH{self.nonce}P{page_number}B{index}X"
+
+    def fill(self, html: str, render: Callable[[str, int], str]) -> str:
+        """Replace every token with `render(page, block_index)`."""
+        return self._pattern.sub(lambda m: render(self._pages[int(m.group(1))], int(m.group(2))), html)
+
+
+class PageSlots:
+    def __init__(self, slots: OutputSlots, number: int) -> None:
+        self._slots, self._number = slots, number
+
+    def token(self, index: int) -> str:
+        return self._slots.token(self._number, index)
+
+
+def rewrite_markdown(body: str, slots: PageSlots, result: PageResult | None) -> str:
+    """`body` is the page's Markdown without front matter (what MkDocs hands to plugins)."""
+    lines = body.split("\n")
+    out: list[str] = []
+    cursor = 0
+    index = 0
+    for fence in find_fences(body):
+        if not fence.executable:
+            continue
+        out += lines[cursor : fence.start]
+        cursor = fence.end + 1
+        options = fence.options
+        failed = result is not None and index < len(result.blocks) and result.blocks[index].error is not None
+        if not options.hide and not options.hide_code:
+            out.append(f"{fence.indent}{fence.marker}{fence.kept_info}")
+            out += lines[fence.start + 1 : fence.end]
+            out.append(lines[fence.end] if fence.end > fence.start else f"{fence.indent}{fence.marker}")
+        if not options.skip and (not options.hide or failed):
+            out += ["", f"{fence.indent}{slots.token(index)}", ""]
+        index += 1
+    out += lines[cursor:]
+    return "\n".join(out)

@@ -1,0 +1,63 @@
+"""The execution report: per post status, duration, peak memory and library versions; and the
+terminal form of failures that the CLI and pytest print."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from techpath.model import PageResult, Problem
+
+
+def report_rows(results: dict[str, PageResult]) -> list[dict[str, Any]]:
+    rows = []
+    for path, result in sorted(results.items()):
+        counts = {s: sum(b.status == s for b in result.blocks) for s in ("ok", "error", "skipped", "not-run")}
+        rows.append(
+            {
+                "path": path,
+                "status": "ok" if result.ok else "failed",
+                "blocks": len(result.blocks),
+                **{f"blocks_{k.replace('-', '_')}": v for k, v in counts.items()},
+                "duration_s": round(result.duration, 3),
+                "peak_memory_mb": round(result.peak_memory_mb, 1),
+                "executed_at": result.executed_at,
+                "from_cache": result.from_cache,
+                "versions": result.versions,
+                "errors": [e.headline() for e in result.errors],
+            }
+        )
+    return rows
+
+
+def write_report(path: Path, results: dict[str, PageResult]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"posts": report_rows(results)}, indent=2) + "\n", encoding="utf-8")
+
+
+def format_failures(results: dict[str, PageResult], problems: Iterable[Problem] = ()) -> str:
+    """Every problem and failing block, `file:line: Type: message` then the indented traceback."""
+    parts = [str(p) for p in problems]
+    for _, result in sorted(results.items()):
+        for error in result.errors:
+            parts.append(error.headline())
+            if error.traceback.strip():
+                parts.append(textwrap.indent(error.traceback.rstrip(), "    "))
+    return "\n".join(parts)
+
+
+def markdown_table(results: dict[str, PageResult]) -> str:
+    """The report as a Markdown table (CI job summaries)."""
+    lines = [
+        "| post | status | blocks | time (s) | peak memory (MB) | scikit-learn |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in report_rows(results):
+        lines.append(
+            f"| {row['path']} | {row['status']} | {row['blocks']} | {row['duration_s']:.2f} | "
+            f"{row['peak_memory_mb']:.0f} | {row['versions'].get('scikit-learn', '?')} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,80 @@
+"""Helpers for the browser tests: Debian's Chromium driven by Playwright, offline."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+# Flags that stop Chromium from calling home: this machine (and CI) has no network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    """The Chromium binary, or a skip (locally) / failure (CI) that says how to get one."""
+    for candidate in (os.environ.get("TECHPATH_CHROMIUM"), *CHROMIUM_CANDIDATES):
+        if candidate and shutil.which(candidate):
+            return candidate
+    message = (
+        "Chromium is needed for the browser tests. Install it with "
+        "`sudo apt-get install chromium` (Debian/Ubuntu) or set TECHPATH_CHROMIUM=/path/to/chrome."
+    )
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@dataclass
+class PageLog:
+    """What a page did that a test may want to assert on."""
+
+    console_errors: list[str] = field(default_factory=list)
+    blocked_requests: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def offline_browser(base_url: str, color_scheme: str = "light") -> Iterator[tuple[object, PageLog]]:
+    """A fresh page where every request outside `base_url` is blocked and recorded."""
+    from playwright.sync_api import sync_playwright
+
+    log = PageLog()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = browser.new_context(color_scheme=color_scheme, viewport={"width": 1100, "height": 900})
+
+        def route(r):
+            if r.request.url.startswith(base_url) or r.request.url.startswith("data:"):
+                r.continue_()
+            else:
+                log.blocked_requests.append(r.request.url)
+                r.abort()
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: log.console_errors.append(str(e)))
+        page.on(
+            "requestfailed",
+            lambda r: log.failed_requests.append(r.url) if r.url.startswith(base_url) else None,
+        )
+        try:
+            yield page, log
+        finally:
+            context.close()
+            browser.close()

@@ -1,0 +1,48 @@
+"""A reader's browser, with the network cut off, opens a post and expands a math box."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import ARTIFACTS, offline_browser
+
+pytestmark = pytest.mark.browser
+
+POST = "/blog/first-classifier/"
+
+
+def _expand_first_math_box(page) -> object:
+    box = page.locator("details.math").first
+    box.locator("summary").click()
+    assert box.get_attribute("open") is not None
+    return box
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_math_box_expands_to_typeset_math_offline(site_server: str, scheme: str) -> None:
+    with offline_browser(site_server, color_scheme=scheme) as (page, log):
+        page.goto(site_server + POST, wait_until="networkidle")
+        box = _expand_first_math_box(page)
+        katex = box.locator(".katex-html").first
+        assert katex.is_visible()
+        text = box.inner_text()
+        assert "\\(" not in text and "\\[" not in text and "$$" not in text, text
+        # KaTeX fonts really loaded (a fallback font would mean a broken asset path).
+        assert page.evaluate("document.fonts.check('16px KaTeX_Main')")
+        box.scroll_into_view_if_needed()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"post-math-box-{scheme}.png"))
+        assert log.console_errors == []
+        assert log.failed_requests == []
+
+
+def test_math_survives_instant_navigation(site_server: str) -> None:
+    with offline_browser(site_server) as (page, log):
+        page.goto(site_server + "/blog/", wait_until="networkidle")
+        page.locator('a[href$="first-classifier/"]').first.click()
+        page.wait_for_url("**" + POST)
+        # navigation.instant swaps the content without a full load; math must still be typeset.
+        assert page.evaluate("document.querySelectorAll('.md-content .katex').length") > 0
+        box = _expand_first_math_box(page)
+        assert box.locator(".katex-html").first.is_visible()
+        assert log.console_errors == []

@@ -1,0 +1,82 @@
+"""The real site builds strictly, typesets math in math boxes and loads nothing from other hosts."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class _Resources(HTMLParser):
+    """Collects the URLs a browser would fetch while loading a page (not plain links)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag in {"script", "img", "iframe", "audio", "video", "source", "embed", "track"}:
+            self.urls += [a[k] for k in ("src", "data-src") if a.get(k)]
+            self.urls += [part.split()[0] for part in a.get("srcset", "").split(",") if part.strip()]
+        if tag == "link" and a.get("rel", "") != "canonical" and "alternate" not in a.get("rel", ""):
+            self.urls.append(a.get("href", ""))
+        if tag == "object" and a.get("data"):
+            self.urls.append(a["data"])
+        if a.get("style"):
+            self.urls += re.findall(r"url\(\s*['\"]?([^'\")]+)", a["style"])
+
+
+def _is_external(url: str) -> bool:
+    return bool(re.match(r"^(https?:)?//", url.strip()))
+
+
+def test_every_page_loads_only_local_resources(built_site: Path) -> None:
+    pages = list(built_site.rglob("*.html"))
+    assert len(pages) > 5
+    offenders = {}
+    for page in pages:
+        parser = _Resources()
+        parser.feed(page.read_text(encoding="utf-8"))
+        external = [u for u in parser.urls if _is_external(u)]
+        if external:
+            offenders[str(page.relative_to(built_site))] = external
+    for css in built_site.rglob("*.css"):
+        external = [u for u in re.findall(r"url\(\s*['\"]?([^'\")]+)", css.read_text()) if _is_external(u)]
+        external += re.findall(r"@import\s+['\"]?(https?:[^'\";]+)", css.read_text())
+        if external:
+            offenders[str(css.relative_to(built_site))] = external
+    assert offenders == {}
+
+
+def test_no_google_fonts_or_cdn_mentioned_in_pages(built_site: Path) -> None:
+    for page in built_site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "fonts.googleapis" not in text and "fonts.gstatic" not in text, page
+        assert "cdn.jsdelivr" not in text and "unpkg.com" not in text, page
+
+
+def test_math_box_holds_typeset_math(built_site: Path) -> None:
+    html = (built_site / "blog" / "first-classifier" / "index.html").read_text(encoding="utf-8")
+    boxes = re.findall(r'<details class="math">(.*?)</details>', html, re.DOTALL)
+    assert boxes, "the post has no collapsed math box"
+    typeset = [b for b in boxes if 'class="katex' in b and "<math" in b]
+    assert typeset, "no math box contains KaTeX output with MathML"
+    assert 'class="arithmatex"' not in html, "raw arithmatex TeX left in the page"
+
+
+def test_katex_stylesheet_and_fonts_are_served(built_site: Path) -> None:
+    css = built_site / "assets" / "katex" / "katex.min.css"
+    assert css.exists()
+    for font in re.findall(r"url\((fonts/[^)]+\.woff2)\)", css.read_text()):
+        assert (css.parent / font).exists(), font
+
+
+def test_blog_index_feed_and_categories(built_site: Path) -> None:
+    index = (built_site / "blog" / "index.html").read_text(encoding="utf-8")
+    assert "first-classifier/" in index
+    feed = (built_site / "feed_rss_created.xml").read_text(encoding="utf-8")
+    assert "<item>" in feed and "first-classifier" in feed
+    assert (built_site / "blog" / "category" / "drive-a-tool" / "index.html").exists()
