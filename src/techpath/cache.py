@@ -59,7 +59,10 @@ class Cache:
         try:
             data = json.loads((folder / RESULT_FILE).read_text(encoding="utf-8"))
             result = PageResult.from_json(data)
+        except FileNotFoundError:
+            return None
         except (OSError, ValueError, TypeError, KeyError):
+            self._discard(folder)  # unreadable (a disk error, a hand edit): execute again
             return None
         result.from_cache = True
         result.figure_dir = str(folder)
@@ -86,6 +89,15 @@ class Cache:
         result.figure_dir = str(final)
         return result
 
+    def _discard(self, entry: Path) -> None:
+        doomed = self.scratch / f"discard.{uuid.uuid4().hex}"
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(entry, doomed)  # readers see it gone at once, never half-deleted
+        except OSError:
+            return
+        shutil.rmtree(doomed, ignore_errors=True)
+
     def evict(self, keep: set[str], unused_since: float) -> int:
         """Remove entries not in `keep` and not used since `unused_since` (a time.time()).
 
@@ -101,12 +113,9 @@ class Cache:
                 try:
                     if entry.stat().st_mtime >= unused_since:
                         continue
-                    doomed = self.scratch / f"evict.{uuid.uuid4().hex}"
-                    self.scratch.mkdir(parents=True, exist_ok=True)
-                    os.rename(entry, doomed)  # readers see it gone at once, never half-deleted
                 except OSError:
                     continue
-                shutil.rmtree(doomed, ignore_errors=True)
+                self._discard(entry)
                 removed += 1
         self._clean_scratch(older_than=time.time() - 3600)
         return removed

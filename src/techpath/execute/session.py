@@ -11,6 +11,7 @@ import ast
 import builtins
 import io
 import linecache
+import os
 import re
 import signal
 import sys
@@ -25,6 +26,8 @@ from techpath.model import BlockError, BlockResult, CodeBlock, Output
 
 POLICY_WARNINGS = (DeprecationWarning, FutureWarning, PendingDeprecationWarning)
 MAX_OUTPUT_CHARS = 50_000  # per block; the rest is counted and replaced by a note
+_INTERNAL = str(Path(__file__).parent)  # frames of the engine itself are left out of tracebacks
+OVERFLOW_FILE = "techpath-output-overflow.txt"  # in the page's private working folder
 SVG_LIMIT_BYTES = 400_000  # larger figures (dense scatter plots) are saved as PNG instead
 
 
@@ -84,7 +87,9 @@ class Session:
         lines = file_text.splitlines(keepends=True)
         linecache.cache[filename] = (len(file_text), None, lines, filename)
         builtins.input = _no_input
-        sys.stdout, sys.stderr = _Stream(self, "stdout"), _Stream(self, "stderr")
+        self._stdout, self._stderr = _Stream(self, "stdout"), _Stream(self, "stderr")
+        self._overflow: io.TextIOWrapper | None = None
+        sys.stdout, sys.stderr = self._stdout, self._stderr
         warnings.showwarning = self._on_warning
         for category in POLICY_WARNINGS:
             warnings.simplefilter("always", category)
@@ -95,20 +100,38 @@ class Session:
         if not text:
             return
         room = MAX_OUTPUT_CHARS - self._chars
-        if room <= 0:
-            self._dropped_chars += len(text)
-            self._dropped_lines += text.count("\n")
-            return
         if len(text) > room:
-            self._dropped_chars += len(text) - room
-            self._dropped_lines += text[room:].count("\n")
+            self._overflow_to_file(text[room:])
             text = text[:room]
+            if not text:
+                return
         self._chars += len(text)
         last = self._outputs[-1] if self._outputs else None
         if last is not None and last.kind == "stream" and last.name == name:
             last.text += text
         else:
             self._outputs.append(Output("stream", name=name, text=text))
+
+    def _overflow_to_file(self, rest: str) -> None:
+        """Past the limit, print() writes straight to a scratch file (C speed) that is only
+        measured: a post printing ten million lines costs seconds, not minutes."""
+        if self._overflow is None:
+            self._overflow = open(OVERFLOW_FILE, "w+", encoding="utf-8", errors="replace")  # noqa: SIM115
+            sys.stdout = sys.stderr = self._overflow
+        self._overflow.write(rest)
+
+    def _close_overflow(self) -> None:
+        if self._overflow is None:
+            return
+        self._overflow.flush()
+        with open(OVERFLOW_FILE, "rb") as f:
+            while chunk := f.read(1 << 20):
+                self._dropped_chars += len(chunk)
+                self._dropped_lines += chunk.count(b"\n")
+        self._overflow.close()
+        self._overflow = None
+        os.remove(OVERFLOW_FILE)
+        sys.stdout, sys.stderr = self._stdout, self._stderr
 
     def display(self, *objects: Any) -> None:
         """Show objects under the block, like Jupyter's display()."""
@@ -152,6 +175,7 @@ class Session:
                 error = self._exception_error(block, exc)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+            self._close_overflow()
         self._flush_figures()
         if self._dropped_chars:
             note = (
@@ -202,7 +226,7 @@ class Session:
         return line
 
     def _format_traceback(self, exc: BaseException) -> str:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_INTERNAL)]
         text = "".join(traceback.format_list(frames))
         head = "Traceback (most recent call last):\n" if frames else ""
         return head + text + "".join(traceback.format_exception_only(type(exc), exc))
@@ -224,7 +248,7 @@ class Session:
         first_line = block.line if self.line_numbers_in_file else 1
         line = self._innermost_post_line(tb, first_line)
         stack = "".join(
-            traceback.format_list([f for f in traceback.extract_tb(tb) if f.filename != __file__])
+            traceback.format_list([f for f in traceback.extract_tb(tb) if not f.filename.startswith(_INTERNAL)])
         )
         message = f"block {block.index + 1} did not finish within {timeout:g} s (stopped at line {line})"
         return self._error(block, "Timeout", message, line, "Traceback (most recent call last):\n" + stack)

@@ -68,7 +68,7 @@ def split_front_matter(text: str, path: str, line_offset: int = 0) -> tuple[Fron
         node = yaml.compose(source, Loader=yaml.SafeLoader)
         meta = yaml.safe_load(source) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = (mark.line + 2 if mark else 1) + line_offset
         reason = getattr(exc, "problem", None) or str(exc)
         hint = (
