@@ -53,7 +53,9 @@ def test_environment_change_reexecutes_everything(tmp_path: Path, posts: list[Pa
 def test_declared_inputs_and_limits_are_part_of_the_key(tmp_path: Path) -> None:
     data = tmp_path / "data.csv"
     data.write_text("1,2\n")
-    post_path = write_post(tmp_path, "reads.md", "---\ntitle: t\ninputs: [data.csv]\n---\n\n```python\nprint(1)\n```\n")
+    post_path = write_post(
+        tmp_path, "reads.md", "---\ntitle: t\ninputs: [data.csv]\n---\n\n```python\nprint(1)\n```\n"
+    )
     post = load_post(post_path)
     assert post.inputs == [data] and post.problems == []
     key = cache_key(post, Limits())

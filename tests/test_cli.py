@@ -30,7 +30,12 @@ x = 1
 def techpath(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "TECHPATH_CACHE_DIR": str(cwd / ".cache")}
     return subprocess.run(
-        [sys.executable, "-m", "techpath.cli", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300
+        [sys.executable, "-m", "techpath.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
 
 
@@ -57,7 +62,7 @@ def test_all_failures_reported_with_file_and_line(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert "docs/blog/posts/one.md:16: NameError: name 'clf' is not defined" in lines
     assert any(line.startswith("docs/blog/posts/two.md:16: ValueError: matmul") for line in lines)
-    assert '    Traceback (most recent call last):' in lines
+    assert "    Traceback (most recent call last):" in lines
     assert "3 with code: 3 executed" in result.stderr and "2 failed" in result.stderr
 
 

@@ -16,7 +16,9 @@ from tests.engine_helpers import line_of, run_one, run_posts, write_post
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     cache = tmp_path_factory.mktemp("cache")
-    settings = Settings(jobs=2, limits=Limits(block_timeout=10, page_timeout=60, memory_mb=400), cache_dir=cache)
+    settings = Settings(
+        jobs=2, limits=Limits(block_timeout=10, page_timeout=60, memory_mb=400), cache_dir=cache
+    )
     settings.refresh = True
     with Engine(settings) as e:
         yield e
@@ -49,16 +51,23 @@ def test_exception_on_line_7_of_a_block_points_into_the_markdown(engine: Engine,
 
 
 def test_infinite_loop_times_out_and_names_the_block(engine: Engine, tmp_path: Path) -> None:
-    post, result = run_one(engine, tmp_path, '```python\nx = 1\n```\n\n```python timeout="1"\nwhile True:\n    x += 1\n```\n')
+    post, result = run_one(
+        engine, tmp_path, '```python\nx = 1\n```\n\n```python timeout="1"\nwhile True:\n    x += 1\n```\n'
+    )
     error = result.errors[0]
     assert error.type == "Timeout"
     assert "block 2" in error.message and "1 s" in error.message
-    assert error.line in (line_of(post.path, "while True"), line_of(post.path, "x += 1"))  # where it was stuck
+    assert error.line in (
+        line_of(post.path, "while True"),
+        line_of(post.path, "x += 1"),
+    )  # where it was stuck
 
 
 def test_loop_that_ignores_the_alarm_is_killed_by_the_parent(engine: Engine, tmp_path: Path) -> None:
     code = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass"
-    post, result = run_one(engine, tmp_path, f'```python timeout="1"\n{code}\n```\n\n```python\nprint("after")\n```\n')
+    _post, result = run_one(
+        engine, tmp_path, f'```python timeout="1"\n{code}\n```\n\n```python\nprint("after")\n```\n'
+    )
     error = result.blocks[0].error
     assert error is not None and error.type == "Timeout" and "block 1" in error.message
     assert "processes were stopped" in error.message
@@ -74,14 +83,16 @@ def test_unbounded_allocation_hits_the_memory_limit(engine: Engine, tmp_path: Pa
 
 
 def test_sys_exit_is_a_failure_of_that_block(engine: Engine, tmp_path: Path) -> None:
-    post, result = run_one(engine, tmp_path, "```python\nimport sys\nsys.exit(3)\n```\n")
+    _post, result = run_one(engine, tmp_path, "```python\nimport sys\nsys.exit(3)\n```\n")
     error = result.errors[0]
     assert error.type == "SystemExit" and "sys.exit(3)" in error.message
     assert error.line == 3
 
 
 def test_os_exit_and_segfault_crash_only_their_own_page(engine: Engine, tmp_path: Path) -> None:
-    exits = write_post(tmp_path, "exits.md", "```python\nprint('hi')\n```\n\n```python\nimport os\nos._exit(0)\n```\n")
+    exits = write_post(
+        tmp_path, "exits.md", "```python\nprint('hi')\n```\n\n```python\nimport os\nos._exit(0)\n```\n"
+    )
     segv = write_post(tmp_path, "segv.md", "```python\nimport ctypes\nctypes.string_at(0)\n```\n")
     fine = write_post(tmp_path, "fine.md", "```python\nprint(6 * 7)\n```\n")
     results = run_posts(engine, exits, segv, fine)
@@ -96,7 +107,9 @@ def test_os_exit_and_segfault_crash_only_their_own_page(engine: Engine, tmp_path
 
 
 def test_printing_ten_million_lines_is_truncated_with_a_note(engine: Engine, tmp_path: Path) -> None:
-    post, result = run_one(engine, tmp_path, '```python timeout="60"\nfor i in range(10**7):\n    print(i)\n```\n')
+    _post, result = run_one(
+        engine, tmp_path, '```python timeout="60"\nfor i in range(10**7):\n    print(i)\n```\n'
+    )
     assert result.ok
     outputs = result.blocks[0].outputs
     shown = outputs[0].text
@@ -109,8 +122,14 @@ def test_printing_ten_million_lines_is_truncated_with_a_note(engine: Engine, tmp
 
 
 def test_files_written_stay_in_a_private_folder(engine: Engine, tmp_path: Path) -> None:
-    writer = write_post(tmp_path, "writer.md", "```python\nimport os\nopen('junk.txt', 'w').write('x')\nprint(os.getcwd())\n```\n")
-    reader = write_post(tmp_path, "reader.md", "```python\nimport os\nprint(os.path.exists('junk.txt'))\n```\n")
+    writer = write_post(
+        tmp_path,
+        "writer.md",
+        "```python\nimport os\nopen('junk.txt', 'w').write('x')\nprint(os.getcwd())\n```\n",
+    )
+    reader = write_post(
+        tmp_path, "reader.md", "```python\nimport os\nprint(os.path.exists('junk.txt'))\n```\n"
+    )
     results = run_posts(engine, writer, reader)
     folder = results["writer.md"].blocks[0].outputs[-1].text.strip().splitlines()[-1]
     assert results["reader.md"].blocks[0].outputs[0].text == "False\n"
@@ -119,7 +138,7 @@ def test_files_written_stay_in_a_private_folder(engine: Engine, tmp_path: Path) 
 
 
 def test_input_fails_fast_with_a_clear_message(engine: Engine, tmp_path: Path) -> None:
-    post, result = run_one(engine, tmp_path, "```python\nname = input('Your name? ')\n```\n")
+    _post, result = run_one(engine, tmp_path, "```python\nname = input('Your name? ')\n```\n")
     error = result.errors[0]
     assert error.type == "EOFError" and "stdin is closed" in error.message
     assert result.blocks[0].duration < 2
@@ -129,7 +148,8 @@ def test_rcparams_and_chdir_do_not_leak_between_pages(engine: Engine, tmp_path: 
     changer = write_post(
         tmp_path,
         "changer.md",
-        "```python\nimport os, matplotlib\nmatplotlib.rcParams['lines.linewidth'] = 9\nos.chdir('/')\nimport json\n```\n",
+        "```python\nimport os, matplotlib\nmatplotlib.rcParams['lines.linewidth'] = 9\n"
+        "os.chdir('/')\nimport json\n```\n",
     )
     results_a = run_posts(engine, changer)
     assert results_a["changer.md"].ok
@@ -149,7 +169,7 @@ def test_figure_never_closed_is_captured_once(engine: Engine, tmp_path: Path) ->
         "```python\nimport matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2])\n"
         "ax.set_title('Line')\nax.set_xlabel('x')\n```\n\n```python\nprint(len(plt.get_fignums()))\n```\n"
     )
-    post, result = run_one(engine, tmp_path, body)
+    _post, result = run_one(engine, tmp_path, body)
     figures = [o for o in result.blocks[0].outputs if o.kind == "figure"]
     assert len(figures) == 1 and figures[0].data["format"] == "svg"
     assert figures[0].data["alt"].startswith("Figure: Line")
@@ -176,7 +196,7 @@ def test_deprecation_warning_fails_unless_allowed_with_a_reason(engine: Engine, 
 
 def test_expected_exception_is_shown_not_failed(engine: Engine, tmp_path: Path) -> None:
     body = '```python raises="ZeroDivisionError"\n1 / 0\n```\n\n```python raises="KeyError"\n1 + 1\n```\n'
-    post, result = run_one(engine, tmp_path, body)
+    _post, result = run_one(engine, tmp_path, body)
     assert result.blocks[0].status == "ok"
     assert "ZeroDivisionError" in result.blocks[0].outputs[0].text
     assert result.blocks[1].error is not None and result.blocks[1].error.type == "DidNotRaise"
@@ -184,7 +204,7 @@ def test_expected_exception_is_shown_not_failed(engine: Engine, tmp_path: Path) 
 
 def test_standalone_block_must_run_alone(engine: Engine, tmp_path: Path) -> None:
     body = "```python\nimport math\n```\n\n```python standalone\nprint(math.pi)\n```\n"
-    post, result = run_one(engine, tmp_path, body)
+    _post, result = run_one(engine, tmp_path, body)
     error = result.blocks[1].error
     assert result.blocks[1].standalone_ok is False
     assert error is not None and error.type == "Standalone" and "NameError" in error.message
@@ -196,7 +216,7 @@ def test_hidden_skipped_and_display(engine: Engine, tmp_path: Path) -> None:
         "```python hide\nsecret = 41\n```\n\n"
         "```python\ndisplay({'answer': secret + 1})\n'done'\n```\n"
     )
-    post, result = run_one(engine, tmp_path, body)
+    _post, result = run_one(engine, tmp_path, body)
     assert [b.status for b in result.blocks] == ["skipped", "ok", "ok"]
     texts = [o.data["text/plain"] for o in result.blocks[2].outputs]
     assert texts == ["{'answer': 42}", "'done'"]
@@ -204,7 +224,7 @@ def test_hidden_skipped_and_display(engine: Engine, tmp_path: Path) -> None:
 
 def test_rich_html_repr_is_kept_for_the_renderer(engine: Engine, tmp_path: Path) -> None:
     body = "```python\nfrom sklearn.linear_model import LogisticRegression\nLogisticRegression()\n```\n"
-    post, result = run_one(engine, tmp_path, body)
+    _post, result = run_one(engine, tmp_path, body)
     bundle = result.blocks[0].outputs[0].data
     assert "LogisticRegression" in bundle["text/plain"] and "<div" in bundle["text/html"]
 

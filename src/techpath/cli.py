@@ -25,6 +25,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_execution_options(check)
     check.add_argument("--report", type=Path, help="also write the execution report (JSON) here")
+
+    bench = commands.add_parser(
+        "bench", help="time techpath against mkdocs-jupyter and markdown-exec on one corpus"
+    )
+    bench.add_argument("--posts", type=int, default=20, help="posts in the generated corpus (default 20)")
+    bench.add_argument("--jobs", "-j", type=int, default=None, help="workers (default: cores)")
+    bench.add_argument("--output", type=Path, help="also write the measurements as JSON here")
+    bench.add_argument("--keep", action="store_true", help="keep the generated sites (path printed)")
     return parser
 
 
@@ -57,7 +65,9 @@ def settings_from(args: argparse.Namespace, plugin_options: dict[str, object]):
         limits = replace(limits, block_timeout=args.timeout)
     if args.memory:
         limits = replace(limits, memory_mb=args.memory)
-    return Settings(jobs=args.jobs, limits=limits, refresh=args.refresh)
+    from techpath.engine import default_keep_warm
+
+    return Settings(jobs=args.jobs, limits=limits, refresh=args.refresh, keep_warm=default_keep_warm())
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -96,11 +106,27 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if failed or problems else 0
 
 
+def run_bench_command(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from techpath.bench.run import format_table, run_bench
+
+    jobs = args.jobs or os.cpu_count() or 1
+    report = run_bench(args.posts, jobs, keep=args.keep)
+    print(format_table(report))
+    if args.output:
+        args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0 if all(v["ok"] for v in report["verdicts"]) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "check":
         return run_check(args)
+    if args.command == "bench":
+        return run_bench_command(args)
     parser.print_help()
     return 0
 

@@ -8,17 +8,27 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from techpath.cache import Cache, cache_key
+from techpath.execute.preload import modules_to_preload
 from techpath.execute.runner import Runner
 from techpath.fingerprint import library_versions
 from techpath.model import Limits, PageResult, Post
 
 DEFAULT_CACHE_DIR = Path(".cache/techpath")
+
+
+def default_keep_warm() -> float:
+    """Keep the warm parent 10 minutes between builds on a contributor's machine; never in CI,
+    where nothing should outlive the job."""
+    if os.environ.get("CI", "").lower() == "true":
+        return 0.0
+    return float(os.environ.get("TECHPATH_KEEP_WARM", "600"))
 
 
 def default_cache_dir() -> Path:
@@ -31,8 +41,9 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     cache_dir: Path = field(default_factory=default_cache_dir)
     refresh: bool = False  # execute even when the cache has a result (and store the new one)
-    preload: list[str] | None = None  # modules the warm parent imports; None: the default list
+    preload: list[str] | None = None  # modules the warm parent imports; None: what the posts import
     mode: str = "auto"  # "fork", "spawn" or "auto"
+    keep_warm: float = 0.0  # >0: the warm parent serves later builds for this many idle seconds
 
 
 @dataclass
@@ -78,7 +89,7 @@ class Engine:
 
         def finished(post: Post, result: PageResult, figure_dir: Path) -> None:
             result.executed_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            result.versions = library_versions()
+            result.versions = dict(library_versions())
             stored = self.cache.store(keys[post.display_path], result, figure_dir)
             stats.executed += 1
             stats.blocks_executed += sum(b.status in ("ok", "error") for b in result.blocks)
@@ -87,10 +98,21 @@ class Engine:
                 on_result(post, stored)
 
         if misses:
+            if self.settings.preload is None and self._runner is None:
+                self.settings.preload = modules_to_preload(b.source for p in misses for b in p.blocks)
             self._ensure_runner().run(misses, finished)
         stats.seconds = time.perf_counter() - t0
         self.last_stats = stats
         return results
+
+    def start(self, posts: list[Post]) -> RunInBackground:
+        """Like run(), in a background thread: a build can render other pages meanwhile and
+        wait only for the result it needs (`RunInBackground.result`)."""
+        return RunInBackground(self, posts)
+
+    def prewarm(self) -> None:
+        """Start warming the parent process in the background (cheap if it is already warm)."""
+        self._ensure_runner().prewarm()
 
     def evict_unused(self) -> int:
         """Drop cache entries this engine did not use (after a run over the whole site)."""
@@ -104,7 +126,9 @@ class Engine:
     def _ensure_runner(self) -> Runner:
         if self._runner is None:
             s = self.settings
-            self._runner = Runner(s.jobs, s.limits, preload=s.preload, mode=s.mode, log=self._log)
+            self._runner = Runner(
+                s.jobs, s.limits, s.preload, s.mode, self._log, keep_warm=s.keep_warm, cache_dir=s.cache_dir
+            )
         return self._runner
 
     def __enter__(self) -> Engine:
@@ -112,3 +136,46 @@ class Engine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class RunInBackground:
+    """A run of the engine on a thread; results become available page by page."""
+
+    def __init__(self, engine: Engine, posts: list[Post]) -> None:
+        self._results: dict[str, PageResult] = {}
+        self._ready: dict[str, threading.Event] = {p.display_path: threading.Event() for p in posts}
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._work, args=(engine, posts), name="techpath-run", daemon=True
+        )
+        self._thread.start()
+
+    def _work(self, engine: Engine, posts: list[Post]) -> None:
+        def arrived(post: Post, result: PageResult) -> None:
+            self._results[post.display_path] = result
+            self._ready[post.display_path].set()
+
+        try:
+            engine.run(posts, on_result=arrived)
+        except BaseException as exc:  # surfaced to the build by result()/wait()
+            self._error = exc
+        finally:
+            for event in self._ready.values():
+                event.set()
+
+    def result(self, path: str) -> PageResult | None:
+        """Block until the post at `path` has its result (None if it is not part of this run)."""
+        event = self._ready.get(path)
+        if event is None:
+            return None
+        event.wait()
+        if self._error is not None:
+            raise self._error
+        return self._results.get(path)
+
+    def wait(self) -> dict[str, PageResult]:
+        """Block until every post is done; all results."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return dict(self._results)

@@ -19,8 +19,9 @@ def environment_fingerprint() -> str:
     return hashlib.sha256("\n".join(material).encode()).hexdigest()
 
 
+@functools.cache
 def library_versions() -> dict[str, str]:
-    """The versions a reader cares about, for the execution report."""
+    """The versions a reader cares about, for the execution report (read once per process)."""
     versions = {"python": platform.python_version()}
     for name in ("scikit-learn", "numpy", "matplotlib", "pandas", "scipy"):
         try:

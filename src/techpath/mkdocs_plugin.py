@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import time
 from pathlib import Path
 
 from mkdocs.config import base
@@ -15,7 +17,8 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from techpath.engine import Engine, Settings, default_cache_dir
+from techpath.engine import Engine, RunInBackground, Settings, default_cache_dir, default_keep_warm
+from techpath.execute.preload import modules_to_preload
 from techpath.model import Limits, PageResult, Post
 from techpath.parse import load_post
 from techpath.parse.frontmatter import PostSchema
@@ -45,6 +48,9 @@ class TechpathConfig(base.Config):
     """Execute everything even when cached results exist (set TECHPATH_REFRESH=1 via !ENV)."""
     cache_dir = c.Optional(c.Type(str))
     """Result cache; default .cache/techpath (or $TECHPATH_CACHE_DIR)."""
+    keep_warm = c.Optional(c.Type((int, float)))
+    """Seconds the warm parent waits for the next build (serve, or build after build); default
+    600 on a contributor's machine, 0 in CI (CI=true) or as set by TECHPATH_KEEP_WARM."""
     report = c.Type(str, default="techpath-report.json")
     """Where the execution report is written, relative to the site folder."""
     max_description = c.Type(int, default=200)
@@ -65,6 +71,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._posts: dict[str, Post] = {}  # src_uri -> parsed page
         self._results: dict[str, PageResult] = {}  # src_uri -> result
         self._figures: dict[tuple[str, str], str] = {}  # (src_uri, file) -> site path
+        self._figure_sources: dict[str, Path] = {}  # site path -> file in the cache
+        self._run: RunInBackground | None = None
         self._is_serve = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -76,12 +84,14 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self.config.typeset_math:
             config.extra_css.insert(0, "assets/katex/katex.min.css")
             self._katex_dir = (root / self.config.katex_dir).resolve()
-        settings = self._settings(root)
+        settings = self._settings(root, Path(config.docs_dir))
         if self._engine is None or self._engine.settings != settings:
             self._close_engine()
             self._engine = Engine(settings, log=log.info)
-        self._engine.started = __import__("time").time()
+        self._engine.started = time.time()
         self._engine.used_keys = set()
+        if self.config.execute:
+            self._engine.prewarm()  # its imports overlap MkDocs reading the site
         return config
 
     def on_shutdown(self) -> None:
@@ -93,7 +103,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
     # -- files: parse every page, execute, register figures -------------------------------------
     @event_priority(50)  # before the blog plugin reads posts, so broken posts can be held back
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        self._posts, self._results, self._figures = {}, {}, {}
+        self._posts, self._results, self._figures, self._figure_sources = {}, {}, {}, {}
+        self._run = None
         schema = self._schema(config)
         posts_dir = Path(config.docs_dir) / "blog" / "posts"
         for file in list(files.documentation_pages()):
@@ -108,38 +119,37 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
                 continue
             self._posts[file.src_uri] = post
         if self.config.execute:
-            self._execute(files, config)
+            assert self._engine is not None
+            self._run = self._engine.start([p for p in self._posts.values() if p.blocks])
         if self.config.typeset_math:
             self._math = MathRenderer(self._katex_dir)
             for site_path, source in katex_asset_paths(self._katex_dir).items():
                 files.append(File.generated(config, site_path, abs_src_path=str(source)))
         return files
 
-    def _execute(self, files: Files, config: MkDocsConfig) -> None:
-        assert self._engine is not None
-        by_path = {p.display_path: uri for uri, p in self._posts.items() if p.blocks}
-        results = self._engine.run([self._posts[u] for u in by_path.values()])
-        stats = self._engine.last_stats
-        log.info(f"executed {stats.executed} pages, {stats.from_cache} from cache, in {stats.seconds:.1f} s")
-        for path, result in results.items():
-            uri = by_path[path]
-            self._results[uri] = result
-            for error in result.errors:
-                log.error(error.headline() + ("\n" + error.traceback if error.traceback else ""))
-            for block in result.blocks:
-                for output in block.outputs:
-                    if output.kind == "figure":
-                        self._register_figure(uri, result, output.data["file"], files, config)
-
-    def _register_figure(
-        self, uri: str, result: PageResult, name: str, files: Files, config: MkDocsConfig
-    ) -> None:
-        source = Path(result.figure_dir) / name
-        digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-        site_path = f"{FIGURE_DIR}/{digest}{source.suffix}"
-        if files.get_file_from_path(site_path) is None:
-            files.append(File.generated(config, site_path, abs_src_path=str(source)))
-        self._figures[(uri, name)] = site_path
+    def _result(self, uri: str) -> PageResult | None:
+        """The page's result, waiting for it if it is still executing (pages render while later
+        pages execute). Its failures are logged once, here."""
+        if uri in self._results:
+            return self._results[uri]
+        post = self._posts.get(uri)
+        if self._run is None or post is None or not post.blocks:
+            return None
+        result = self._run.result(post.display_path)
+        if result is None:
+            return None
+        self._results[uri] = result
+        for error in result.errors:
+            log.error(error.headline() + ("\n" + error.traceback if error.traceback else ""))
+        for block in result.blocks:
+            for output in block.outputs:
+                if output.kind == "figure":
+                    source = Path(result.figure_dir) / output.data["file"]
+                    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+                    site_path = f"{FIGURE_DIR}/{digest}{source.suffix}"
+                    self._figures[(uri, output.data["file"])] = site_path
+                    self._figure_sources[site_path] = source
+        return result
 
     # -- pages -------------------------------------------------------------------------------
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -147,7 +157,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if post is None or not post.blocks:
             return markdown
         return rewrite_markdown(
-            markdown, self._slots.for_page(page.file.src_uri), self._results.get(page.file.src_uri)
+            markdown, self._slots.for_page(page.file.src_uri), self._result(page.file.src_uri)
         )
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -185,6 +195,20 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._close_math()
+        if self._run is not None:
+            self._run.wait()
+            for uri, post in self._posts.items():
+                if post.blocks:
+                    self._result(uri)  # pages never rendered still report their failures
+            stats = self._engine.last_stats if self._engine else None
+            if stats is not None:
+                log.info(
+                    f"executed {stats.executed} pages, {stats.from_cache} from cache, in {stats.seconds:.1f} s"
+                )
+        for site_path, source in self._figure_sources.items():
+            target = Path(config.site_dir) / site_path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
         if self._results:
             write_report(Path(config.site_dir) / self.config.report, self._results)
         if self._engine is not None and self.config.execute:
@@ -195,17 +219,20 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             self._close_engine()
 
     # -- helpers -----------------------------------------------------------------------------
-    def _settings(self, root: Path) -> Settings:
+    def _settings(self, root: Path, docs: Path) -> Settings:
         cfg = self.config
         cache_dir = Path(cfg.cache_dir) if cfg.cache_dir else default_cache_dir()
         if not cache_dir.is_absolute():
             cache_dir = root / cache_dir
         refresh = cfg.refresh or os.environ.get("TECHPATH_REFRESH", "") not in ("", "0", "false")
+        sources = (p.read_text(encoding="utf-8", errors="replace") for p in _page_files(docs))
         return Settings(
+            preload=modules_to_preload(sources),
             jobs=cfg.jobs or os.cpu_count() or 1,
             limits=Limits(float(cfg.block_timeout), float(cfg.page_timeout), cfg.memory_mb),
             cache_dir=cache_dir,
             refresh=refresh,
+            keep_warm=float(cfg.keep_warm) if cfg.keep_warm is not None else default_keep_warm(),
         )
 
     def _schema(self, config: MkDocsConfig) -> PostSchema:
@@ -236,6 +263,10 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self._engine is not None:
             self._engine.close()
             self._engine = None
+
+
+def _page_files(docs: Path) -> list[Path]:
+    return sorted(p for p in docs.rglob("*") if p.suffix in (".md", ".ipynb") and p.is_file())
 
 
 def _unrenderable(post: Post) -> bool:

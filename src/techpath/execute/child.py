@@ -118,7 +118,12 @@ def run_page(job: dict[str, Any]) -> None:
         events.write({"event": "standalone", "block": index, **finish_standalone(process, job)})
     usage = resource.getrusage(resource.RUSAGE_SELF)
     events.write(
-        {"event": "end", "duration": time.perf_counter() - started, "peak_memory_mb": usage.ru_maxrss / 1024}
+        {
+            "event": "end",
+            "time": time.time(),
+            "duration": time.perf_counter() - started,
+            "peak_memory_mb": usage.ru_maxrss / 1024,
+        }
     )
 
 

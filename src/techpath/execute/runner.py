@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import selectors
 import shutil
 import signal
 import subprocess
@@ -22,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from techpath.execute.client import ZygoteClient, ZygoteDied, server_socket_path
 from techpath.model import BlockError, BlockResult, Limits, PageResult, Post
 
 GRACE_SECONDS = 2.0  # after a block's own timeout, before the parent kills the process group
@@ -66,14 +66,17 @@ class Runner:
         preload: list[str] | None = None,
         mode: str = "auto",
         log: Callable[[str], None] | None = None,
+        keep_warm: float = 0.0,
+        cache_dir: Path | None = None,
     ) -> None:
         self.jobs = max(1, jobs)
         self.limits = limits
         self.preload = preload
         self.mode = ("fork" if fork_is_safe() else "spawn") if mode == "auto" else mode
         self._log = log or (lambda message: print(message, file=sys.stderr))
-        self._zygote: subprocess.Popen[bytes] | None = None
-        self._zygote_buffer = b""
+        self.keep_warm = keep_warm
+        self._cache_dir = cache_dir or Path(".cache/techpath")
+        self._zygote: ZygoteClient | None = None
         self._scratch = Path(tempfile.mkdtemp(prefix="techpath-run-"))
         self._next_id = 0
         if self.mode == "spawn":
@@ -90,24 +93,31 @@ class Runner:
         """
         pending = deque(posts)
         running: dict[int, _Running] = {}
-        while pending or running:
-            while pending and len(running) < self.jobs:
+        # One page more than workers: its fork and set-up overlap the others' compute, so no
+        # core waits between pages.
+        in_flight = self.jobs + 1
+
+        def refill() -> None:
+            while pending and len(running) < in_flight:
                 page = self._start(pending.popleft())
                 running[page.job_id] = page
-            for job_id, exit_code in self._wait_for_exits(running):
-                page = running.pop(job_id)
+
+        while pending or running:
+            refill()
+            done = [(running.pop(job_id), code) for job_id, code in self._wait_for_exits(running)]
+            refill()  # before storing results, so the next pages are already running
+            for page, exit_code in done:
                 self._finish(page, exit_code, on_result)
             self._enforce_deadlines(running.values())
 
+    def prewarm(self) -> None:
+        """Start the warm parent now, without waiting, so its imports overlap other work."""
+        if self.mode == "fork":
+            self._ensure_zygote()
+
     def close(self) -> None:
         if self._zygote is not None:
-            self._zygote.stdin.close()  # type: ignore[union-attr]
-            try:
-                self._zygote.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._zygote.kill()
-                self._zygote.wait()
-            self._zygote.stdout.close()  # type: ignore[union-attr]
+            self._zygote.close()
             self._zygote = None
         shutil.rmtree(self._scratch, ignore_errors=True)
 
@@ -134,10 +144,11 @@ class Runner:
         job_file.write_text(json.dumps(job), encoding="utf-8")
         page = _Running(job_id, post, result_dir, work_dir, time.monotonic())
         if self.mode == "fork":
-            zygote = self._ensure_zygote()
-            request = json.dumps({"id": job_id, "job": str(job_file)}) + "\n"
-            zygote.stdin.write(request.encode())  # type: ignore[union-attr]
-            zygote.stdin.flush()  # type: ignore[union-attr]
+            try:
+                self._ensure_zygote().submit(job_id, job_file)
+            except ZygoteDied:  # a shared zygote went away between builds: start afresh
+                self._zygote = None
+                self._ensure_zygote().submit(job_id, job_file)
         else:
             page.process = subprocess.Popen(
                 [sys.executable, "-m", "techpath.execute.child", str(job_file)],
@@ -153,19 +164,11 @@ class Runner:
             env["TECHPATH_PRELOAD"] = json.dumps(self.preload)
         return env
 
-    def _ensure_zygote(self) -> subprocess.Popen[bytes]:
-        if self._zygote is not None and self._zygote.poll() is None:
-            return self._zygote
-        self._zygote_buffer = b""
-        self._zygote = subprocess.Popen(
-            [sys.executable, "-m", "techpath.execute.zygote"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=self._child_env(),
-        )
-        ready = self._read_messages(timeout=None)
-        if not ready or ready[0] is None:
-            raise RuntimeError("the warm parent process (techpath.execute.zygote) failed to start")
+    def _ensure_zygote(self) -> ZygoteClient:
+        if self._zygote is None:
+            env = self._child_env()
+            path = server_socket_path(env, self._cache_dir) if self.keep_warm > 0 else None
+            self._zygote = ZygoteClient(env, path, idle=self.keep_warm)
         return self._zygote
 
     # -- waiting -----------------------------------------------------------------------------
@@ -178,7 +181,8 @@ class Runner:
                 if code is not None:
                     exits.append((page.job_id, code))
             return exits
-        for message in self._read_messages(timeout=POLL_SECONDS):
+        assert self._zygote is not None
+        for message in self._zygote.messages(timeout=POLL_SECONDS):
             if message is None:  # the zygote died: every running page is lost
                 self._zygote = None
                 return [(job_id, -int(signal.SIGKILL)) for job_id in running]
@@ -190,25 +194,6 @@ class Runner:
             elif "exit" in message:
                 exits.append((page.job_id, message["exit"]))
         return exits
-
-    def _read_messages(self, timeout: float | None) -> list[dict[str, Any] | None]:
-        """Complete messages from the zygote; waits up to `timeout` for the first (None: forever).
-
-        A None in the list means the zygote closed its output: it died.
-        """
-        assert self._zygote is not None and self._zygote.stdout is not None
-        fd = self._zygote.stdout.fileno()
-        messages: list[dict[str, Any] | None] = []
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_READ)
-            while b"\n" not in self._zygote_buffer and selector.select(timeout=timeout):
-                data = os.read(fd, 65536)
-                if not data:
-                    return [None]
-                self._zygote_buffer += data
-        *lines, self._zygote_buffer = self._zygote_buffer.split(b"\n")
-        messages += [json.loads(line) for line in lines if line.strip()]
-        return messages
 
     def _enforce_deadlines(self, pages: Iterable[_Running]) -> None:
         now = time.monotonic()

@@ -247,9 +247,8 @@ class Session:
     def _timeout_error(self, block: CodeBlock, timeout: float, tb: Any) -> BlockError:
         first_line = block.line if self.line_numbers_in_file else 1
         line = self._innermost_post_line(tb, first_line)
-        stack = "".join(
-            traceback.format_list([f for f in traceback.extract_tb(tb) if not f.filename.startswith(_INTERNAL)])
-        )
+        frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith(_INTERNAL)]
+        stack = "".join(traceback.format_list(frames))
         message = f"block {block.index + 1} did not finish within {timeout:g} s (stopped at line {line})"
         return self._error(block, "Timeout", message, line, "Traceback (most recent call last):\n" + stack)
 
