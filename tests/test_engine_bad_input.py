@@ -231,3 +231,22 @@ def test_rich_html_repr_is_kept_for_the_renderer(engine: Engine, tmp_path: Path)
 
 def test_no_state_leaks_into_the_test_process() -> None:
     assert os.getcwd() != "/"
+
+
+def test_plt_show_places_figures_in_order_and_spawn_mode_matches(tmp_path: Path) -> None:
+    """plt.show() puts the figure between the text printed before and after it, also in a
+    fresh interpreter (the spawn fallback used where fork is unsafe), which warms nothing."""
+    body = (
+        "```python\nimport matplotlib.pyplot as plt\nprint('before')\nplt.plot([1, 3, 2])\n"
+        "plt.title('Zigzag')\nplt.show()\nprint('after')\n```\n"
+    )
+    path = write_post(tmp_path, "show.md", body)
+    kinds = {}
+    for mode in ("fork", "spawn"):
+        settings = Settings(jobs=1, cache_dir=tmp_path / f"cache-{mode}", refresh=True, mode=mode)
+        with Engine(settings) as engine:
+            result = run_posts(engine, path)["show.md"]
+        outputs = result.blocks[0].outputs
+        kinds[mode] = [(o.kind, o.text or o.data.get("alt", "")) for o in outputs]
+    assert kinds["fork"] == [("stream", "before\n"), ("figure", "Figure: Zigzag"), ("stream", "after\n")]
+    assert kinds["spawn"] == kinds["fork"]

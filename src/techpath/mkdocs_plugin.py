@@ -203,7 +203,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             stats = self._engine.last_stats if self._engine else None
             if stats is not None:
                 log.info(
-                    f"executed {stats.executed} pages, {stats.from_cache} from cache, in {stats.seconds:.1f} s"
+                    f"executed {stats.executed} pages, {stats.from_cache} from cache, "
+                    f"in {stats.seconds:.1f} s"
                 )
         for site_path, source in self._figure_sources.items():
             target = Path(config.site_dir) / site_path

@@ -24,6 +24,7 @@ from typing import Any
 from techpath.execute.client import ZygoteClient, ZygoteDied, server_socket_path
 from techpath.model import BlockError, BlockResult, Limits, PageResult, Post
 
+MPL_BACKEND = "module://techpath.execute.mpl_backend"  # plt.show() puts figures into the page
 GRACE_SECONDS = 2.0  # after a block's own timeout, before the parent kills the process group
 POLL_SECONDS = 0.05
 
@@ -159,7 +160,7 @@ class Runner:
         return page
 
     def _child_env(self) -> dict[str, str]:
-        env = {**os.environ, **thread_env(self.jobs), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+        env = {**os.environ, **thread_env(self.jobs), "MPLBACKEND": MPL_BACKEND, "PYTHONHASHSEED": "0"}
         if self.preload is not None:
             env["TECHPATH_PRELOAD"] = json.dumps(self.preload)
         return env

@@ -21,6 +21,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from techpath.execute import hooks
 from techpath.execute.display import mime_bundle
 from techpath.model import BlockError, BlockResult, CodeBlock, Output
 
@@ -294,25 +295,17 @@ class Session:
 
     # -- figures -----------------------------------------------------------------------------
     def _setup_matplotlib(self) -> None:
-        if "matplotlib" not in sys.modules:
-            return
-        import matplotlib
-
-        matplotlib.rcParams["svg.hashsalt"] = "techpath"  # stable ids: same figure, same bytes
-        pyplot = sys.modules.get("matplotlib.pyplot")
-        if pyplot is not None:
-            pyplot.show = self._show_figures  # type: ignore[assignment]
-
-    def _show_figures(self, *args: Any, **kwargs: Any) -> None:
-        """plt.show(): put the open figures here, in order with the text around them."""
-        self._flush_figures()
+        """Route plt.show() to this session through the page backend (see mpl_backend.py)."""
+        hooks.show_figures = self._flush_figures
+        if "matplotlib" in sys.modules:
+            sys.modules["matplotlib"].rcParams["svg.hashsalt"] = "techpath"  # same figure, same bytes
 
     def _flush_figures(self) -> None:
+        """Save and close every open figure, in order, into this block's output."""
         pyplot = sys.modules.get("matplotlib.pyplot")
         if pyplot is None:
             return
-        if pyplot.show is not self._show_figures:  # imported by the post itself (spawn mode)
-            self._setup_matplotlib()
+        sys.modules["matplotlib"].rcParams["svg.hashsalt"] = "techpath"
         for number in pyplot.get_fignums():
             self._save_figure(pyplot.figure(number))
         pyplot.close("all")
