@@ -80,3 +80,32 @@ def test_blog_index_feed_and_categories(built_site: Path) -> None:
     feed = (built_site / "feed_rss_created.xml").read_text(encoding="utf-8")
     assert "<item>" in feed and "first-classifier" in feed
     assert (built_site / "blog" / "category" / "drive-a-tool" / "index.html").exists()
+
+
+def test_every_post_has_downloads_and_every_script_runs(built_site: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    import nbformat
+
+    posts = [p for p in (ROOT / "docs" / "blog" / "posts").iterdir() if p.suffix in (".md", ".ipynb")]
+    notebooks = sorted(built_site.glob("blog/*/*.ipynb"))
+    scripts = sorted(built_site.glob("blog/*/*.py"))
+    assert len(notebooks) == len(scripts) == len(posts) >= 17
+    for path in notebooks:
+        notebook = nbformat.read(str(path), as_version=4)
+        nbformat.validate(notebook)
+        assert any(c.get("outputs") for c in notebook.cells if c.cell_type == "code"), path
+
+    def run(script: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
+        folder = tmp_path / script.stem
+        folder.mkdir()
+        env = {"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin", "HOME": str(folder)}
+        return script, subprocess.run(
+            [sys.executable, str(script)], cwd=folder, capture_output=True, text=True, env=env, timeout=300
+        )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        failures = {s.name: r.stderr[-2000:] for s, r in pool.map(run, scripts) if r.returncode != 0}
+    assert failures == {}

@@ -26,6 +26,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_execution_options(check)
     check.add_argument("--report", type=Path, help="also write the execution report (JSON) here")
 
+    convert = commands.add_parser(
+        "convert", help="turn a Markdown post into a notebook post (.ipynb beside it)"
+    )
+    convert.add_argument("post", type=Path, help="the Markdown post")
+    convert.add_argument("--remove", action="store_true", help="delete the Markdown file afterwards")
+
+    strip = commands.add_parser(
+        "strip", help="remove stored outputs from notebooks (the build makes its own)"
+    )
+    strip.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK")
+
     bench = commands.add_parser(
         "bench", help="time techpath against mkdocs-jupyter and markdown-exec on one corpus"
     )
@@ -106,6 +117,33 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if failed or problems else 0
 
 
+def run_convert(args: argparse.Namespace) -> int:
+    from techpath.render.notebooks import markdown_cells, notebook_json, to_notebook
+
+    if args.post.suffix != ".md" or not args.post.is_file():
+        print(f"techpath convert: {args.post}: expected an existing .md post", file=sys.stderr)
+        return 2
+    target = args.post.with_suffix(".ipynb")
+    if target.exists():
+        print(f"techpath convert: {target} exists; not overwriting it", file=sys.stderr)
+        return 1
+    cells = markdown_cells(args.post.read_text(encoding="utf-8"))
+    target.write_text(notebook_json(to_notebook(cells)), encoding="utf-8")
+    if args.remove:
+        args.post.unlink()
+    print(f"wrote {target} ({len(cells)} cells)")
+    return 0
+
+
+def run_strip(args: argparse.Namespace) -> int:
+    from techpath.parse.notebook import strip_outputs
+
+    for path in args.notebooks:
+        if strip_outputs(path):
+            print(f"stripped {path}")
+    return 0
+
+
 def run_bench_command(args: argparse.Namespace) -> int:
     import json
     import os
@@ -127,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_check(args)
     if args.command == "bench":
         return run_bench_command(args)
+    if args.command == "convert":
+        return run_convert(args)
+    if args.command == "strip":
+        return run_strip(args)
     parser.print_help()
     return 0
 

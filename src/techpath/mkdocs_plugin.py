@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from techpath.execute.preload import modules_to_preload
 from techpath.model import Limits, PageResult, Post
 from techpath.parse import load_post
 from techpath.parse.frontmatter import PostSchema
+from techpath.parse.notebook import notebook_markdown
+from techpath.render.downloads import download_links, write_downloads
 from techpath.render.html import render_block
 from techpath.render.markdown import OutputSlots, rewrite_markdown
 from techpath.report import write_report
@@ -73,6 +76,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._figures: dict[tuple[str, str], str] = {}  # (src_uri, file) -> site path
         self._figure_sources: dict[str, Path] = {}  # site path -> file in the cache
         self._run: RunInBackground | None = None
+        self._post_pages: dict[str, str] = {}  # src_uri of each blog post -> its page URL
+        self._scratch_dirs: list[Path] = []
         self._is_serve = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -105,11 +110,14 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         self._posts, self._results, self._figures, self._figure_sources = {}, {}, {}, {}
         self._run = None
+        self._post_pages = {}
         schema = self._schema(config)
         posts_dir = Path(config.docs_dir) / "blog" / "posts"
+        sources = self._notebook_pages(files, config)
         for file in list(files.documentation_pages()):
-            path = _shown_path(Path(file.abs_src_path))
-            is_post = Path(file.abs_src_path).resolve().is_relative_to(posts_dir.resolve())
+            source = sources.get(file.src_uri, Path(file.abs_src_path))
+            path = _shown_path(source)
+            is_post = source.resolve().is_relative_to(posts_dir.resolve())
             post = load_post(path, schema if is_post else None)
             for problem in post.problems:
                 log.error(str(problem))
@@ -118,6 +126,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
                 files.remove(file)
                 continue
             self._posts[file.src_uri] = post
+            if is_post:
+                self._post_pages[file.src_uri] = ""
         if self.config.execute:
             assert self._engine is not None
             self._run = self._engine.start([p for p in self._posts.values() if p.blocks])
@@ -126,6 +136,25 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             for site_path, source in katex_asset_paths(self._katex_dir).items():
                 files.append(File.generated(config, site_path, abs_src_path=str(source)))
         return files
+
+    def _notebook_pages(self, files: Files, config: MkDocsConfig) -> dict[str, Path]:
+        """Replace each .ipynb with a generated Markdown page (same look as any post, and the
+        blog plugin reads front matter from it). Returns page src_uri -> the notebook."""
+        sources: dict[str, Path] = {}
+        notebooks = [f for f in files if f.src_uri.endswith(".ipynb")]
+        if not notebooks:
+            return sources
+        folder = Path(tempfile.mkdtemp(prefix="techpath-notebooks-"))
+        self._scratch_dirs.append(folder)
+        for file in notebooks:
+            uri = file.src_uri[: -len(".ipynb")] + ".md"
+            target = folder / uri
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(notebook_markdown(Path(file.abs_src_path)), encoding="utf-8")
+            files.remove(file)
+            files.append(File(uri, str(folder), config.site_dir, config.use_directory_urls))
+            sources[uri] = Path(file.abs_src_path)
+        return sources
 
     def _result(self, uri: str) -> PageResult | None:
         """The page's result, waiting for it if it is still executing (pages render while later
@@ -161,7 +190,12 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         )
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        return self._fill_outputs(html, page)
+        html = self._fill_outputs(html, page)
+        uri = page.file.src_uri
+        if uri in self._post_pages:
+            self._post_pages[uri] = page.url
+            html = download_links(self._posts[uri], config.repo_url) + html
+        return html
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         # Blog views render post excerpts themselves: fill and typeset what they contain too.
@@ -210,6 +244,14 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             target = Path(config.site_dir) / site_path
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
+        for uri, url in self._post_pages.items():
+            if url:
+                write_downloads(
+                    self._posts[uri], self._results.get(uri), Path(config.site_dir) / url, config.site_url
+                )
+        for folder in self._scratch_dirs:
+            shutil.rmtree(folder, ignore_errors=True)
+        self._scratch_dirs = []
         if self._results:
             write_report(Path(config.site_dir) / self.config.report, self._results)
         if self._engine is not None and self.config.execute:

@@ -72,10 +72,11 @@ class Session:
         allow_warnings: list[dict[str, str]] | None = None,
         line_numbers_in_file: bool = True,
     ) -> None:
-        self.filename = filename
+        self.path = filename
         self.figure_dir = figure_dir
         self.allow_warnings = allow_warnings or []
         self.line_numbers_in_file = line_numbers_in_file
+        self.filename = filename  # of the block being run: the post, or "post.ipynb:cell 3"
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
         self.namespace["display"] = self.display
         self._outputs: list[Output] = []
@@ -152,6 +153,7 @@ class Session:
     # -- running -----------------------------------------------------------------------------
     def run_block(self, block: CodeBlock, timeout: float) -> BlockResult:
         self._block = block
+        self.filename = self.path if block.cell is None else f"{self.path}:cell {block.cell}"
         self._outputs, self._chars, self._dropped_chars, self._dropped_lines = [], 0, 0, 0
         self._violations = []
         started = time.perf_counter()
@@ -197,6 +199,9 @@ class Session:
     def _execute(self, block: CodeBlock) -> None:
         offset = block.line - 1 if self.line_numbers_in_file else 0
         source = "\n" * offset + block.source
+        if block.cell is not None:  # tracebacks then read "post.ipynb:cell 3", line 2
+            lines = block.source.splitlines(keepends=True)
+            linecache.cache[self.filename] = (len(block.source), None, lines, self.filename)
         tree = ast.parse(source, filename=self.filename, mode="exec")
         last_expr = None
         if tree.body and isinstance(tree.body[-1], ast.Expr) and not block.source.rstrip().endswith(";"):
@@ -207,13 +212,7 @@ class Session:
             self._show(value, "result")
 
     # -- errors ------------------------------------------------------------------------------
-    def _file_line(self, block: CodeBlock, line: int) -> int:
-        """Line in the post's file (Markdown) or in the cell (notebook)."""
-        return line
-
     def _location(self, block: CodeBlock, line: int) -> str:
-        if block.cell is not None:
-            return f"{self.filename.split(':cell')[0]}:cell {block.cell}:{line}"
         return f"{self.filename}:{line}"
 
     def _error(self, block: CodeBlock, kind: str, message: str, line: int, tb: str = "") -> BlockError:

@@ -18,9 +18,7 @@ from pathlib import Path
 
 _SCRIPT = Path(__file__).with_name("katex_render.cjs")
 # arithmatex "generic" output: inline \( .. \) in a span, display \[ .. \] in a div.
-_MATH = re.compile(
-    r'<(?P<tag>span|div) class="arithmatex">(?P<body>.*?)</(?P=tag)>', re.DOTALL
-)
+_MATH = re.compile(r'<(?P<tag>span|div) class="arithmatex">(?P<body>.*?)</(?P=tag)>', re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,9 @@ class MathRenderer:
             rendered, error = self.render_formula(tex, display)
             if error is not None:
                 errors.append(MathError(tex, error))
-                return f'<code class="techpath-math-error" title="{html.escape(error)}">{match["body"]}</code>'
+                return (
+                    f'<code class="techpath-math-error" title="{html.escape(error)}">{match["body"]}</code>'
+                )
             return rendered if not display else f'<div class="techpath-math">{rendered}</div>'
 
         return _MATH.sub(replace, page_html), errors

@@ -1,0 +1,157 @@
+"""Notebook posts: the same post model from an .ipynb.
+
+Front matter is a first raw cell holding the `---` YAML block (the Quarto/jupytext convention).
+Code cells become blocks; Jupyter Book's cell tags set their options. A markdown cell tagged
+`math-box` (or `math-box-open`) is a math box: its first line, a heading, is the box's title.
+Outputs stored in the file are never used: the build executes every cell itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from techpath.model import BlockOptions, CodeBlock, Post, Problem
+from techpath.parse.frontmatter import PostSchema, split_front_matter, validate_post_meta
+
+TAG_OPTIONS: dict[str, dict[str, Any]] = {
+    "hide-input": {"hide_code": True},
+    "remove-input": {"hide_code": True},
+    "hide-output": {"hide_output": True},
+    "remove-output": {"hide_output": True},
+    "remove-cell": {"hide": True},
+    "raises-exception": {"raises": ""},
+    "skip-execution": {"skip": True},
+    "standalone": {"standalone": True},
+}
+MATH_BOX_TAGS = {"math-box": "???", "math-box-open": "???+"}
+_HEADING = re.compile(r"^\s*#{1,6}\s+(.*?)\s*#*\s*$")
+
+
+def cell_source(cell: dict[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def cell_tags(cell: dict[str, Any]) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []) or [])
+
+
+def read_notebook(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
+    shown = path.as_posix()
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        return None, [Problem(shown, exc.lineno, f"not a valid notebook (JSON error: {exc.msg})")]
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        return None, [Problem(shown, 1, "not a notebook: expected a JSON object with a list of cells")]
+    if notebook.get("nbformat", 4) < 4:
+        return None, [Problem(shown, 1, "notebook format 3 or older; save it with a current Jupyter")]
+    return notebook, []
+
+
+def load_notebook_post(path: Path, schema: PostSchema | None) -> Post:
+    shown = path.as_posix()
+    notebook, problems = read_notebook(path)
+    text = path.read_text(encoding="utf-8")
+    if notebook is None:
+        return Post(path=path, meta={}, blocks=[], text=text, problems=problems)
+    cells = notebook["cells"]
+    meta: dict[str, Any] = {}
+    first = cells[0] if cells else None
+    if (
+        first is not None
+        and first.get("cell_type") == "raw"
+        and cell_source(first).lstrip().startswith("---")
+    ):
+        fm, fm_problems = split_front_matter(cell_source(first), f"{shown}:cell 1")
+        problems += fm_problems
+        meta = fm.meta
+        if schema is not None and meta:
+            problems += validate_post_meta(fm, f"{shown}:cell 1", schema)
+    elif schema is not None:
+        problems.append(
+            Problem(
+                f"{shown}:cell 1",
+                1,
+                "no front matter: a notebook post starts with a raw cell holding ---, YAML fields, ---",
+            )
+        )
+    blocks: list[CodeBlock] = []
+    for number, cell in enumerate(cells, start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        where = f"{shown}:cell {number}"
+        if cell.get("outputs"):
+            problems.append(
+                Problem(
+                    where,
+                    1,
+                    "stored outputs: commit notebooks without outputs (the build runs every cell); "
+                    "run `techpath strip` on the file",
+                )
+            )
+        options: dict[str, Any] = {}
+        for tag in cell_tags(cell):
+            options.update(TAG_OPTIONS.get(tag, {}))
+        blocks.append(CodeBlock(len(blocks), cell_source(cell), 1, BlockOptions(**options), cell=number))
+    inputs = [path.parent / p for p in meta.get("inputs", []) if isinstance(p, str)]
+    return Post(path=path, meta=meta, blocks=blocks, text=text, problems=problems, inputs=inputs)
+
+
+def notebook_markdown(path: Path) -> str:
+    """The notebook as a Markdown post, so it renders exactly like one (front matter, prose,
+    math boxes, and fences carrying the cells' options in the same order as the blocks)."""
+    notebook, _ = read_notebook(path)
+    if notebook is None:
+        return ""
+    parts: list[str] = []
+    for number, cell in enumerate(notebook["cells"], start=1):
+        source = cell_source(cell).rstrip("\n")
+        kind = cell.get("cell_type")
+        tags = cell_tags(cell)
+        if kind == "raw" and number == 1 and source.lstrip().startswith("---"):
+            parts.append(source)
+        elif kind == "markdown":
+            box = next((MATH_BOX_TAGS[t] for t in tags if t in MATH_BOX_TAGS), None)
+            parts.append(_math_box(source, box) if box else source)
+        elif kind == "code":
+            options = [name for tag in tags for name in _fence_words(tag)]
+            fence = "```" if "```" not in source else "````"
+            parts.append(f"{fence}{' '.join(['python', *options])}\n{source}\n{fence}")
+    return "\n\n".join(parts) + "\n"
+
+
+def _fence_words(tag: str) -> list[str]:
+    words = {
+        "hide-input": "hide-code", "remove-input": "hide-code", "hide-output": "hide-output",
+        "remove-output": "hide-output", "remove-cell": "hide", "raises-exception": "raises",
+        "skip-execution": "skip", "standalone": "standalone",
+    }  # fmt: skip
+    return [words[tag]] if tag in words else []
+
+
+def _math_box(source: str, marker: str) -> str:
+    lines = source.split("\n")
+    heading = _HEADING.match(lines[0]) if lines else None
+    title = heading.group(1) if heading else "Math"
+    body = lines[1:] if heading else lines
+    indented = "\n".join(("    " + line) if line.strip() else "" for line in body).strip("\n")
+    return f'{marker} math "{title.replace(chr(34), chr(39))}"\n\n{indented}'
+
+
+def strip_outputs(path: Path) -> bool:
+    """Remove stored outputs and execution counts in place; True when the file changed."""
+    text = path.read_text(encoding="utf-8")
+    notebook = json.loads(text)
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    stripped = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+    if stripped != text:
+        path.write_text(stripped, encoding="utf-8")
+        return True
+    return False

@@ -1,0 +1,46 @@
+"""The "Download notebook / script" links under a post's title, and the files they point to."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from techpath.model import PageResult, Post
+from techpath.render.notebooks import notebook_json, post_cells, to_notebook, to_script
+
+
+def download_name(post: Post) -> str:
+    return str(post.meta.get("slug") or post.path.stem)
+
+
+def download_links(post: Post, repo_url: str | None = None) -> str:
+    name = html.escape(download_name(post))
+    links = [
+        f'<a href="{name}.ipynb" download>Download notebook</a>',
+        f'<a href="{name}.py" download>Download script</a>',
+    ]
+    colab = colab_url(post, repo_url)
+    if colab:
+        links.append(f'<a href="{html.escape(colab)}">Open in Colab</a>')
+    return '<nav class="techpath-downloads" aria-label="Downloads">' + " · ".join(links) + "</nav>\n"
+
+
+def colab_url(post: Post, repo_url: str | None, branch: str = "main") -> str:
+    """Colab opens notebooks stored on GitHub: offered for notebook posts of a GitHub repo."""
+    if not repo_url or post.path.suffix != ".ipynb" or "github.com/" not in repo_url:
+        return ""
+    repo = repo_url.rstrip("/").split("github.com/", 1)[1]
+    return f"https://colab.research.google.com/github/{repo}/blob/{branch}/{post.path.as_posix()}"
+
+
+def write_downloads(post: Post, result: PageResult | None, folder: Path, site_url: str | None = None) -> None:
+    """Write <name>.ipynb (with the executed outputs) and <name>.py into the page's folder."""
+    cells = post_cells(post)
+    figure_dir = Path(result.figure_dir) if result is not None and result.figure_dir else None
+    folder.mkdir(parents=True, exist_ok=True)
+    name = download_name(post)
+    (folder / f"{name}.ipynb").write_text(
+        notebook_json(to_notebook(cells, result, figure_dir)), encoding="utf-8"
+    )
+    title = str(post.meta.get("title") or name)
+    (folder / f"{name}.py").write_text(to_script(cells, title, site_url or "", result), encoding="utf-8")

@@ -1,0 +1,273 @@
+"""Posts as notebooks and scripts: the downloads under every post, and `techpath convert`.
+
+A Markdown post is cut into cells: prose becomes markdown cells, each executable fence a code
+cell (its options become Jupyter Book tags), each math box a markdown cell tagged `math-box`.
+Cells are numbered like the engine numbers blocks, so executed outputs can be put back in.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from techpath.model import BlockOptions, Output, PageResult, Post
+from techpath.parse.fences import find_fences
+from techpath.parse.notebook import cell_source, cell_tags, read_notebook
+
+_BOX = re.compile(r'^(\?\?\?\+?) math(?:\s+"(?P<title>[^"]*)")?\s*$')
+
+
+@dataclass
+class Cell:
+    kind: str  # "markdown", "code" or "raw"
+    source: str
+    tags: list[str] = field(default_factory=list)
+    block: int | None = None  # index of the engine's block, for code cells
+    options: BlockOptions = field(default_factory=BlockOptions)
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown post -> cells
+
+
+def markdown_cells(text: str) -> list[Cell]:
+    """Cells of a Markdown post, front matter first as a raw cell."""
+    cells: list[Cell] = []
+    body = text
+    if text.startswith("---"):
+        end = text.find("\n---", 3)
+        if end != -1:
+            close = text.find("\n", end + 1)
+            close = len(text) if close == -1 else close
+            cells.append(Cell("raw", text[:close].rstrip()))
+            body = text[close + 1 :]
+    counter = [0]
+    lines = body.split("\n")
+    i = 0
+    prose: list[str] = []
+    while i < len(lines):
+        box = _BOX.match(lines[i])
+        if not box:
+            prose.append(lines[i])
+            i += 1
+            continue
+        _flush(prose, cells, counter)
+        prose = []
+        j = i + 1
+        while j < len(lines) and (not lines[j].strip() or lines[j].startswith("    ")):
+            j += 1
+        content = "\n".join(line[4:] for line in lines[i + 1 : j]).strip("\n")
+        tag = "math-box-open" if box.group(1) == "???+" else "math-box"
+        title = box.group("title") or "Math"
+        box_cells: list[Cell] = []
+        _flush(f"### {title}\n\n{content}".split("\n"), box_cells, counter)
+        if box_cells and box_cells[0].kind == "markdown":
+            box_cells[0].tags.append(tag)
+        cells += box_cells
+        i = j
+    _flush(prose, cells, counter)
+    return cells
+
+
+def _flush(lines: list[str], cells: list[Cell], counter: list[int]) -> None:
+    """Append prose lines as cells, cutting at executable fences."""
+    text = "\n".join(lines)
+    cursor = 0
+    text_lines = text.split("\n")
+    for fence in find_fences(text):
+        if not fence.executable:
+            continue
+        _add_markdown("\n".join(text_lines[cursor : fence.start]), cells)
+        tags = _tags(fence.options)
+        cells.append(Cell("code", fence.code, tags, counter[0], fence.options))
+        counter[0] += 1
+        cursor = fence.end + 1
+    _add_markdown("\n".join(text_lines[cursor:]), cells)
+
+
+def _add_markdown(text: str, cells: list[Cell]) -> None:
+    text = text.strip("\n")
+    if text.strip():
+        cells.append(Cell("markdown", text))
+
+
+def _tags(options: BlockOptions) -> list[str]:
+    tags = []
+    if options.hide:
+        tags.append("remove-cell")
+    if options.hide_code:
+        tags.append("hide-input")
+    if options.hide_output:
+        tags.append("remove-output")
+    if options.raises is not None:
+        tags.append("raises-exception")
+    if options.skip:
+        tags.append("skip-execution")
+    if options.standalone:
+        tags.append("standalone")
+    return tags
+
+
+def notebook_post_cells(path: Path) -> list[Cell]:
+    notebook, _ = read_notebook(path)
+    cells: list[Cell] = []
+    block = 0
+    for cell in (notebook or {}).get("cells", []):
+        kind = cell.get("cell_type", "markdown")
+        if kind == "code":
+            cells.append(Cell("code", cell_source(cell), cell_tags(cell), block))
+            block += 1
+        else:
+            cells.append(Cell(kind, cell_source(cell), cell_tags(cell)))
+    return cells
+
+
+def post_cells(post: Post) -> list[Cell]:
+    cells = notebook_post_cells(post.path) if post.path.suffix == ".ipynb" else markdown_cells(post.text)
+    for cell in cells:  # the engine's view of the options wins (it validated them)
+        if cell.block is not None and cell.block < len(post.blocks):
+            cell.options = post.blocks[cell.block].options
+    return cells
+
+
+# ---------------------------------------------------------------------------------------------
+# cells -> notebook
+
+
+def to_notebook(
+    cells: list[Cell], result: PageResult | None = None, figure_dir: Path | None = None
+) -> dict[str, Any]:
+    """An nbformat 4 notebook; with a result, code cells carry the executed outputs."""
+    nb_cells = []
+    count = 0
+    for number, cell in enumerate(cells, start=1):
+        entry: dict[str, Any] = {
+            "id": f"cell-{number}",
+            "cell_type": cell.kind,
+            "metadata": {},
+            "source": cell.source,
+        }
+        if cell.tags:
+            entry["metadata"]["tags"] = list(cell.tags)
+        if cell.kind == "code":
+            outputs: list[dict[str, Any]] = []
+            executed = False
+            if result is not None and cell.block is not None and cell.block < len(result.blocks):
+                block = result.blocks[cell.block]
+                executed = block.status in ("ok", "error")
+                outputs = [o for out in block.outputs if (o := _nb_output(out, figure_dir)) is not None]
+            if executed:
+                count += 1
+            for output in outputs:
+                if output["output_type"] == "execute_result":
+                    output["execution_count"] = count
+            entry.update(outputs=outputs, execution_count=count if executed else None)
+        nb_cells.append(entry)
+    return {
+        "cells": nb_cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def _nb_output(output: Output, figure_dir: Path | None) -> dict[str, Any] | None:
+    if output.kind == "stream":
+        return {"output_type": "stream", "name": output.name, "text": output.text}
+    if output.kind in ("result", "display"):
+        data = {k: v for k, v in output.data.items() if k in ("text/plain", "text/html")}
+        if output.kind == "result":
+            return {"output_type": "execute_result", "data": data, "metadata": {}, "execution_count": None}
+        return {"output_type": "display_data", "data": data, "metadata": {}}
+    if output.kind == "figure" and figure_dir is not None:
+        raw = (figure_dir / output.data["file"]).read_bytes()
+        if output.data.get("format") == "svg":
+            data = {"image/svg+xml": raw.decode("utf-8")}
+        else:
+            data = {"image/png": base64.b64encode(raw).decode("ascii")}
+        data["text/plain"] = output.data.get("alt", "Figure")
+        return {"output_type": "display_data", "data": data, "metadata": {}}
+    if output.kind == "error":
+        return {"output_type": "stream", "name": "stderr", "text": output.text}
+    if output.kind == "note":
+        return {"output_type": "stream", "name": "stderr", "text": f"[{output.text}]\n"}
+    return None
+
+
+def notebook_json(notebook: dict[str, Any]) -> str:
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# cells -> script
+
+
+def to_script(cells: list[Cell], title: str, source_url: str = "", result: PageResult | None = None) -> str:
+    """A plain Python script in the percent format: runs top to bottom with `python file.py`.
+
+    Prose becomes comments. Hidden blocks stay (they set things up or check numbers). Skipped
+    blocks are commented out. A block that raises on purpose is wrapped so the script goes on.
+    A block whose value the page displayed prints it.
+    """
+    lines = [f'"""{title}', ""]
+    if source_url:
+        lines.append(f"From {source_url}")
+    lines += ["Every block below was executed when the page was built.", '"""', ""]
+    for cell in cells:
+        if cell.kind == "raw":
+            continue
+        if cell.kind == "markdown":
+            lines.append("# %% [markdown]")
+            lines += [f"# {line}".rstrip() for line in cell.source.split("\n")]
+            lines.append("")
+            continue
+        options = cell.options
+        block = (
+            result.blocks[cell.block]
+            if result and cell.block is not None and cell.block < len(result.blocks)
+            else None
+        )
+        lines.append("# %%" + ("  (hidden on the page)" if options.hide else ""))
+        if options.skip:
+            lines.append("# Not run when the page was built:")
+            lines += [f"# {line}".rstrip() for line in cell.source.split("\n")]
+        elif options.raises is not None:
+            lines += _wrap_expected_error(cell.source, options.raises)
+        else:
+            shows_value = block is not None and any(o.kind == "result" for o in block.outputs)
+            lines += (_print_last_expression(cell.source) if shows_value else cell.source).split("\n")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _wrap_expected_error(source: str, expected: str) -> list[str]:
+    name = expected or "Exception"
+    body = [f"    {line}" if line.strip() else "" for line in source.split("\n")]
+    return [
+        "try:",
+        *body,
+        f"except {name} as error:  # this block fails on purpose",
+        '    print(f"{type(error).__name__}: {error}")',
+    ]
+
+
+def _print_last_expression(source: str) -> str:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return source
+    last = tree.body[-1]
+    lines = source.split("\n")
+    start, end = last.lineno - 1, (last.end_lineno or last.lineno) - 1
+    expression = "\n".join(lines[start : end + 1]).strip().rstrip(";")
+    return "\n".join([*lines[:start], f"print({expression})", *lines[end + 1 :]])
