@@ -25,6 +25,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_execution_options(check)
     check.add_argument("--report", type=Path, help="also write the execution report (JSON) here")
+    check.add_argument(
+        "--shard",
+        type=parse_shard,
+        metavar="K/N",
+        help="run only shard K of N (1-based); each post is always in the same one shard",
+    )
+
+    new = commands.add_parser("new", help="create a post that builds and checks green right away")
+    new.add_argument("title", help='the post title, in quotes: "Scaling features"')
+    new.add_argument("--notebook", action="store_true", help="create a Jupyter notebook post (.ipynb)")
+    new.add_argument("--stage", default="1", help="path stage: 1, 2, 3 or essay (default 1)")
+    new.add_argument("--author", default="team", help="author id from docs/blog/.authors.yml (default team)")
+    new.add_argument("--tags", default="draft", help="comma-separated tags (default draft)")
 
     convert = commands.add_parser(
         "convert", help="turn a Markdown post into a notebook post (.ipynb beside it)"
@@ -45,6 +58,24 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--output", type=Path, help="also write the measurements as JSON here")
     bench.add_argument("--keep", action="store_true", help="keep the generated sites (path printed)")
     return parser
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    try:
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected K/N such as 2/4, got {text!r}") from None
+    if not 1 <= k <= n:
+        raise argparse.ArgumentTypeError(f"expected 1 <= K <= N, got {text!r}")
+    return k, n
+
+
+def in_shard(path: Path, shard: tuple[int, int]) -> bool:
+    """Stable: depends only on the post's path, so adding a post never moves the others."""
+    import hashlib
+
+    k, n = shard
+    return int(hashlib.sha256(path.as_posix().encode()).hexdigest(), 16) % n == k - 1
 
 
 def add_execution_options(parser: argparse.ArgumentParser) -> None:
@@ -94,12 +125,17 @@ def run_check(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"techpath check: {exc}", file=sys.stderr)
         return 2
+    if args.shard:
+        files = [f for f in files if in_shard(f, args.shard)]
     posts = [load_post(f, site.schema if site.is_post(f) else None) for f in files]
+    from techpath.contrib.lint import lint_site
+
     problems = [p for post in posts for p in post.problems]
+    problems += lint_site([p for p in posts if site.is_post(p.path)])
     runnable = [p for p in posts if p.blocks]
     with Engine(settings_from(args, site.plugin)) as engine:
         results = engine.run(runnable)
-        if not args.paths:
+        if not args.paths and not args.shard:
             engine.evict_unused()
         stats = engine.last_stats
     failed = [r for r in results.values() if not r.ok]
@@ -115,6 +151,23 @@ def run_check(args: argparse.Namespace) -> int:
     )
     print(summary, file=sys.stderr)
     return 1 if failed or problems else 0
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from techpath.config import SiteSettings
+    from techpath.contrib.scaffold import NewPost, ScaffoldError, create_post
+
+    site = SiteSettings.load(Path())
+    tags = tuple(t.strip() for t in args.tags.split(",") if t.strip()) or ("draft",)
+    request = NewPost(args.title, args.stage, args.author, tags, args.notebook)
+    try:
+        path = create_post(request, site.posts_dir, set(site.schema.authors))
+    except ScaffoldError as exc:
+        print(f"techpath new: {exc}", file=sys.stderr)
+        return 1
+    print(f"created {path.as_posix()}")
+    print("preview it with `make serve`, check it with `.venv/bin/techpath check " + path.as_posix() + "`")
+    return 0
 
 
 def run_convert(args: argparse.Namespace) -> int:
@@ -165,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_check(args)
     if args.command == "bench":
         return run_bench_command(args)
+    if args.command == "new":
+        return run_new(args)
     if args.command == "convert":
         return run_convert(args)
     if args.command == "strip":

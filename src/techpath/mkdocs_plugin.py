@@ -18,6 +18,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
+from techpath.contrib.lint import lint_site
 from techpath.engine import Engine, RunInBackground, Settings, default_cache_dir, default_keep_warm
 from techpath.execute.preload import modules_to_preload
 from techpath.model import Limits, PageResult, Post
@@ -128,6 +129,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             self._posts[file.src_uri] = post
             if is_post:
                 self._post_pages[file.src_uri] = ""
+        for problem in lint_site([self._posts[uri] for uri in self._post_pages]):
+            log.error(str(problem))
         if self.config.execute:
             assert self._engine is not None
             self._run = self._engine.start([p for p in self._posts.values() if p.blocks])

@@ -98,7 +98,12 @@ def load_notebook_post(path: Path, schema: PostSchema | None) -> Post:
             options.update(TAG_OPTIONS.get(tag, {}))
         blocks.append(CodeBlock(len(blocks), cell_source(cell), 1, BlockOptions(**options), cell=number))
     inputs = [path.parent / p for p in meta.get("inputs", []) if isinstance(p, str)]
-    return Post(path=path, meta=meta, blocks=blocks, text=text, problems=problems, inputs=inputs)
+    post = Post(path=path, meta=meta, blocks=blocks, text=text, problems=problems, inputs=inputs)
+    if schema is not None:
+        from techpath.contrib.lint import lint_post
+
+        post.problems += lint_post(post)
+    return post
 
 
 def notebook_markdown(path: Path) -> str:

@@ -35,7 +35,12 @@ def load_post(path: Path, schema: PostSchema | None = None) -> Post:
                     shown, fm.field_lines.get("inputs", 1), f"declared input {i.as_posix()} does not exist"
                 )
             )
-    return Post(path=path, meta=fm.meta, blocks=blocks, text=text, problems=problems, inputs=inputs)
+    post = Post(path=path, meta=fm.meta, blocks=blocks, text=text, problems=problems, inputs=inputs)
+    if schema is not None:
+        from techpath.contrib.lint import lint_post
+
+        post.problems += lint_post(post)
+    return post
 
 
 def markdown_blocks(text: str, shown: str, problems: list[Problem]) -> list[CodeBlock]:

@@ -1,0 +1,1 @@
+"""Contributor tools: scaffolding new posts and linting posts (no execution here)."""
