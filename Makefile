@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: serve test build check lint format lock clean
+.PHONY: venv serve test build check lint format lock clean
 
 $(STAMP): requirements.lock package-lock.json pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -17,6 +17,8 @@ $(STAMP): requirements.lock package-lock.json pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
+
+venv: $(STAMP)  ## create .venv/ from the lock files (every other target does this first)
 
 serve: $(STAMP)  ## build the site, serve it at http://127.0.0.1:8000 and rebuild on change
 	$(BIN)/mkdocs serve --livereload

@@ -32,6 +32,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="run only shard K of N (1-based); each post is always in the same one shard",
     )
 
+    lint = commands.add_parser(
+        "lint", help="check front matter and post lint without executing anything (fast)"
+    )
+    lint.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="post files or folders (default: docs/)"
+    )
+
+    report = commands.add_parser(
+        "report", help="print an execution report (JSON from a build) as a Markdown table"
+    )
+    report.add_argument("file", type=Path, help="e.g. site/techpath-report.json")
+
     new = commands.add_parser("new", help="create a post that builds and checks green right away")
     new.add_argument("title", help='the post title, in quotes: "Scaling features"')
     new.add_argument("--notebook", action="store_true", help="create a Jupyter notebook post (.ipynb)")
@@ -153,6 +165,42 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if failed or problems else 0
 
 
+def load_site_posts(paths: list[Path]):
+    """Site settings and the posts named by `paths` (default: the docs folder), parsed."""
+    from techpath.config import SiteSettings, discover
+    from techpath.parse import load_post
+
+    site = SiteSettings.load(Path())
+    files = discover(paths or [site.docs_dir])
+    return site, [load_post(f, site.schema if site.is_post(f) else None) for f in files]
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    from techpath.contrib.lint import lint_site
+
+    try:
+        site, posts = load_site_posts(args.paths)
+    except FileNotFoundError as exc:
+        print(f"techpath lint: {exc}", file=sys.stderr)
+        return 2
+    problems = [p for post in posts for p in post.problems]
+    problems += lint_site([p for p in posts if site.is_post(p.path)])
+    for problem in problems:
+        print(problem)
+    print(f"linted {len(posts)} files: {len(problems)} problems", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    import json
+
+    from techpath.report import markdown_table_from_rows
+
+    rows = json.loads(args.file.read_text(encoding="utf-8"))["posts"]
+    print(markdown_table_from_rows(rows))
+    return 1 if any(r["status"] != "ok" for r in rows) else 0
+
+
 def run_new(args: argparse.Namespace) -> int:
     from techpath.config import SiteSettings
     from techpath.contrib.scaffold import NewPost, ScaffoldError, create_post
@@ -218,6 +266,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_check(args)
     if args.command == "bench":
         return run_bench_command(args)
+    if args.command == "lint":
+        return run_lint(args)
+    if args.command == "report":
+        return run_report(args)
     if args.command == "new":
         return run_new(args)
     if args.command == "convert":

@@ -30,6 +30,18 @@ from techpath.render.html import render_block
 from techpath.render.markdown import OutputSlots, rewrite_markdown
 from techpath.report import write_report
 from techpath.site.math import MathRenderer, katex_asset_paths
+from techpath.site.pages import (
+    MARKERS,
+    PathEntry,
+    anchor_math_boxes,
+    box_titles,
+    math_index_html,
+    neighbours,
+    path_html,
+    path_nav_html,
+    post_header_html,
+    report_html,
+)
 
 log = get_plugin_logger(__name__)
 FIGURE_DIR = "assets/figures"
@@ -79,6 +91,9 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._run: RunInBackground | None = None
         self._post_pages: dict[str, str] = {}  # src_uri of each blog post -> its page URL
         self._scratch_dirs: list[Path] = []
+        self._entries: dict[str, PathEntry] = {}  # src_uri of each post -> its place on the path
+        self._pages: dict[str, Page] = {}
+        self._files: Files | None = None
         self._is_serve = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -111,7 +126,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         self._posts, self._results, self._figures, self._figure_sources = {}, {}, {}, {}
         self._run = None
-        self._post_pages = {}
+        self._post_pages, self._entries, self._pages, self._files = {}, {}, {}, files
         schema = self._schema(config)
         posts_dir = Path(config.docs_dir) / "blog" / "posts"
         sources = self._notebook_pages(files, config)
@@ -129,6 +144,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             self._posts[file.src_uri] = post
             if is_post:
                 self._post_pages[file.src_uri] = ""
+                self._entries[file.src_uri] = _path_entry(file.src_uri, post)
         for problem in lint_site([self._posts[uri] for uri in self._post_pages]):
             log.error(str(problem))
         if self.config.execute:
@@ -185,6 +201,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     # -- pages -------------------------------------------------------------------------------
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if page.file.src_uri in self._entries:
+            self._entries[page.file.src_uri].box_titles = box_titles(markdown)
         post = self._posts.get(page.file.src_uri)
         if post is None or not post.blocks:
             return markdown
@@ -193,16 +211,52 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         )
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        html = self._fill_outputs(html, page)
+        html = anchor_math_boxes(self._fill_outputs(html, page))
         uri = page.file.src_uri
+        self._pages[uri] = page
         if uri in self._post_pages:
             self._post_pages[uri] = page.url
-            html = download_links(self._posts[uri], config.repo_url) + html
+            entry = self._entries[uri]
+            header = download_links(self._posts[uri], config.repo_url) + post_header_html(
+                entry, self._results.get(uri)
+            )
+            previous, following = neighbours(list(self._entries.values()), uri)
+            html = header + html + path_nav_html(previous, following, self._url_from(page))
         return html
+
+    def _url_from(self, page: Page):
+        """src_uri of another page -> a link to it from `page`."""
+
+        def url(uri: str) -> str:
+            target = self._files.get_file_from_path(uri) if self._files is not None else None
+            return get_relative_url(target.url, page.url) if target is not None else "#"
+
+        return url
+
+    def _generated_sections(self, output: str, page: Page) -> str:
+        """Fill the markers of the learning path, the math index and the execution report."""
+        if "<!-- techpath:" not in output:
+            return output
+        for uri, entry in self._entries.items():
+            shown = self._pages.get(uri)
+            entry.readtime = getattr(getattr(shown, "config", None), "readtime", None) if shown else None
+        url = self._url_from(page)
+        entries = list(self._entries.values())
+        output = output.replace(MARKERS["path"], path_html(entries, url))
+        output = output.replace(MARKERS["math-index"], math_index_html(entries, url))
+        rows = []
+        for uri, result in self._results.items():
+            title = (
+                self._entries[uri].title
+                if uri in self._entries
+                else (self._pages[uri].title if uri in self._pages else uri)
+            )
+            rows.append((str(title), url(uri), result))
+        return output.replace(MARKERS["report"], report_html(rows))
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         # Blog views render post excerpts themselves: fill and typeset what they contain too.
-        output = self._fill_outputs(output, page)
+        output = self._generated_sections(self._fill_outputs(output, page), page)
         if self._math is None:
             return output
         rendered, errors = self._math.render_html(output)
@@ -309,6 +363,20 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self._engine is not None:
             self._engine.close()
             self._engine = None
+
+
+def _path_entry(uri: str, post: Post) -> PathEntry:
+    meta = post.meta
+    categories = meta.get("categories") or ["Essays"]
+    order = meta.get("order") if isinstance(meta.get("order"), int) else 99
+    return PathEntry(
+        uri=uri,
+        title=str(meta.get("title", post.path.stem)),
+        description=str(meta.get("description", "")),
+        stage=str(categories[0]),
+        order=order,
+        concepts=[str(c) for c in meta.get("math", []) or []],
+    )
 
 
 def _page_files(docs: Path) -> list[Path]:

@@ -51,11 +51,15 @@ def format_failures(results: dict[str, PageResult], problems: Iterable[Problem] 
 
 def markdown_table(results: dict[str, PageResult]) -> str:
     """The report as a Markdown table (CI job summaries)."""
+    return markdown_table_from_rows(report_rows(results))
+
+
+def markdown_table_from_rows(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| post | status | blocks | time (s) | peak memory (MB) | scikit-learn |",
         "|---|---|---|---|---|---|",
     ]
-    for row in report_rows(results):
+    for row in rows:
         lines.append(
             f"| {row['path']} | {row['status']} | {row['blocks']} | {row['duration_s']:.2f} | "
             f"{row['peak_memory_mb']:.0f} | {row['versions'].get('scikit-learn', '?')} |"

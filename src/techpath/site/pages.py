@@ -1,0 +1,178 @@
+"""Reading aids generated from the posts' front matter and results: the learning path, "previous /
+next on the path", "Math you'll meet", the math index, the "Verified with" line and the execution
+report page. Plain functions from data to HTML; the MkDocs plugin supplies URLs."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from techpath.model import PageResult
+
+STAGES = ["Drive a tool", "Recipes from libraries", "Implement it yourself", "Essays"]
+STAGE_LABELS = {
+    "Drive a tool": "Stage 1 · Drive a tool",
+    "Recipes from libraries": "Stage 2 · Recipes from libraries",
+    "Implement it yourself": "Stage 3 · Implement it yourself",
+    "Essays": "Essays",
+}
+MARKERS = {
+    "path": "<!-- techpath:path -->",
+    "math-index": "<!-- techpath:math-index -->",
+    "report": "<!-- techpath:report -->",
+}
+_BOX_TITLE = re.compile(r'^\s*\?\?\?\+?\s+math\s+"(?P<title>[^"]*)"', re.M)
+_DETAILS = re.compile(r'<details class="math"( open="open")?>\s*<summary>(?P<summary>.*?)</summary>', re.S)
+
+
+@dataclass
+class PathEntry:
+    uri: str
+    title: str
+    description: str
+    stage: str
+    order: int
+    concepts: list[str]
+    box_titles: list[str] = field(default_factory=list)
+    readtime: int | None = None
+
+
+def box_titles(markdown: str) -> list[str]:
+    return [m["title"] for m in _BOX_TITLE.finditer(markdown)]
+
+
+def box_anchor(title: str) -> str:
+    text = re.sub(r"<[^>]+>|\$", "", html.unescape(title)).lower()
+    return "math-" + (re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "box")
+
+
+def anchor_math_boxes(page_html: str) -> str:
+    """Give every math box an id from its title, so it can be linked (and opened) directly."""
+    seen: dict[str, int] = {}
+
+    def add_id(match: re.Match[str]) -> str:
+        anchor = box_anchor(match["summary"])
+        seen[anchor] = seen.get(anchor, 0) + 1
+        if seen[anchor] > 1:
+            anchor += f"-{seen[anchor]}"
+        opened = match.group(1) or ""
+        return f'<details class="math" id="{anchor}"{opened}>\n<summary>{match["summary"]}</summary>'
+
+    return _DETAILS.sub(add_id, page_html)
+
+
+def ordered(entries: list[PathEntry]) -> list[PathEntry]:
+    return sorted(
+        entries, key=lambda e: (STAGES.index(e.stage) if e.stage in STAGES else 99, e.order, e.title)
+    )
+
+
+def neighbours(entries: list[PathEntry], uri: str) -> tuple[PathEntry | None, PathEntry | None]:
+    """Previous and next on the path. Stages 1-3 are one sequence; essays are a sequence of their own."""
+    path = ordered(entries)
+    current = next((e for e in path if e.uri == uri), None)
+    if current is None:
+        return None, None
+    same = [e for e in path if (e.stage == "Essays") == (current.stage == "Essays")]
+    i = same.index(current)
+    return (same[i - 1] if i > 0 else None), (same[i + 1] if i + 1 < len(same) else None)
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def path_html(entries: list[PathEntry], url: Callable[[str], str]) -> str:
+    parts = ['<div class="techpath-path">']
+    for stage in STAGES:
+        members = [e for e in ordered(entries) if e.stage == stage]
+        if not members:
+            continue
+        parts.append(f"<h2>{_e(STAGE_LABELS[stage])}</h2><ol>")
+        for entry in members:
+            minutes = f" · {entry.readtime} min read" if entry.readtime else ""
+            concepts = ", ".join(_e(c) for c in entry.concepts)
+            math = f'<br><span class="techpath-path__math">Math: {concepts}</span>' if concepts else ""
+            parts.append(
+                f'<li><a href="{_e(url(entry.uri))}"><strong>{_e(entry.title)}</strong></a>'
+                f'<span class="techpath-path__meta">{minutes}</span><br>{_e(entry.description)}{math}</li>'
+            )
+        parts.append("</ol>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def post_header_html(entry: PathEntry | None, result: PageResult | None) -> str:
+    """Under the title: when and with what the code was verified, and the math in the boxes."""
+    parts = []
+    if result is not None and result.executed_at:
+        versions = result.versions
+        date = result.executed_at[:10]
+        status = "Verified" if result.ok else "Failed"
+        sklearn, numpy, python = (_e(versions.get(name, "?")) for name in ("scikit-learn", "numpy", "python"))
+        parts.append(
+            f'<p class="techpath-verified">{status} with scikit-learn {sklearn}, NumPy {numpy} '
+            f"and Python {python} on {_e(date)}.</p>"
+        )
+    if entry is not None and entry.box_titles:
+        links = []
+        for concept, title in zip(entry.concepts or entry.box_titles, entry.box_titles, strict=False):
+            links.append(f'<a href="#{box_anchor(title)}">{_e(concept)}</a>')
+        parts.append(
+            '<p class="techpath-math-meet"><strong>Math you\'ll meet:</strong> ' + " · ".join(links) + "</p>"
+        )
+    return "".join(parts)
+
+
+def path_nav_html(previous: PathEntry | None, following: PathEntry | None, url: Callable[[str], str]) -> str:
+    if previous is None and following is None:
+        return ""
+    parts = ['<nav class="techpath-path-nav" aria-label="On the path">']
+    if previous is not None:
+        link = _e(url(previous.uri))
+        parts.append(f'<a class="techpath-path-nav__prev" href="{link}">← Previous: {_e(previous.title)}</a>')
+    if following is not None:
+        link = _e(url(following.uri))
+        parts.append(f'<a class="techpath-path-nav__next" href="{link}">Next: {_e(following.title)} →</a>')
+    parts.append("</nav>")
+    return "".join(parts)
+
+
+def math_index_html(entries: list[PathEntry], url: Callable[[str], str]) -> str:
+    """Every math box on the site, grouped by concept, each linking to (and opening) its box."""
+    by_concept: dict[str, list[tuple[PathEntry, str]]] = {}
+    for entry in ordered(entries):
+        for concept, title in zip(entry.concepts, entry.box_titles, strict=False):
+            by_concept.setdefault(concept, []).append((entry, title))
+    parts = ['<table class="techpath-math-index"><thead><tr><th>Concept</th><th>Question the box answers</th>'
+             "<th>Post</th></tr></thead><tbody>"]  # fmt: skip
+    for concept in sorted(by_concept, key=str.lower):
+        for entry, title in by_concept[concept]:
+            link = f"{url(entry.uri)}#{box_anchor(title)}"
+            parts.append(
+                f'<tr><td>{_e(concept)}</td><td><a href="{_e(link)}">{_e(title)}</a></td>'
+                f'<td><a href="{_e(url(entry.uri))}">{_e(entry.title)}</a></td></tr>'
+            )
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def report_html(rows: list[tuple[str, str, PageResult]]) -> str:
+    """rows: (title, url, result) for every page whose code was executed."""
+    parts = ['<table class="techpath-report"><thead><tr><th>Page</th><th>Status</th><th>Last executed</th>'
+             "<th>Duration</th><th>Peak memory</th><th>Python</th><th>scikit-learn</th><th>NumPy</th>"
+             "<th>matplotlib</th></tr></thead><tbody>"]  # fmt: skip
+    for title, link, result in sorted(rows, key=lambda r: r[0].lower()):
+        v = result.versions
+        status = "passed" if result.ok else f"failed ({len(result.errors)})"
+        parts.append(
+            f'<tr><td><a href="{_e(link)}">{_e(title)}</a></td><td>{status}</td>'
+            f"<td>{_e(result.executed_at.replace('T', ' ').replace('+00:00', ' UTC'))}</td>"
+            f"<td>{result.duration:.2f} s</td><td>{result.peak_memory_mb:.0f} MB</td>"
+            f"<td>{_e(v.get('python', '?'))}</td><td>{_e(v.get('scikit-learn', '?'))}</td>"
+            f"<td>{_e(v.get('numpy', '?'))}</td><td>{_e(v.get('matplotlib', '?'))}</td></tr>"
+        )
+    parts.append("</tbody></table>")
+    return "".join(parts)
