@@ -56,7 +56,7 @@ def offline_browser(base_url: str, color_scheme: str = "light") -> Iterator[tupl
     log = PageLog()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(color_scheme=color_scheme, viewport={"width": 1100, "height": 900})
+        context = browser.new_context(color_scheme=color_scheme, viewport={"width": 1280, "height": 900})
 
         def route(r):
             if r.request.url.startswith(base_url) or r.request.url.startswith("data:"):

@@ -250,3 +250,17 @@ def test_plt_show_places_figures_in_order_and_spawn_mode_matches(tmp_path: Path)
         kinds[mode] = [(o.kind, o.text or o.data.get("alt", "")) for o in outputs]
     assert kinds["fork"] == [("stream", "before\n"), ("figure", "Figure: Zigzag"), ("stream", "after\n")]
     assert kinds["spawn"] == kinds["fork"]
+
+
+def test_declared_inputs_are_readable_and_the_post_timeout_applies(engine: Engine, tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "points.csv").write_text("1,2\n3,4\n")
+    body = (
+        "---\ntitle: t\ninputs: [data/points.csv]\ntimeout: 1\n---\n\n"
+        "```python\nprint(open('data/points.csv').read().split())\n```\n\n"
+        "```python\nimport time\ntime.sleep(5)\n```\n"
+    )
+    post, result = run_one(engine, tmp_path, body)
+    assert result.blocks[0].outputs[0].text == "['1,2', '3,4']\n"
+    error = result.blocks[1].error
+    assert error is not None and error.type == "Timeout" and "within 1 s" in error.message

@@ -33,6 +33,7 @@ def cache_key(post: Post, limits: Limits, fingerprint: str | None = None) -> str
         "path": post.display_path,
         "blocks": [asdict(b) for b in post.blocks],
         "allow_warnings": post.meta.get("allow_warnings", []),
+        "timeout": post.meta.get("timeout"),
         "limits": asdict(limits),
     }
     digest.update(json.dumps(material, sort_keys=True).encode())

@@ -36,6 +36,7 @@ from techpath.site.pages import (
     anchor_math_boxes,
     box_titles,
     math_index_html,
+    name_theme_widgets,
     neighbours,
     path_html,
     path_nav_html,
@@ -256,7 +257,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         # Blog views render post excerpts themselves: fill and typeset what they contain too.
-        output = self._generated_sections(self._fill_outputs(output, page), page)
+        output = name_theme_widgets(self._generated_sections(self._fill_outputs(output, page), page))
         if self._math is None:
             return output
         rendered, errors = self._math.render_html(output)

@@ -41,6 +41,21 @@ def lint_post(post: Post) -> list[Problem]:
     problems: list[Problem] = []
     if post.path.suffix == ".md":
         problems += _lint_prose(post.text, shown, post.path.parent)
+        boxes = len(re.findall(r"^\s*\?\?\?\+?\s+math\b", post.text, re.M))
+    else:
+        from techpath.parse.notebook import notebook_markdown
+
+        boxes = len(re.findall(r"^\?\?\?\+?\s+math\b", notebook_markdown(post.path), re.M))
+    concepts = post.meta.get("math", []) or []
+    if isinstance(concepts, list) and len(concepts) != boxes:
+        problems.append(
+            Problem(
+                shown,
+                1,
+                f"front matter lists {len(concepts)} math concepts but the post has {boxes} math boxes; "
+                "list one concept per box, in order (math: [...])",
+            )
+        )
     for block in post.blocks:
         for offset, line in enumerate(block.source.split("\n"), start=1):
             for pattern, message in _CODE_RULES:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -51,6 +52,11 @@ def isolate(job: dict[str, Any]) -> None:
         target = os.open(work / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(target, fd)
         os.close(target)
+    for source, relative in job.get("inputs", []):
+        target = work / relative
+        if target.resolve().is_relative_to(work.resolve()):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
     os.chdir(work)
     if job.get("memory_mb"):
         limit = _current_address_space() + int(job["memory_mb"]) * 1024 * 1024

@@ -135,7 +135,10 @@ class Runner:
             "file_text": post.text,
             "notebook": post.path.suffix == ".ipynb",
             "blocks": [asdict(b) for b in post.blocks],
-            "block_timeout": self.limits.block_timeout,
+            "block_timeout": float(post.meta.get("timeout") or self.limits.block_timeout),
+            # Files the post declares it reads, copied into its working folder at the same
+            # relative place, so open("data.csv") works as it does beside the post.
+            "inputs": [[str(p.resolve()), os.path.relpath(p, post.path.parent)] for p in post.inputs],
             "memory_mb": self.limits.memory_mb,
             "allow_warnings": post.meta.get("allow_warnings", []),
             "result_dir": str(result_dir),

@@ -137,6 +137,12 @@ def validate_post_meta(fm: FrontMatter, path: str, schema: PostSchema, first_lin
         not isinstance(meta["slug"], str) or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", meta["slug"])
     ):
         bad("slug", f"expected lowercase words joined by hyphens, got {meta['slug']!r}")
+    if "timeout" in meta and (
+        isinstance(meta["timeout"], bool)
+        or not isinstance(meta["timeout"], int | float)
+        or meta["timeout"] <= 0
+    ):
+        bad("timeout", f"expected a positive number of seconds per block, got {meta['timeout']!r}")
     if "inputs" in meta and not _is_list_of_str(meta["inputs"]):
         bad("inputs", "expected a list of file paths relative to the post")
     problems += _check_allow_warnings(meta, bad)

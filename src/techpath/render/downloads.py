@@ -22,7 +22,11 @@ def download_links(post: Post, repo_url: str | None = None) -> str:
     colab = colab_url(post, repo_url)
     if colab:
         links.append(f'<a href="{html.escape(colab)}">Open in Colab</a>')
-    return '<nav class="techpath-downloads" aria-label="Downloads">' + " · ".join(links) + "</nav>\n"
+    return (
+        '<nav class="techpath-downloads" aria-label="Downloads" data-search-exclude>'
+        + " · ".join(links)
+        + "</nav>\n"
+    )
 
 
 def colab_url(post: Post, repo_url: str | None, branch: str = "main") -> str:

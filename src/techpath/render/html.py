@@ -43,7 +43,9 @@ def render_block(block: BlockResult, figure_url: Callable[[str], str], show_outp
     if not parts:
         return ""
     classes = "techpath-output techpath-error" if block.error is not None else "techpath-output"
-    return f'<div class="{classes}">' + "".join(parts) + "</div>"
+    # Outputs stay out of the search index: it is sent to every page, and numbers and tables
+    # would bloat it without helping anyone find a post.
+    return f'<div class="{classes}" data-search-exclude>' + "".join(parts) + "</div>"
 
 
 def render_output(output: Output, figure_url: Callable[[str], str]) -> str:

@@ -48,6 +48,21 @@ def box_anchor(title: str) -> str:
     return "math-" + (re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "box")
 
 
+# Material's search dialog and loading bar have ARIA roles but no accessible names.
+_UNNAMED = [
+    ('class="md-search" data-md-component="search" role="dialog"',
+     'class="md-search" data-md-component="search" role="dialog" aria-label="Search"'),
+    ('role="progressbar"', 'role="progressbar" aria-label="Page loading"'),
+]  # fmt: skip
+
+
+def name_theme_widgets(page_html: str) -> str:
+    for old, new in _UNNAMED:
+        if new not in page_html:
+            page_html = page_html.replace(old, new, 1)
+    return page_html
+
+
 def anchor_math_boxes(page_html: str) -> str:
     """Give every math box an id from its title, so it can be linked (and opened) directly."""
     seen: dict[str, int] = {}
@@ -113,15 +128,17 @@ def post_header_html(entry: PathEntry | None, result: PageResult | None) -> str:
         status = "Verified" if result.ok else "Failed"
         sklearn, numpy, python = (_e(versions.get(name, "?")) for name in ("scikit-learn", "numpy", "python"))
         parts.append(
-            f'<p class="techpath-verified">{status} with scikit-learn {sklearn}, NumPy {numpy} '
-            f"and Python {python} on {_e(date)}.</p>"
+            f'<p class="techpath-verified" data-search-exclude>{status} with scikit-learn {sklearn}, '
+            f"NumPy {numpy} and Python {python} on {_e(date)}.</p>"
         )
     if entry is not None and entry.box_titles:
         links = []
         for concept, title in zip(entry.concepts or entry.box_titles, entry.box_titles, strict=False):
             links.append(f'<a href="#{box_anchor(title)}">{_e(concept)}</a>')
         parts.append(
-            '<p class="techpath-math-meet"><strong>Math you\'ll meet:</strong> ' + " · ".join(links) + "</p>"
+            '<p class="techpath-math-meet" data-search-exclude><strong>Math you\'ll meet:</strong> '
+            + " · ".join(links)
+            + "</p>"
         )
     return "".join(parts)
 
@@ -129,7 +146,7 @@ def post_header_html(entry: PathEntry | None, result: PageResult | None) -> str:
 def path_nav_html(previous: PathEntry | None, following: PathEntry | None, url: Callable[[str], str]) -> str:
     if previous is None and following is None:
         return ""
-    parts = ['<nav class="techpath-path-nav" aria-label="On the path">']
+    parts = ['<nav class="techpath-path-nav" aria-label="On the path" data-search-exclude>']
     if previous is not None:
         link = _e(url(previous.uri))
         parts.append(f'<a class="techpath-path-nav__prev" href="{link}">← Previous: {_e(previous.title)}</a>')
