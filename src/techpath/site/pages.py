@@ -95,6 +95,20 @@ def neighbours(entries: list[PathEntry], uri: str) -> tuple[PathEntry | None, Pa
     return (same[i - 1] if i > 0 else None), (same[i + 1] if i + 1 < len(same) else None)
 
 
+def inline_markdown(text: str) -> str:
+    """Escape a box title, keeping its `code` and $math$ (typeset later with the page)."""
+    parts = re.split(r"(`[^`]+`|\$[^$]+\$)", text)
+    out = []
+    for part in parts:
+        if part.startswith("`") and part.endswith("`") and len(part) > 1:
+            out.append(f"<code>{_e(part[1:-1])}</code>")
+        elif part.startswith("$") and part.endswith("$") and len(part) > 1:
+            out.append(f'<span class="arithmatex">\\({_e(part[1:-1])}\\)</span>')
+        else:
+            out.append(_e(part))
+    return "".join(out)
+
+
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
@@ -163,22 +177,24 @@ def math_index_html(entries: list[PathEntry], url: Callable[[str], str]) -> str:
     for entry in ordered(entries):
         for concept, title in zip(entry.concepts, entry.box_titles, strict=False):
             by_concept.setdefault(concept, []).append((entry, title))
-    parts = ['<table class="techpath-math-index"><thead><tr><th>Concept</th><th>Question the box answers</th>'
+    parts = ['<div class="techpath-math-index md-typeset__table"><table><thead><tr><th>Concept</th>'
+             "<th>Question the box answers</th>"
              "<th>Post</th></tr></thead><tbody>"]  # fmt: skip
     for concept in sorted(by_concept, key=str.lower):
         for entry, title in by_concept[concept]:
             link = f"{url(entry.uri)}#{box_anchor(title)}"
             parts.append(
-                f'<tr><td>{_e(concept)}</td><td><a href="{_e(link)}">{_e(title)}</a></td>'
+                f'<tr><td>{_e(concept)}</td><td><a href="{_e(link)}">{inline_markdown(title)}</a></td>'
                 f'<td><a href="{_e(url(entry.uri))}">{_e(entry.title)}</a></td></tr>'
             )
-    parts.append("</tbody></table>")
+    parts.append("</tbody></table></div>")
     return "".join(parts)
 
 
 def report_html(rows: list[tuple[str, str, PageResult]]) -> str:
     """rows: (title, url, result) for every page whose code was executed."""
-    parts = ['<table class="techpath-report"><thead><tr><th>Page</th><th>Status</th><th>Last executed</th>'
+    parts = ['<div class="techpath-report md-typeset__table"><table><thead><tr><th>Page</th><th>Status</th>'
+             "<th>Last executed</th>"
              "<th>Duration</th><th>Peak memory</th><th>Python</th><th>scikit-learn</th><th>NumPy</th>"
              "<th>matplotlib</th></tr></thead><tbody>"]  # fmt: skip
     for title, link, result in sorted(rows, key=lambda r: r[0].lower()):
@@ -191,5 +207,5 @@ def report_html(rows: list[tuple[str, str, PageResult]]) -> str:
             f"<td>{_e(v.get('python', '?'))}</td><td>{_e(v.get('scikit-learn', '?'))}</td>"
             f"<td>{_e(v.get('numpy', '?'))}</td><td>{_e(v.get('matplotlib', '?'))}</td></tr>"
         )
-    parts.append("</tbody></table>")
+    parts.append("</tbody></table></div>")
     return "".join(parts)
