@@ -260,7 +260,7 @@ def test_declared_inputs_are_readable_and_the_post_timeout_applies(engine: Engin
         "```python\nprint(open('data/points.csv').read().split())\n```\n\n"
         "```python\nimport time\ntime.sleep(5)\n```\n"
     )
-    post, result = run_one(engine, tmp_path, body)
+    _post, result = run_one(engine, tmp_path, body)
     assert result.blocks[0].outputs[0].text == "['1,2', '3,4']\n"
     error = result.blocks[1].error
     assert error is not None and error.type == "Timeout" and "within 1 s" in error.message
