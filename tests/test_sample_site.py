@@ -36,7 +36,7 @@ def test_good_post_renders_outputs_after_their_blocks(sample: Path) -> None:
     html = (sample / "out" / "blog" / "good" / "index.html").read_text()
     # Output follows the code it belongs to.
     code_at = html.index("sum is")
-    assert html.index('<div class="techpath-output">', code_at) < html.index("1 / 0")
+    assert html.index('<div class="techpath-output"', code_at) < html.index("1 / 0")
     assert "sum is 10" in html
     # Hidden blocks leave no trace; skipped blocks show code but no output; options are gone.
     assert "SECRET_HIDDEN_NAME" not in html

@@ -60,7 +60,7 @@ def test_no_google_fonts_or_cdn_mentioned_in_pages(built_site: Path) -> None:
 
 def test_math_box_holds_typeset_math(built_site: Path) -> None:
     html = (built_site / "blog" / "first-classifier" / "index.html").read_text(encoding="utf-8")
-    boxes = re.findall(r'<details class="math">(.*?)</details>', html, re.DOTALL)
+    boxes = re.findall(r'<details class="math" id="math-[a-z0-9-]+">(.*?)</details>', html, re.DOTALL)
     assert boxes, "the post has no collapsed math box"
     typeset = [b for b in boxes if 'class="katex' in b and "<math" in b]
     assert typeset, "no math box contains KaTeX output with MathML"
