@@ -262,22 +262,19 @@ def run_bench_command(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "check":
-        return run_check(args)
-    if args.command == "bench":
-        return run_bench_command(args)
-    if args.command == "lint":
-        return run_lint(args)
-    if args.command == "report":
-        return run_report(args)
-    if args.command == "new":
-        return run_new(args)
-    if args.command == "convert":
-        return run_convert(args)
-    if args.command == "strip":
-        return run_strip(args)
-    parser.print_help()
-    return 0
+    commands = {
+        "check": run_check,
+        "lint": run_lint,
+        "new": run_new,
+        "convert": run_convert,
+        "strip": run_strip,
+        "report": run_report,
+        "bench": run_bench_command,
+    }
+    if args.command not in commands:
+        parser.print_help()
+        return 0
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":
