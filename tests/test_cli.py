@@ -82,7 +82,15 @@ def test_bad_front_matter_and_unknown_option_are_all_reported(tmp_path: Path) ->
     write_post(posts, "option.md", POST.replace("```python\n", '```python hidden timeout="soon"\n'))
     write_post(posts, "long.md", POST.replace("Something short.", "abcde" * 60))
     write_post(posts, "future.md", POST.replace("2026-01-05", "2999-01-01"))
-    out = techpath(tmp_path, "check").stdout
+    write_post(posts, "ghost.md", POST.replace("authors: [team]", "authors: [ghost]"))
+    write_post(posts, "dup-a.md", POST.replace("title: A post", "title: A post\nslug: same-slug"))
+    write_post(posts, "dup-b.md", POST.replace("title: A post", "title: A post\nslug: same-slug"))
+    (posts.parent / ".authors.yml").write_text(
+        "authors:\n  team:\n    name: Team\n    description: x\n    avatar: a.svg\n"
+    )
+    result = techpath(tmp_path, "check")
+    out = result.stdout
+    assert result.returncode == 1
     assert "docs/blog/posts/yaml.md:2: front matter is not valid YAML" in out
     assert "docs/blog/posts/tabs.md:" in out and "tabs" in out.split("tabs.md:")[1].splitlines()[0]
     assert "docs/blog/posts/none.md:1: no front matter" in out
@@ -90,6 +98,12 @@ def test_bad_front_matter_and_unknown_option_are_all_reported(tmp_path: Path) ->
     assert "docs/blog/posts/option.md:14: timeout needs a positive number of seconds" in out
     assert "docs/blog/posts/long.md:3: front matter field 'description': is 300 characters long" in out
     assert "docs/blog/posts/future.md:4: front matter field 'date': 2999-01-01 is in the future" in out
+    assert (
+        "docs/blog/posts/ghost.md:5: front matter field 'authors': unknown value 'ghost'; "
+        "expected one of: team" in out
+    )
+    assert "docs/blog/posts/dup-a.md:1: slug 'same-slug' is used by several posts" in out
+    assert "docs/blog/posts/dup-b.md:1: slug 'same-slug' is used by several posts" in out
 
 
 def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
