@@ -92,6 +92,21 @@ def test_search_finds_a_post_by_a_word_in_its_body(site_server: str) -> None:
         assert log.console_errors == []
 
 
+def test_notebook_and_markdown_posts_look_alike(site_server: str) -> None:
+    """Screenshots for a person to compare; the structural comparison is in test_notebooks.py."""
+    with offline_browser(site_server) as (page, log):
+        for name, url in (("notebook-post", "/blog/pca/"), ("markdown-post", POST)):
+            page.goto(site_server + url, wait_until="networkidle")
+            page.locator(".techpath-output").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+            styles = page.evaluate(
+                """() => { const o = getComputedStyle(document.querySelector('.techpath-output'));
+                           return [o.borderLeftStyle, o.borderLeftWidth, o.backgroundColor]; }"""
+            )
+            assert styles[0] == "solid"
+        assert log.console_errors == []
+
+
 def test_download_notebook_gives_the_executed_notebook(site_server: str) -> None:
     import nbformat
 

@@ -81,7 +81,9 @@ def test_blog_index_feed_and_categories(built_site: Path) -> None:
     assert "<item>" in feed and "first-classifier" in feed
     # Notebook posts are posts like any other: index, feed, categories, search.
     assert "pca/" in index and "blog/pca/" in feed
-    assert "PCA: when you finally need eigenvectors" in (built_site / "search" / "search_index.json").read_text()
+    assert (
+        "PCA: when you finally need eigenvectors" in (built_site / "search" / "search_index.json").read_text()
+    )
     assert "pca/" in (built_site / "blog" / "category" / "recipes-from-libraries" / "index.html").read_text()
     assert (built_site / "blog" / "category" / "drive-a-tool" / "index.html").exists()
 

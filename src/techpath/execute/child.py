@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import resource
+
+try:
+    import resource  # POSIX only; on Windows there is no memory ceiling and no peak-memory figure
+except ImportError:  # pragma: no cover - exercised on Windows only
+    resource = None  # type: ignore[assignment]
 import shutil
 import signal
 import subprocess
@@ -39,11 +43,13 @@ def job_blocks(job: dict[str, Any]) -> list[CodeBlock]:
 
 def isolate(job: dict[str, Any]) -> None:
     """Own process group, no stdin, private working folder, memory ceiling."""
-    os.setsid()
+    if hasattr(os, "setsid"):  # its own process group: the parent can stop everything it started
+        os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    signal.signal(signal.SIGALRM, _raise_timeout)
+    if hasattr(signal, "SIGALRM"):  # elsewhere the parent enforces block timeouts by killing
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGALRM, _raise_timeout)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     work = Path(job["work_dir"])
@@ -58,7 +64,7 @@ def isolate(job: dict[str, Any]) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
     os.chdir(work)
-    if job.get("memory_mb"):
+    if job.get("memory_mb") and resource is not None:
         limit = _current_address_space() + int(job["memory_mb"]) * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     sys.argv = [job["path"]]
@@ -122,13 +128,13 @@ def run_page(job: dict[str, Any]) -> None:
         events.write({"event": "block", "result": asdict(result)})
     for index, process in standalone.items():
         events.write({"event": "standalone", "block": index, **finish_standalone(process, job)})
-    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if resource is not None else 0.0
     events.write(
         {
             "event": "end",
             "time": time.time(),
             "duration": time.perf_counter() - started,
-            "peak_memory_mb": usage.ru_maxrss / 1024,
+            "peak_memory_mb": peak_mb,
         }
     )
 

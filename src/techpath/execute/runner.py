@@ -254,7 +254,10 @@ class Runner:
 
 def _kill_group(pid: int) -> None:
     try:
-        os.killpg(pid, signal.SIGKILL)
+        if hasattr(os, "killpg"):
+            os.killpg(pid, signal.SIGKILL)
+        else:  # pragma: no cover - Windows: no process groups; stop the page process itself
+            os.kill(pid, signal.SIGTERM)
     except (ProcessLookupError, PermissionError):
         pass
 

@@ -57,6 +57,12 @@ class _Stream(io.TextIOBase):
         return False
 
 
+def _set_alarm(seconds: float) -> None:
+    """Arm (or with 0, disarm) the in-process block timeout where the platform has SIGALRM."""
+    if hasattr(signal, "setitimer"):
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+
+
 def _no_input(prompt: object = "") -> str:
     raise EOFError("input() is not available: posts run without a keyboard (stdin is closed)")
 
@@ -160,7 +166,7 @@ class Session:
         error: BlockError | None = None
         expected = block.options.raises
         try:
-            signal.setitimer(signal.ITIMER_REAL, timeout)
+            _set_alarm(timeout)
             self._execute(block)
             if expected is not None:
                 wanted = expected or "an exception"
@@ -177,7 +183,7 @@ class Session:
             else:
                 error = self._exception_error(block, exc)
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            _set_alarm(0)
             self._close_overflow()
         self._flush_figures()
         if self._dropped_chars:
