@@ -16,6 +16,8 @@ import pytest
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
+# Builds started by tests must not leave a warm parent process behind (see engine.default_keep_warm).
+os.environ["TECHPATH_KEEP_WARM"] = "0"
 ARTIFACTS = ROOT / "test-artifacts"
 
 

@@ -28,7 +28,7 @@ x = 1
 
 
 def techpath(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "TECHPATH_CACHE_DIR": str(cwd / ".cache")}
+    env = {"PATH": "/usr/bin:/bin", "TECHPATH_CACHE_DIR": str(cwd / ".cache"), "TECHPATH_KEEP_WARM": "0"}
     return subprocess.run(
         [sys.executable, "-m", "techpath.cli", *args],
         cwd=cwd,
