@@ -62,10 +62,7 @@ class SiteSettings:
         )
         if not authors_file.is_absolute() and not authors_file.exists():
             authors_file = docs_dir / authors_file
-        authors: frozenset[str] = frozenset()
-        if authors_file.exists():
-            data = yaml.safe_load(authors_file.read_text(encoding="utf-8")) or {}
-            authors = frozenset((data.get("authors") or {}).keys())
+        authors = read_authors(authors_file)
         schema = PostSchema(
             categories=frozenset(blog.get("categories_allowed", []) or []),
             authors=authors,
@@ -80,6 +77,14 @@ class SiteSettings:
         except ValueError:
             return False
         return True
+
+
+def read_authors(path: Path) -> frozenset[str]:
+    """Author ids in the blog's .authors.yml (empty when there is no such file)."""
+    if not path.exists():
+        return frozenset()
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return frozenset((data.get("authors") or {}).keys())
 
 
 def _plugins(entries: list[Any]) -> dict[str, dict[str, Any]]:

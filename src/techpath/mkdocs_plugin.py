@@ -3,6 +3,7 @@ write the execution report. The work itself lives in the engine and renderers.""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -18,6 +19,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
+from techpath.config import discover, read_authors
 from techpath.contrib.lint import lint_site
 from techpath.engine import Engine, RunInBackground, Settings, default_cache_dir, default_keep_warm
 from techpath.execute.preload import modules_to_preload
@@ -145,7 +147,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             self._posts[file.src_uri] = post
             if is_post:
                 self._post_pages[file.src_uri] = ""
-                self._entries[file.src_uri] = _path_entry(file.src_uri, post)
+                self._entries[file.src_uri] = PathEntry.from_post(file.src_uri, post)
         for problem in lint_site([self._posts[uri] for uri in self._post_pages]):
             log.error(str(problem))
         if self.config.execute:
@@ -326,7 +328,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if not cache_dir.is_absolute():
             cache_dir = root / cache_dir
         refresh = cfg.refresh or os.environ.get("TECHPATH_REFRESH", "") not in ("", "0", "false")
-        sources = (p.read_text(encoding="utf-8", errors="replace") for p in _page_files(docs))
+        sources = (p.read_text(encoding="utf-8", errors="replace") for p in discover([docs]))
         return Settings(
             preload=modules_to_preload(sources),
             jobs=cfg.jobs or os.cpu_count() or 1,
@@ -337,23 +339,10 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         )
 
     def _schema(self, config: MkDocsConfig) -> PostSchema:
-        import datetime as dt
-
-        import yaml
-
         blog = config.plugins.get("material/blog") or config.plugins.get("blog")
-        categories = (
-            frozenset(getattr(blog, "config", {}).get("categories_allowed", []) or [])
-            if blog
-            else frozenset()
-        )
-        authors_file = Path(config.docs_dir) / "blog" / ".authors.yml"
-        authors = frozenset()
-        if authors_file.exists():
-            authors = frozenset(
-                (yaml.safe_load(authors_file.read_text(encoding="utf-8")) or {}).get("authors", {})
-            )
-        return PostSchema(categories, authors, self.config.max_description, dt.date.today())
+        categories = getattr(blog, "config", {}).get("categories_allowed", []) if blog else []
+        authors = read_authors(Path(config.docs_dir) / "blog" / ".authors.yml")
+        return PostSchema(frozenset(categories or []), authors, self.config.max_description, dt.date.today())
 
     def _close_math(self) -> None:
         if self._math is not None:
@@ -366,28 +355,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             self._engine = None
 
 
-def _path_entry(uri: str, post: Post) -> PathEntry:
-    meta = post.meta
-    categories = meta.get("categories") or ["Essays"]
-    order = meta.get("order") if isinstance(meta.get("order"), int) else 99
-    return PathEntry(
-        uri=uri,
-        title=str(meta.get("title", post.path.stem)),
-        description=str(meta.get("description", "")),
-        stage=str(categories[0]),
-        order=order,
-        concepts=[str(c) for c in meta.get("math", []) or []],
-    )
-
-
-def _page_files(docs: Path) -> list[Path]:
-    return sorted(p for p in docs.rglob("*") if p.suffix in (".md", ".ipynb") and p.is_file())
-
-
 def _unrenderable(post: Post) -> bool:
     """Front matter the blog plugin would crash on: missing, unparsable, or without a date."""
-    import datetime as dt
-
     return not post.meta or not isinstance(post.meta.get("date"), dt.date)
 
 

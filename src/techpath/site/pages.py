@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from techpath.model import PageResult
+from techpath.model import PageResult, Post
 
 STAGES = ["Drive a tool", "Recipes from libraries", "Implement it yourself", "Essays"]
 STAGE_LABELS = {
@@ -37,6 +37,20 @@ class PathEntry:
     concepts: list[str]
     box_titles: list[str] = field(default_factory=list)
     readtime: int | None = None
+
+    @classmethod
+    def from_post(cls, uri: str, post: Post) -> PathEntry:
+        meta = post.meta
+        categories = meta.get("categories") or ["Essays"]
+        order = meta.get("order") if isinstance(meta.get("order"), int) else 99
+        return cls(
+            uri=uri,
+            title=str(meta.get("title", post.path.stem)),
+            description=str(meta.get("description", "")),
+            stage=str(categories[0]),
+            order=order,
+            concepts=[str(c) for c in meta.get("math", []) or []],
+        )
 
 
 def box_titles(markdown: str) -> list[str]:
