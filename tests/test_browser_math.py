@@ -22,6 +22,8 @@ def _expand_first_math_box(page) -> object:
 def test_math_box_expands_to_typeset_math_offline(site_server: str, scheme: str) -> None:
     with offline_browser(site_server, color_scheme=scheme) as (page, log):
         page.goto(site_server + POST, wait_until="networkidle")
+        expected_scheme = "slate" if scheme == "dark" else "default"
+        assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == expected_scheme
         box = _expand_first_math_box(page)
         katex = box.locator(".katex-html").first
         assert katex.is_visible()
