@@ -125,25 +125,14 @@ def settings_from(args: argparse.Namespace, plugin_options: dict[str, object]):
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from techpath.config import SiteSettings, discover
     from techpath.engine import Engine
-    from techpath.parse import load_post
     from techpath.report import format_failures, write_report
 
-    site = SiteSettings.load(Path())
-    paths = args.paths or [site.docs_dir]
     try:
-        files = discover(paths)
+        site, posts, problems = load_site_posts(args.paths, args.shard)
     except FileNotFoundError as exc:
         print(f"techpath check: {exc}", file=sys.stderr)
         return 2
-    if args.shard:
-        files = [f for f in files if in_shard(f, args.shard)]
-    posts = [load_post(f, site.schema if site.is_post(f) else None) for f in files]
-    from techpath.contrib.lint import lint_site
-
-    problems = [p for post in posts for p in post.problems]
-    problems += lint_site([p for p in posts if site.is_post(p.path)])
     runnable = [p for p in posts if p.blocks]
     with Engine(settings_from(args, site.plugin)) as engine:
         results = engine.run(runnable)
@@ -165,26 +154,29 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if failed or problems else 0
 
 
-def load_site_posts(paths: list[Path]):
-    """Site settings and the posts named by `paths` (default: the docs folder), parsed."""
+def load_site_posts(paths: list[Path], shard: tuple[int, int] | None = None):
+    """Site settings, the posts named by `paths` (default: the docs folder), and every input
+    problem they have, alone (front matter, lint) and together (duplicate slugs)."""
     from techpath.config import SiteSettings, discover
+    from techpath.contrib.lint import lint_site
     from techpath.parse import load_post
 
     site = SiteSettings.load(Path())
     files = discover(paths or [site.docs_dir])
-    return site, [load_post(f, site.schema if site.is_post(f) else None) for f in files]
+    if shard:
+        files = [f for f in files if in_shard(f, shard)]
+    posts = [load_post(f, site.schema if site.is_post(f) else None) for f in files]
+    problems = [p for post in posts for p in post.problems]
+    problems += lint_site([p for p in posts if site.is_post(p.path)])
+    return site, posts, problems
 
 
 def run_lint(args: argparse.Namespace) -> int:
-    from techpath.contrib.lint import lint_site
-
     try:
-        site, posts = load_site_posts(args.paths)
+        _site, posts, problems = load_site_posts(args.paths)
     except FileNotFoundError as exc:
         print(f"techpath lint: {exc}", file=sys.stderr)
         return 2
-    problems = [p for post in posts for p in post.problems]
-    problems += lint_site([p for p in posts if site.is_post(p.path)])
     for problem in problems:
         print(problem)
     print(f"linted {len(posts)} files: {len(problems)} problems", file=sys.stderr)

@@ -49,12 +49,8 @@ def format_failures(results: dict[str, PageResult], problems: Iterable[Problem] 
     return "\n".join(parts)
 
 
-def markdown_table(results: dict[str, PageResult]) -> str:
-    """The report as a Markdown table (CI job summaries)."""
-    return markdown_table_from_rows(report_rows(results))
-
-
 def markdown_table_from_rows(rows: list[dict[str, Any]]) -> str:
+    """Report rows (as written to techpath-report.json) as a Markdown table, for CI summaries."""
     lines = [
         "| post | status | blocks | time (s) | peak memory (MB) | scikit-learn |",
         "|---|---|---|---|---|---|",

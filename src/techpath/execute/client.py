@@ -58,7 +58,6 @@ class ZygoteClient:
         self._process: subprocess.Popen[bytes] | None = None
         self._socket: socket.socket | None = None
         self._buffer = b""
-        self.shared = False
         self._ready = False
         self._start()
 
@@ -89,7 +88,6 @@ class ZygoteClient:
     def _connect_or_launch(self, path: str) -> socket.socket:
         connection = _try_connect(path)
         if connection is not None:
-            self.shared = True
             return connection
         launcher = subprocess.Popen(
             [sys.executable, "-m", "techpath.execute.zygote", "--socket", path, "--idle", str(self._idle)],

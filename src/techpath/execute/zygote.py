@@ -253,7 +253,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--socket", help="serve on this Unix socket instead of stdin/stdout")
     parser.add_argument("--idle", type=float, default=600.0, help="server mode: seconds idle before exiting")
     args = parser.parse_args(argv)
-    modules = json.loads(os.environ.get("TECHPATH_PRELOAD", "null")) or DEFAULT_PRELOAD
+    listed = json.loads(os.environ.get("TECHPATH_PRELOAD", "null"))
+    modules = DEFAULT_PRELOAD if listed is None else listed  # [] (posts import nothing) is kept
     listener = None
     if args.socket:
         listener = bind_socket(args.socket)
