@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from techpath.cache import Cache, cache_key
+from techpath.cache import Cache, cache_key, cacheable
 from techpath.execute.preload import modules_to_preload
 from techpath.execute.runner import Runner
 from techpath.fingerprint import library_versions
@@ -65,11 +65,29 @@ class Engine:
         self.started = time.time()
         self.used_keys: set[str] = set()
         self.last_stats = RunStats()
+        # One run at a time: a run owns the runner's workers and its warm parent's answers, so a
+        # second run (a rebuild while one is running) waits; cancel() ends the running one.
+        self._run_lock = threading.Lock()
+        self._cancel = threading.Event()
 
     def run(
         self, posts: Iterable[Post], on_result: Callable[[Post, PageResult], None] | None = None
     ) -> dict[str, PageResult]:
-        """Results for every post, from the cache when the key matches, else by executing it."""
+        """Results for every post, from the cache when the key matches, else by executing it.
+
+        Runs never overlap on one engine: a second call waits for the first to end.
+        """
+        with self._run_lock:
+            self._cancel.clear()
+            return self._run(posts, on_result)
+
+    def cancel(self) -> None:
+        """End the running run now (a build error): its pages are stopped, it returns early."""
+        self._cancel.set()
+
+    def _run(
+        self, posts: Iterable[Post], on_result: Callable[[Post, PageResult], None] | None
+    ) -> dict[str, PageResult]:
         t0 = time.perf_counter()
         stats = RunStats()
         results: dict[str, PageResult] = {}
@@ -90,7 +108,10 @@ class Engine:
         def finished(post: Post, result: PageResult, figure_dir: Path) -> None:
             result.executed_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             result.versions = dict(library_versions())
-            stored = self.cache.store(keys[post.display_path], result, figure_dir)
+            if cacheable(result):
+                stored = self.cache.store(keys[post.display_path], result, figure_dir)
+            else:  # a timeout or crash says nothing about the next run: execute it again then
+                stored = self.cache.keep_uncached(result, figure_dir)
             stats.executed += 1
             stats.blocks_executed += sum(b.status in ("ok", "error") for b in result.blocks)
             results[post.display_path] = stored
@@ -100,7 +121,7 @@ class Engine:
         if misses:
             if self.settings.preload is None and self._runner is None:
                 self.settings.preload = modules_to_preload(b.source for p in misses for b in p.blocks)
-            self._ensure_runner().run(misses, finished)
+            self._ensure_runner().run(misses, finished, cancelled=self._cancel)
         stats.seconds = time.perf_counter() - t0
         self.last_stats = stats
         return results

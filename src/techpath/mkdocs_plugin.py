@@ -123,6 +123,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._close_math()
+        if self._engine is not None:  # a failed build's run must not keep executing pages
+            self._engine.cancel()
 
     # -- files: parse every page, execute, register figures -------------------------------------
     @event_priority(50)  # before the blog plugin reads posts, so broken posts can be held back
