@@ -76,11 +76,12 @@ X = np.arange(6.0).reshape(-1, 1)
 model.fit(X, X.ravel())
 joblib.dump(model, "model.joblib")
 loaded = joblib.load("model.joblib")
-print(loaded.predict([[10.0]]) == model.predict([[10.0]]), loaded[0].func is double)
+new = np.array([[10.0]])
+print(loaded.predict(new).round(6), loaded[0].func is double)
 ```
 '''
     settings = Settings(jobs=1, cache_dir=tmp_path / "c", refresh=True)
     with Engine(settings) as engine:
         _post, result = run_one(engine, tmp_path, body)
     assert result.ok, result.errors
-    assert "".join(o.text for o in result.blocks[0].outputs) == "[0, 2, 4, 6]\n[ True] True\n"
+    assert "".join(o.text for o in result.blocks[0].outputs) == "[0, 2, 4, 6]\n[10.] True\n"
