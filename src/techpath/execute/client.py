@@ -20,6 +20,9 @@ from techpath.fingerprint import environment_fingerprint
 CONNECT_TIMEOUT = 120.0  # seconds to wait for a starting zygote's warm-up
 
 
+_LAUNCHED: list[subprocess.Popen[bytes]] = []  # shared warm parents this process started
+
+
 class ZygoteDied(RuntimeError):
     pass
 
@@ -146,6 +149,7 @@ class ZygoteClient:
                 stderr=log_file,  # warm-up errors: the user is told where (below)
                 start_new_session=True,  # outlives this build, and Ctrl-C in the terminal
             )
+        _LAUNCHED.append(launcher)  # it outlives this client: keep the handle, reap it if it ends
         self._log(f"techpath: started a warm parent for later builds (pid {launcher.pid}; log: {log})")
         deadline = time.monotonic() + CONNECT_TIMEOUT
         while time.monotonic() < deadline:
@@ -194,6 +198,9 @@ class ZygoteClient:
         return [json.loads(line) for line in lines if line.strip()]
 
     def close(self) -> None:
+        for launcher in list(_LAUNCHED):
+            if launcher.poll() is not None:
+                _LAUNCHED.remove(launcher)
         if self._socket is not None:
             self._socket.close()  # a shared zygote stays warm for the next build
             self._socket = None
