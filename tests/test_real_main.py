@@ -10,7 +10,7 @@ import pytest
 from techpath.engine import Engine, Settings
 from tests.engine_helpers import run_one
 
-SCRIPT_LIKE = '''
+SCRIPT_LIKE = """
 ```python
 import dataclasses, inspect, pickle, sys, typing
 
@@ -38,7 +38,7 @@ if __name__ == "__main__":
         with mp.get_context(method).Pool(2) as pool:
             print(method, pool.map(square, [1, 2, 3]))
 ```
-'''
+"""
 
 
 @pytest.mark.slow
@@ -59,7 +59,7 @@ def test_post_defined_objects_behave_as_in_a_script(mode: str, tmp_path: Path) -
 
 @pytest.mark.slow
 def test_joblib_and_a_model_holding_a_post_function(tmp_path: Path) -> None:
-    body = '''
+    body = """
 ```python
 import joblib
 import numpy as np
@@ -79,7 +79,7 @@ loaded = joblib.load("model.joblib")
 new = np.array([[10.0]])
 print(loaded.predict(new).round(6), loaded[0].func is double)
 ```
-'''
+"""
     settings = Settings(jobs=1, cache_dir=tmp_path / "c", refresh=True)
     with Engine(settings) as engine:
         _post, result = run_one(engine, tmp_path, body)

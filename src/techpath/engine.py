@@ -10,9 +10,10 @@ import datetime as dt
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from techpath.cache import Cache, cache_key, cacheable
 from techpath.execute.preload import modules_to_preload
@@ -35,6 +36,10 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("TECHPATH_CACHE_DIR") or DEFAULT_CACHE_DIR)
 
 
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() not in ("", "0", "false", "no")
+
+
 @dataclass
 class Settings:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
@@ -44,6 +49,45 @@ class Settings:
     preload: list[str] | None = None  # modules the warm parent imports; None: what the posts import
     mode: str = "auto"  # "fork", "spawn" or "auto"
     keep_warm: float = 0.0  # >0: the warm parent serves later builds for this many idle seconds
+
+    @classmethod
+    def from_site(
+        cls,
+        root: Path,
+        options: Mapping[str, Any],
+        *,
+        jobs: int | None = None,
+        refresh: bool | None = None,
+        block_timeout: float | None = None,
+        memory_mb: int | None = None,
+    ) -> Settings:
+        """The one way every front end (MkDocs plugin, CLI, pytest plugin) turns a site's
+        `techpath` plugin options (from mkdocs.yml) and its own overrides into settings, so all
+        three compute the same cache keys and verdicts for the same site."""
+        default = Limits()
+        limits = Limits(
+            float(block_timeout or options.get("block_timeout") or default.block_timeout),
+            float(options.get("page_timeout") or default.page_timeout),
+            int(memory_mb or options.get("memory_mb") or default.memory_mb),
+        )
+        cache_dir = (
+            Path(str(options.get("cache_dir") or "")) if options.get("cache_dir") else default_cache_dir()
+        )
+        if not cache_dir.is_absolute():
+            cache_dir = root / cache_dir
+        configured = options.get("keep_warm")
+        keep_warm = default_keep_warm() if configured is None else float(configured)
+        if _truthy(os.environ.get("CI")):  # nothing outlives a CI job, whatever mkdocs.yml says
+            keep_warm = 0.0
+        return cls(
+            jobs=jobs or int(options.get("jobs") or 0) or os.cpu_count() or 1,
+            limits=limits,
+            cache_dir=cache_dir,
+            refresh=bool(refresh)
+            or bool(options.get("refresh"))
+            or _truthy(os.environ.get("TECHPATH_REFRESH")),
+            keep_warm=keep_warm,
+        )
 
 
 @dataclass
