@@ -66,6 +66,7 @@ class Post:
     text: str  # the file's text (Markdown, or the notebook JSON)
     problems: list[Problem] = field(default_factory=list)
     inputs: list[Path] = field(default_factory=list)  # local files the post declares it reads
+    root: Path | None = None  # its repository: inputs may lie anywhere inside (parse/inputs.py)
 
     @property
     def display_path(self) -> str:

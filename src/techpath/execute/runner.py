@@ -26,6 +26,7 @@ from typing import Any
 from techpath.execute import procs, sockets
 from techpath.execute.client import ZygoteClient, ZygoteDied, server_socket_path
 from techpath.model import BlockError, BlockResult, Limits, PageResult, Post
+from techpath.parse.inputs import placement
 
 MPL_BACKEND = "module://techpath.execute.mpl_backend"  # plt.show() puts figures into the page
 GRACE_SECONDS = 2.0  # after a block's own timeout, before the parent kills the process group
@@ -168,6 +169,7 @@ class Runner:
         result_dir.mkdir()
         work_dir.mkdir()
         post_timeout = post.meta.get("timeout")
+        cwd, inputs = placement(post.path, post.inputs, post.root or post.path.resolve().parent)
         job = {
             "path": post.display_path,
             "file_text": post.text,
@@ -178,9 +180,10 @@ class Runner:
             "page_timeout": self.limits.for_page(post.blocks, post_timeout),
             "threads": int(thread_env(self.jobs)["OMP_NUM_THREADS"]),
             "preload": self.preload or [],
-            # Files the post declares it reads, copied into its working folder at the same
-            # relative place, so open("data.csv") works as it does beside the post.
-            "inputs": [[str(p.resolve()), os.path.relpath(p, post.path.parent)] for p in post.inputs],
+            # The working folder mirrors the repository: the page runs in the post's folder and
+            # each declared input sits at its place, so ../../data/x.csv reads as in the repo.
+            "cwd": cwd,
+            "inputs": [list(pair) for pair in inputs],
             "memory_mb": self.limits.memory_mb,
             "allow_warnings": post.meta.get("allow_warnings", []),
             "result_dir": str(result_dir),

@@ -15,6 +15,7 @@ from typing import Any
 
 from techpath.model import BlockOptions, CodeBlock, Post, Problem
 from techpath.parse.frontmatter import PostSchema, split_front_matter, validate_post_meta
+from techpath.parse.inputs import declared_inputs
 
 TAG_OPTIONS: dict[str, dict[str, Any]] = {
     "hide-input": {"hide_code": True},
@@ -97,8 +98,8 @@ def load_notebook_post(path: Path, schema: PostSchema | None) -> Post:
         for tag in cell_tags(cell):
             options.update(TAG_OPTIONS.get(tag, {}))
         blocks.append(CodeBlock(len(blocks), cell_source(cell), 1, BlockOptions(**options), cell=number))
-    inputs = [path.parent / p for p in meta.get("inputs", []) if isinstance(p, str)]
-    post = Post(path=path, meta=meta, blocks=blocks, text=text, problems=problems, inputs=inputs)
+    inputs, root = declared_inputs(path, meta, 1, problems)
+    post = Post(path=path, meta=meta, blocks=blocks, text=text, problems=problems, inputs=inputs, root=root)
     if schema is not None:
         from techpath.contrib.lint import lint_post
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from techpath.model import CodeBlock, Post, Problem
 from techpath.parse.fences import find_fences
 from techpath.parse.frontmatter import PostSchema, split_front_matter, validate_post_meta
+from techpath.parse.inputs import declared_inputs
 
 
 def load_post(path: Path, schema: PostSchema | None = None) -> Post:
@@ -27,15 +28,10 @@ def load_post(path: Path, schema: PostSchema | None = None) -> Post:
     elif fm.meta:
         problems += validate_post_meta(fm, shown, schema)
     blocks = markdown_blocks(text, shown, problems)
-    inputs = [path.parent / p for p in fm.meta.get("inputs", []) if isinstance(p, str)]
-    for i in inputs:
-        if not i.is_file():
-            problems.append(
-                Problem(
-                    shown, fm.field_lines.get("inputs", 1), f"declared input {i.as_posix()} does not exist"
-                )
-            )
-    post = Post(path=path, meta=fm.meta, blocks=blocks, text=text, problems=problems, inputs=inputs)
+    inputs, root = declared_inputs(path, fm.meta, fm.field_lines.get("inputs", 1), problems)
+    post = Post(
+        path=path, meta=fm.meta, blocks=blocks, text=text, problems=problems, inputs=inputs, root=root
+    )
     if schema is not None:
         from techpath.contrib.lint import lint_post
 
