@@ -154,14 +154,13 @@ def load_site_posts(paths: list[Path], shard: tuple[int, int] | None = None):
     """Site settings, the posts named by `paths` (default: the docs folder), and every input
     problem they have, alone (front matter, lint) and together (duplicate slugs)."""
     from techpath.config import SiteSettings, discover
-    from techpath.contrib.lint import lint_site
-    from techpath.parse import load_post
+    from techpath.contrib.lint import lint_site, load_checked_post
 
     site = SiteSettings.load(Path())
     files = discover(paths or [site.docs_dir])
     if shard:
         files = [f for f in files if in_shard(f, shard)]
-    posts = [load_post(f, site.schema if site.is_post(f) else None) for f in files]
+    posts = [load_checked_post(f, site.schema if site.is_post(f) else None) for f in files]
     problems = [p for post in posts for p in post.problems]
     problems += lint_site([p for p in posts if site.is_post(p.path)])
     return site, posts, problems

@@ -19,11 +19,10 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from techpath.config import discover, read_authors
-from techpath.contrib.lint import lint_site
+from techpath.contrib.lint import lint_site, load_checked_post
 from techpath.engine import Engine, RunInBackground, Settings
 from techpath.execute.preload import modules_to_preload
 from techpath.model import PageResult, Post
-from techpath.parse import load_post
 from techpath.parse.frontmatter import PostSchema
 from techpath.parse.notebook import notebook_markdown
 from techpath.render.downloads import download_links, write_downloads
@@ -138,7 +137,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             source = sources.get(file.src_uri, Path(file.abs_src_path))
             path = _shown_path(source)
             is_post = source.resolve().is_relative_to(posts_dir.resolve())
-            post = load_post(path, schema if is_post else None)
+            post = load_checked_post(path, schema if is_post else None)
             for problem in post.problems:
                 log.error(str(problem))
             if is_post and _unrenderable(post):

@@ -93,14 +93,16 @@ class _Batch:
 
     def _run(self) -> None:
         from techpath.config import SiteSettings
+        from techpath.contrib.lint import load_checked_post
         from techpath.engine import Engine
-        from techpath.parse import load_post
 
         root = self.config.rootpath
         site = SiteSettings.load(root)
         for item in self.items:
             shown = item.path.relative_to(root) if item.path.is_relative_to(root) else item.path
-            self._posts[item.path] = load_post(shown, site.schema if site.is_post(item.path) else None)
+            self._posts[item.path] = load_checked_post(
+                shown, site.schema if site.is_post(item.path) else None
+            )
         settings = settings_for(self.config, site)
         with Engine(settings) as engine:
             self._results = engine.run([p for p in self._posts.values() if p.blocks])

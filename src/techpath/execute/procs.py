@@ -117,3 +117,17 @@ def _rss_mb(pid: int) -> float:
 def tree_private_mb(pid: int) -> float:
     """Private memory of `pid` and all its descendants."""
     return sum(private_mb(p) for p in [pid, *descendants(pid)])
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process, cheaply (/proc/PID/statm; includes shared pages)."""
+    try:
+        resident = int((_PROC / str(pid) / "statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return resident * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of `pid` and its descendants: an upper bound of their private memory."""
+    return sum(rss_mb(p) for p in [pid, *descendants(pid)])

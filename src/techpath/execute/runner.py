@@ -281,6 +281,10 @@ class Runner:
         page.memory_checked = now
         if not self.limits.memory_mb or page.pid is None or not page.events:
             return
+        # Private memory costs a page-table walk to measure; resident memory is cheap and never
+        # smaller, so the exact figure is read only when the cheap one says it could be over.
+        if procs.tree_rss_mb(page.pid) - page.baseline_mb <= self.limits.memory_mb:
+            return
         used = procs.tree_private_mb(page.pid) - page.baseline_mb
         if used > self.limits.memory_mb:
             page.killed_kind = "MemoryLimit"

@@ -13,6 +13,8 @@ from techpath.parse.inputs import declared_inputs
 def load_post(path: Path, schema: PostSchema | None = None) -> Post:
     """Parse a Markdown (or notebook) page. Never raises for bad content: see `Post.problems`.
 
+    Pure parsing: the lint pass (contrib/lint.py, `load_checked_post`) is separate.
+
     With a `schema` the file is a blog post: front matter is required and validated. Without
     one it is a plain page (home, about): front matter is optional.
     """
@@ -32,10 +34,6 @@ def load_post(path: Path, schema: PostSchema | None = None) -> Post:
     post = Post(
         path=path, meta=fm.meta, blocks=blocks, text=text, problems=problems, inputs=inputs, root=root
     )
-    if schema is not None:
-        from techpath.contrib.lint import lint_post
-
-        post.problems += lint_post(post)
     return post
 
 
