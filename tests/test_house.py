@@ -17,8 +17,7 @@ from tests.engine_helpers import write_post
 
 def test_parsing_never_imports_the_linter() -> None:
     code = (
-        "import sys, techpath.parse, techpath.parse.notebook\n"
-        "print('techpath.contrib.lint' in sys.modules)"
+        "import sys, techpath.parse, techpath.parse.notebook\nprint('techpath.contrib.lint' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
