@@ -107,6 +107,7 @@ def test_os_exit_and_segfault_crash_only_their_own_page(engine: Engine, tmp_path
     assert results["fine.md"].blocks[0].outputs[0].text == "42\n"
 
 
+@pytest.mark.slow
 def test_printing_ten_million_lines_is_truncated_with_a_note(engine: Engine, tmp_path: Path) -> None:
     _post, result = run_one(
         engine, tmp_path, '```python timeout="60"\nfor i in range(10**7):\n    print(i)\n```\n'
