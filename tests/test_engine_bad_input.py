@@ -227,6 +227,7 @@ def test_hidden_skipped_and_display(engine: Engine, tmp_path: Path) -> None:
 def test_rich_html_repr_is_kept_for_the_renderer(engine: Engine, tmp_path: Path) -> None:
     body = "```python\nfrom sklearn.linear_model import LogisticRegression\nLogisticRegression()\n```\n"
     _post, result = run_one(engine, tmp_path, body)
+    assert result.ok, result.errors
     bundle = result.blocks[0].outputs[0].data
     assert "LogisticRegression" in bundle["text/plain"] and "<div" in bundle["text/html"]
 
