@@ -107,9 +107,9 @@ def write_sites(
         if "markdown-exec" in sites:
             _write(
                 sites["markdown-exec"] / "docs" / f"post{i:03d}.md",
-                f'{title}```python exec="on" session="post{i}"\n{model}\n```\n\n'
+                f'{title}```python exec="on" source="above" session="post{i}"\n{model}\n```\n\n'
                 f"The spread of the scores:\n\n"
-                f'```python exec="on" html="on" session="post{i}"\n{plot}\n{svg}\n```\n',
+                f'```python exec="on" html="on" source="above" session="post{i}"\n{plot}\n{svg}\n```\n',
             )
         if "mkdocs-jupyter" in sites:
             _write(sites["mkdocs-jupyter"] / "docs" / f"post{i:03d}.ipynb", _notebook(title, model, plot))
