@@ -25,6 +25,7 @@ from techpath.bench.run import (
     _techpath_series,
     bench_env,
     mkdocs_build,
+    warm_up,
 )
 from techpath.bench.table import Row, format_machine, machine_info
 from techpath.bench.validity import check_site
@@ -61,13 +62,16 @@ def _scale(root: Path, sizes: list[int], jobs: int, runs: int, shards: int) -> d
         _progress(f"{size} posts")
         site = write_sites(root / f"site-{size}", size, jobs=jobs, peers=())["techpath"]
         reference = measure_reference(size, env)
+        plain_env = warm_up(site, root / f"site-{size}", env)
         expected: list[str | None] = list(reference.lines)
         edited = [reference.edit_line, *expected[1:]]
         rows = {name: Row(name) for name in (PLAIN, COLD, WARM, EDIT)}
         for run in range(runs):
             out = root / f"out-plain-{size}-{run}"
             _record(
-                rows[PLAIN], mkdocs_build(site, "mkdocs-plain.yml", out, env), check_site(out, [None] * size)
+                rows[PLAIN],
+                mkdocs_build(site, "mkdocs-plain.yml", out, plain_env),
+                check_site(out, [None] * size),
             )
             edit_one_post(site, 0)
             _techpath_series(rows, site, root / f"tp-{size}-{run}", env, expected, edited)
