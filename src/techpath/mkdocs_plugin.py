@@ -160,7 +160,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             assert self._engine is not None
             self._run = self._engine.start([p for p in self._posts.values() if p.blocks])
         if self.config.typeset_math:
-            self._math = MathRenderer(self._katex_dir)
+            self._math = MathRenderer(self._katex_dir, memo_file=self._templates_dir.parent / "math.json")
             for site_path, source in katex_asset_paths(self._katex_dir).items():
                 files.append(File.generated(config, site_path, abs_src_path=str(source)))
         return files
