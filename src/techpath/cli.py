@@ -82,6 +82,16 @@ def add_bench_options(bench: argparse.ArgumentParser) -> None:
     )
     bench.add_argument("--no-serve", action="store_true", help="skip the mkdocs serve edit latency")
     bench.add_argument(
+        "--serve-post",
+        type=Path,
+        metavar="FILE",
+        help="instead: in this site (mkdocs.yml here), time `mkdocs serve` from saving a prose edit "
+        "of FILE (restored after) to its page showing it; needs --serve-url",
+    )
+    bench.add_argument(
+        "--serve-url", metavar="PATH", help="the page of --serve-post, e.g. blog/2026/01/05/pca"
+    )
+    bench.add_argument(
         "--scale", action="store_true", help="instead: sites of several sizes, techpath and plain, and shards"
     )
     bench.add_argument(
@@ -264,6 +274,8 @@ def run_bench_command(args: argparse.Namespace) -> int:
     import os
 
     jobs = args.jobs or os.cpu_count() or 1
+    if args.serve_post:
+        return run_serve_prose(args)
     if args.scale:
         from techpath.bench.scale import format_scale, run_scale
 
@@ -287,6 +299,33 @@ def run_bench_command(args: argparse.Namespace) -> int:
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0 if all(v["status"] == "pass" for v in report["verdicts"]) else 1
+
+
+def run_serve_prose(args: argparse.Namespace) -> int:
+    import json
+    import statistics
+
+    from techpath.bench.measure import MARKER, new_marker
+    from techpath.bench.run import bench_env
+    from techpath.bench.serve import measure_serve_prose
+    from techpath.bench.table import format_machine, machine_info
+
+    if not args.serve_url or not args.serve_post.is_file():
+        print("techpath bench: --serve-post needs an existing file and --serve-url", file=sys.stderr)
+        return 2
+    env = {**bench_env(), MARKER: new_marker()}
+    site = Path.cwd()
+    seconds = measure_serve_prose(site, site / "mkdocs.yml", args.serve_post, args.serve_url, env, args.runs)
+    machine = machine_info()
+    print(format_machine(machine))
+    print(
+        f"serve: prose edit of {args.serve_post} -> page served: median {statistics.median(seconds):.2f} s "
+        f"(min {min(seconds):.2f}, max {max(seconds):.2f}, {len(seconds)} edits)"
+    )
+    if args.json:
+        report = {"machine": machine, "post": str(args.serve_post), "url": args.serve_url, "seconds": seconds}
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -227,6 +227,23 @@ def build_report(
                 )
             )
     shown = [*rows.values(), imports, compute, edit_compute, limit, *([serve] if serve else [])]
+    # CPU seconds barely depend on how busy the machine is, wall time does: on a shared machine
+    # these say how much work each build does beyond the unavoidable (no targets; information).
+    cpu_ratios = {}
+    if rows[COLD].cpu_seconds and cpu_total:
+        cpu_ratios["techpath cold cpu / (plain + imports + compute) cpu"] = (
+            _median(rows[COLD].cpu_seconds) / cpu_total
+        )
+    if rows[WARM].cpu_seconds and plain.cpu_seconds:
+        cpu_ratios["techpath warm cpu / plain cpu"] = _median(rows[WARM].cpu_seconds) / _median(
+            plain.cpu_seconds
+        )
+    for peer in ("markdown-exec", "mkdocs-jupyter"):
+        peer_row = rows.get(PEER_ROWS[peer])
+        if peer_row and peer_row.cpu_seconds and rows[COLD].cpu_seconds:
+            cpu_ratios[f"{peer} cpu / techpath cold cpu"] = _median(peer_row.cpu_seconds) / _median(
+                rows[COLD].cpu_seconds
+            )
     return {
         "posts": posts,
         "jobs": jobs,
@@ -237,6 +254,7 @@ def build_report(
         "edit_reference_s": edit_reference,
         "rows": [r.as_json() for r in shown],
         "verdicts": targets,
+        "cpu_ratios": cpu_ratios,
         "_rows": shown,
     }
 
@@ -250,6 +268,9 @@ def format_report(report: dict[str, Any]) -> str:
         *format_rows(report["_rows"]),
         "",
         *format_verdicts(report["verdicts"]),
+        "",
+        "CPU seconds (robust to a busy machine; information, no targets):",
+        *(f"  {name:<52}{ratio:6.2f}" for name, ratio in report["cpu_ratios"].items()),
     ]
     return "\n".join(lines)
 
