@@ -53,6 +53,8 @@ def run_measured(command: list[str], cwd: Path, env: dict[str, str], poll: float
     between the start and the end of the command is added to the command's own.
     """
     marker = env.get(MARKER)
+    if marker:
+        settle(marker)
     before = _scan(marker) if marker else _Sample()
     sample = _Sample(cpu=dict(before.cpu))
     stop = threading.Event()
@@ -94,6 +96,23 @@ def run_measured(command: list[str], cwd: Path, env: dict[str, str], poll: float
         stdout=stdout,
         stderr=stderr,
     )
+
+
+def settle(marker: str, timeout: float = 10.0) -> None:
+    """Wait until the series' long-lived processes have no children left (the previous build's
+    last page processes exited and were reaped), so their CPU is not counted in the next build."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(_children(pid) for pid in _marked_pids(marker)):
+            return
+        time.sleep(0.05)
+
+
+def _children(pid: int) -> bool:
+    try:
+        return any((task / "children").read_text().strip() for task in (PROC / str(pid) / "task").iterdir())
+    except OSError:
+        return False
 
 
 def stop_marked(marker: str) -> int:
