@@ -101,12 +101,11 @@ def _run(root: Path, posts: int, jobs: int, runs: int, peers: tuple[str, ...], s
         edit_one_post(sites["techpath"], 0)
         series = _series_env(env, root / f"tp1-{run}")
         out = root / f"out-tp1-{run}"
-        _record(
-            rows[COLD1],
-            mkdocs_build(sites["techpath"], "mkdocs-jobs1.yml", out, series),
-            check_site(out, expected),
-        )
-        stop_marked(series[MARKER])
+        try:
+            measured = mkdocs_build(sites["techpath"], "mkdocs-jobs1.yml", out, series)
+        finally:
+            stop_marked(series[MARKER])
+        _record(rows[COLD1], measured, check_site(out, expected))
 
         for peer in peers:
             out = root / f"out-{peer}-{run}"
