@@ -88,7 +88,8 @@ def write_sites(
         SITE_CONFIG.format(plugin=techpath + "\n      execute: false"),
     )
     if "mkdocs-jupyter" in sites:
-        jupyter = "  - mkdocs-jupyter:\n      execute: true"
+        # Its own cache is on by default: off, or every run after the first would not be cold.
+        jupyter = "  - mkdocs-jupyter:\n      execute: true\n      cache: false"
         _write(sites["mkdocs-jupyter"] / "mkdocs.yml", SITE_CONFIG.format(plugin=jupyter))
     if "markdown-exec" in sites:
         _write(sites["markdown-exec"] / "mkdocs.yml", SITE_CONFIG.format(plugin="  - markdown-exec"))

@@ -137,7 +137,7 @@ def machine_info() -> dict[str, Any]:
 
 
 def format_rows(rows: list[Row]) -> list[str]:
-    lines = [f"{'build':<40}{'median':>8}{'min':>8}{'max':>8}{'cpu s':>8}{'MB build/warm':>14}  note"]
+    lines = [f"{'build':<46}{'median':>8}{'min':>8}{'max':>8}{'cpu s':>8}{'MB build/warm':>14}  note"]
     for row in rows:
         cpu = f"{statistics.median(row.cpu_seconds):8.2f}" if row.cpu_seconds else " " * 8
         peak = (
@@ -152,7 +152,7 @@ def format_rows(rows: list[Row]) -> list[str]:
                 f" (+{len(row.problems) - 1} more)" if len(row.problems) > 1 else ""
             )
         lines.append(
-            f"{row.name:<40}{row.median:8.2f}{min(row.seconds):8.2f}{max(row.seconds):8.2f}"
+            f"{row.name:<46}{row.median:8.2f}{min(row.seconds):8.2f}{max(row.seconds):8.2f}"
             f"{cpu}{peak}  {note}"
         )
     return lines
