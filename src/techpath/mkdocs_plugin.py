@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import shutil
 import tempfile
 import time
@@ -21,11 +20,10 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from techpath.config import discover, read_authors
-from techpath.contrib.lint import lint_site
-from techpath.engine import Engine, RunInBackground, Settings, default_cache_dir, default_keep_warm
+from techpath.contrib.lint import lint_site, load_checked_post
+from techpath.engine import Engine, RunInBackground, Settings
 from techpath.execute.preload import modules_to_preload
-from techpath.model import Limits, PageResult, Post
-from techpath.parse import load_post
+from techpath.model import PageResult, Post
 from techpath.parse.frontmatter import PostSchema
 from techpath.parse.notebook import notebook_markdown
 from techpath.render.downloads import download_links, write_downloads
@@ -129,6 +127,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._close_math()
+        if self._engine is not None:  # a failed build's run must not keep executing pages
+            self._engine.cancel()
 
     # -- files: parse every page, execute, register figures -------------------------------------
     @event_priority(50)  # before the blog plugin reads posts, so broken posts can be held back
@@ -143,7 +143,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             source = sources.get(file.src_uri, Path(file.abs_src_path))
             path = _shown_path(source)
             is_post = source.resolve().is_relative_to(posts_dir.resolve())
-            post = load_post(path, schema if is_post else None)
+            post = load_checked_post(path, schema if is_post else None)
             for problem in post.problems:
                 log.error(str(problem))
             if is_post and _unrenderable(post):
@@ -329,20 +329,10 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     # -- helpers -----------------------------------------------------------------------------
     def _settings(self, root: Path, docs: Path) -> Settings:
-        cfg = self.config
-        cache_dir = Path(cfg.cache_dir) if cfg.cache_dir else default_cache_dir()
-        if not cache_dir.is_absolute():
-            cache_dir = root / cache_dir
-        refresh = cfg.refresh or os.environ.get("TECHPATH_REFRESH", "") not in ("", "0", "false")
         sources = (p.read_text(encoding="utf-8", errors="replace") for p in discover([docs]))
-        return Settings(
-            preload=modules_to_preload(sources),
-            jobs=cfg.jobs or os.cpu_count() or 1,
-            limits=Limits(float(cfg.block_timeout), float(cfg.page_timeout), cfg.memory_mb),
-            cache_dir=cache_dir,
-            refresh=refresh,
-            keep_warm=float(cfg.keep_warm) if cfg.keep_warm is not None else default_keep_warm(),
-        )
+        settings = Settings.from_site(root, dict(self.config))
+        settings.preload = modules_to_preload(sources)
+        return settings
 
     def _schema(self, config: MkDocsConfig) -> PostSchema:
         blog = config.plugins.get("material/blog") or config.plugins.get("blog")
