@@ -58,16 +58,21 @@ def isolate(job: dict[str, Any]) -> None:
         target = os.open(work / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(target, fd)
         os.close(target)
-    for source, relative in job.get("inputs", []):
-        target = work / relative
-        if target.resolve().is_relative_to(work.resolve()):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+    copy_inputs(job, work)
     os.chdir(work)
     if job.get("memory_mb") and resource is not None:
         limit = _current_address_space() + int(job["memory_mb"]) * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     sys.argv = [job["path"]]
+
+
+def copy_inputs(job: dict[str, Any], folder: Path) -> None:
+    """Copy the post's declared input files into `folder`, at their paths relative to the post."""
+    for source, relative in job.get("inputs", []):
+        target = folder / relative
+        if target.resolve().is_relative_to(folder.resolve()):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
 
 
 def _raise_timeout(signum: int, frame: Any) -> None:
@@ -167,6 +172,8 @@ def start_standalone(job: dict[str, Any], block: CodeBlock) -> subprocess.Popen[
     offset = "" if job.get("notebook") else "\n" * (block.line - 1)
     script = folder / "standalone.py"
     script.write_text(offset + block.source + "\n", encoding="utf-8")
+    # A pasted recipe runs next to the post's data files, as it would on a reader's machine.
+    copy_inputs(job, folder)
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
     return subprocess.Popen(
         [sys.executable, *STANDALONE_FLAGS, str(script)],
