@@ -267,3 +267,18 @@ def test_declared_inputs_are_readable_and_the_post_timeout_applies(engine: Engin
     assert result.blocks[0].outputs[0].text == "['1,2', '3,4']\n"
     error = result.blocks[1].error
     assert error is not None and error.type == "Timeout" and "within 1 s" in error.message
+
+
+def test_a_standalone_recipe_reads_the_declared_inputs(engine: Engine, tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "table.csv").write_text("a,b\n1,2\n")
+    body = (
+        "---\ntitle: t\ninputs: [data/table.csv]\n---\n\n"
+        "```python standalone\nprint(open('data/table.csv').read().split())\n```\n\n"
+        "```python standalone\nprint(open('data/other.csv').read())\n```\n"
+    )
+    _post, result = run_one(engine, tmp_path, body)
+    assert result.blocks[0].outputs[0].text == "['a,b', '1,2']\n"
+    assert result.blocks[0].standalone_ok is True
+    # An undeclared file is not there for the fresh interpreter either.
+    assert result.blocks[1].status == "error"

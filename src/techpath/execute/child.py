@@ -63,11 +63,7 @@ def isolate(job: dict[str, Any]) -> None:
         target = os.open(work / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
         os.dup2(target, fd)
         os.close(target)
-    for source, relative in job.get("inputs", []):
-        target = work / relative
-        if target.resolve().is_relative_to(work.resolve()):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+    copy_inputs(job, work)
     cwd = work / job.get("cwd", ".")
     cwd.mkdir(parents=True, exist_ok=True)
     os.chdir(cwd)
@@ -89,6 +85,16 @@ def _limit_threads(threads: int | None) -> None:
             threadpool_limits(threads)
         except Exception:  # threadpoolctl missing or a library it cannot drive: env vars only
             pass
+
+
+def copy_inputs(job: dict[str, Any], folder: Path) -> None:
+    """Copy the post's declared input files into `folder`, at the paths the job gives them
+    (the repository's layout, so the post's own relative paths work from `cwd`)."""
+    for source, relative in job.get("inputs", []):
+        target = folder / relative
+        if target.resolve().is_relative_to(folder.resolve()):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
 
 
 def _raise_timeout(signum: int, frame: Any) -> None:
@@ -178,12 +184,17 @@ def start_standalone(job: dict[str, Any], block: CodeBlock) -> subprocess.Popen[
     """Run the block alone in a fresh interpreter, in the background, with the same lines."""
     folder = Path(tempfile.mkdtemp(prefix="standalone-", dir=job["work_dir"]))
     offset = "" if job.get("notebook") else "\n" * (block.line - 1)
-    script = folder / "standalone.py"
+    # A pasted recipe runs next to the post's data files, as it would on a reader's machine:
+    # the same repository layout as the page, from the post's own folder.
+    copy_inputs(job, folder)
+    cwd = folder / job.get("cwd", ".")
+    cwd.mkdir(parents=True, exist_ok=True)
+    script = cwd / "standalone.py"
     script.write_text(offset + block.source + "\n", encoding="utf-8")
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
     return subprocess.Popen(
         [sys.executable, *STANDALONE_FLAGS, str(script)],
-        cwd=folder,
+        cwd=cwd,
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
