@@ -97,6 +97,7 @@ class EventLog:
 
 def run_page(job: dict[str, Any]) -> None:
     """Execute every block of the job; never raises (errors are results)."""
+    from techpath.execute.names import code_names
     from techpath.execute.session import Session
 
     started = time.perf_counter()
@@ -124,6 +125,7 @@ def run_page(job: dict[str, Any]) -> None:
         events.write({"event": "start", "block": block.index, "time": time.time()})
         result = session.run_block(block, block.options.timeout or job["block_timeout"])
         result.outputs += native.read()
+        result.names = code_names(block.source, session.namespace)
         failed = result.status == "error"
         events.write({"event": "block", "result": asdict(result)})
     for index, process in standalone.items():

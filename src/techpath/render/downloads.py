@@ -6,7 +6,8 @@ import html
 from pathlib import Path
 
 from techpath.model import PageResult, Post
-from techpath.render.notebooks import notebook_json, post_cells, to_notebook, to_script
+from techpath.render.notebooks import notebook_json, post_cells, reader_cells, to_notebook, to_script
+from techpath.render.requirements import pip_line, requirements
 
 
 def download_name(post: Post) -> str:
@@ -39,12 +40,14 @@ def colab_url(post: Post, repo_url: str | None, branch: str = "main") -> str:
 
 def write_downloads(post: Post, result: PageResult | None, folder: Path, site_url: str | None = None) -> None:
     """Write <name>.ipynb (with the executed outputs) and <name>.py into the page's folder."""
-    cells = post_cells(post)
+    name = download_name(post)
+    title = str(post.meta.get("title") or name)
+    pins = requirements(post, result)
+    cells = reader_cells(post_cells(post), title, str(post.meta.get("description") or ""), pip_line(pins))
     figure_dir = Path(result.figure_dir) if result is not None and result.figure_dir else None
     folder.mkdir(parents=True, exist_ok=True)
-    name = download_name(post)
     (folder / f"{name}.ipynb").write_text(
         notebook_json(to_notebook(cells, result, figure_dir)), encoding="utf-8"
     )
-    title = str(post.meta.get("title") or name)
-    (folder / f"{name}.py").write_text(to_script(cells, title, site_url or "", result), encoding="utf-8")
+    script = to_script(cells, title, site_url or "", result, pip_line(pins, magic=False))
+    (folder / f"{name}.py").write_text(script, encoding="utf-8")
