@@ -204,7 +204,7 @@ def test_blocks_within_the_line_limit_never_scroll_at_1280(site_server: str, bui
 
 _COPY_OVERLAP = """() => {
   const hits = [];
-  for (const pre of document.querySelectorAll('.md-content .highlight pre')) {
+  for (const pre of document.querySelectorAll('.md-content pre')) {
     const button = pre.querySelector('.md-clipboard');
     const code = pre.querySelector('code');
     if (!button || !code || !button.getClientRects().length) continue;

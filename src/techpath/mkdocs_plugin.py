@@ -218,8 +218,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
                     digest = hashlib.sha256(data).hexdigest()[:16]
                     site_path = f"{FIGURE_DIR}/{digest}{source.suffix}"
                     self._figures[(uri, output.data["file"])] = site_path
-                    if source.suffix == ".svg" and isinstance(output.data.get("width"), int):
-                        self._figure_widths[site_path] = readable_width(data, output.data["width"])
+                    if source.suffix == ".svg" and str(output.data.get("width", "")).isdigit():
+                        self._figure_widths[site_path] = readable_width(data, int(output.data["width"]))
                     self._figure_sources[site_path] = source
         return result
 

@@ -63,9 +63,9 @@ _CHAIN = re.compile(
     + r'(?P<rest>(?:<span class="o">\.</span><span class="n[a-z]?">[A-Za-z_][A-Za-z0-9_]*</span>)*)'
 )
 _PART = re.compile(r'<span class="n[a-z]?">([A-Za-z_][A-Za-z0-9_]*)</span>')
-_PYTHON_BLOCK = re.compile(
-    r'(<div class="language-(?:python|py) highlight">)(.*?)(</code></pre></div>)', re.S
-)
+# Highlighted blocks (pymdownx.highlight). Any language: only names the page's executed code
+# resolved are linked, and other lexers rarely mark up `name.name` chains the same way.
+_PYTHON_BLOCK = re.compile(r'(<div class="(?:language-[\w-]+ )?highlight">)(.*?)(</code></pre></div>)', re.S)
 
 
 def link_names(page_html: str, urls: Mapping[str, str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from urllib.parse import quote
 
 from techpath.model import PageResult, Post
 from techpath.render.notebooks import notebook_json, post_cells, reader_cells, to_notebook, to_script
@@ -14,7 +15,10 @@ def download_name(post: Post) -> str:
     return str(post.meta.get("slug") or post.path.stem)
 
 
-def download_links(post: Post, repo_url: str | None = None) -> str:
+def download_links(
+    post: Post, repo_url: str | None = None, site_url: str | None = None, page_url: str = ""
+) -> str:
+    """Links only: the site itself loads nothing from Colab or JupyterLite."""
     name = html.escape(download_name(post))
     links = [
         f'<a href="{name}.ipynb" download>Download notebook</a>',
@@ -23,6 +27,9 @@ def download_links(post: Post, repo_url: str | None = None) -> str:
     colab = colab_url(post, repo_url)
     if colab:
         links.append(f'<a href="{html.escape(colab)}">Open in Colab</a>')
+    lite = jupyterlite_url(post, repo_url, site_url, page_url)
+    if lite:
+        links.append(f'<a href="{html.escape(lite)}">Open in JupyterLite</a>')
     return (
         '<nav class="techpath-downloads" aria-label="Downloads" data-search-exclude>'
         + " · ".join(links)
@@ -36,6 +43,18 @@ def colab_url(post: Post, repo_url: str | None, branch: str = "main") -> str:
         return ""
     repo = repo_url.rstrip("/").split("github.com/", 1)[1]
     return f"https://colab.research.google.com/github/{repo}/blob/{branch}/{post.path.as_posix()}"
+
+
+JUPYTERLITE = "https://jupyterlite.github.io/demo/lab/index.html"
+
+
+def jupyterlite_url(post: Post, repo_url: str | None, site_url: str | None, page_url: str) -> str:
+    """JupyterLite's public demo opens a notebook from a URL (`?fromURL=`): offered when the site
+    is published (a repo_url, and a site_url other hosts can reach)."""
+    if not repo_url or not site_url or not site_url.startswith("https://"):
+        return ""
+    notebook = f"{site_url.rstrip('/')}/{page_url.lstrip('/')}{download_name(post)}.ipynb"
+    return f"{JUPYTERLITE}?fromURL={quote(notebook, safe='')}"
 
 
 def write_downloads(post: Post, result: PageResult | None, folder: Path, site_url: str | None = None) -> None:

@@ -84,10 +84,10 @@ def _figure(
     dialog when scripts run; without them the browser opens the file)."""
     d = output.data
     url = html.escape(figure_url(d["file"]))
-    width, height = d.get("width", ""), d.get("height", "")
+    width, height = str(d.get("width", "")), str(d.get("height", ""))  # the engine stores strings
     shown = figure_width(d["file"]) if figure_width is not None else None
-    if shown and isinstance(width, int) and isinstance(height, int) and width:
-        width, height = shown, round(height * shown / width)
+    if shown and width.isdigit() and height.isdigit() and int(width):
+        width, height = str(shown), str(round(int(height) * shown / int(width)))
     return (
         f'<figure class="techpath-figure"><a class="techpath-zoom" href="{url}" '
         f'title="Open the figure full size"><img src="{url}" alt="{html.escape(d.get("alt", "Figure"))}" '

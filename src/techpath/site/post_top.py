@@ -75,7 +75,7 @@ def toc_html(items: Sequence[TocItem]) -> str:
     if not sections:
         return ""
     return (
-        '<details class="techpath-toc" data-search-exclude><summary>Contents</summary>'
+        '<details class="abstract techpath-toc" data-search-exclude><summary>Contents</summary>'
         + _toc_list(sections)
         + "</details>"
     )
