@@ -63,144 +63,19 @@ _OVERFLOW = """() => {
   return {width, view, widest};
 }"""
 
-
-@pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_no_page_is_wider_than_the_screen(site_server: str, built_site: Path, viewport: str) -> None:
-    too_wide = {}
-    pages = _site_pages(built_site)
-    with offline_browser(site_server, viewport=VIEWPORTS[viewport]) as (page, log):
-        for url in pages:
-            page.goto(site_server + url, wait_until="load")
-            for summary in page.locator("details.math > summary").all():
-                summary.click()  # open boxes hold the widest math
-            measured = page.evaluate(_OVERFLOW)
-            if measured["width"] > measured["view"]:
-                too_wide[url] = measured
-        assert log.console_errors == []
-    _write(f"layout-overflow-{viewport}.json", {"pages": len(pages), "too_wide": too_wide})
-    assert len(pages) > 20
-    assert too_wide == {}
-
-
-def test_contents_are_reachable_on_every_post(site_server: str, built_site: Path) -> None:
-    posts = _posts(built_site)
-    assert len(posts) >= 10
-    missing = []
-    with offline_browser(site_server, viewport=PHONE) as (page, _log):
-        for url in posts:
-            page.goto(site_server + url, wait_until="load")
-            headings = page.locator("article h2[id]").count()
-            toc = page.locator("details.techpath-toc")
-            if headings == 0:
-                continue
-            if not toc.is_visible() or toc.bounding_box()["y"] > PHONE[1]:
-                missing.append((url, "no contents above the fold"))
-                continue
-            toc.locator("summary").click()
-            links = toc.locator("a")
-            if links.count() < headings or not links.first.is_visible():
-                missing.append((url, f"{links.count()} links for {headings} sections"))
-                continue
-            target = links.last.get_attribute("href")
-            links.last.click()
-            page.wait_for_function(f"location.hash === {json.dumps(target)}")
-            # Date, reading time and run time are at the top too.
-            meta = page.locator(".techpath-meta").first
-            if "min read" not in meta.inner_text() or meta.bounding_box() is None:
-                missing.append((url, "no reading time at the top"))
-    with offline_browser(site_server, viewport=DESKTOP) as (page, _log):
-        page.goto(site_server + posts[0], wait_until="load")
-        assert page.locator(".md-sidebar--secondary .md-nav--secondary a").first.is_visible()
-        assert not page.locator("details.techpath-toc").is_visible()  # the theme's column shows it
-    assert missing == []
-
-
 _SIZES = """() => {
   const px = el => parseFloat(getComputedStyle(el).fontSize);
   const all = sel => [...document.querySelectorAll(sel)];
-  const code = all('.md-content .highlight pre > code').map(px);
-  const output = all('.techpath-output pre > code').map(px);
-  const math = all('details.math p, details.math li').map(px);
-  const mathTitle = all('details.math > summary').map(px);
-  return {code, output, math, mathTitle};
+  return {code: all('.md-content .highlight pre > code').map(px),
+          output: all('.techpath-output pre > code').map(px),
+          math: all('details.math p, details.math li').map(px),
+          mathTitle: all('details.math > summary').map(px)};
 }"""
-
-
-@pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_output_and_math_text_are_no_smaller_than_code(
-    site_server: str, built_site: Path, viewport: str
-) -> None:
-    measured, smaller = {}, []
-    with offline_browser(site_server, viewport=VIEWPORTS[viewport]) as (page, _log):
-        for url in _posts(built_site):
-            page.goto(site_server + url, wait_until="load")
-            sizes = page.evaluate(_SIZES)
-            if not sizes["code"]:
-                continue
-            code = max(sizes["code"])
-            measured[url] = {k: (min(v) if v else None) for k, v in sizes.items()}
-            for kind in ("output", "math", "mathTitle"):
-                if sizes[kind] and min(sizes[kind]) < code - 0.01:
-                    smaller.append((url, kind, min(sizes[kind]), code))
-    _write(f"layout-font-sizes-{viewport}.json", measured)
-    assert measured and smaller == []
-
 
 _SCROLLING = """() => [...document.querySelectorAll('.md-content .highlight pre > code')]
   .filter(c => !c.closest('.techpath-output'))
   .map(c => ({scrolls: c.scrollWidth > c.clientWidth + 1,
               longest: Math.max(...c.textContent.split('\\n').map(l => l.length))}))"""
-
-
-def _scrolling_share(site_server: str, posts: list[str]) -> dict:
-    blocks = []
-    with offline_browser(site_server, viewport=DESKTOP) as (page, _log):
-        for url in posts:
-            page.goto(site_server + url, wait_until="load")
-            blocks += [{**b, "page": url} for b in page.evaluate(_SCROLLING)]
-    scrolling = [b for b in blocks if b["scrolls"]]
-    return {
-        "blocks": len(blocks),
-        "scrolling": len(scrolling),
-        "share": len(scrolling) / len(blocks) if blocks else 0.0,
-        "scrolling_with_lines_up_to_79": [b for b in scrolling if b["longest"] <= 79],
-        "longest_line": max((b["longest"] for b in blocks), default=0),
-    }
-
-
-def test_a_79_character_line_fits_the_column_at_1280(site_server: str, built_site: Path) -> None:
-    """The layout half of "code fits": whatever the posts hold, 79 characters never scroll."""
-    with offline_browser(site_server, viewport=DESKTOP) as (page, _log):
-        for url in _posts(built_site)[:3]:
-            page.goto(site_server + url, wait_until="load")
-            scrolls = page.evaluate(
-                """() => { const code = document.querySelector('.md-content .highlight pre > code');
-                           code.textContent = 'x'.repeat(79) + '\\n' + 'y = 1';
-                           return [code.scrollWidth, code.clientWidth]; }"""
-            )
-            assert scrolls[0] <= scrolls[1] + 1, (url, scrolls)
-
-
-@pytest.mark.xfail(
-    _max_code_line() > 79,
-    strict=True,
-    reason="the posts still hold lines over 79 characters (content-14a/b/c wrap them); when they "
-    "land, max_code_line in mkdocs.yml goes down to 79 and this must pass",
-)
-def test_under_5_percent_of_code_blocks_scroll_at_1280(site_server: str, built_site: Path) -> None:
-    measured = _scrolling_share(site_server, _posts(built_site))
-    _write("layout-scrolling-code.json", measured)
-    assert measured["scrolling_with_lines_up_to_79"] == []
-    assert measured["blocks"] > 50
-    assert measured["share"] < 0.05, measured
-
-
-def test_blocks_within_the_line_limit_never_scroll_at_1280(site_server: str, built_site: Path) -> None:
-    measured = _scrolling_share(site_server, _posts(built_site))
-    _write("layout-scrolling-code.json", {k: v for k, v in measured.items()})
-    assert measured["blocks"] > 50
-    assert measured["scrolling_with_lines_up_to_79"] == []
-
 
 _COPY_OVERLAP = """() => {
   const hits = [];
@@ -220,16 +95,152 @@ _COPY_OVERLAP = """() => {
   return hits;
 }"""
 
+_FIGURES = """() => [...document.querySelectorAll('.techpath-figure img')]
+  .map(i => [new URL(i.src).pathname, i.getBoundingClientRect().width])"""
+
+
+def _contents_problem(page, url: str) -> str | None:
+    """On a phone: a Contents block above the fold whose links reach every section."""
+    headings = page.locator("article h2[id]").count()
+    toc = page.locator("details.techpath-toc")
+    if headings == 0:
+        return None
+    if not toc.is_visible() or toc.bounding_box()["y"] > PHONE[1]:
+        return "no contents above the fold"
+    toc.locator("summary").click()
+    links = toc.locator("a")
+    if links.count() < headings or not links.first.is_visible():
+        return f"{links.count()} links for {headings} sections"
+    target = "#" + links.last.get_attribute("href").split("#")[-1]  # instant loading makes it absolute
+    links.last.click()
+    page.wait_for_function(f"location.hash === {json.dumps(target)}")
+    meta = page.locator(".techpath-meta").first
+    if "min read" not in meta.inner_text() or meta.bounding_box()["y"] > PHONE[1]:
+        return "no date and reading time at the top"
+    return None
+
+
+_MEASURED: dict[str, dict] = {}
+
+
+def measure(site_server: str, site: Path, viewport: str) -> dict:
+    """One visit per page and viewport, every measurement at once (the machine is slow)."""
+    if viewport in _MEASURED:
+        return _MEASURED[viewport]
+    posts = set(_posts(site))
+    data: dict = {"pages": {}, "posts": sorted(posts)}
+    with offline_browser(site_server, viewport=VIEWPORTS[viewport]) as (page, log):
+        for url in _site_pages(site):
+            page.goto(site_server + url, wait_until="load")
+            entry: dict = {}
+            if url in posts:
+                entry["sizes"] = page.evaluate(_SIZES)
+                entry["copy_overlap"] = page.evaluate(_COPY_OVERLAP)
+                entry["blocks"] = page.evaluate(_SCROLLING)
+                entry["figures"] = page.evaluate(_FIGURES)
+                if viewport == "phone":
+                    entry["contents"] = _contents_problem(page, url)
+            # Open boxes hold the widest math.
+            page.evaluate("document.querySelectorAll('details.math').forEach(d => { d.open = true; })")
+            entry["overflow"] = page.evaluate(_OVERFLOW)
+            data["pages"][url] = entry
+        data["console_errors"] = log.console_errors
+    _MEASURED[viewport] = data
+    return data
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_no_page_is_wider_than_the_screen(site_server: str, built_site: Path, viewport: str) -> None:
+    data = measure(site_server, built_site, viewport)
+    too_wide = {
+        u: e["overflow"] for u, e in data["pages"].items() if e["overflow"]["width"] > e["overflow"]["view"]
+    }
+    _write(f"layout-overflow-{viewport}.json", {"pages": len(data["pages"]), "too_wide": too_wide})
+    assert len(data["pages"]) > 20
+    assert too_wide == {}
+    assert data["console_errors"] == []
+
+
+def test_contents_are_reachable_on_every_post(site_server: str, built_site: Path) -> None:
+    data = measure(site_server, built_site, "phone")
+    assert len(data["posts"]) >= 10
+    problems = {u: data["pages"][u]["contents"] for u in data["posts"] if data["pages"][u]["contents"]}
+    assert problems == {}
+    with offline_browser(site_server, viewport=DESKTOP) as (page, _log):
+        page.goto(site_server + data["posts"][0], wait_until="load")
+        assert page.locator(".md-sidebar--secondary .md-nav--secondary a").first.is_visible()
+        assert not page.locator("details.techpath-toc").is_visible()  # the theme's column shows it
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_output_and_math_text_are_no_smaller_than_code(
+    site_server: str, built_site: Path, viewport: str
+) -> None:
+    data = measure(site_server, built_site, viewport)
+    measured, smaller = {}, []
+    for url in data["posts"]:
+        sizes = data["pages"][url]["sizes"]
+        if not sizes["code"]:
+            continue
+        code = max(sizes["code"])
+        measured[url] = {k: (min(v) if v else None) for k, v in sizes.items()}
+        for kind in ("output", "math", "mathTitle"):
+            if sizes[kind] and min(sizes[kind]) < code - 0.01:
+                smaller.append((url, kind, min(sizes[kind]), code))
+    _write(f"layout-font-sizes-{viewport}.json", measured)
+    assert measured and smaller == []
+
+
+def _scrolling_share(data: dict) -> dict:
+    blocks = [{**b, "page": u} for u in data["posts"] for b in data["pages"][u]["blocks"]]
+    scrolling = [b for b in blocks if b["scrolls"]]
+    return {
+        "blocks": len(blocks),
+        "scrolling": len(scrolling),
+        "share": len(scrolling) / len(blocks) if blocks else 0.0,
+        "scrolling_with_lines_up_to_79": [b for b in scrolling if b["longest"] <= 79],
+        "longest_line": max((b["longest"] for b in blocks), default=0),
+    }
+
+
+def test_a_79_character_line_fits_the_column_at_1280(site_server: str, built_site: Path) -> None:
+    """The layout half of "code fits": whatever the posts hold, 79 characters never scroll."""
+    with offline_browser(site_server, viewport=DESKTOP) as (page, _log):
+        for url in _posts(built_site)[:2]:
+            page.goto(site_server + url, wait_until="load")
+            scrolls = page.evaluate(
+                """() => { const code = document.querySelector('.md-content .highlight pre > code');
+                           code.textContent = 'x'.repeat(79) + '\\n' + 'y = 1';
+                           return [code.scrollWidth, code.clientWidth]; }"""
+            )
+            assert scrolls[0] <= scrolls[1] + 1, (url, scrolls)
+
+
+@pytest.mark.xfail(
+    _max_code_line() > 79,
+    strict=True,
+    reason="the posts still hold lines over 79 characters (content-14a/b/c wrap them); when they "
+    "land, max_code_line in mkdocs.yml goes down to 79 and this must pass",
+)
+def test_under_5_percent_of_code_blocks_scroll_at_1280(site_server: str, built_site: Path) -> None:
+    measured = _scrolling_share(measure(site_server, built_site, "desktop"))
+    assert measured["blocks"] > 50
+    assert measured["share"] < 0.05, {
+        k: v for k, v in measured.items() if k != "scrolling_with_lines_up_to_79"
+    }
+
+
+def test_blocks_within_the_line_limit_never_scroll_at_1280(site_server: str, built_site: Path) -> None:
+    measured = _scrolling_share(measure(site_server, built_site, "desktop"))
+    _write("layout-scrolling-code.json", measured)
+    assert measured["blocks"] > 50
+    assert measured["scrolling_with_lines_up_to_79"] == []
+
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_copy_buttons_never_cover_code(site_server: str, built_site: Path, viewport: str) -> None:
-    covered = {}
-    with offline_browser(site_server, viewport=VIEWPORTS[viewport]) as (page, _log):
-        for url in _posts(built_site):
-            page.goto(site_server + url, wait_until="load")
-            hits = page.evaluate(_COPY_OVERLAP)
-            if hits:
-                covered[url] = hits
+    data = measure(site_server, built_site, viewport)
+    covered = {u: data["pages"][u]["copy_overlap"] for u in data["posts"] if data["pages"][u]["copy_overlap"]}
     assert covered == {}
 
 
@@ -246,22 +257,16 @@ def test_home_page_leads_to_start_here_above_the_fold(site_server: str, viewport
 
 
 def test_figure_text_is_at_least_9_px_on_a_phone(site_server: str, built_site: Path) -> None:
-    smallest, figures = {}, 0
-    with offline_browser(site_server, viewport=PHONE) as (page, _log):
-        for url in _posts(built_site):
-            page.goto(site_server + url, wait_until="load")
-            for src, shown in page.evaluate(
-                """() => [...document.querySelectorAll('.techpath-figure img')]
-                     .map(i => [new URL(i.src).pathname, i.getBoundingClientRect().width])"""
-            ):
-                if not src.endswith(".svg"):
-                    continue
-                figures += 1
+    data = measure(site_server, built_site, "phone")
+    smallest = {}
+    for url in data["posts"]:
+        for src, shown in data["pages"][url]["figures"]:
+            if src.endswith(".svg"):
                 px = text_px((built_site / src.lstrip("/")).read_bytes(), shown)
                 if px is not None:
                     smallest[f"{url} {src}"] = round(px, 2)
     _write("layout-figure-text-phone.json", smallest)
-    assert figures > 5
+    assert len(smallest) > 5
     assert min(smallest.values()) >= 9.0, sorted(smallest.items(), key=lambda kv: kv[1])[:5]
 
 
