@@ -54,7 +54,7 @@ def test_copy_button_copies_exactly_the_code(site_server: str) -> None:
 def test_dark_mode_keeps_figures_and_math_readable(site_server: str) -> None:
     with offline_browser(site_server) as (page, log):
         page.goto(site_server + POST, wait_until="networkidle")
-        assert _mean_luminance(page.locator(".techpath-figure img").first.screenshot()) > 0.7  # light
+        assert _mean_luminance(page.locator(".techpath-figure img:visible").first.screenshot()) > 0.7  # light
         page.locator("label[title='Switch to dark mode']").first.click()
         assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
         box = page.locator("details.math").first
@@ -63,7 +63,7 @@ def test_dark_mode_keeps_figures_and_math_readable(site_server: str) -> None:
             """() => {
               const math = document.querySelector('details.math[open] .katex');
               const page = getComputedStyle(document.body).backgroundColor;
-              const img = document.querySelector('.techpath-figure img');
+              const img = [...document.querySelectorAll('.techpath-figure img')].find(i => i.offsetParent);
               img.scrollIntoView();
               return {math: getComputedStyle(math).color, page, filter: getComputedStyle(img).filter};
             }"""
@@ -72,7 +72,7 @@ def test_dark_mode_keeps_figures_and_math_readable(site_server: str) -> None:
         # Figures match the page: the white ground of matplotlib's SVG is painted dark.
         assert "invert" in colors["filter"], colors
         page.wait_for_timeout(300)
-        figure = page.locator(".techpath-figure img").first
+        figure = page.locator(".techpath-figure img:visible").first
         dark = _mean_luminance(figure.screenshot())
         assert dark < 0.3 and abs(dark - _luminance(colors["page"])) < 0.15, (dark, colors)
         page.wait_for_timeout(300)
