@@ -49,14 +49,18 @@ class PageLog:
 
 
 @contextmanager
-def offline_browser(base_url: str, color_scheme: str = "light") -> Iterator[tuple[object, PageLog]]:
+def offline_browser(
+    base_url: str, color_scheme: str = "light", viewport: tuple[int, int] = (1280, 900)
+) -> Iterator[tuple[object, PageLog]]:
     """A fresh page where every request outside `base_url` is blocked and recorded."""
     from playwright.sync_api import sync_playwright
 
     log = PageLog()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(color_scheme=color_scheme, viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            color_scheme=color_scheme, viewport={"width": viewport[0], "height": viewport[1]}
+        )
 
         def route(r):
             if r.request.url.startswith(base_url) or r.request.url.startswith("data:"):

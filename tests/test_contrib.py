@@ -23,6 +23,7 @@ def test_new_post_builds_strictly_and_checks_green(tmp_path: Path, monkeypatch: 
     site = tmp_path / "site"
     shutil.copytree(ROOT / "docs", site / "docs")
     shutil.copy(ROOT / "mkdocs.yml", site / "mkdocs.yml")
+    shutil.copytree(ROOT / "overrides", site / "overrides")  # theme partials (repository link)
     shutil.copy(ROOT / "CONTRIBUTING.md", site / "CONTRIBUTING.md")  # included by docs/contributing.md
     (site / "node_modules").symlink_to(ROOT / "node_modules")
     monkeypatch.setenv("TECHPATH_CACHE_DIR", str(ROOT / ".cache" / "techpath"))  # unchanged posts: cached

@@ -108,6 +108,16 @@ def test_every_post_has_downloads_and_every_script_runs(built_site: Path, tmp_pa
         notebook = nbformat.read(str(path), as_version=4)
         nbformat.validate(notebook)
         assert any(c.get("outputs") for c in notebook.cells if c.cell_type == "code"), path
+        # Runs at home: the title first, then what to install, and nothing meant for the site.
+        title, install = notebook.cells[0], notebook.cells[1]
+        assert title.cell_type == "markdown" and title.source.startswith("# "), path
+        assert install.cell_type == "code" and re.search(r"%pip install (\S+==\d\S* ?)+$", install.source)
+        assert all(c.cell_type != "raw" for c in notebook.cells), path
+        assert not any("<!--" in c.source or c.source.startswith("---") for c in notebook.cells), path
+    for path in scripts:
+        text = path.read_text()
+        assert re.search(r"\n    pip install .*==\d", text) and "<!--" not in text, path
+        assert "\ncategories:" not in text and "%pip" not in text, path
 
     def run(script: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
         folder = tmp_path / script.stem

@@ -17,3 +17,40 @@
     document.addEventListener("DOMContentLoaded", openTarget);
   }
 })();
+
+// Tap a figure to see it full size, in a dialog that scrolls both ways (the figure file itself
+// opens instead where scripts are off). Everything comes from the site: no inline handlers.
+(function () {
+  var dialog = null;
+  function open(href, alt) {
+    if (!dialog) {
+      dialog = document.createElement("dialog");
+      dialog.className = "techpath-zoom-dialog";
+      dialog.setAttribute("aria-label", "Figure, full size");
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "techpath-zoom-dialog__close md-button";
+      close.textContent = "Close";
+      close.addEventListener("click", function () { dialog.close(); });
+      dialog.appendChild(close);
+      dialog.appendChild(document.createElement("img"));
+      // A click on the dark backdrop (the dialog element itself, outside its content) closes it.
+      dialog.addEventListener("click", function (event) {
+        if (event.target === dialog) dialog.close();
+      });
+      document.body.appendChild(dialog);
+    }
+    var img = dialog.querySelector("img");
+    img.src = href;
+    img.alt = alt || "Figure";
+    if (!dialog.open) dialog.showModal();
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.techpath-zoom");
+    if (!link || typeof HTMLDialogElement === "undefined") return;
+    event.preventDefault();
+    event.stopPropagation();
+    var img = link.querySelector("img");
+    open(link.getAttribute("href"), img ? img.alt : "");
+  }, true);
+})();

@@ -22,6 +22,9 @@ from techpath.fingerprint import environment_fingerprint
 from techpath.model import Limits, PageResult, Post
 
 LAYOUT = "v1"
+# Bumped when results gain a field (2: the names in each block, for API links), so older
+# entries are executed again instead of being shown without it.
+RESULT_FORMAT = 2
 RESULT_FILE = "result.json"
 
 # A failed page is cached only when every error in it is one of these: exceptions that the same
@@ -50,6 +53,7 @@ def cache_key(post: Post, limits: Limits, fingerprint: str | None = None) -> str
     digest = hashlib.sha256()
     material = {
         "engine": __version__,
+        "results": RESULT_FORMAT,
         "environment": fingerprint or environment_fingerprint(),
         "path": post.display_path,
         "blocks": [asdict(b) for b in post.blocks],

@@ -38,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument(
         "paths", nargs="*", type=Path, metavar="PATH", help="post files or folders (default: docs/)"
     )
+    lint.add_argument(
+        "--max-code-line",
+        type=int,
+        metavar="N",
+        help="longest allowed code line (default: the techpath plugin's max_code_line in mkdocs.yml; 0: off)",
+    )
 
     report = commands.add_parser(
         "report", help="print an execution report (JSON from a build) as a Markdown table"
@@ -182,7 +188,9 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if failed or problems else 0
 
 
-def load_site_posts(paths: list[Path], shard: tuple[int, int] | None = None):
+def load_site_posts(
+    paths: list[Path], shard: tuple[int, int] | None = None, max_code_line: int | None = None
+):
     """Site settings, the posts named by `paths` (default: the docs folder), and every input
     problem they have, alone (front matter, lint) and together (duplicate slugs)."""
     from techpath.config import SiteSettings, discover
@@ -194,13 +202,14 @@ def load_site_posts(paths: list[Path], shard: tuple[int, int] | None = None):
         files = [f for f in files if in_shard(f, shard)]
     posts = [load_checked_post(f, site.schema if site.is_post(f) else None) for f in files]
     problems = [p for post in posts for p in post.problems]
-    problems += lint_site([p for p in posts if site.is_post(p.path)])
+    limit = max_code_line if max_code_line is not None else int(site.plugin.get("max_code_line", 0) or 0)
+    problems += lint_site([p for p in posts if site.is_post(p.path)], max_code_line=limit)
     return site, posts, problems
 
 
 def run_lint(args: argparse.Namespace) -> int:
     try:
-        _site, posts, problems = load_site_posts(args.paths)
+        _site, posts, problems = load_site_posts(args.paths, max_code_line=args.max_code_line)
     except FileNotFoundError as exc:
         print(f"techpath lint: {exc}", file=sys.stderr)
         return 2

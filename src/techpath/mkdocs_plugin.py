@@ -26,7 +26,9 @@ from techpath.execute.preload import modules_to_preload
 from techpath.model import PageResult, Post
 from techpath.parse.frontmatter import PostSchema
 from techpath.parse.notebook import notebook_markdown
+from techpath.render.api_links import link_names, page_urls
 from techpath.render.downloads import download_links, write_downloads
+from techpath.render.figures import readable_width
 from techpath.render.html import render_block
 from techpath.render.markdown import OutputSlots, rewrite_markdown
 from techpath.report import write_report
@@ -40,10 +42,14 @@ from techpath.site.pages import (
     name_theme_widgets,
     neighbours,
     path_html,
+    path_list_html,
     path_nav_html,
+    place,
     post_header_html,
     report_html,
 )
+from techpath.site.post_top import TocItem, meta_html, place_html, toc_html
+from techpath.site.stages import Stages
 from techpath.site.templates import cache_compiled_templates
 
 log = get_plugin_logger(__name__)
@@ -78,6 +84,14 @@ class TechpathConfig(base.Config):
     """Where KaTeX is installed (relative to mkdocs.yml); `npm ci` puts it in node_modules/."""
     typeset_math = c.Type(bool, default=True)
     """Typeset arithmatex math with KaTeX at build time."""
+    path_stages = c.Type(list, default=[])
+    """Blog categories that form the learning path, in reading order (Stage 1, 2, ...). Other
+    categories are sequences of their own (essays)."""
+    path_page = c.Optional(c.Type(str))
+    """The page holding the learning path (`<!-- techpath:path -->`), linked from every post's
+    "Stage 2 · 3 of 7" line."""
+    max_code_line = c.Type(int, default=0)
+    """Longest allowed line in a post's code blocks, in characters; 0 turns the rule off."""
 
 
 class TechpathPlugin(BasePlugin[TechpathConfig]):
@@ -91,6 +105,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._results: dict[str, PageResult] = {}  # src_uri -> result
         self._figures: dict[tuple[str, str], str] = {}  # (src_uri, file) -> site path
         self._figure_sources: dict[str, Path] = {}  # site path -> file in the cache
+        self._figure_widths: dict[str, int] = {}  # site path -> narrowest readable width (px)
         self._run: RunInBackground | None = None
         self._post_pages: dict[str, str] = {}  # src_uri of each blog post -> its page URL
         self._scratch_dirs: list[Path] = []
@@ -98,6 +113,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._pages: dict[str, Page] = {}
         self._files: Files | None = None
         self._is_serve = False
+        self._stages = Stages()
 
     # -- lifecycle ---------------------------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -154,7 +170,9 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             if is_post:
                 self._post_pages[file.src_uri] = ""
                 self._entries[file.src_uri] = PathEntry.from_post(file.src_uri, post)
-        for problem in lint_site([self._posts[uri] for uri in self._post_pages]):
+        self._stages = self._read_stages(config)
+        posts = [self._posts[uri] for uri in self._post_pages]
+        for problem in lint_site(posts, max_code_line=self.config.max_code_line):
             log.error(str(problem))
         if self.config.execute:
             assert self._engine is not None
@@ -202,9 +220,12 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             for output in block.outputs:
                 if output.kind == "figure":
                     source = Path(result.figure_dir) / output.data["file"]
-                    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+                    data = source.read_bytes()
+                    digest = hashlib.sha256(data).hexdigest()[:16]
                     site_path = f"{FIGURE_DIR}/{digest}{source.suffix}"
                     self._figures[(uri, output.data["file"])] = site_path
+                    if source.suffix == ".svg" and str(output.data.get("width", "")).isdigit():
+                        self._figure_widths[site_path] = readable_width(data, int(output.data["width"]))
                     self._figure_sources[site_path] = source
         return result
 
@@ -212,6 +233,11 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if page.file.src_uri in self._entries:
             self._entries[page.file.src_uri].box_titles = box_titles(markdown)
+            # One previous/next block ends a post: ours, in path order (not the theme's footer).
+            page.meta["hide"] = [*(page.meta.get("hide") or []), "footer"]
+            source = self._posts[page.file.src_uri].path
+            if source.suffix == ".ipynb" and page.edit_url:  # edit the notebook, not its stand-in
+                page.edit_url = page.edit_url[: -len(".md")] + ".ipynb"
         post = self._posts.get(page.file.src_uri)
         if post is None or not post.blocks:
             return markdown
@@ -225,13 +251,35 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._pages[uri] = page
         if uri in self._post_pages:
             self._post_pages[uri] = page.url
-            entry = self._entries[uri]
-            header = download_links(self._posts[uri], config.repo_url) + post_header_html(
-                entry, self._results.get(uri)
-            )
-            previous, following = neighbours(list(self._entries.values()), uri)
-            html = header + html + path_nav_html(previous, following, self._url_from(page))
+            html = self._post_top(page, config) + html + self._post_end(page)
+            result = self._results.get(uri)
+            if result is not None:
+                html = link_names(html, page_urls((b.names for b in result.blocks), result.versions))
         return html
+
+    def _post_top(self, page: Page, config: MkDocsConfig) -> str:
+        uri, entries = page.file.src_uri, list(self._entries.values())
+        entry, result = self._entries[uri], self._results.get(uri)
+        top = ""
+        where = place(entries, uri, self._stages)
+        if where is not None:
+            link = self._url_from(page)(self.config.path_page) if self.config.path_page else ""
+            link = f"{link}#{self._stages.anchor(entry.stage)}" if link and link != "#" else ""
+            top += place_html(self._stages.short_label(entry.stage), *where, link)
+        readtime = getattr(page.config, "readtime", None) if hasattr(page, "config") else None
+        top += meta_html(self._posts[uri].meta.get("date"), readtime, result)
+        top += download_links(self._posts[uri], config.repo_url, config.site_url, page.url)
+        top += post_header_html(entry, result)
+        return top + toc_html(TocItem.from_toc(page.toc))
+
+    def _post_end(self, page: Page) -> str:
+        previous, following = neighbours(list(self._entries.values()), page.file.src_uri, self._stages)
+        return path_nav_html(previous, following, self._url_from(page))
+
+    def _read_stages(self, config: MkDocsConfig) -> Stages:
+        blog = config.plugins.get("material/blog") or config.plugins.get("blog")
+        categories = getattr(blog, "config", {}).get("categories_allowed", []) if blog else []
+        return Stages.from_config(self.config.path_stages, categories)
 
     def _url_from(self, page: Page):
         """src_uri of another page -> a link to it from `page`."""
@@ -251,8 +299,9 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             entry.readtime = getattr(getattr(shown, "config", None), "readtime", None) if shown else None
         url = self._url_from(page)
         entries = list(self._entries.values())
-        output = output.replace(MARKERS["path"], path_html(entries, url))
-        output = output.replace(MARKERS["math-index"], math_index_html(entries, url))
+        output = output.replace(MARKERS["path"], path_html(entries, url, self._stages))
+        output = output.replace(MARKERS["path-list"], path_list_html(entries, url, self._stages))
+        output = output.replace(MARKERS["math-index"], math_index_html(entries, url, self._stages))
         rows = []
         for uri, result in self._results.items():
             title = (
@@ -289,6 +338,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
                 result.blocks[index],
                 lambda name: get_relative_url(self._figures[(uri, name)], page.url),
                 show_output=not options.hide_output and not options.hide,
+                figure_width=lambda name: self._figure_widths.get(self._figures.get((uri, name), "")),
             )
 
         return self._slots.fill(html, render)

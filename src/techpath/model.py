@@ -139,6 +139,8 @@ class BlockResult:
     error: BlockError | None = None
     duration: float = 0.0
     standalone_ok: bool | None = None  # None when not checked
+    # Dotted names in the code -> {"path", "kind"} of the library object (execute/names.py).
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> BlockResult:

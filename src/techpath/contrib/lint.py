@@ -119,13 +119,14 @@ def _page_exists(path: Path) -> bool:
     return path.exists() or path.with_suffix(".ipynb").exists()
 
 
-def lint_site(posts: list[Post]) -> list[Problem]:
-    """Problems between posts: the same slug twice."""
+def lint_site(posts: list[Post], max_code_line: int = 0) -> list[Problem]:
+    """Problems between posts (the same slug twice) and, with `max_code_line` > 0, code lines
+    longer than the site allows (a block wider than the text column scrolls sideways)."""
+    problems = [p for post in posts for p in code_line_problems(post, max_code_line)]
     by_slug: dict[str, list[Post]] = defaultdict(list)
     for post in posts:
         slug = post.meta.get("slug") or _slugify(str(post.meta.get("title", post.path.stem)))
         by_slug[str(slug)].append(post)
-    problems = []
     for slug, same in by_slug.items():
         if len(same) > 1:
             names = ", ".join(p.display_path for p in same)
@@ -136,6 +137,35 @@ def lint_site(posts: list[Post]) -> list[Problem]:
                         1,
                         f"slug {slug!r} is used by several posts ({names}); "
                         "give each a unique slug: in its front matter",
+                    )
+                )
+    return problems
+
+
+def code_line_problems(post: Post, limit: int) -> list[Problem]:
+    """Every line over `limit` characters in a code block readers see: every fence of a Markdown
+    post (Python or not, hidden blocks excepted), every code cell of a notebook post."""
+    if limit <= 0:
+        return []
+    if post.path.suffix == ".md":
+        blocks = [
+            (None, fence.first_code_line, fence.code)
+            for fence in find_fences(post.text)
+            if not fence.options.hide
+        ]
+    else:
+        blocks = [(b.cell, b.line, b.source) for b in post.blocks if not b.options.hide]
+    problems = []
+    for cell, first_line, code in blocks:
+        for offset, line in enumerate(code.split("\n"), start=1):
+            if len(line) > limit:
+                where, number = _where(post.display_path, cell, first_line + offset - 1, offset)
+                problems.append(
+                    Problem(
+                        where,
+                        number,
+                        f"code line is {len(line)} characters long; the limit is {limit} "
+                        "(wrap it: break after a comma or an operator inside brackets)",
                     )
                 )
     return problems

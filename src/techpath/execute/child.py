@@ -114,6 +114,7 @@ class EventLog:
 
 def run_page(job: dict[str, Any]) -> None:
     """Execute every block of the job; never raises (errors are results)."""
+    from techpath.execute.names import code_names
     from techpath.execute.session import NativeOutput, Session
 
     started = time.perf_counter()
@@ -146,6 +147,7 @@ def run_page(job: dict[str, Any]) -> None:
         left = page_timeout - (time.perf_counter() - started) if page_timeout else None
         timeout = block.options.timeout or job["block_timeout"]
         result = session.run_block(block, timeout, page_deadline=left)
+        result.names = code_names(block.source, session.namespace)
         failed = result.status == "error"
         events.write({"event": "block", "result": asdict(result)})
     for index, process in standalone.items():

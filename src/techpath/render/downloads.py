@@ -6,16 +6,21 @@ import html
 import os
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 from techpath.model import PageResult, Post
-from techpath.render.notebooks import notebook_json, post_cells, to_notebook, to_script
+from techpath.render.notebooks import notebook_json, post_cells, reader_cells, to_notebook, to_script
+from techpath.render.requirements import pip_line, requirements
 
 
 def download_name(post: Post) -> str:
     return str(post.meta.get("slug") or post.path.stem)
 
 
-def download_links(post: Post, repo_url: str | None = None) -> str:
+def download_links(
+    post: Post, repo_url: str | None = None, site_url: str | None = None, page_url: str = ""
+) -> str:
+    """Links only: the site itself loads nothing from Colab or JupyterLite."""
     name = html.escape(download_name(post))
     links = [
         f'<a href="{name}.ipynb" download>Download notebook</a>',
@@ -26,6 +31,9 @@ def download_links(post: Post, repo_url: str | None = None) -> str:
     colab = colab_url(post, repo_url)
     if colab:
         links.append(f'<a href="{html.escape(colab)}">Open in Colab</a>')
+    lite = jupyterlite_url(post, repo_url, site_url, page_url)
+    if lite:
+        links.append(f'<a href="{html.escape(lite)}">Open in JupyterLite</a>')
     return (
         '<nav class="techpath-downloads" aria-label="Downloads" data-search-exclude>'
         + " · ".join(links)
@@ -41,17 +49,31 @@ def colab_url(post: Post, repo_url: str | None, branch: str = "main") -> str:
     return f"https://colab.research.google.com/github/{repo}/blob/{branch}/{post.path.as_posix()}"
 
 
+JUPYTERLITE = "https://jupyterlite.github.io/demo/lab/index.html"
+
+
+def jupyterlite_url(post: Post, repo_url: str | None, site_url: str | None, page_url: str) -> str:
+    """JupyterLite's public demo opens a notebook from a URL (`?fromURL=`): offered when the site
+    is published (a repo_url, and a site_url other hosts can reach)."""
+    if not repo_url or not site_url or not site_url.startswith("https://"):
+        return ""
+    notebook = f"{site_url.rstrip('/')}/{page_url.lstrip('/')}{download_name(post)}.ipynb"
+    return f"{JUPYTERLITE}?fromURL={quote(notebook, safe='')}"
+
+
 def write_downloads(post: Post, result: PageResult | None, folder: Path, site_url: str | None = None) -> None:
     """Write <name>.ipynb (with the executed outputs) and <name>.py into the page's folder."""
-    cells = post_cells(post)
+    name = download_name(post)
+    title = str(post.meta.get("title") or name)
+    pins = requirements(post, result)
+    cells = reader_cells(post_cells(post), title, str(post.meta.get("description") or ""), pip_line(pins))
     figure_dir = Path(result.figure_dir) if result is not None and result.figure_dir else None
     folder.mkdir(parents=True, exist_ok=True)
-    name = download_name(post)
     (folder / f"{name}.ipynb").write_text(
         notebook_json(to_notebook(cells, result, figure_dir)), encoding="utf-8"
     )
-    title = str(post.meta.get("title") or name)
-    (folder / f"{name}.py").write_text(to_script(cells, title, site_url or "", result), encoding="utf-8")
+    script = to_script(cells, title, site_url or "", result, pip_line(pins, magic=False))
+    (folder / f"{name}.py").write_text(script, encoding="utf-8")
     if post.inputs:
         write_archive(post, folder, name)
 

@@ -34,9 +34,17 @@ def sanitize(fragment: str) -> str:
     )
 
 
-def render_block(block: BlockResult, figure_url: Callable[[str], str], show_output: bool = True) -> str:
-    """The output panel under a block ('' when there is nothing to show). Errors always show."""
-    parts = [render_output(o, figure_url) for o in block.outputs] if show_output else []
+def render_block(
+    block: BlockResult,
+    figure_url: Callable[[str], str],
+    show_output: bool = True,
+    figure_width: Callable[[str], int | None] | None = None,
+) -> str:
+    """The output panel under a block ('' when there is nothing to show). Errors always show.
+
+    `figure_width(file)`: the narrowest width a figure may be shown at (see render/figures.py).
+    """
+    parts = [render_output(o, figure_url, figure_width) for o in block.outputs] if show_output else []
     parts = [p for p in parts if p]
     if block.error is not None:
         parts.append(render_error(block.error))
@@ -48,7 +56,11 @@ def render_block(block: BlockResult, figure_url: Callable[[str], str], show_outp
     return f'<div class="{classes}" data-search-exclude>' + "".join(parts) + "</div>"
 
 
-def render_output(output: Output, figure_url: Callable[[str], str]) -> str:
+def render_output(
+    output: Output,
+    figure_url: Callable[[str], str],
+    figure_width: Callable[[str], int | None] | None = None,
+) -> str:
     if output.kind == "stream":
         css = "techpath-stderr" if output.name == "stderr" else "techpath-stdout"
         return _pre(output.text, css)
@@ -57,17 +69,30 @@ def render_output(output: Output, figure_url: Callable[[str], str]) -> str:
             return f'<div class="techpath-html">{sanitize(output.data["text/html"])}</div>'
         return _pre(output.data.get("text/plain", ""), "techpath-result")
     if output.kind == "figure":
-        d = output.data
-        return (
-            f'<figure class="techpath-figure"><img src="{html.escape(figure_url(d["file"]))}" '
-            f'alt="{html.escape(d.get("alt", "Figure"))}" width="{d.get("width", "")}" '
-            f'height="{d.get("height", "")}" loading="lazy" decoding="async"></figure>'
-        )
+        return _figure(output, figure_url, figure_width)
     if output.kind == "error":  # an expected exception: shown, not a failure
         return _pre(output.text, "techpath-traceback")
     if output.kind == "note":
         return f'<p class="techpath-note">{html.escape(output.text)}</p>'
     return ""
+
+
+def _figure(
+    output: Output, figure_url: Callable[[str], str], figure_width: Callable[[str], int | None] | None
+) -> str:
+    """The figure, linked to its own file: a tap opens it full size (techpath.js shows it in a
+    dialog when scripts run; without them the browser opens the file)."""
+    d = output.data
+    url = html.escape(figure_url(d["file"]))
+    width, height = str(d.get("width", "")), str(d.get("height", ""))  # the engine stores strings
+    shown = figure_width(d["file"]) if figure_width is not None else None
+    if shown and width.isdigit() and height.isdigit() and int(width):
+        width, height = str(shown), str(round(int(height) * shown / int(width)))
+    return (
+        f'<figure class="techpath-figure"><a class="techpath-zoom" href="{url}" '
+        f'title="Open the figure full size"><img src="{url}" alt="{html.escape(d.get("alt", "Figure"))}" '
+        f'width="{width}" height="{height}" loading="lazy" decoding="async"></a></figure>'
+    )
 
 
 def render_error(error: BlockError) -> str:

@@ -123,6 +123,28 @@ def post_cells(post: Post) -> list[Cell]:
     return cells
 
 
+_HTML_COMMENT = re.compile(r"[ \t]*<!--.*?-->[ \t]*\n?", re.S)
+
+
+def reader_cells(cells: list[Cell], title: str, description: str = "", install: str = "") -> list[Cell]:
+    """The cells a reader downloads: the title (and description) first, then a cell naming what
+    to install, then the post, without its front matter or HTML comments (`<!-- more -->`)."""
+    head = [Cell("markdown", f"# {title}" + (f"\n\n{description}" if description else ""))]
+    if install:
+        head.append(Cell("code", f"# What this page was verified with:\n{install}"))
+    body = []
+    for cell in cells:
+        if cell.kind == "raw" and cell.source.lstrip().startswith("---"):
+            continue  # the page's front matter: for the site, not for the reader
+        if cell.kind == "markdown":
+            source = _HTML_COMMENT.sub("", cell.source).strip("\n")
+            if not source.strip():
+                continue
+            cell = Cell(cell.kind, source, cell.tags, cell.block, cell.options)
+        body.append(cell)
+    return head + body
+
+
 # ---------------------------------------------------------------------------------------------
 # cells -> notebook
 
@@ -198,7 +220,13 @@ def notebook_json(notebook: dict[str, Any]) -> str:
 # cells -> script
 
 
-def to_script(cells: list[Cell], title: str, source_url: str = "", result: PageResult | None = None) -> str:
+def to_script(
+    cells: list[Cell],
+    title: str,
+    source_url: str = "",
+    result: PageResult | None = None,
+    install: str = "",
+) -> str:
     """A plain Python script in the percent format: runs top to bottom with `python file.py`.
 
     Prose becomes comments. Hidden blocks stay (they set things up or check numbers). Skipped
@@ -208,13 +236,19 @@ def to_script(cells: list[Cell], title: str, source_url: str = "", result: PageR
     lines = [f'"""{title}', ""]
     if source_url:
         lines.append(f"From {source_url}")
-    lines += ["Every block below was executed when the page was built.", '"""', ""]
+    lines.append("Every block below was executed when the page was built.")
+    if install:
+        lines += ["", "To run it, install what the page was verified with:", f"    {install}"]
+    lines += ['"""', ""]
     for cell in cells:
-        if cell.kind == "raw":
-            continue
+        if cell.kind == "raw" or (cell.kind == "code" and cell.block is None):
+            continue  # front matter; the notebook's %pip cell (the docstring names it instead)
         if cell.kind == "markdown":
+            prose = _HTML_COMMENT.sub("", cell.source).strip("\n")
+            if not prose.strip():
+                continue
             lines.append("# %% [markdown]")
-            lines += [f"# {line}".rstrip() for line in cell.source.split("\n")]
+            lines += [f"# {line}".rstrip() for line in prose.split("\n")]
             lines.append("")
             continue
         options = cell.options

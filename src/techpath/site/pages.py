@@ -10,16 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from techpath.model import PageResult, Post
+from techpath.site.stages import Stages
 
-STAGES = ["Drive a tool", "Recipes from libraries", "Implement it yourself", "Essays"]
-STAGE_LABELS = {
-    "Drive a tool": "Stage 1 · Drive a tool",
-    "Recipes from libraries": "Stage 2 · Recipes from libraries",
-    "Implement it yourself": "Stage 3 · Implement it yourself",
-    "Essays": "Essays",
-}
 MARKERS = {
     "path": "<!-- techpath:path -->",
+    "path-list": "<!-- techpath:path-list -->",
     "math-index": "<!-- techpath:math-index -->",
     "report": "<!-- techpath:report -->",
 }
@@ -41,7 +36,7 @@ class PathEntry:
     @classmethod
     def from_post(cls, uri: str, post: Post) -> PathEntry:
         meta = post.meta
-        categories = meta.get("categories") or ["Essays"]
+        categories = meta.get("categories") or [""]
         order = meta.get("order") if isinstance(meta.get("order"), int) else 99
         return cls(
             uri=uri,
@@ -92,21 +87,31 @@ def anchor_math_boxes(page_html: str) -> str:
     return _DETAILS.sub(add_id, page_html)
 
 
-def ordered(entries: list[PathEntry]) -> list[PathEntry]:
-    return sorted(
-        entries, key=lambda e: (STAGES.index(e.stage) if e.stage in STAGES else 99, e.order, e.title)
-    )
+def ordered(entries: list[PathEntry], stages: Stages) -> list[PathEntry]:
+    return sorted(entries, key=lambda e: (stages.rank(e.stage), e.order, e.title))
 
 
-def neighbours(entries: list[PathEntry], uri: str) -> tuple[PathEntry | None, PathEntry | None]:
-    """Previous and next on the path. Stages 1-3 are one sequence; essays are a sequence of their own."""
-    path = ordered(entries)
+def neighbours(
+    entries: list[PathEntry], uri: str, stages: Stages
+) -> tuple[PathEntry | None, PathEntry | None]:
+    """Previous and next on the path. The path's stages are one sequence; every other category
+    (essays) is a sequence of its own."""
+    path = ordered(entries, stages)
     current = next((e for e in path if e.uri == uri), None)
     if current is None:
         return None, None
-    same = [e for e in path if (e.stage == "Essays") == (current.stage == "Essays")]
+    same = [e for e in path if stages.sequence(e.stage) == stages.sequence(current.stage)]
     i = same.index(current)
     return (same[i - 1] if i > 0 else None), (same[i + 1] if i + 1 < len(same) else None)
+
+
+def place(entries: list[PathEntry], uri: str, stages: Stages) -> tuple[int, int] | None:
+    """(position, count) of a post within its stage: "3 of 7"."""
+    entry = next((e for e in entries if e.uri == uri), None)
+    if entry is None:
+        return None
+    members = [e for e in ordered(entries, stages) if e.stage == entry.stage]
+    return members.index(entry) + 1, len(members)
 
 
 def inline_markdown(text: str) -> str:
@@ -127,13 +132,13 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def path_html(entries: list[PathEntry], url: Callable[[str], str]) -> str:
+def path_html(entries: list[PathEntry], url: Callable[[str], str], stages: Stages) -> str:
     parts = ['<div class="techpath-path">']
-    for stage in STAGES:
-        members = [e for e in ordered(entries) if e.stage == stage]
+    for stage in stages.all(entries):
+        members = [e for e in ordered(entries, stages) if e.stage == stage]
         if not members:
             continue
-        parts.append(f"<h2>{_e(STAGE_LABELS[stage])}</h2><ol>")
+        parts.append(f'<h2 id="{stages.anchor(stage)}">{_e(stages.label(stage))}</h2><ol>')
         for entry in members:
             minutes = f" · {entry.readtime} min read" if entry.readtime else ""
             concepts = ", ".join(_e(c) for c in entry.concepts)
@@ -144,6 +149,27 @@ def path_html(entries: list[PathEntry], url: Callable[[str], str]) -> str:
             )
         parts.append("</ol>")
     parts.append("</div>")
+    return "".join(parts)
+
+
+def path_list_html(entries: list[PathEntry], url: Callable[[str], str], stages: Stages) -> str:
+    """The posts in reading order under their stage labels, titles only, in a collapsed block
+    (for the blog index, whose own list is newest first)."""
+    count = len(entries)
+    parts = [
+        '<details class="abstract techpath-path-list" data-search-exclude>'
+        f"<summary>Read the {count} posts in path order</summary>"
+    ]
+    for stage in stages.all(entries):
+        members = [e for e in ordered(entries, stages) if e.stage == stage]
+        if not members:
+            continue
+        parts.append(
+            f'<p class="techpath-path-list__stage"><strong>{_e(stages.label(stage))}</strong></p><ol>'
+        )
+        parts += [f'<li><a href="{_e(url(e.uri))}">{_e(e.title)}</a></li>' for e in members]
+        parts.append("</ol>")
+    parts.append("</details>")
     return "".join(parts)
 
 
@@ -185,10 +211,10 @@ def path_nav_html(previous: PathEntry | None, following: PathEntry | None, url: 
     return "".join(parts)
 
 
-def math_index_html(entries: list[PathEntry], url: Callable[[str], str]) -> str:
+def math_index_html(entries: list[PathEntry], url: Callable[[str], str], stages: Stages) -> str:
     """Every math box on the site, grouped by concept, each linking to (and opening) its box."""
     by_concept: dict[str, list[tuple[PathEntry, str]]] = {}
-    for entry in ordered(entries):
+    for entry in ordered(entries, stages):
         for concept, title in zip(entry.concepts, entry.box_titles, strict=False):
             by_concept.setdefault(concept, []).append((entry, title))
     parts = ['<div class="techpath-math-index md-typeset__table"><table><thead><tr><th>Concept</th>'

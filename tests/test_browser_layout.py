@@ -1,0 +1,294 @@
+"""Every page of the built site read on a phone (390x844) and a desktop (1280x900): nothing wider
+than the screen, contents reachable on posts, output and math text no smaller than code, code
+that fits the column, copy buttons off the code, readable figures, and the way in from the home
+page. Measurements are written to test-artifacts/layout-*.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from techpath.render.figures import text_px
+from tests.browser import ARTIFACTS, offline_browser
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[1]
+PHONE, DESKTOP = (390, 844), (1280, 900)
+VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
+
+
+def _site_pages(site: Path) -> list[str]:
+    pages = []
+    for index in sorted(site.rglob("index.html")):
+        url = "/" + index.parent.relative_to(site).as_posix() + "/"
+        pages.append(url.replace("/./", "/").replace("//", "/"))
+    return pages
+
+
+def _posts(site: Path) -> list[str]:
+    return [
+        u
+        for u in _site_pages(site)
+        if (site / u.strip("/") / "index.html").read_text().count("techpath-place")
+    ]
+
+
+def _max_code_line() -> int:
+    config = (ROOT / "mkdocs.yml").read_text()
+    config = "\n".join(line for line in config.splitlines() if "!!python" not in line)
+    plugins = yaml.load(config.replace("!ENV", ""), Loader=yaml.SafeLoader)["plugins"]
+    for entry in plugins:
+        if isinstance(entry, dict) and "techpath" in entry:
+            return int((entry["techpath"] or {}).get("max_code_line", 0))
+    return 0
+
+
+def _write(name: str, data: object) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / name).write_text(json.dumps(data, indent=2))
+
+
+# Width of the document against the viewport; the widest element when it overflows.
+_OVERFLOW = """() => {
+  const width = document.documentElement.scrollWidth, view = window.innerWidth;
+  let widest = null, right = view;
+  if (width > view) for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.right > right + 1 && getComputedStyle(el).position !== 'fixed') { right = r.right;
+      widest = el.tagName + '.' + el.className; }
+  }
+  return {width, view, widest};
+}"""
+
+_SIZES = """() => {
+  const px = el => parseFloat(getComputedStyle(el).fontSize);
+  const all = sel => [...document.querySelectorAll(sel)];
+  return {code: all('.md-content .highlight pre > code').map(px),
+          output: all('.techpath-output pre > code').map(px),
+          math: all('details.math p, details.math li').map(px),
+          mathTitle: all('details.math > summary').map(px)};
+}"""
+
+_SCROLLING = """() => [...document.querySelectorAll('.md-content .highlight pre > code')]
+  .filter(c => !c.closest('.techpath-output'))
+  .map(c => ({scrolls: c.scrollWidth > c.clientWidth + 1,
+              longest: Math.max(...c.textContent.split('\\n').map(l => l.length))}))"""
+
+_COPY_OVERLAP = """() => {
+  const hits = [];
+  for (const pre of document.querySelectorAll('.md-content pre')) {
+    const button = pre.querySelector('.md-clipboard');
+    const code = pre.querySelector('code');
+    if (!button || !code || !button.getClientRects().length) continue;
+    const b = button.getBoundingClientRect();
+    const range = document.createRange();
+    range.selectNodeContents(code);
+    for (const r of range.getClientRects()) {
+      if (r.width && r.left < b.right && r.right > b.left && r.top < b.bottom && r.bottom > b.top) {
+        hits.push(code.textContent.slice(0, 40)); break;
+      }
+    }
+  }
+  return hits;
+}"""
+
+_FIGURES = """() => [...document.querySelectorAll('.techpath-figure img')]
+  .map(i => [new URL(i.src).pathname, i.getBoundingClientRect().width])"""
+
+
+def _contents_problem(page, url: str) -> str | None:
+    """On a phone: a Contents block above the fold whose links reach every section."""
+    headings = page.locator("article h2[id]").count()
+    toc = page.locator("details.techpath-toc")
+    if headings == 0:
+        return None
+    if not toc.is_visible() or toc.bounding_box()["y"] > PHONE[1]:
+        return "no contents above the fold"
+    toc.locator("summary").click()
+    links = toc.locator("a")
+    if links.count() < headings or not links.first.is_visible():
+        return f"{links.count()} links for {headings} sections"
+    target = "#" + links.last.get_attribute("href").split("#")[-1]  # instant loading makes it absolute
+    links.last.click()
+    page.wait_for_function(f"location.hash === {json.dumps(target)}")
+    meta = page.locator(".techpath-meta").first
+    if "min read" not in meta.inner_text() or meta.bounding_box()["y"] > PHONE[1]:
+        return "no date and reading time at the top"
+    return None
+
+
+_MEASURED: dict[str, dict] = {}
+
+
+def measure(site_server: str, site: Path, viewport: str) -> dict:
+    """One visit per page and viewport, every measurement at once (the machine is slow)."""
+    if viewport in _MEASURED:
+        return _MEASURED[viewport]
+    posts = set(_posts(site))
+    data: dict = {"pages": {}, "posts": sorted(posts)}
+    with offline_browser(site_server, viewport=VIEWPORTS[viewport]) as (page, log):
+        for url in _site_pages(site):
+            page.goto(site_server + url, wait_until="load")
+            entry: dict = {}
+            if url in posts:
+                entry["sizes"] = page.evaluate(_SIZES)
+                entry["copy_overlap"] = page.evaluate(_COPY_OVERLAP)
+                entry["blocks"] = page.evaluate(_SCROLLING)
+                entry["figures"] = page.evaluate(_FIGURES)
+                if viewport == "phone":
+                    entry["contents"] = _contents_problem(page, url)
+            # Open boxes hold the widest math.
+            page.evaluate("document.querySelectorAll('details.math').forEach(d => { d.open = true; })")
+            entry["overflow"] = page.evaluate(_OVERFLOW)
+            data["pages"][url] = entry
+        data["console_errors"] = log.console_errors
+    _MEASURED[viewport] = data
+    return data
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_no_page_is_wider_than_the_screen(site_server: str, built_site: Path, viewport: str) -> None:
+    data = measure(site_server, built_site, viewport)
+    too_wide = {
+        u: e["overflow"] for u, e in data["pages"].items() if e["overflow"]["width"] > e["overflow"]["view"]
+    }
+    _write(f"layout-overflow-{viewport}.json", {"pages": len(data["pages"]), "too_wide": too_wide})
+    assert len(data["pages"]) > 20
+    assert too_wide == {}
+    assert data["console_errors"] == []
+
+
+def test_contents_are_reachable_on_every_post(site_server: str, built_site: Path) -> None:
+    data = measure(site_server, built_site, "phone")
+    assert len(data["posts"]) >= 10
+    problems = {u: data["pages"][u]["contents"] for u in data["posts"] if data["pages"][u]["contents"]}
+    assert problems == {}
+    with offline_browser(site_server, viewport=DESKTOP) as (page, _log):
+        page.goto(site_server + data["posts"][0], wait_until="load")
+        assert page.locator(".md-sidebar--secondary .md-nav--secondary a").first.is_visible()
+        assert not page.locator("details.techpath-toc").is_visible()  # the theme's column shows it
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_output_and_math_text_are_no_smaller_than_code(
+    site_server: str, built_site: Path, viewport: str
+) -> None:
+    data = measure(site_server, built_site, viewport)
+    measured, smaller = {}, []
+    for url in data["posts"]:
+        sizes = data["pages"][url]["sizes"]
+        if not sizes["code"]:
+            continue
+        code = max(sizes["code"])
+        measured[url] = {k: (min(v) if v else None) for k, v in sizes.items()}
+        for kind in ("output", "math", "mathTitle"):
+            if sizes[kind] and min(sizes[kind]) < code - 0.01:
+                smaller.append((url, kind, min(sizes[kind]), code))
+    _write(f"layout-font-sizes-{viewport}.json", measured)
+    assert measured and smaller == []
+
+
+def _scrolling_share(data: dict) -> dict:
+    blocks = [{**b, "page": u} for u in data["posts"] for b in data["pages"][u]["blocks"]]
+    scrolling = [b for b in blocks if b["scrolls"]]
+    return {
+        "blocks": len(blocks),
+        "scrolling": len(scrolling),
+        "share": len(scrolling) / len(blocks) if blocks else 0.0,
+        "scrolling_with_lines_up_to_79": [b for b in scrolling if b["longest"] <= 79],
+        "longest_line": max((b["longest"] for b in blocks), default=0),
+    }
+
+
+def test_a_79_character_line_fits_the_column_at_1280(site_server: str, built_site: Path) -> None:
+    """The layout half of "code fits": whatever the posts hold, 79 characters never scroll."""
+    with offline_browser(site_server, viewport=DESKTOP) as (page, _log):
+        for url in _posts(built_site)[:2]:
+            page.goto(site_server + url, wait_until="load")
+            scrolls = page.evaluate(
+                """() => { const code = document.querySelector('.md-content .highlight pre > code');
+                           code.textContent = 'x'.repeat(79) + '\\n' + 'y = 1';
+                           return [code.scrollWidth, code.clientWidth]; }"""
+            )
+            assert scrolls[0] <= scrolls[1] + 1, (url, scrolls)
+
+
+@pytest.mark.xfail(
+    _max_code_line() > 79,
+    strict=True,
+    reason="the posts still hold lines over 79 characters (content-14a/b/c wrap them); when they "
+    "land, max_code_line in mkdocs.yml goes down to 79 and this must pass",
+)
+def test_under_5_percent_of_code_blocks_scroll_at_1280(site_server: str, built_site: Path) -> None:
+    measured = _scrolling_share(measure(site_server, built_site, "desktop"))
+    assert measured["blocks"] > 50
+    assert measured["share"] < 0.05, {
+        k: v for k, v in measured.items() if k != "scrolling_with_lines_up_to_79"
+    }
+
+
+def test_blocks_within_the_line_limit_never_scroll_at_1280(site_server: str, built_site: Path) -> None:
+    measured = _scrolling_share(measure(site_server, built_site, "desktop"))
+    _write("layout-scrolling-code.json", measured)
+    assert measured["blocks"] > 50
+    assert measured["scrolling_with_lines_up_to_79"] == []
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_copy_buttons_never_cover_code(site_server: str, built_site: Path, viewport: str) -> None:
+    data = measure(site_server, built_site, viewport)
+    covered = {u: data["pages"][u]["copy_overlap"] for u in data["posts"] if data["pages"][u]["copy_overlap"]}
+    assert covered == {}
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_home_page_leads_to_start_here_above_the_fold(site_server: str, viewport: str) -> None:
+    width, height = VIEWPORTS[viewport]
+    with offline_browser(site_server, viewport=(width, height)) as (page, _log):
+        page.goto(site_server + "/", wait_until="load")
+        link = page.locator(".md-content a[href*='start-here']").first
+        box = link.bounding_box()
+        assert link.is_visible() and box["y"] + box["height"] <= height, box
+        link.click()
+        page.wait_for_url("**/start-here/")
+
+
+def test_figure_text_is_at_least_9_px_on_a_phone(site_server: str, built_site: Path) -> None:
+    data = measure(site_server, built_site, "phone")
+    smallest = {}
+    for url in data["posts"]:
+        for src, shown in data["pages"][url]["figures"]:
+            if src.endswith(".svg"):
+                px = text_px((built_site / src.lstrip("/")).read_bytes(), shown)
+                if px is not None:
+                    smallest[f"{url} {src}"] = round(px, 2)
+    _write("layout-figure-text-phone.json", smallest)
+    assert len(smallest) > 5
+    assert min(smallest.values()) >= 9.0, sorted(smallest.items(), key=lambda kv: kv[1])[:5]
+
+
+def test_tap_on_a_figure_shows_it_full_size_offline(site_server: str, built_site: Path) -> None:
+    url = next(
+        u
+        for u in _posts(built_site)
+        if "techpath-figure" in (built_site / u.strip("/") / "index.html").read_text()
+    )
+    with offline_browser(site_server, viewport=PHONE) as (page, log):
+        page.goto(site_server + url, wait_until="load")
+        figure = page.locator(".techpath-figure a").first
+        figure.scroll_into_view_if_needed()
+        figure.click()
+        dialog = page.locator("dialog.techpath-zoom-dialog")
+        dialog.wait_for(state="visible")
+        page.wait_for_function("document.querySelector('dialog.techpath-zoom-dialog img').complete")
+        shown = page.evaluate(
+            "document.querySelector('dialog.techpath-zoom-dialog img').getBoundingClientRect().width"
+        )
+        natural = page.evaluate("document.querySelector('dialog.techpath-zoom-dialog img').naturalWidth")
+        assert shown >= natural - 1 and shown > PHONE[0]
+        page.get_by_role("button", name="Close").click()
+        assert not dialog.is_visible()
+        assert log.blocked_requests == [] and log.console_errors == []
