@@ -11,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from jinja2 import Environment
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -45,6 +46,7 @@ from techpath.site.pages import (
     post_header_html,
     report_html,
 )
+from techpath.site.templates import cache_compiled_templates
 
 log = get_plugin_logger(__name__)
 FIGURE_DIR = "assets/figures"
@@ -109,6 +111,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             config.extra_css.insert(0, "assets/katex/katex.min.css")
             self._katex_dir = (root / self.config.katex_dir).resolve()
         settings = self._settings(root, Path(config.docs_dir))
+        self._templates_dir = settings.cache_dir / "templates"
         if self._engine is None or self._engine.settings != settings:
             self._close_engine()
             self._engine = Engine(settings, log=log.info)
@@ -117,6 +120,9 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self.config.execute:
             self._engine.prewarm()  # its imports overlap MkDocs reading the site
         return config
+
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        return cache_compiled_templates(env, self._templates_dir)
 
     def on_shutdown(self) -> None:
         self._close_engine()
@@ -154,7 +160,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             assert self._engine is not None
             self._run = self._engine.start([p for p in self._posts.values() if p.blocks])
         if self.config.typeset_math:
-            self._math = MathRenderer(self._katex_dir)
+            self._math = MathRenderer(self._katex_dir, memo_file=self._templates_dir.parent / "math.json")
             for site_path, source in katex_asset_paths(self._katex_dir).items():
                 files.append(File.generated(config, site_path, abs_src_path=str(source)))
         return files
