@@ -16,6 +16,7 @@ from pathlib import Path
 from techpath.model import Post, Problem
 from techpath.parse.fences import find_fences
 from techpath.parse.frontmatter import split_front_matter
+from techpath.safety.paths import confinement_problems
 from techpath.safety.prose import check_prose
 
 _MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\((?P<target>[^)\s#]+)(?:#[^)\s]*)?(?:\s+\"[^\"]*\")?\)")
@@ -41,6 +42,7 @@ def lint_post(post: Post) -> list[Problem]:
 
         problems += _notebook_policy(post.text, shown)
         boxes = len(re.findall(r"^\?\?\?\+?\s+math\b", notebook_markdown(post.path), re.M))
+    problems += [p for p in confinement_problems(post, Path.cwd()) if "slug" not in p.message]
     concepts = post.meta.get("math", []) or []
     if isinstance(concepts, list) and len(concepts) != boxes:
         problems.append(

@@ -7,10 +7,12 @@ from pathlib import Path
 
 from techpath.model import PageResult, Post
 from techpath.render.notebooks import notebook_json, post_cells, to_notebook, to_script
+from techpath.safety.paths import checked_download_name
 
 
 def download_name(post: Post) -> str:
-    return str(post.meta.get("slug") or post.path.stem)
+    """The file name of the post's downloads; never a path (ValueError), see safety.paths."""
+    return checked_download_name(str(post.meta.get("slug") or post.path.stem))
 
 
 def download_links(post: Post, repo_url: str | None = None) -> str:
