@@ -152,7 +152,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
                 log.error(str(problem))
             blocked = safety.blocking_problems(post, Path(config.config_file_path).parent) if is_post else []
             for problem in blocked:
-                log.error(str(problem))
+                if not any(problem.message in p.message for p in post.problems):
+                    log.error(str(problem))
             if is_post and (_unrenderable(post) or blocked):
                 log.error(f"{post.display_path}: left out of the site until its front matter is fixed")
                 files.remove(file)

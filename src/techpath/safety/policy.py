@@ -200,13 +200,19 @@ def _attribute_problem(tag: str, name: str, value: str | None) -> str | None:
 
 
 def _evidence(name: str, value: str | None) -> tuple[str, ...]:
+    """Needles for the source line: the strong ones, then "" and the weak ones (tried only when no
+    line holds a strong one)."""
     text = urls.normalised(value or "")
-    found = []
+    strong = [f"{name}=", f"{name} ="]
+    weak = [name]
     if name in ("href", "src") and text:
-        found.append(text[:24])
+        start = text[:24]
+        # as an HTML attribute, a Markdown link or image target, an autolink; then anywhere
+        strong = [f'{name}="{start}', f"{name}='{start}", f"{name}={start}", f"({start}", f"<{start}"]
+        weak = [start, f"{name}=", name]
     if name == "style":
-        found += [part.split(":")[0].strip() for part in text.split(";") if part.strip()][:1]
-    return (*found, f"{name}=", f"{name} =", name)
+        strong = [f"{part.split(':')[0].strip()}:" for part in text.split(";") if ":" in part][:1] + strong
+    return (*strong, "", *weak)
 
 
 def _start_tag(tag: str, attrs: list[tuple[str, str | None]], closed: bool) -> str:

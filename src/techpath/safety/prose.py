@@ -58,25 +58,33 @@ def check_prose(text: str, first_line: int = 1) -> list[Finding]:
 def locate(violations: list[Violation], text: str, first_line: int = 1) -> list[Finding]:
     lines = _searchable_lines(text)
     cursor = 0
+    used: dict[str, set[int]] = {}  # a line already blamed for a needle is tried last for it
     findings = []
     for violation in violations:
-        index = _find(lines, violation.evidence, cursor)
-        if index is None:
+        found = _find(lines, violation.evidence, cursor, used)
+        if found is None:
             index = cursor
         else:
+            index, needle = found
+            used.setdefault(needle, set()).add(index)
             cursor = index
         findings.append(Finding(first_line + index, violation.message))
     return findings
 
 
-def _find(lines: list[str], evidence: tuple[str, ...], cursor: int) -> int | None:
-    """Most specific evidence first; from the cursor on, then from the top."""
-    for needle in evidence:
-        if not needle:
-            continue
-        for index in [*range(cursor, len(lines)), *range(0, cursor)]:
-            if needle in lines[index]:
-                return index
+def _find(
+    lines: list[str], evidence: tuple[str, ...], cursor: int, used: dict[str, set[int]]
+) -> tuple[int, str] | None:
+    """The first line from the cursor on (then from the top, lines not yet blamed first) that
+    holds a strong needle; failing that, one that holds a weak needle."""
+    split = evidence.index("") if "" in evidence else len(evidence)
+    order = [*range(cursor, len(lines)), *range(0, cursor)]
+    for needles in (evidence[:split], evidence[split + 1 :]):
+        for fresh_only in (True, False):
+            for index in order:
+                for needle in needles:
+                    if needle in lines[index] and not (fresh_only and index in used.get(needle, set())):
+                        return index, needle
     return None
 
 

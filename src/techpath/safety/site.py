@@ -37,7 +37,8 @@ def snippet_config_problems(mdx_configs: dict[str, Any], root: Path) -> list[str
 
 
 def blocking_problems(post: Post, root: Path) -> list[Problem]:
-    """Problems that keep a post out of the site before any of it is executed or written."""
+    """Problems that keep a post out of the site before any of it is executed or written
+    (those lint already reported when the post was loaded are not repeated, but still block)."""
     return confinement_problems(post, root)
 
 
@@ -48,12 +49,15 @@ def enforce_prose_policy(page_html: str, post: Post | None, report: Callable[[st
     if not violations:
         return page_html
     shown = post.display_path if post is not None else "page"
+    known = {p.message for p in post.problems} if post is not None else set()
     if post is not None and post.path.suffix == ".md":
         for finding in locate(violations, post.text):
-            report(f"{shown}:{finding.line}: {finding.message}")
+            if finding.message not in known:  # lint, run when the post was loaded, said it already
+                report(f"{shown}:{finding.line}: {finding.message}")
     else:
         for violation in violations:
-            report(f"{shown}: {violation.message} (techpath lint names the cell and line)")
+            if violation.message not in known:
+                report(f"{shown}: {violation.message} (techpath lint names the cell and line)")
     return cleaned
 
 
