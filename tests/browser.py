@@ -46,6 +46,16 @@ class PageLog:
     console_errors: list[str] = field(default_factory=list)
     blocked_requests: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)  # alert/confirm/prompt a page opened
+    csp_violations: list[str] = field(default_factory=list)
+
+
+# Every Content-Security-Policy violation is also reported as a console error we can count.
+_CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + e.blockedURI);
+});
+"""
 
 
 @contextmanager
@@ -66,8 +76,21 @@ def offline_browser(base_url: str, color_scheme: str = "light") -> Iterator[tupl
                 r.abort()
 
         context.route("**/*", route)
+        context.add_init_script(_CSP_LISTENER)
         page = context.new_page()
-        page.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
+
+        def console(message) -> None:
+            if message.type == "error":
+                log.console_errors.append(message.text)
+                if "CSP violation" in message.text or "Content Security Policy" in message.text:
+                    log.csp_violations.append(message.text)
+
+        def dialog(d) -> None:
+            log.dialogs.append(f"{d.type}: {d.message}")
+            d.dismiss()
+
+        page.on("console", console)
+        page.on("dialog", dialog)
         page.on("pageerror", lambda e: log.console_errors.append(str(e)))
         page.on(
             "requestfailed",

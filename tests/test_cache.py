@@ -80,7 +80,10 @@ def test_store_is_atomic_and_the_first_writer_wins(tmp_path: Path) -> None:
     (figures / "block001-figure1.svg").write_text("<svg/>")
 
     def result(text: str) -> PageResult:
-        out = [Output("stream", name="stdout", text=text), Output("figure", data={"file": "block001-figure1.svg", "format": "svg"})]
+        out = [
+            Output("stream", name="stdout", text=text),
+            Output("figure", data={"file": "block001-figure1.svg", "format": "svg"}),
+        ]
         return PageResult("p.md", [BlockResult(0, "ok", outputs=out)])
 
     cache.store("k" * 64, result("first"), figures)
