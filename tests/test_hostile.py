@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -65,11 +66,35 @@ def test_lint_names_every_hostile_construct_with_file_and_line() -> None:
 
 
 @pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Built relaxed, four folders deep, so a slug that climbs out would land in `outside`."""
-    outside = tmp_path_factory.mktemp("outside")
-    site = outside / "a" / "b" / "c" / "site"
-    built = run_mkdocs_build(site, HOSTILE / "mkdocs.yml", strict=False)
+def hostile_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("outside")
+
+
+@pytest.fixture(scope="module")
+def hostile_server(hostile_root: Path) -> Iterator[str]:
+    """Serves the site folder (filled by `hostile_site`); started first so the build knows its URL."""
+    site = hostile_root / "a" / "b" / "c" / "site"
+    handler = functools.partial(_Quiet, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def hostile_site(hostile_root: Path, hostile_server: str) -> Path:
+    """Built relaxed, four folders deep, so a slug that climbs out would land in `hostile_root`."""
+    site = hostile_root / "a" / "b" / "c" / "site"
+    previous = os.environ.get("SITE_URL")
+    os.environ["SITE_URL"] = hostile_server + "/"
+    try:
+        built = run_mkdocs_build(site, HOSTILE / "mkdocs.yml", strict=False)
+    finally:
+        if previous is None:
+            os.environ.pop("SITE_URL", None)
+        else:
+            os.environ["SITE_URL"] = previous
     assert built.returncode == 0, built.stderr
     (site.parent / "build.log").write_text(built.stderr)
     return site
@@ -148,16 +173,6 @@ def test_figures_and_outputs_are_cleaned_on_disk(hostile_site: Path) -> None:
     assert '<div id="__drawer"' not in page and re.search(r'<div id="o[0-9a-f]{8}-__drawer"', page)
 
 
-@pytest.fixture(scope="module")
-def hostile_server(hostile_site: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(hostile_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -208,3 +223,25 @@ def test_no_page_or_figure_of_the_hostile_site_runs_anything(hostile_site: Path,
     assert log.dialogs == [], log.dialogs
     assert log.blocked_requests == [], f"{len(log.blocked_requests)} requests to other hosts"
     assert log.csp_violations == [], log.csp_violations
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_instant_navigation_search_and_palette_work_under_the_policy(
+    hostile_site: Path, hostile_server: str
+) -> None:
+    with offline_browser(hostile_server) as (page, log):
+        page.goto(f"{hostile_server}/blog/", wait_until="networkidle")
+        page.evaluate("window.__techpathMarker = 1")
+        page.locator(".md-content a[href*='output-attacks']").first.click()
+        page.wait_for_function("location.pathname.includes('output-attacks')")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.__techpathMarker") == 1, "instant navigation fell back to a full load"
+        page.locator("label[title='Switch to dark mode']").first.click()
+        assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+        page.keyboard.press("s")
+        page.locator("input.md-search__input").fill("forests")
+        page.wait_for_function("document.querySelectorAll('.md-search-result__item').length > 0", timeout=15000)
+        result = page.locator(".md-search-result__item").first.inner_text()
+        assert 'Trees & forests: "why" <depth> matters' in result  # shown as text, as written
+    assert log.csp_violations == [] and log.dialogs == [] and log.blocked_requests == []

@@ -289,6 +289,12 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             output = self._csp.add(output)
         return output
 
+    def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+        # 404.html and other theme pages are written without on_post_page: they get the CSP too
+        if self.config.content_security_policy and template_name.endswith(".html"):
+            return self._csp.add(output_content)
+        return output_content
+
     def _typeset(self, output: str, page: Page) -> str:
         assert self._math is not None
         rendered, errors = self._math.render_html(output)
