@@ -50,7 +50,8 @@ def test_theme_features_work_under_the_policy(site_server: str) -> None:
         # search: the worker loads and answers
         page.keyboard.press("s")
         page.locator("input.md-search__input").fill("classifier")
-        page.wait_for_function("document.querySelectorAll('.md-search-result__item').length > 0", timeout=15000)
+        found = "document.querySelectorAll('.md-search-result__item').length > 0"
+        page.wait_for_function(found, timeout=15000)
         assert page.locator(".md-search-result__item").count() > 0
     assert log.csp_violations == [], log.csp_violations
     assert log.console_errors == [] and log.blocked_requests == [] and log.dialogs == []

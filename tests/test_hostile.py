@@ -241,7 +241,8 @@ def test_instant_navigation_search_and_palette_work_under_the_policy(
         assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
         page.keyboard.press("s")
         page.locator("input.md-search__input").fill("forests")
-        page.wait_for_function("document.querySelectorAll('.md-search-result__item').length > 0", timeout=15000)
+        found = "document.querySelectorAll('.md-search-result__item').length > 0"
+        page.wait_for_function(found, timeout=15000)
         result = page.locator(".md-search-result__item").first.inner_text()
         assert 'Trees & forests: "why" <depth> matters' in result  # shown as text, as written
     assert log.csp_violations == [] and log.dialogs == [] and log.blocked_requests == []
