@@ -101,3 +101,16 @@ def offline_browser(base_url: str, color_scheme: str = "light") -> Iterator[tupl
         finally:
             context.close()
             browser.close()
+
+
+def wait_until(page, expression: str, seconds: float = 10) -> None:
+    """Poll `expression` until it is true. Playwright's wait_for_function compiles its predicate
+    with eval, which the site's Content-Security-Policy (rightly) refuses; page.evaluate is not
+    subject to the page's policy."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {seconds} s: {expression}")
+        page.wait_for_timeout(100)

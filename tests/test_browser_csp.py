@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import offline_browser
+from tests.browser import offline_browser, wait_until
 
 pytestmark = pytest.mark.browser
 POST = "/blog/first-classifier/"
@@ -45,13 +45,12 @@ def test_theme_features_work_under_the_policy(site_server: str) -> None:
         # navigation to the next post (instant navigation itself is asserted on the hostile
         # site, built for the port it is served on; this build's site_url names port 8000)
         page.locator(".techpath-path-nav a").first.click()
-        page.wait_for_function("location.pathname !== '/blog/first-classifier/'")
+        wait_until(page, "location.pathname !== '/blog/first-classifier/'")
         page.wait_for_load_state("networkidle")
         # search: the worker loads and answers
         page.keyboard.press("s")
         page.locator("input.md-search__input").fill("classifier")
-        found = "document.querySelectorAll('.md-search-result__item').length > 0"
-        page.wait_for_function(found, timeout=15000)
+        wait_until(page, "document.querySelectorAll('.md-search-result__item').length > 0", 15)
         assert page.locator(".md-search-result__item").count() > 0
     assert log.csp_violations == [], log.csp_violations
     assert log.console_errors == [] and log.blocked_requests == [] and log.dialogs == []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ARTIFACTS, offline_browser
+from tests.browser import ARTIFACTS, offline_browser, wait_until
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,9 +127,7 @@ def test_math_index_deep_link_opens_the_box(site_server: str) -> None:
         link = page.locator(".techpath-math-index td:nth-child(2) a").first
         anchor = link.get_attribute("href").split("#")[1]
         link.click()
-        page.wait_for_function(
-            f"document.getElementById('{anchor}') && document.getElementById('{anchor}').open"
-        )
+        wait_until(page, f"document.getElementById('{anchor}') && document.getElementById('{anchor}').open")
         assert page.locator(f"#{anchor} .katex-html").first.is_visible()
         assert log.console_errors == []
 

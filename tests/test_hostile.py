@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import offline_browser
+from tests.browser import offline_browser, wait_until
 from tests.conftest import ROOT, run_mkdocs_build
 from tests.test_cli import techpath
 
@@ -234,15 +234,14 @@ def test_instant_navigation_search_and_palette_work_under_the_policy(
         page.goto(f"{hostile_server}/blog/", wait_until="networkidle")
         page.evaluate("window.__techpathMarker = 1")
         page.locator(".md-content a[href*='output-attacks']").first.click()
-        page.wait_for_function("location.pathname.includes('output-attacks')")
+        wait_until(page, "location.pathname.includes('output-attacks')")
         page.wait_for_load_state("networkidle")
         assert page.evaluate("window.__techpathMarker") == 1, "instant navigation fell back to a full load"
         page.locator("label[title='Switch to dark mode']").first.click()
         assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
         page.keyboard.press("s")
         page.locator("input.md-search__input").fill("forests")
-        found = "document.querySelectorAll('.md-search-result__item').length > 0"
-        page.wait_for_function(found, timeout=15000)
+        wait_until(page, "document.querySelectorAll('.md-search-result__item').length > 0", 15)
         result = page.locator(".md-search-result__item").first.inner_text()
         assert 'Trees & forests: "why" <depth> matters' in result  # shown as text, as written
     assert log.csp_violations == [] and log.dialogs == [] and log.blocked_requests == []
