@@ -232,6 +232,12 @@ def test_instant_navigation_search_and_palette_work_under_the_policy(
 ) -> None:
     with offline_browser(hostile_server) as (page, log):
         page.goto(f"{hostile_server}/blog/", wait_until="networkidle")
+        page.keyboard.press("s")
+        page.locator("input.md-search__input").fill("forests")
+        wait_until(page, "document.querySelectorAll('.md-search-result__item').length > 0", 30)
+        result = page.locator(".md-search-result__item").first.inner_text()
+        assert 'Trees & forests: "why" <depth> matters' in result  # shown as text, as written
+        page.keyboard.press("Escape")
         page.evaluate("window.__techpathMarker = 1")
         page.locator(".md-content a[href*='output-attacks']").first.click()
         wait_until(page, "location.pathname.includes('output-attacks')")
@@ -239,9 +245,4 @@ def test_instant_navigation_search_and_palette_work_under_the_policy(
         assert page.evaluate("window.__techpathMarker") == 1, "instant navigation fell back to a full load"
         page.locator("label[title='Switch to dark mode']").first.click()
         assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
-        page.keyboard.press("s")
-        page.locator("input.md-search__input").fill("forests")
-        wait_until(page, "document.querySelectorAll('.md-search-result__item').length > 0", 15)
-        result = page.locator(".md-search-result__item").first.inner_text()
-        assert 'Trees & forests: "why" <depth> matters' in result  # shown as text, as written
     assert log.csp_violations == [] and log.dialogs == [] and log.blocked_requests == []
