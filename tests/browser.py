@@ -59,14 +59,21 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 
 @contextmanager
-def offline_browser(base_url: str, color_scheme: str = "light") -> Iterator[tuple[object, PageLog]]:
-    """A fresh page where every request outside `base_url` is blocked and recorded."""
+def offline_browser(
+    base_url: str, color_scheme: str = "light", bypass_csp: bool = False
+) -> Iterator[tuple[object, PageLog]]:
+    """A fresh page where every request outside `base_url` is blocked and recorded.
+
+    `bypass_csp` lets a test inject its own tools (axe-core) into pages whose policy would refuse
+    them; tests of the site itself keep the policy on."""
     from playwright.sync_api import sync_playwright
 
     log = PageLog()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(color_scheme=color_scheme, viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            color_scheme=color_scheme, viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp
+        )
 
         def route(r):
             if r.request.url.startswith(base_url) or r.request.url.startswith("data:"):
