@@ -15,7 +15,7 @@ $(STAMP): requirements.lock package-lock.json pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 venv: $(STAMP)  ## create .venv/ from the lock files (every other target does this first)

@@ -46,20 +46,38 @@ class PageLog:
     console_errors: list[str] = field(default_factory=list)
     blocked_requests: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)  # alert/confirm/prompt a page opened
+    csp_violations: list[str] = field(default_factory=list)
+
+
+# Every Content-Security-Policy violation is also reported as a console error we can count.
+_CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + e.blockedURI);
+});
+"""
 
 
 @contextmanager
 def offline_browser(
-    base_url: str, color_scheme: str = "light", viewport: tuple[int, int] = (1280, 900)
+    base_url: str,
+    color_scheme: str = "light",
+    viewport: tuple[int, int] = (1280, 900),
+    bypass_csp: bool = False,
 ) -> Iterator[tuple[object, PageLog]]:
-    """A fresh page where every request outside `base_url` is blocked and recorded."""
+    """A fresh page where every request outside `base_url` is blocked and recorded.
+
+    `bypass_csp` lets a test inject its own tools (axe-core) into pages whose policy would refuse
+    them; tests of the site itself keep the policy on."""
     from playwright.sync_api import sync_playwright
 
     log = PageLog()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         context = browser.new_context(
-            color_scheme=color_scheme, viewport={"width": viewport[0], "height": viewport[1]}
+            color_scheme=color_scheme,
+            viewport={"width": viewport[0], "height": viewport[1]},
+            bypass_csp=bypass_csp,
         )
 
         def route(r):
@@ -70,8 +88,21 @@ def offline_browser(
                 r.abort()
 
         context.route("**/*", route)
+        context.add_init_script(_CSP_LISTENER)
         page = context.new_page()
-        page.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
+
+        def console(message) -> None:
+            if message.type == "error":
+                log.console_errors.append(message.text)
+                if "CSP violation" in message.text or "Content Security Policy" in message.text:
+                    log.csp_violations.append(message.text)
+
+        def dialog(d) -> None:
+            log.dialogs.append(f"{d.type}: {d.message}")
+            d.dismiss()
+
+        page.on("console", console)
+        page.on("dialog", dialog)
         page.on("pageerror", lambda e: log.console_errors.append(str(e)))
         page.on(
             "requestfailed",
@@ -82,3 +113,16 @@ def offline_browser(
         finally:
             context.close()
             browser.close()
+
+
+def wait_until(page, expression: str, seconds: float = 10) -> None:
+    """Poll `expression` until it is true. Playwright's wait_for_function compiles its predicate
+    with eval, which the site's Content-Security-Policy (rightly) refuses; page.evaluate is not
+    subject to the page's policy."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {seconds} s: {expression}")
+        page.wait_for_timeout(100)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from techpath.render.figures import text_px
-from tests.browser import ARTIFACTS, offline_browser
+from tests.browser import ARTIFACTS, offline_browser, wait_until
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,6 +101,10 @@ _FIGURES = """() => [...document.querySelectorAll('.techpath-figure img')]
 
 def _contents_problem(page, url: str) -> str | None:
     """On a phone: a Contents block above the fold whose links reach every section."""
+    meta = page.locator(".techpath-meta").first
+    box = meta.bounding_box() if meta.count() else None
+    if box is None or "min read" not in meta.inner_text() or box["y"] > PHONE[1]:
+        return "no date and reading time at the top"
     headings = page.locator("article h2[id]").count()
     toc = page.locator("details.techpath-toc")
     if headings == 0:
@@ -113,10 +117,7 @@ def _contents_problem(page, url: str) -> str | None:
         return f"{links.count()} links for {headings} sections"
     target = "#" + links.last.get_attribute("href").split("#")[-1]  # instant loading makes it absolute
     links.last.click()
-    page.wait_for_function(f"location.hash === {json.dumps(target)}")
-    meta = page.locator(".techpath-meta").first
-    if "min read" not in meta.inner_text() or meta.bounding_box()["y"] > PHONE[1]:
-        return "no date and reading time at the top"
+    wait_until(page, f"location.hash === {json.dumps(target)}")
     return None
 
 

@@ -77,17 +77,20 @@ def test_store_is_atomic_and_the_first_writer_wins(tmp_path: Path) -> None:
     cache = Cache(tmp_path / "cache")
     figures = tmp_path / "figs"
     figures.mkdir()
-    (figures / "f.svg").write_text("<svg/>")
+    (figures / "block001-figure1.svg").write_text("<svg/>")
 
     def result(text: str) -> PageResult:
-        out = [Output("stream", name="stdout", text=text), Output("figure", data={"file": "f.svg"})]
+        out = [
+            Output("stream", name="stdout", text=text),
+            Output("figure", data={"file": "block001-figure1.svg", "format": "svg"}),
+        ]
         return PageResult("p.md", [BlockResult(0, "ok", outputs=out)])
 
     cache.store("k" * 64, result("first"), figures)
     cache.store("k" * 64, result("second"), figures)  # a concurrent build with the same key
     loaded = cache.load("k" * 64)
     assert loaded is not None and loaded.blocks[0].outputs[0].text == "first"
-    assert (Path(loaded.figure_dir) / "f.svg").read_text() == "<svg/>"
+    assert (Path(loaded.figure_dir) / "block001-figure1.svg").read_text() == "<svg/>"
     # A crash mid-write leaves only a staging folder, never a visible half entry.
     (cache.scratch / ("j" * 64 + ".crashed")).mkdir()
     assert cache.load("j" * 64) is None

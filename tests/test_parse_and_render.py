@@ -109,6 +109,6 @@ def test_sanitizer_keeps_estimator_diagram_pieces() -> None:
     cleaned = sanitize(
         '<style>.sk{color:red}</style><input type="checkbox" id="a" checked><label for="a">x</label>'
     )
-    assert (
-        "<style>.sk{color:red}</style>" in cleaned and 'type="checkbox"' in cleaned and 'for="a"' in cleaned
-    )
+    # kept, but scoped to the output's box, with the ids renamed consistently
+    assert "<style>#o-box .sk{color: red}</style>" in cleaned
+    assert 'type="checkbox"' in cleaned and 'id="o-a"' in cleaned and 'for="o-a"' in cleaned

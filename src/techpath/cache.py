@@ -20,6 +20,7 @@ from pathlib import Path
 from techpath import __version__
 from techpath.fingerprint import environment_fingerprint
 from techpath.model import Limits, PageResult, Post
+from techpath.safety.figures import drop_bad_figures, result_problems
 
 LAYOUT = "v1"
 # Bumped when results gain a field (2: the names in each block, for API links), so older
@@ -85,9 +86,11 @@ class Cache:
         try:
             data = json.loads((folder / RESULT_FILE).read_text(encoding="utf-8"))
             result = PageResult.from_json(data)
+            if result_problems(result):  # a figure name that would leave the entry's folder
+                raise ValueError("unusable figure record")
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, TypeError, KeyError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
             self._discard(folder)  # unreadable (a disk error, a hand edit): execute again
             return None
         result.from_cache = True
@@ -99,7 +102,11 @@ class Cache:
         return result
 
     def store(self, key: str, result: PageResult, figure_source: Path) -> PageResult:
-        """Atomically add an entry holding `result` and the figure files it names."""
+        """Atomically add an entry holding `result` and the figure files it names.
+
+        The result came from a process running a post's code: figure records whose names the
+        engine would not have written are replaced by a note before any name touches a path."""
+        drop_bad_figures(result)
         self.scratch.mkdir(parents=True, exist_ok=True)
         staging = self.scratch / f"{key}.{uuid.uuid4().hex}"
         staging.mkdir()

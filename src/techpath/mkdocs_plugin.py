@@ -14,7 +14,7 @@ from jinja2 import Environment
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
@@ -32,6 +32,7 @@ from techpath.render.figures import readable_width
 from techpath.render.html import render_block
 from techpath.render.markdown import OutputSlots, rewrite_markdown
 from techpath.report import write_report
+from techpath.safety import site as safety
 from techpath.site.math import MathRenderer, katex_asset_paths
 from techpath.site.pages import (
     MARKERS,
@@ -93,6 +94,12 @@ class TechpathConfig(base.Config):
     max_code_line = c.Type(int, default=0)
     """Longest allowed line in a post's code blocks, in characters; 0 turns the rule off."""
 
+    content_security_policy = c.Type(bool, default=True)
+    """Give every page a Content-Security-Policy <meta> (scripts: the site's files and the
+    theme's inline scripts by hash; nothing from other hosts)."""
+    csp_sources = c.Type(dict, default={})
+    """Extra sources per CSP directive, e.g. {img-src: [https://img.example.org]}."""
+
 
 class TechpathPlugin(BasePlugin[TechpathConfig]):
     supports_multiple_instances = False
@@ -115,6 +122,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._is_serve = False
         self._stages = Stages()
 
+        self._csp = safety.PagePolicies()
+
     # -- lifecycle ---------------------------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self._is_serve = command == "serve"
@@ -126,6 +135,9 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             self._katex_dir = (root / self.config.katex_dir).resolve()
         settings = self._settings(root, Path(config.docs_dir))
         self._templates_dir = settings.cache_dir / "templates"
+
+        for problem in safety.snippet_config_problems(config.mdx_configs, root):
+            log.error(problem)
         if self._engine is None or self._engine.settings != settings:
             self._close_engine()
             self._engine = Engine(settings, log=log.info)
@@ -152,6 +164,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._posts, self._results, self._figures, self._figure_sources = {}, {}, {}, {}
         self._run = None
         self._post_pages, self._entries, self._pages, self._files = {}, {}, {}, files
+        self._csp = safety.PagePolicies(self.config.csp_sources)
         schema = self._schema(config)
         posts_dir = Path(config.docs_dir) / "blog" / "posts"
         sources = self._notebook_pages(files, config)
@@ -162,7 +175,11 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             post = load_checked_post(path, schema if is_post else None)
             for problem in post.problems:
                 log.error(str(problem))
-            if is_post and _unrenderable(post):
+            blocked = safety.blocking_problems(post, Path(config.config_file_path).parent) if is_post else []
+            for problem in blocked:
+                if not any(problem.message in p.message for p in post.problems):
+                    log.error(str(problem))
+            if is_post and (_unrenderable(post) or blocked):
                 log.error(f"{post.display_path}: left out of the site until its front matter is fixed")
                 files.remove(file)
                 continue
@@ -245,7 +262,9 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             markdown, self._slots.for_page(page.file.src_uri), self._result(page.file.src_uri)
         )
 
-    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+    def _page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        post = self._posts.get(page.file.src_uri)
+        html = safety.enforce_prose_policy(html, post, log.error)  # before outputs join the page
         html = anchor_math_boxes(self._fill_outputs(html, page))
         uri = page.file.src_uri
         self._pages[uri] = page
@@ -281,6 +300,13 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         categories = getattr(blog, "config", {}).get("categories_allowed", []) if blog else []
         return Stages.from_config(self.config.path_stages, categories)
 
+    @event_priority(-80)  # after the feed plugin (-75) read the raw text, before any template
+    def _escape_front_matter(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        safety.escape_meta(page.meta)
+        return html
+
+    on_page_content = CombinedEvent(_page_content, _escape_front_matter)
+
     def _url_from(self, page: Page):
         """src_uri of another page -> a link to it from `page`."""
 
@@ -315,8 +341,20 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         # Blog views render post excerpts themselves: fill and typeset what they contain too.
         output = name_theme_widgets(self._generated_sections(self._fill_outputs(output, page), page))
-        if self._math is None:
-            return output
+        if self._math is not None:
+            output = self._typeset(output, page)
+        if self.config.content_security_policy:
+            output = self._csp.add(output)
+        return output
+
+    def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+        # 404.html and other theme pages are written without on_post_page: they get the CSP too
+        if self.config.content_security_policy and template_name.endswith(".html"):
+            return self._csp.add(output_content)
+        return output_content
+
+    def _typeset(self, output: str, page: Page) -> str:
+        assert self._math is not None
         rendered, errors = self._math.render_html(output)
         for error in errors:
             post = self._posts.get(page.file.src_uri)
@@ -339,6 +377,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
                 lambda name: get_relative_url(self._figures[(uri, name)], page.url),
                 show_output=not options.hide_output and not options.hide,
                 figure_width=lambda name: self._figure_widths.get(self._figures.get((uri, name), "")),
+                scope=uri,
             )
 
         return self._slots.fill(html, render)
@@ -357,9 +396,9 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
                     f"in {stats.seconds:.1f} s"
                 )
         for site_path, source in self._figure_sources.items():
-            target = Path(config.site_dir) / site_path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            safety.write_figure(source, Path(config.site_dir) / site_path, log.error)
+        if self.config.content_security_policy:
+            self._csp.finish(Path(config.site_dir))
         for uri, url in self._post_pages.items():
             if url:
                 write_downloads(

@@ -1,12 +1,14 @@
 """Post lint: what a reviewer should not have to catch by eye.
 
-In the prose: no raw <script>/<iframe>, inline event handlers or javascript: URLs; every image
-has alt text; links to other pages point at files that exist. In the code: no downloads
+In the prose: the HTML policy of `techpath.safety` (checked on the rendered Markdown of posts
+and of notebook markdown cells; it also asks every image for alt text); links to other pages
+point at files that exist. In the code: no downloads
 (`fetch_*` datasets, URLs) — posts run offline. Across posts: no two posts share a slug.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -14,19 +16,10 @@ from pathlib import Path
 from techpath.model import Post, Problem
 from techpath.parse import load_post
 from techpath.parse.fences import find_fences
-from techpath.parse.frontmatter import PostSchema
+from techpath.parse.frontmatter import PostSchema, split_front_matter
+from techpath.safety.paths import confinement_problems
+from techpath.safety.prose import check_prose
 
-_PROSE_RULES = [
-    (re.compile(r"<\s*script\b", re.I), "raw <script> is not allowed in posts"),
-    (re.compile(r"<\s*iframe\b", re.I), "raw <iframe> is not allowed in posts"),
-    (
-        re.compile(r"<[^>]*\son[a-z]+\s*=", re.I),
-        "inline event handlers (onclick=...) are not allowed in posts",
-    ),
-    (re.compile(r"javascript\s*:", re.I), "javascript: URLs are not allowed in posts"),
-]
-_MD_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)")
-_HTML_IMG = re.compile(r"<img\b(?P<attrs>[^>]*)>", re.I)
 _MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\((?P<target>[^)\s#]+)(?:#[^)\s]*)?(?:\s+\"[^\"]*\")?\)")
 _CODE_RULES = [
     (re.compile(r"\bfetch_[a-z0-9_]+\s*\("), "downloads a dataset (fetch_*); use one that ships with "
@@ -52,11 +45,14 @@ def lint_post(post: Post) -> list[Problem]:
     problems: list[Problem] = []
     if post.path.suffix == ".md":
         problems += _lint_prose(post.text, shown, post.path.parent)
+        problems += _policy(post.text, shown)
         boxes = len(re.findall(r"^\s*\?\?\?\+?\s+math\b", post.text, re.M))
     else:
         from techpath.parse.notebook import notebook_markdown
 
+        problems += _notebook_policy(post.text, shown)
         boxes = len(re.findall(r"^\?\?\?\+?\s+math\b", notebook_markdown(post.path), re.M))
+    problems += [p for p in confinement_problems(post, Path.cwd()) if "slug" not in p.message]
     concepts = post.meta.get("math", []) or []
     if isinstance(concepts, list) and len(concepts) != boxes:
         problems.append(
@@ -73,7 +69,7 @@ def lint_post(post: Post) -> list[Problem]:
                 if pattern.search(line):
                     where, number = _where(shown, block.cell, block.line + offset - 1, offset)
                     problems.append(Problem(where, number, message))
-    return problems
+    return sorted(problems, key=lambda p: (p.path, p.line))
 
 
 def _where(shown: str, cell: int | None, file_line: int, cell_line: int) -> tuple[str, int]:
@@ -90,18 +86,7 @@ def _lint_prose(text: str, shown: str, folder: Path) -> list[Problem]:
     for number, line in enumerate(lines, start=1):
         if in_code[number - 1]:
             continue
-        prose = re.sub(r"`[^`]*`", "", line)  # inline code may show HTML as an example
-        for pattern, message in _PROSE_RULES:
-            if pattern.search(prose):
-                problems.append(Problem(shown, number, message))
-        for image in _MD_IMAGE.finditer(prose):
-            if not image["alt"].strip():
-                problems.append(
-                    Problem(shown, number, f"image {image['src']} has no alt text: ![what it shows](...)")
-                )
-        for tag in _HTML_IMG.finditer(prose):
-            if not re.search(r"\balt\s*=\s*\"[^\"]+\"", tag["attrs"]):
-                problems.append(Problem(shown, number, "<img> without alt text"))
+        prose = re.sub(r"`[^`]*`", "", line)  # inline code may show a link as an example
         for link in _MD_LINK.finditer(prose):
             target = link["target"]
             if re.match(r"^[a-z]+:", target) or target.startswith("/"):
@@ -111,6 +96,29 @@ def _lint_prose(text: str, shown: str, folder: Path) -> list[Problem]:
                 problems.append(Problem(shown, number, f"link to {target}: link notebook posts as {page}"))
             elif target.endswith(".md") and not _page_exists(folder / target):
                 problems.append(Problem(shown, number, f"link to {target}: no such page"))
+    return problems
+
+
+def _policy(text: str, shown: str) -> list[Problem]:
+    """The HTML policy on the post's rendered prose (its body, after the front matter)."""
+    front, _ = split_front_matter(text, shown)
+    body = "\n".join(text.split("\n")[front.body_start :])
+    return [Problem(shown, f.line, f.message) for f in check_prose(body, front.body_start + 1)]
+
+
+def _notebook_policy(text: str, shown: str) -> list[Problem]:
+    """The HTML policy on each markdown cell of a notebook, reported as file:cell N:line."""
+    from techpath.parse.notebook import cell_source
+
+    try:
+        cells = json.loads(text).get("cells", [])
+    except (ValueError, AttributeError):
+        return []  # the notebook reader already reports unreadable files
+    problems = []
+    for number, cell in enumerate(cells, start=1):
+        if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
+            for finding in check_prose(cell_source(cell)):
+                problems.append(Problem(f"{shown}:cell {number}", finding.line, finding.message))
     return problems
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from techpath.model import Problem
+from techpath.safety.text import word_problem
 
 _FENCE = re.compile(r"^---[ \t]*$")
 WARNING_CATEGORIES = {"DeprecationWarning", "FutureWarning", "PendingDeprecationWarning"}
@@ -129,6 +130,10 @@ def validate_post_meta(fm: FrontMatter, path: str, schema: PostSchema, first_lin
     for name in ("tags", "math"):
         if name in meta and not _is_list_of_str(meta[name]):
             bad(name, f"expected a list of words, e.g. {name}: [classification, iris]")
+    if _is_list_of_str(meta.get("tags")):
+        for tag in meta["tags"]:
+            if (problem := word_problem(tag)) is not None:
+                bad("tags", problem)
     if "order" in meta and (
         not isinstance(meta["order"], int) or isinstance(meta["order"], bool) or meta["order"] < 1
     ):

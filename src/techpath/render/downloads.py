@@ -11,10 +11,12 @@ from urllib.parse import quote
 from techpath.model import PageResult, Post
 from techpath.render.notebooks import notebook_json, post_cells, reader_cells, to_notebook, to_script
 from techpath.render.requirements import pip_line, requirements
+from techpath.safety.paths import checked_download_name
 
 
 def download_name(post: Post) -> str:
-    return str(post.meta.get("slug") or post.path.stem)
+    """The file name of the post's downloads; never a path (ValueError), see safety.paths."""
+    return checked_download_name(str(post.meta.get("slug") or post.path.stem))
 
 
 def download_links(

@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Callable
 
-import nh3
-
 from techpath.model import BlockError, BlockResult, Output
-
-_TAGS = set(nh3.ALLOWED_TAGS) | {"style", "input", "label"}
-_ATTRIBUTES = {
-    "*": {"class", "id", "style", "title", "role", "aria-label", "aria-hidden", "tabindex"},
-    "a": {"href", "title"},
-    "img": {"src", "alt", "width", "height"},
-    "input": {"type", "checked", "disabled", "id", "class"},
-    "label": {"for"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan", "scope"},
-}
+from techpath.safety.figures import figure_problem
+from techpath.safety.outputs import scoped_output
 
 
-def sanitize(fragment: str) -> str:
-    """Keep tables, styles and the estimator-diagram toggles; drop scripts and event handlers."""
-    return nh3.clean(
-        fragment,
-        tags=_TAGS,
-        clean_content_tags={"script"},
-        attributes=_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
+def sanitize(fragment: str, prefix: str = "o-") -> str:
+    """Rich HTML kept inside its box (see techpath.safety.outputs); ids get `prefix`."""
+    return scoped_output(fragment, prefix)
 
 
 def render_block(
@@ -39,12 +21,18 @@ def render_block(
     figure_url: Callable[[str], str],
     show_output: bool = True,
     figure_width: Callable[[str], int | None] | None = None,
+    scope: str = "",
 ) -> str:
     """The output panel under a block ('' when there is nothing to show). Errors always show.
 
     `figure_width(file)`: the narrowest width a figure may be shown at (see render/figures.py).
-    """
-    parts = [render_output(o, figure_url, figure_width) for o in block.outputs] if show_output else []
+    `scope` names the page (its path); it makes the ids of rich outputs unique on any page
+    that shows this block, the post itself or a blog index holding several posts' excerpts."""
+    parts = []
+    if show_output:
+        for number, output in enumerate(block.outputs):
+            digest = hashlib.sha256(f"{scope}:{block.index}:{number}".encode()).hexdigest()[:8]
+            parts.append(render_output(output, figure_url, figure_width, f"o{digest}-"))
     parts = [p for p in parts if p]
     if block.error is not None:
         parts.append(render_error(block.error))
@@ -60,15 +48,22 @@ def render_output(
     output: Output,
     figure_url: Callable[[str], str],
     figure_width: Callable[[str], int | None] | None = None,
+    prefix: str = "o-",
 ) -> str:
     if output.kind == "stream":
         css = "techpath-stderr" if output.name == "stderr" else "techpath-stdout"
         return _pre(output.text, css)
     if output.kind in ("result", "display"):
         if "text/html" in output.data:
-            return f'<div class="techpath-html">{sanitize(output.data["text/html"])}</div>'
+            inner = sanitize(output.data["text/html"], prefix)
+            # contain: paint clips whatever the output draws to its own box (fixed positions too)
+            box = f'class="techpath-html" id="{prefix}box" style="contain: paint; overflow: auto"'
+            return f"<div {box}>{inner}</div>"
         return _pre(output.data.get("text/plain", ""), "techpath-result")
     if output.kind == "figure":
+        problem = figure_problem(output)
+        if problem is not None:  # the cache and the engine drop these; never trusted here either
+            return f'<p class="techpath-note">{html.escape(problem)}</p>'
         return _figure(output, figure_url, figure_width)
     if output.kind == "error":  # an expected exception: shown, not a failure
         return _pre(output.text, "techpath-traceback")
@@ -91,7 +86,8 @@ def _figure(
     return (
         f'<figure class="techpath-figure"><a class="techpath-zoom" href="{url}" '
         f'title="Open the figure full size"><img src="{url}" alt="{html.escape(d.get("alt", "Figure"))}" '
-        f'width="{width}" height="{height}" loading="lazy" decoding="async"></a></figure>'
+        f'width="{html.escape(width)}" height="{html.escape(height)}" '
+        'loading="lazy" decoding="async"></a></figure>'
     )
 
 

@@ -19,6 +19,8 @@ from techpath.model import BlockOptions, Output, PageResult, Post
 from techpath.parse.fences import find_fences
 from techpath.parse.notebook import cell_source, cell_tags, read_notebook
 from techpath.parse.tags import tags_for_options
+from techpath.safety.figures import figure_problem
+from techpath.safety.svg import UnsafeSvg, clean_svg
 
 _BOX = re.compile(r'^(\?\?\?\+?) math(?:\s+"(?P<title>[^"]*)")?\s*$')
 
@@ -198,9 +200,14 @@ def _nb_output(output: Output, figure_dir: Path | None) -> dict[str, Any] | None
             return {"output_type": "execute_result", "data": data, "metadata": {}, "execution_count": None}
         return {"output_type": "display_data", "data": data, "metadata": {}}
     if output.kind == "figure" and figure_dir is not None:
+        if figure_problem(output) is not None:
+            return None
         raw = (figure_dir / output.data["file"]).read_bytes()
         if output.data.get("format") == "svg":
-            data = {"image/svg+xml": raw.decode("utf-8")}
+            try:
+                data = {"image/svg+xml": clean_svg(raw).decode("utf-8")}
+            except UnsafeSvg:
+                return None
         else:
             data = {"image/png": base64.b64encode(raw).decode("ascii")}
         data["text/plain"] = output.data.get("alt", "Figure")

@@ -1,0 +1,234 @@
+"""The allowlist for author HTML: what the rendered prose of a post may contain.
+
+Checked on the HTML the page will really hold (Markdown converted, raw HTML included, entities
+decoded by the parser), never on the source text line by line, so `<svg/onload=...>`, an
+attribute on the next line, `jav&#x61;script:` and `[x](javascript:...)` all look the same as
+their plain forms. `check_html` lists every violation; `clean_html` also returns the HTML with
+each one removed (the page a relaxed build still shows). Anything not listed here is refused.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from techpath.safety import css, urls
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Elements prose may use. SVG shapes are here for the icons Material's emoji extension inlines.
+TAGS = _words(
+    "a abbr b bdi bdo blockquote br caption cite code col colgroup dd del details dfn div dl dt em "
+    "figcaption figure h1 h2 h3 h4 h5 h6 hr i img input ins kbd label li mark ol p pre q rp rt ruby "
+    "s samp small span strong sub summary sup table tbody td tfoot th thead time tr u ul var wbr "
+    "svg path g circle rect line polyline polygon ellipse title desc"
+)
+# Refused together with everything inside them (their content is code, not text for readers).
+DROP_WITH_CONTENT = _words(
+    "script style iframe frame frameset object embed applet noscript noembed noframes template "
+    "textarea select xmp plaintext math foreignobject annotation-xml"
+)
+GLOBAL_ATTRIBUTES = frozenset({"class", "id", "title", "lang", "dir", "role", "style", "hidden"})
+ATTRIBUTES: dict[str, frozenset[str]] = {
+    "a": frozenset({"href", "name", "rel", "hreflang"}),
+    "img": frozenset({"src", "alt", "width", "height", "loading", "decoding"}),
+    "td": frozenset({"colspan", "rowspan", "align"}),
+    "th": frozenset({"colspan", "rowspan", "align", "scope"}),
+    "col": frozenset({"span"}),
+    "colgroup": frozenset({"span"}),
+    "ol": frozenset({"start", "type", "reversed"}),
+    "li": frozenset({"value"}),
+    "details": frozenset({"open"}),
+    "input": frozenset({"type", "checked", "disabled", "name"}),
+    "label": frozenset({"for"}),
+    "time": frozenset({"datetime"}),
+}
+SVG_ATTRIBUTES = _words(
+    "viewbox xmlns width height fill stroke d points x y x1 y1 x2 y2 cx cy r rx ry transform "
+    "fill-rule clip-rule stroke-width stroke-linecap stroke-linejoin opacity fill-opacity "
+    "stroke-opacity preserveaspectratio focusable aria-hidden"
+)
+SVG_TAGS = _words("svg path g circle rect line polyline polygon ellipse title desc")
+INPUT_TYPES = frozenset({"checkbox", "radio"})  # task lists and content tabs
+# Ids the theme relies on start with "__" (__drawer, __search, __palette_0): an author element
+# with one of them would take over the theme's toggles. Markdown extensions' own are fine.
+THEME_ID_PREFIX = "__"
+GENERATED_IDS = ("__codelineno-", "__tabbed_", "__span-")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One thing the policy refuses, with the text that betrays it in the source."""
+
+    message: str
+    evidence: tuple[str, ...]  # lowercase strings to look for in the (decoded) source
+
+
+def check_html(fragment: str) -> list[Violation]:
+    """Every violation of the policy in `fragment`, in document order."""
+    return clean_html(fragment)[1]
+
+
+def clean_html(fragment: str) -> tuple[str, list[Violation]]:
+    """`fragment` with every violation removed, and the violations. Unchanged when it is clean."""
+    walker = _Walker()
+    walker.feed(fragment)
+    walker.close()
+    if not walker.violations:
+        return fragment, []
+    return "".join(walker.out), walker.violations
+
+
+class _Walker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+        self.violations: list[Violation] = []
+        self._dropping: list[str] = []  # open elements refused with their content
+
+    # -- elements ----------------------------------------------------------------------------
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs, self.get_starttag_text() or "", closed=False)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs, self.get_starttag_text() or "", closed=True)
+
+    def _start(self, tag: str, attrs: list[tuple[str, str | None]], raw: str, closed: bool) -> None:
+        if self._dropping:
+            if not closed and tag in DROP_WITH_CONTENT:
+                self._dropping.append(tag)
+            return
+        if tag not in TAGS:
+            self._refuse(f"<{tag}> is not allowed in posts{_hint(tag)}", (f"<{tag}",))
+            if tag in DROP_WITH_CONTENT and not closed:
+                self._dropping.append(tag)
+            return
+        kept, changed = [], False
+        for name, value in attrs:
+            problem = _attribute_problem(tag, name, value)
+            if problem is None:
+                kept.append((name, value))
+            else:
+                changed = True
+                self._refuse(f"<{tag} {name}>: {problem}", _evidence(name, value))
+        if tag == "input" and dict(attrs).get("type", "text") not in INPUT_TYPES:
+            self._refuse("<input> is allowed as a checkbox or radio button only", ("<input",))
+            return
+        if tag == "img" and not (dict(kept).get("alt") or "").strip():
+            src = dict(attrs).get("src") or ""
+            self._refuse(f"image {src} has no alt text: ![what it shows](...)", _evidence("src", src))
+        self.out.append(_start_tag(tag, kept, closed) if changed else raw)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._dropping:
+            if tag == self._dropping[-1]:
+                self._dropping.pop()
+            return
+        if tag in TAGS:
+            self.out.append(f"</{tag}>")
+
+    # -- everything else ---------------------------------------------------------------------
+    def handle_data(self, data: str) -> None:
+        if not self._dropping:
+            self.out.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        if not self._dropping:
+            self.out.append(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        if not self._dropping:
+            self.out.append(f"&#{name};")
+
+    def handle_comment(self, data: str) -> None:
+        if self._dropping:
+            return
+        # `<!-->` and `<!--->` end a comment at once in a browser but not in html.parser: what
+        # follows would be markup the browser runs and this check never saw.
+        if data.startswith((">", "->")) or "--" in data or "<" in data:
+            self._refuse("malformed or nested HTML comment", ("<!--",))
+            return
+        self.out.append(f"<!--{data}-->")
+
+    def handle_decl(self, decl: str) -> None:
+        self._refuse(f"<!{decl.split()[0] if decl.split() else ''}> declarations are not allowed", ("<!",))
+
+    def handle_pi(self, data: str) -> None:
+        self._refuse("processing instructions (<?...>) are not allowed", ("<?",))
+
+    def unknown_decl(self, data: str) -> None:
+        self._refuse("CDATA sections are not allowed", ("<![",))
+
+    def _refuse(self, message: str, evidence: tuple[str, ...]) -> None:
+        self.violations.append(Violation(message, evidence))
+
+
+def _attribute_problem(tag: str, name: str, value: str | None) -> str | None:
+    """Why attribute `name` may not stay on `tag`, or None when it may."""
+    if name.startswith("on"):
+        return "event handler attributes (on...) are not allowed"
+    allowed = (
+        name in GLOBAL_ATTRIBUTES
+        or name in ATTRIBUTES.get(tag, ())
+        or (tag in SVG_TAGS and name in SVG_ATTRIBUTES)
+        or name.startswith("aria-")
+        or (name.startswith("data-") and not name.startswith("data-md-"))
+    )
+    if not allowed:
+        return "this attribute is not allowed" + (
+            " (Material reads data-md-* attributes itself)" if name.startswith("data-md-") else ""
+        )
+    text = value or ""
+    if name == "href":
+        return urls.link_problem(text)
+    if name == "src":
+        return urls.image_problem(text)
+    if (
+        name in ("id", "name", "for")
+        and text.startswith(THEME_ID_PREFIX)
+        and not text.startswith(GENERATED_IDS)
+    ):
+        return f"{text!r}: ids starting with __ belong to the theme"
+    if name == "style":
+        _, dropped = css.clean_declarations(text)
+        return "; ".join(dropped) or None
+    return None
+
+
+def _evidence(name: str, value: str | None) -> tuple[str, ...]:
+    """Needles for the source line: the strong ones, then "" and the weak ones (tried only when no
+    line holds a strong one)."""
+    text = urls.normalised(value or "")
+    strong = [f"{name}=", f"{name} ="]
+    weak = [name]
+    if name in ("href", "src") and text:
+        start = text[:24]
+        # as an HTML attribute, a Markdown link or image target, an autolink; then anywhere
+        strong = [f'{name}="{start}', f"{name}='{start}", f"{name}={start}", f"({start}", f"<{start}"]
+        weak = [start, f"{name}=", name]
+    if name == "style":
+        strong = [f"{part.split(':')[0].strip()}:" for part in text.split(";") if ":" in part][:1] + strong
+    return (*strong, "", *weak)
+
+
+def _start_tag(tag: str, attrs: list[tuple[str, str | None]], closed: bool) -> str:
+    parts = [tag] + [name if value is None else f'{name}="{html.escape(value)}"' for name, value in attrs]
+    return f"<{' '.join(parts)}{' /' if closed else ''}>"
+
+
+def _hint(tag: str) -> str:
+    hints = {
+        "script": " (the site runs no script from posts)",
+        "style": " (style posts with the classes of the site's stylesheet)",
+        "iframe": " (link to the page instead)",
+        "form": " (posts collect no input)",
+        "meta": " (the site sets the page's metadata)",
+        "base": " (the site sets the page's metadata)",
+        "link": " (the site sets the page's metadata)",
+        "math": " (write TeX between $...$; the build typesets it)",
+    }
+    return hints.get(tag, "")

@@ -1,0 +1,182 @@
+"""Units of techpath.safety: each attack class held at the function that stops it."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from techpath.cache import Cache
+from techpath.model import BlockResult, Output, PageResult, Post
+from techpath.parse.frontmatter import FrontMatter, PostSchema, validate_post_meta
+from techpath.render.html import render_output
+from techpath.safety import csp, css
+from techpath.safety.outputs import scoped_output
+from techpath.safety.paths import checked_download_name, confinement_problems, snippet_problems
+from techpath.safety.policy import check_html
+from techpath.safety.svg import UnsafeSvg, clean_svg
+
+
+def _figure(name: str, **extra: str) -> Output:
+    return Output("figure", data={"file": name, "format": name.rsplit(".", 1)[-1], **extra})
+
+
+def test_a_cache_entry_naming_a_file_outside_its_folder_is_discarded(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "cache")
+    folder = cache.entry_dir("e" * 64)
+    folder.mkdir(parents=True)
+    hostile = PageResult("p.md", [BlockResult(0, "ok", outputs=[_figure("../../../../etc/hostname")])])
+    (folder / "result.json").write_text(json.dumps(hostile.to_json()))
+    assert cache.load("e" * 64) is None
+    assert not folder.exists()  # removed: the page executes again
+
+
+def test_a_result_naming_a_foreign_figure_file_is_stored_without_it(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "cache")
+    (tmp_path / "figs").mkdir()
+    result = PageResult("p.md", [BlockResult(0, "ok", outputs=[_figure("../secret.svg")])])
+    stored = cache.store("f" * 64, result, tmp_path / "figs")
+    assert stored.blocks[0].outputs[0].kind == "note"
+    assert "not one the engine writes" in stored.blocks[0].outputs[0].text
+
+
+def test_figure_attributes_are_checked_and_escaped() -> None:
+    bad = _figure("block001-figure1.svg", width='1" onload="alert(1)', height="2")
+    html = render_output(bad, lambda name: name)
+    assert "<img" not in html and html.count("<") == 2  # a note: <p>...</p>, the value as text
+    good = _figure("block001-figure1.svg", width="640", height="480", alt='a "quoted" <alt>')
+    html = render_output(good, lambda name: name)
+    assert 'width="640"' in html and 'alt="a &quot;quoted&quot; &lt;alt&gt;"' in html
+
+
+def test_svg_loses_every_active_part_and_keeps_the_drawing() -> None:
+    evil = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        b'onload="alert(1)"><script>alert(2)</script><foreignObject><div/></foreignObject>'
+        b'<a xlink:href="javascript:alert(4)"><rect width="10" height="10" onclick="alert(6)"/></a>'
+        b'<animate attributeName="href" to="javascript:alert(5)"/><set attributeName="onclick"/>'
+        b'<use href="https://evil.example/x.svg#a"/><use xlink:href="#local"/>'
+        b"<style>@import url(https://evil.example/a.css); rect{fill:url(https://evil.example/p)}</style>"
+        b'<image href="https://evil.example/i.png"/><path d="M0 0L1 1" clip-path="url(#c1)"/></svg>'
+    )
+    clean = clean_svg(evil).decode()
+    for word in ("script", "foreignObject", "onload", "onclick", "javascript", "animate", "evil.example"):
+        assert word not in clean, word
+    assert 'd="M0 0L1 1"' in clean and 'clip-path="url(#c1)"' in clean and "#local" in clean
+
+
+def test_svg_with_entity_declarations_is_refused() -> None:
+    bomb = b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]><svg xmlns="http://www.w3.org/2000/svg">&a;</svg>'
+    with pytest.raises(UnsafeSvg):
+        clean_svg(bomb)
+
+
+def test_output_styles_are_scoped_and_ids_prefixed() -> None:
+    markup = (
+        "<style>:root{--c:red} body{background:url(https://evil.example/x)} .md-header{display:none}"
+        "#sk-1 .x{color:red} @media (max-width: 9px){.y{position:fixed;color:blue}}"
+        "@import url(https://evil.example/a.css);</style>"
+        '<div id="sk-1"><input type="checkbox" id="t"><label for="t">x</label><a href="#t">y</a></div>'
+        '<div style="position:fixed;inset:0;background:url(//evil.example/p)">Session expired</div>'
+    )
+    out = scoped_output(markup, "p-")
+    assert "#p-box{--c: red}" in out and "#p-box .md-header{display: none}" in out
+    assert "#p-box #p-sk-1 .x{color: red}" in out and "@media (max-width: 9px){#p-box .y{color: blue}}" in out
+    assert 'id="p-t"' in out and 'for="p-t"' in out and 'href="#p-t"' in out
+    assert "evil.example" not in out and "fixed" not in out and "@import" not in out
+
+
+def test_css_tricks_that_hide_url_are_dropped() -> None:
+    for value in (
+        "u\\72l(https://e.x/a)",
+        "expression(alert(1))",
+        "image-set('https://e.x/a' 1x)",
+        "x</style>",
+    ):
+        assert css.declaration_problem("background", value) is not None, value
+    assert css.declaration_problem("color", "red") is None
+
+
+@pytest.mark.parametrize(
+    ("fragment", "word"),
+    [
+        ('<a href="&#106;avascript:alert(1)">x</a>', "javascript"),
+        ('<a href="java&NewLine;script:alert(1)">x</a>', "javascript"),
+        ('<a href="  JAVASCRIPT:alert(1)">x</a>', "javascript"),
+        ('<a href="vbscript:msgbox(1)">x</a>', "vbscript"),
+        ('<img alt="x" src="//evil.example/p.png">', "another host"),
+        ('<img alt="x" src="data:text/html;base64,PHNjcmlwdD4=">', "data:"),
+        ("<base href='https://evil.example/'>", "<base>"),
+        ('<link rel="stylesheet" href="https://evil.example/x.css">', "<link>"),
+        ("<embed src=x.swf>", "<embed>"),
+        ("<template><img src=x onerror=alert(1)></template>", "<template>"),
+        ('<a href="#" data-md-component="search">x</a>', "data-md"),
+        ('<button formaction="javascript:alert(1)">x</button>', "<button>"),
+    ],
+)
+def test_policy_refuses(fragment: str, word: str) -> None:
+    messages = " ".join(v.message for v in check_html(fragment))
+    assert word in messages, fragment
+
+
+def test_policy_keeps_what_posts_need() -> None:
+    fragment = (
+        "<details><summary>More</summary><kbd>Ctrl</kbd>+<kbd>C</kbd> H<sub>2</sub>O x<sup>2</sup></details>"
+        '<table><tr><th align="left">a</th><td style="text-align: center;">b</td></tr></table>'
+        '<img src="plot.png" alt="a plot"><img alt="dot" src="data:image/png;base64,iVBORw0KGgo=">'
+        '<a href="https://scikit-learn.org/">docs</a> <a href="../x/">x</a> <a href="#fn:1">1</a>'
+        '<input checked="checked" id="__tabbed_1_1" name="__tabbed_1" type="radio">'
+    )
+    assert check_html(fragment) == []
+
+
+def test_csp_hashes_inline_scripts_only() -> None:
+    page = (
+        '<html><head><script>var a=1</script><script src="x.js"></script>'
+        '<script id="__config" type="application/json">{"a":1}</script></head><body></body></html>'
+    )
+    expected = base64.b64encode(hashlib.sha256(b"var a=1").digest()).decode()
+    assert csp.inline_script_hashes(page) == [f"'sha256-{expected}'"]
+    policy = csp.policy_text(csp.inline_script_hashes(page), {"img-src": ["https://img.example"]})
+    assert "'unsafe-inline'" not in policy.split("style-src")[0]
+    assert "img-src 'self' data: https://img.example" in policy
+    assert csp.with_policy(page, policy).startswith('<html><head><meta http-equiv="Content-Security-Policy"')
+
+
+def test_inputs_slugs_and_download_names_stay_inside(tmp_path: Path) -> None:
+    post_dir = tmp_path / "docs" / "blog" / "posts"
+    post_dir.mkdir(parents=True)
+    meta = {
+        "slug": "../../x",
+        "inputs": ["../../../../etc/passwd", "/etc/passwd", "../data/ok.csv", ".git/config"],
+    }
+    post = Post(post_dir / "p.md", meta, [], "")
+    messages = [p.message for p in confinement_problems(post, tmp_path)]
+    assert any("slug" in m for m in messages)
+    assert sum("outside the repository" in m for m in messages) == 1
+    assert any("relative to the post" in m for m in messages) and any(".git" in m for m in messages)
+    assert not any("ok.csv" in m for m in messages)
+    with pytest.raises(ValueError):
+        checked_download_name("../../evil")
+    assert checked_download_name("first-classifier") == "first-classifier"
+
+
+def test_snippets_may_not_reach_the_git_folder(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "snippets").mkdir()
+    assert snippet_problems(["."], True, tmp_path)
+    assert snippet_problems(["snippets"], False, tmp_path)
+    assert snippet_problems(["snippets", "CONTRIBUTING.md"], True, tmp_path) == []
+
+
+def test_tags_with_html_characters_are_schema_errors() -> None:
+    meta = {
+        "title": "T", "description": "D", "date": __import__("datetime").date(2026, 1, 1),
+        "authors": ["a"], "categories": ["c"], "tags": ["fine", "<svg/onload=alert(1)>"],
+    }  # fmt: skip
+    problems = validate_post_meta(FrontMatter(meta, 0, {"tags": 7}), "p.md", PostSchema())
+    assert [p.line for p in problems if "tags" in p.message] == [7]
+    assert "plain words" in problems[0].message
