@@ -49,7 +49,7 @@ def test_theme_features_work_under_the_policy(site_server: str) -> None:
         page.wait_for_load_state("networkidle")
         # search: the worker loads and answers
         page.keyboard.press("s")
-        page.locator("input.md-search__input").fill("classifier")
+        page.locator("input.md-search__input").press_sequentially("classifier", delay=30)
         wait_until(page, "document.querySelectorAll('.md-search-result__item').length > 0", 15)
         assert page.locator(".md-search-result__item").count() > 0
     assert log.csp_violations == [], log.csp_violations

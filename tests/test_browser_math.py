@@ -40,8 +40,9 @@ def test_math_box_expands_to_typeset_math_offline(site_server: str, scheme: str)
 
 def test_math_survives_instant_navigation(site_server: str) -> None:
     with offline_browser(site_server) as (page, log):
-        page.goto(site_server + "/blog/", wait_until="networkidle")
-        page.locator('a[href$="first-classifier/"]').first.click()
+        # the path page links every post (the blog index pages its newest-first list)
+        page.goto(site_server + "/start-here/", wait_until="networkidle")
+        page.locator('article a[href$="first-classifier/"]').first.click()
         page.wait_for_url("**" + POST)
         # navigation.instant swaps the content without a full load; math must still be typeset.
         assert page.evaluate("document.querySelectorAll('.md-content .katex').length") > 0

@@ -137,7 +137,9 @@ def test_math_index_deep_link_opens_the_box(site_server: str) -> None:
 # Chosen from a measurement of this site: the heaviest page type (a post) loaded about 0.80 MB
 # (uncompressed) in 18 requests, a third of it the search index every Material page fetches;
 # the budget leaves about 10% headroom. KaTeX adds ~100 kB (stylesheet and the fonts used).
-BUDGET = {"bytes": 900_000, "requests": 25}
+# The search index (loaded by every page) grows with the posts: 27 posts put a post page at
+# about 1.0 MB, 0.47 MB of it the index. Past 1.1 MB, split or trim the index.
+BUDGET = {"bytes": 1_100_000, "requests": 25}
 PAGES = {"home": "/", "post": POST, "path": "/start-here/", "math index": "/math/"}
 
 

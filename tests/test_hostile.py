@@ -233,7 +233,7 @@ def test_instant_navigation_search_and_palette_work_under_the_policy(
     with offline_browser(hostile_server) as (page, log):
         page.goto(f"{hostile_server}/blog/", wait_until="networkidle")
         page.keyboard.press("s")
-        page.locator("input.md-search__input").fill("forests")
+        page.locator("input.md-search__input").press_sequentially("forests", delay=30)
         wait_until(page, "document.querySelectorAll('.md-search-result__item').length > 0", 30)
         result = page.locator(".md-search-result__item").first.inner_text()
         assert 'Trees & forests: "why" <depth> matters' in result  # shown as text, as written
