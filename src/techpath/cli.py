@@ -62,6 +62,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     strip.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK")
 
+    stage = commands.add_parser(
+        "stage", help="execute the site and write a staged docs tree any generator can build"
+    )
+    stage.add_argument("--config", "-f", type=Path, default=Path("mkdocs.yml"), help="default mkdocs.yml")
+    stage.add_argument("--out", type=Path, default=Path(".cache/techpath/stage/tree"), help="staged tree here")
+
+    build = commands.add_parser(
+        "build", help="build the site with MkDocs, ProperDocs or Zensical (the same verified pages)"
+    )
+    build.add_argument("--config", "-f", type=Path, default=Path("mkdocs.yml"), help="default mkdocs.yml")
+    build.add_argument(
+        "--generator", "-g", choices=["mkdocs", "properdocs", "zensical"],
+        help="default: the techpath plugin's `generator` option, or $TECHPATH_GENERATOR",
+    )  # fmt: skip
+    build.add_argument("--site-dir", "-d", type=Path, help="where the site goes (default: site_dir)")
+    build.add_argument("--strict", action="store_true", help="fail on warnings (not supported by Zensical)")
+
     bench = commands.add_parser(
         "bench", help="time techpath against mkdocs-jupyter and markdown-exec on one corpus"
     )
@@ -251,6 +268,22 @@ def run_bench_command(args: argparse.Namespace) -> int:
     return 0 if all(v["ok"] for v in report["verdicts"]) else 1
 
 
+def run_stage(args: argparse.Namespace) -> int:
+    from techpath.stage.build import stage
+
+    staged = stage(args.config, args.out)
+    staged.stager.finish(keep_engine=False)
+    print(f"staged {len(staged.stager.records.pages)} pages in {staged.docs_dir}; config {staged.config_file}")
+    return 0
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from techpath.stage.build import build, chosen_generator
+
+    generator = args.generator or chosen_generator(args.config)
+    return build(args.config, generator, args.site_dir, args.strict)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -262,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         "strip": run_strip,
         "report": run_report,
         "bench": run_bench_command,
+        "stage": run_stage,
+        "build": run_build,
     }
     if args.command not in commands:
         parser.print_help()

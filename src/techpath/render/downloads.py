@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 from techpath.model import PageResult, Post
@@ -13,11 +14,15 @@ def download_name(post: Post) -> str:
     return str(post.meta.get("slug") or post.path.stem)
 
 
-def download_links(post: Post, repo_url: str | None = None) -> str:
-    name = html.escape(download_name(post))
+def download_links(
+    post: Post, repo_url: str | None = None, href: Callable[[str], str] | None = None
+) -> str:
+    """`href("notebook" | "script")`: where the files are, from the page (default: beside it)."""
+    name = download_name(post)
+    where = href or (lambda kind: f"{name}.ipynb" if kind == "notebook" else f"{name}.py")
     links = [
-        f'<a href="{name}.ipynb" download>Download notebook</a>',
-        f'<a href="{name}.py" download>Download script</a>',
+        f'<a href="{html.escape(where("notebook"))}" download>Download notebook</a>',
+        f'<a href="{html.escape(where("script"))}" download>Download script</a>',
     ]
     colab = colab_url(post, repo_url)
     if colab:

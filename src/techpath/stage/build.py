@@ -1,0 +1,145 @@
+"""`techpath stage` and `techpath build`: stage the site, then let the chosen generator build it.
+
+MkDocs builds with the techpath plugin (which calls the same staging code page by page);
+ProperDocs and Zensical build the staged tree with a copy of mkdocs.yml that points at it and
+lists no techpath plugin (Zensical would ignore it anyway; ProperDocs does not need it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from techpath.config import SiteSettings, discover
+from techpath.report import write_report
+from techpath.site.pages import name_theme_widgets
+from techpath.stage import yamlconfig
+from techpath.stage.options import GENERATORS, engine_settings, options
+from techpath.stage.stager import Stager
+
+KATEX_CSS = "assets/katex/katex.min.css"
+_RELATIVE_KEYS = ("docs_dir", "site_dir")
+
+
+@dataclass
+class Staged:
+    config_file: Path  # the staged configuration, for the generator's -f
+    docs_dir: Path
+    site_dir: Path
+    stager: Stager
+
+
+def read_config(config_file: Path) -> dict[str, Any]:
+    return yamlconfig.load(config_file.read_text(encoding="utf-8"))
+
+
+def chosen_generator(config_file: Path) -> str:
+    """The generator the site owner picked: `generator:` in the techpath plugin's options,
+    overridden by $TECHPATH_GENERATOR."""
+    site = SiteSettings.load(config_file.parent, config_file)
+    name = os.environ.get("TECHPATH_GENERATOR") or str(options(site.plugin)["generator"])
+    if name not in GENERATORS:
+        raise SystemExit(f"{config_file}: generator must be one of {', '.join(GENERATORS)}, got {name!r}")
+    return name
+
+
+def stage(config_file: Path, out: Path, site_dir: Path | None = None, log=print) -> Staged:
+    """Run the engine over the site and write the staged docs tree and configuration in `out`."""
+    root = config_file.resolve().parent
+    site = SiteSettings.load(root, config_file)
+    raw = read_config(config_file)
+    opts = options(site.plugin)
+    katex = (root / opts["katex_dir"]).resolve() if opts["typeset_math"] else None
+    site_url = raw.get("site_url")
+    stager = Stager(
+        site,
+        engine_settings(root, site.docs_dir, site.plugin),
+        execute=bool(opts["execute"]),
+        katex_dir=katex,
+        repo_url=raw.get("repo_url"),
+        site_url=site_url if isinstance(site_url, str) else None,
+        info=log,
+        error=lambda message: log(f"ERROR: {message}"),
+    )
+    docs = site.docs_dir.resolve()
+    stager.load((p.resolve().relative_to(docs).as_posix(), p) for p in discover([docs]))
+    stager.start()
+    staged_docs = out / "docs"
+    stager.write_tree(staged_docs)
+    target = (site_dir or root / str(raw.get("site_dir", "site"))).resolve()
+    config = staged_config(raw, root, staged_docs.resolve(), target, katex is not None)
+    staged_file = out / "mkdocs.yml"
+    staged_file.write_text(yamlconfig.dump(config), encoding="utf-8")
+    return Staged(staged_file, staged_docs, target, stager)
+
+
+def staged_config(raw: dict[str, Any], root: Path, docs: Path, site: Path, math: bool) -> dict[str, Any]:
+    """The site's configuration pointed at the staged tree, without the techpath plugin."""
+    config = dict(raw)
+    config["docs_dir"], config["site_dir"] = str(docs), str(site)
+    theme = config.get("theme")
+    if isinstance(theme, dict) and isinstance(theme.get("custom_dir"), str):
+        theme["custom_dir"] = str((root / theme["custom_dir"]).resolve())
+    plugins = []
+    for entry in config.get("plugins") or []:
+        name = entry if isinstance(entry, str) else next(iter(entry), "")
+        if name != "techpath":
+            plugins.append(entry)
+    config["plugins"] = plugins
+    if math:
+        config["extra_css"] = [KATEX_CSS, *[c for c in config.get("extra_css") or [] if c != KATEX_CSS]]
+    config.pop("watch", None)
+    return config
+
+
+def finish_site(staged: Staged, report_name: str) -> None:
+    """What the MkDocs plugin does at the end of a build, for a site another generator built:
+    accessible names for the theme's widgets, and the execution report."""
+    for page in staged.site_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        named = name_theme_widgets(text)
+        if named != text:
+            page.write_text(named, encoding="utf-8")
+    results = staged.stager.wait()
+    if results:
+        write_report(staged.site_dir / report_name, results)
+
+
+def generator_command(generator: str, config_file: Path, strict: bool) -> list[str]:
+    """The command that builds `config_file` with `generator` (from this environment)."""
+    bin_dir = Path(sys.executable).parent
+    exe = str(bin_dir / generator) if (bin_dir / generator).exists() else generator
+    if shutil.which(exe) is None:
+        raise SystemExit(f"{generator} is not installed; `make venv` installs it from the lock file")
+    command = [exe, "build", "-f", str(config_file)]
+    if generator == "zensical":
+        command.append("--clean")
+    if strict and generator != "zensical":
+        command.append("--strict")
+    return command
+
+
+def build(config_file: Path, generator: str, site_dir: Path | None, strict: bool, log=print) -> int:
+    """Build the site with `generator`; exit status of the generator."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    if generator == "mkdocs":
+        command = [*generator_command("mkdocs", config_file, strict)]
+        if site_dir is not None:
+            command += ["-d", str(site_dir)]
+        return subprocess.call(command, env=env)
+    root = config_file.resolve().parent
+    out = root / ".cache" / "techpath" / "stage" / generator
+    staged = stage(config_file, out, site_dir, log)
+    opts = options(staged.stager.site.plugin)
+    try:
+        status = subprocess.call(generator_command(generator, staged.config_file, strict), env=env, cwd=root)
+        if status == 0:
+            finish_site(staged, str(opts["report"]))
+    finally:
+        staged.stager.finish(keep_engine=False)
+    return status

@@ -1,0 +1,298 @@
+"""The staging code: load the site's pages into records, execute them with the engine, and turn
+each page into generator-neutral Markdown. The MkDocs plugin calls `page_markdown` page by page;
+`techpath stage` calls `write_tree` and gets a docs folder any generator can build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import shutil
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from techpath.config import SiteSettings
+from techpath.contrib.lint import lint_site
+from techpath.engine import Engine, RunInBackground, Settings
+from techpath.model import PageResult, Post
+from techpath.parse import load_post
+from techpath.parse.notebook import notebook_markdown
+from techpath.render.downloads import download_links, write_downloads
+from techpath.render.html import render_block
+from techpath.render.markdown import OutputSlots, rewrite_markdown
+from techpath.site.math import MathRenderer, katex_asset_paths
+from techpath.site.pages import (
+    MARKERS,
+    PathEntry,
+    math_index_html,
+    neighbours,
+    path_html,
+    path_nav_html,
+    post_header_html,
+    report_html,
+)
+from techpath.stage.boxes import box_titles_of, convert_boxes
+from techpath.stage.fragments import markdown_html
+from techpath.stage.structure import Downloads, PageRecord, SiteRecords
+from techpath.stage.texmath import typeset_markdown
+
+Log = Callable[[str], None]
+_FRONT = re.compile(r"\A(---\s*\n.*?\n---\s*\n)", re.S)
+WORDS_PER_MINUTE = 265  # what Material's blog assumes for read time
+
+
+class Stager:
+    """Owns the records of one site; reuse it across builds (`load` starts a new build)."""
+
+    def __init__(
+        self,
+        site: SiteSettings,
+        settings: Settings,
+        *,
+        execute: bool = True,
+        katex_dir: Path | None = None,
+        repo_url: str | None = None,
+        site_url: str | None = None,
+        info: Log = print,
+        error: Log = print,
+    ) -> None:
+        self.site = site
+        self.settings = settings
+        self.execute = execute
+        self.katex_dir = katex_dir
+        self.repo_url, self.site_url = repo_url, site_url
+        self._info, self._error = info, error
+        self.engine: Engine | None = None
+        self.records = SiteRecords()
+        self._run: RunInBackground | None = None
+        self._math: MathRenderer | None = None
+        self._slots = OutputSlots()
+        self._reported: set[str] = set()
+
+    # -- one build -------------------------------------------------------------------------
+    def load(self, pages: Iterable[tuple[str, Path]]) -> SiteRecords:
+        """Parse every page (docs-relative path, file); broken posts are left out, with an error."""
+        self.records, self._reported, self._run = SiteRecords(), set(), None
+        self._slots = OutputSlots()
+        for uri, path in pages:
+            record = self._record(uri, path)
+            if record is not None:
+                self.records.add(record)
+        for problem in lint_site([r.post for r in self.records.posts()]):
+            self._error(str(problem))
+        return self.records
+
+    def _record(self, uri: str, path: Path) -> PageRecord | None:
+        is_post = self.site.is_post(path)
+        post = load_post(shown_path(path), self.site.schema if is_post else None)
+        for problem in post.problems:
+            self._error(str(problem))
+        if is_post and unrenderable(post):
+            self._error(f"{post.display_path}: left out of the site until its front matter is fixed")
+            return None
+        markdown = notebook_markdown(path) if path.suffix == ".ipynb" else post.text
+        staged_uri = uri[: -len(".ipynb")] + ".md" if uri.endswith(".ipynb") else uri
+        record = PageRecord(staged_uri, path, post, markdown)
+        if is_post:
+            record.entry = PathEntry.from_post(staged_uri, post)
+            record.entry.box_titles = box_titles_of(markdown)
+            record.entry.readtime = read_minutes(markdown)
+            record.downloads = Downloads.for_name(str(post.meta.get("slug") or post.path.stem))
+        return record
+
+    def start(self) -> None:
+        """Start executing every page with code (in the background) and the math renderer."""
+        if self.execute:
+            if self.engine is None or self.engine.settings != self.settings:
+                self.close_engine()
+                self.engine = Engine(self.settings, log=self._info)
+            self.engine.started = dt.datetime.now().timestamp()
+            self.engine.used_keys = set()
+            self._run = self.engine.start([r.post for r in self.records.executable()])
+        if self.katex_dir is not None and self._math is None:
+            self._math = MathRenderer(self.katex_dir)
+
+    def prewarm(self) -> None:
+        if self.execute:
+            if self.engine is None or self.engine.settings != self.settings:
+                self.close_engine()
+                self.engine = Engine(self.settings, log=self._info)
+            self.engine.prewarm()
+
+    def result(self, record: PageRecord) -> PageResult | None:
+        """The page's result, waiting for it if it is still executing; failures logged once."""
+        if record.uri in self._reported:
+            return record.result
+        if self._run is None or not record.post.blocks:
+            return None
+        result = self._run.result(record.post.display_path)
+        self._reported.add(record.uri)
+        record.take_result(result)
+        for error in result.errors if result else []:
+            self._error(error.headline() + ("\n" + error.traceback if error.traceback else ""))
+        return result
+
+    def wait(self) -> dict[str, PageResult]:
+        """Every result (pages never rendered still report their failures)."""
+        for record in self.records.executable():
+            self.result(record)
+        return {r.post.display_path: r.result for r in self.records.executable() if r.result}
+
+    # -- one page --------------------------------------------------------------------------
+    def page_markdown(self, uri: str, body: str) -> str:
+        """The staged Markdown of a page, from its Markdown without front matter."""
+        record = self.records.get(uri)
+        if record is None:
+            return body
+        result = self.result(record)
+        slots = self._slots.for_page(uri)
+        text = rewrite_markdown(body, slots, result) if record.post.blocks else body
+        text = convert_boxes(text)
+        text = self._generated_sections(record, text)
+        if self._math is not None:
+            text, problems = typeset_markdown(text, self._math.render_formula)
+            for problem in problems:
+                self._error(
+                    f"{record.post.display_path}: cannot typeset ${problem.tex}$: {problem.message}"
+                )
+        text = self._slots.fill(text, lambda _page, index: self._output(record, index))
+        if record.entry is not None:
+            header = download_links(record.post, self.repo_url, self._download_href(record))
+            header += post_header_html(record.entry, record.result)
+            previous, following = neighbours(self.records.entries(), uri)
+            nav = path_nav_html(previous, following, record.link_to)
+            text = markdown_html(header) + "\n\n" + text.lstrip("\n") + "\n\n" + markdown_html(nav) + "\n"
+        return text
+
+    def _download_href(self, record: PageRecord) -> Callable[[str], str]:
+        downloads = record.downloads
+        assert downloads is not None
+        return lambda kind: record.link_to(downloads.notebook if kind == "notebook" else downloads.script)
+
+    def _output(self, record: PageRecord, index: int) -> str:
+        result = record.result
+        if result is None or index >= len(result.blocks):
+            return ""
+        options = record.post.blocks[index].options
+        panel = render_block(
+            result.blocks[index],
+            lambda name: record.link_to(record.figures[name].uri),
+            show_output=not options.hide_output and not options.hide,
+        )
+        return markdown_html(panel, images_only=True) if "<img " in panel else panel
+
+    def _generated_sections(self, record: PageRecord, text: str) -> str:
+        if "<!-- techpath:" not in text:
+            return text
+        entries = self.records.entries()
+
+        def finish(fragment: str) -> str:
+            if self._math is not None:
+                fragment, _ = self._math.render_html(fragment)
+            return markdown_html(fragment)
+
+        if MARKERS["path"] in text:
+            text = text.replace(MARKERS["path"], finish(path_html(entries, record.link_to)))
+        if MARKERS["math-index"] in text:
+            text = text.replace(MARKERS["math-index"], finish(math_index_html(entries, record.link_to)))
+        if MARKERS["report"] in text:
+            self.wait()
+            rows = [
+                (r.entry.title if r.entry else _title(r), record.link_to(r.uri), r.result)
+                for r in self.records.executable()
+                if r.result is not None
+            ]
+            text = text.replace(MARKERS["report"], finish(report_html(rows)))
+        return text
+
+    # -- files -----------------------------------------------------------------------------
+    def files(self) -> dict[str, Path]:
+        """Files the pages link to (figures, KaTeX) that exist already: docs path -> source."""
+        found: dict[str, Path] = {}
+        if self.katex_dir is not None:
+            found.update(katex_asset_paths(self.katex_dir))
+        for record in self.records.pages.values():
+            found.update({f.uri: f.source for f in record.figures.values()})
+        return found
+
+    def write_downloads(self, record: PageRecord, docs: Path) -> list[str]:
+        """Write the post's notebook and script under `docs`; their docs-relative paths."""
+        if record.downloads is None:
+            return []
+        folder = docs / Path(record.downloads.notebook).parent
+        write_downloads(record.post, record.result, folder, self.site_url)
+        return [record.downloads.notebook, record.downloads.script]
+
+    def write_tree(self, out: Path) -> list[Path]:
+        """The whole staged docs folder in `out` (replaced). Returns the pages written."""
+        if out.exists():
+            shutil.rmtree(out)
+        staged = {r.source.resolve() for r in self.records.pages.values()}
+        shutil.copytree(
+            self.site.docs_dir,
+            out,
+            ignore=lambda folder, names: [n for n in names if (Path(folder) / n).resolve() in staged],
+        )
+        written = []
+        for record in self.records.pages.values():
+            match = _FRONT.match(record.markdown)
+            front = match[1] if match else ""
+            body = record.markdown[len(front) :]
+            target = out / record.uri
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(front + self.page_markdown(record.uri, body), encoding="utf-8")
+            written.append(target)
+            self.write_downloads(record, out)
+        for uri, source in self.files().items():
+            (out / uri).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, out / uri)
+        return written
+
+    # -- end -------------------------------------------------------------------------------
+    def finish(self, keep_engine: bool) -> None:
+        """After a build: stop the math renderer, evict unused cache entries, maybe stop the engine."""
+        self.close_math()
+        if self._run is not None and self.engine is not None:
+            self._run.wait()
+            stats = self.engine.last_stats
+            self._info(
+                f"executed {stats.executed} pages, {stats.from_cache} from cache, in {stats.seconds:.1f} s"
+            )
+            removed = self.engine.evict_unused()
+            if removed:
+                self._info(f"evicted {removed} unused cache entries")
+        if not keep_engine:
+            self.close_engine()
+
+    def close_math(self) -> None:
+        if self._math is not None:
+            self._math.close()
+            self._math = None
+
+    def close_engine(self) -> None:
+        if self.engine is not None:
+            self.engine.close()
+            self.engine = None
+
+
+def _title(record: PageRecord) -> str:
+    return str(record.post.meta.get("title") or record.post.path.stem)
+
+
+def read_minutes(markdown: str) -> int:
+    """Minutes to read a page's prose and code, at the pace Material's blog assumes."""
+    words = len(re.findall(r"\w+", _FRONT.sub("", markdown)))
+    return max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+
+def unrenderable(post: Post) -> bool:
+    """Front matter the blog plugin would crash on: missing, unparsable, or without a date."""
+    return not post.meta or not isinstance(post.meta.get("date"), dt.date)
+
+
+def shown_path(path: Path) -> Path:
+    """Relative to the working folder when possible, so messages read docs/blog/posts/x.md:42."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
