@@ -32,6 +32,7 @@ class Staged:
     docs_dir: Path
     site_dir: Path
     stager: Stager
+    built_dir: Path | None = None  # where the generator writes, when it cannot write site_dir
 
 
 def read_config(config_file: Path) -> dict[str, Any]:
@@ -48,7 +49,9 @@ def chosen_generator(config_file: Path) -> str:
     return name
 
 
-def stage(config_file: Path, out: Path, site_dir: Path | None = None, log=print) -> Staged:
+def stage(
+    config_file: Path, out: Path, site_dir: Path | None = None, log=print, generator: str = "mkdocs"
+) -> Staged:
     """Run the engine over the site and write the staged docs tree and configuration in `out`."""
     root = config_file.resolve().parent
     site = SiteSettings.load(root, config_file)
@@ -72,16 +75,20 @@ def stage(config_file: Path, out: Path, site_dir: Path | None = None, log=print)
     staged_docs = out / "docs"
     stager.write_tree(staged_docs)
     target = (site_dir or root / str(raw.get("site_dir", "site"))).resolve()
-    config = staged_config(raw, root, staged_docs.resolve(), target, katex is not None)
+    # Zensical builds only inside the folder of its configuration: build there, move afterwards.
+    built = (out / "site").resolve() if generator == "zensical" else target
+    config = staged_config(raw, root, staged_docs.resolve(), built, katex is not None)
     staged_file = out / "mkdocs.yml"
     staged_file.write_text(yamlconfig.dump(config), encoding="utf-8")
-    return Staged(staged_file, staged_docs, target, stager)
+    return Staged(staged_file, staged_docs, target, stager, built)
 
 
 def staged_config(raw: dict[str, Any], root: Path, docs: Path, site: Path, math: bool) -> dict[str, Any]:
     """The site's configuration pointed at the staged tree, without the techpath plugin."""
     config = dict(raw)
-    config["docs_dir"], config["site_dir"] = str(docs), str(site)
+    # Relative to the staged configuration's folder (Zensical accepts nothing else).
+    config["docs_dir"] = os.path.relpath(docs, docs.parent)
+    config["site_dir"] = os.path.relpath(site, docs.parent) if site.is_relative_to(docs.parent) else str(site)
     theme = config.get("theme")
     if isinstance(theme, dict) and isinstance(theme.get("custom_dir"), str):
         theme["custom_dir"] = str((root / theme["custom_dir"]).resolve())
@@ -134,10 +141,13 @@ def build(config_file: Path, generator: str, site_dir: Path | None, strict: bool
         return subprocess.call(command, env=env)
     root = config_file.resolve().parent
     out = root / ".cache" / "techpath" / "stage" / generator
-    staged = stage(config_file, out, site_dir, log)
+    staged = stage(config_file, out, site_dir, log, generator)
     opts = options(staged.stager.site.plugin)
     try:
         status = subprocess.call(generator_command(generator, staged.config_file, strict), env=env, cwd=root)
+        if status == 0 and staged.built_dir not in (None, staged.site_dir):
+            shutil.rmtree(staged.site_dir, ignore_errors=True)
+            shutil.copytree(staged.built_dir, staged.site_dir)
         if status == 0:
             finish_site(staged, str(opts["report"]))
     finally:
