@@ -21,7 +21,7 @@ def post_structure(page: Path) -> dict[str, object]:
     found["box ids"] = re.findall(r'<details class="math" id="(math-[a-z0-9-]+)"', html)
     found["downloads"] = sorted(set(re.findall(r'href="[^"]*/([^/"]+\.(?:ipynb|py))"', html)))
     nav = re.search(r'class="techpath-path-nav".*?</nav>', html, re.S)
-    found["previous/next"] = re.findall(r'techpath-path-nav__(prev|next)', nav[0]) if nav else []
+    found["previous/next"] = re.findall(r"techpath-path-nav__(prev|next)", nav[0]) if nav else []
     return found
 
 
@@ -29,9 +29,7 @@ def posts(site: Path, blog_dir: str = "blog") -> dict[str, Path]:
     """Post pages of a built site: slug -> index.html (blog views excluded)."""
     skip = {"archive", "category", "page", "tags"}
     return {
-        p.parent.name: p
-        for p in sorted((site / blog_dir).glob("*/index.html"))
-        if p.parent.name not in skip
+        p.parent.name: p for p in sorted((site / blog_dir).glob("*/index.html")) if p.parent.name not in skip
     }
 
 

@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
         "stage", help="execute the site and write a staged docs tree any generator can build"
     )
     stage.add_argument("--config", "-f", type=Path, default=Path("mkdocs.yml"), help="default mkdocs.yml")
-    stage.add_argument("--out", type=Path, default=Path(".cache/techpath/stage/tree"), help="staged tree here")
+    stage.add_argument(
+        "--out", type=Path, default=Path(".cache/techpath/stage/tree"), help="staged tree here"
+    )
 
     build = commands.add_parser(
         "build", help="build the site with MkDocs, ProperDocs or Zensical (the same verified pages)"
@@ -86,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--jobs", "-j", type=int, default=None, help="workers (default: cores)")
     bench.add_argument("--output", type=Path, help="also write the measurements as JSON here")
     bench.add_argument("--keep", action="store_true", help="keep the generated sites (path printed)")
+    bench.add_argument(
+        "--generators", action="store_true",
+        help="instead: build time of this site and the corpus with MkDocs, ProperDocs and Zensical",
+    )  # fmt: skip
     return parser
 
 
@@ -260,6 +266,8 @@ def run_bench_command(args: argparse.Namespace) -> int:
 
     from techpath.bench.run import format_table, run_bench
 
+    if args.generators:
+        return run_generator_bench(args)
     jobs = args.jobs or os.cpu_count() or 1
     report = run_bench(args.posts, jobs, keep=args.keep)
     print(format_table(report))
@@ -273,7 +281,9 @@ def run_stage(args: argparse.Namespace) -> int:
 
     staged = stage(args.config, args.out)
     staged.stager.finish(keep_engine=False)
-    print(f"staged {len(staged.stager.records.pages)} pages in {staged.docs_dir}; config {staged.config_file}")
+    print(
+        f"staged {len(staged.stager.records.pages)} pages in {staged.docs_dir}; config {staged.config_file}"
+    )
     return 0
 
 
@@ -282,6 +292,27 @@ def run_build(args: argparse.Namespace) -> int:
 
     generator = args.generator or chosen_generator(args.config)
     return build(args.config, generator, args.site_dir, args.strict)
+
+
+def run_generator_bench(args: argparse.Namespace) -> int:
+    """Rows of its own (bench/generators.py): this site and the bench corpus, per generator."""
+    import json
+    import shutil
+    import tempfile
+
+    from techpath.bench.corpus import write_sites
+    from techpath.bench.generators import format_generators, measure_generators
+
+    root = Path(tempfile.mkdtemp(prefix="techpath-bench-corpus-"))
+    try:
+        corpus = write_sites(root, args.posts)["techpath"]
+        rows = measure_generators({"this site": Path.cwd(), f"corpus ({args.posts} posts)": corpus})
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print(format_generators(rows))
+    if args.output:
+        args.output.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -95,7 +95,11 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         pages = [f for f in files if f.is_documentation_page() or f.src_uri.endswith(".ipynb")]
         records = self._stager.load((f.src_uri, Path(f.abs_src_path)) for f in pages)
         for file in pages:
-            uri = file.src_uri.removesuffix(".ipynb") + ".md" if file.src_uri.endswith(".ipynb") else file.src_uri
+            uri = (
+                file.src_uri.removesuffix(".ipynb") + ".md"
+                if file.src_uri.endswith(".ipynb")
+                else file.src_uri
+            )
             record = records.get(uri)
             if record is None:
                 files.remove(file)

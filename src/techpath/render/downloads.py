@@ -14,9 +14,7 @@ def download_name(post: Post) -> str:
     return str(post.meta.get("slug") or post.path.stem)
 
 
-def download_links(
-    post: Post, repo_url: str | None = None, href: Callable[[str], str] | None = None
-) -> str:
+def download_links(post: Post, repo_url: str | None = None, href: Callable[[str], str] | None = None) -> str:
     """`href("notebook" | "script")`: where the files are, from the page (default: beside it)."""
     name = download_name(post)
     where = href or (lambda kind: f"{name}.ipynb" if kind == "notebook" else f"{name}.py")

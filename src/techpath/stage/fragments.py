@@ -39,6 +39,20 @@ def _md_escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]])", r"\\\1", html.unescape(text))
 
 
+_PRE = re.compile(r"(<pre\b.*?</pre>)", re.S)
+
+
+def one_block(fragment: str) -> str:
+    """`fragment` with no blank line in it: a blank line ends a raw HTML block that sits inside
+    a math box, and the rest of a printed table would become Markdown. Newlines in `<pre>` are
+    written as `&#10;` (the same text to a browser); empty lines elsewhere are dropped."""
+    parts = _PRE.split(fragment)
+    return "".join(
+        part.replace("\n", "&#10;") if part.startswith("<pre") else re.sub(r"\n\s*\n", "\n", part)
+        for part in parts
+    )
+
+
 def markdown_html(fragment: str, images_only: bool = False) -> str:
     """`fragment` (our own generated HTML) with its links and images as Markdown syntax.
 
@@ -46,15 +60,13 @@ def markdown_html(fragment: str, images_only: bool = False) -> str:
     holds stay raw, exactly as the code produced them."""
     if not images_only:
         fragment = inert(fragment)
-    fragment = _IMG.sub(
-        lambda m: f"![{_md_escape(m['alt'])}]({m['src']}){_attr_list(m['attrs'])}", fragment
-    )
+    fragment = _IMG.sub(lambda m: f"![{_md_escape(m['alt'])}]({m['src']}){_attr_list(m['attrs'])}", fragment)
     if images_only:
-        fragment = fragment.replace('<figure class="techpath-figure">', '<figure class="techpath-figure" markdown="span">')
-        return fragment.replace('data-search-exclude>', 'data-search-exclude markdown="1">', 1)
+        fragment = fragment.replace(
+            '<figure class="techpath-figure">', '<figure class="techpath-figure" markdown="span">'
+        )
+        return fragment.replace("data-search-exclude>", 'data-search-exclude markdown="1">', 1)
     fragment = _LINK.sub(
         lambda m: f"[{m['inner']}]({m['href']}){_attr_list(m['pre'] + m['attrs'])}", fragment
     )
-    return _CONTAINER.sub(
-        lambda m: f'<{m[1]}{m[2]} markdown="{"span" if m[1] in _SPAN else "1"}">', fragment
-    )
+    return _CONTAINER.sub(lambda m: f'<{m[1]}{m[2]} markdown="{"span" if m[1] in _SPAN else "1"}">', fragment)

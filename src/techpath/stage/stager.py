@@ -32,7 +32,7 @@ from techpath.site.pages import (
     report_html,
 )
 from techpath.stage.boxes import box_titles_of, convert_boxes
-from techpath.stage.fragments import markdown_html
+from techpath.stage.fragments import markdown_html, one_block
 from techpath.stage.structure import Downloads, PageRecord, SiteRecords
 from techpath.stage.texmath import typeset_markdown
 
@@ -152,9 +152,7 @@ class Stager:
         if self._math is not None:
             text, problems = typeset_markdown(text, self._math.render_formula)
             for problem in problems:
-                self._error(
-                    f"{record.post.display_path}: cannot typeset ${problem.tex}$: {problem.message}"
-                )
+                self._error(f"{record.post.display_path}: cannot typeset ${problem.tex}$: {problem.message}")
         text = self._slots.fill(text, lambda _page, index: self._output(record, index))
         if record.entry is not None:
             header = download_links(record.post, self.repo_url, self._download_href(record))
@@ -179,6 +177,7 @@ class Stager:
             lambda name: record.link_to(record.figures[name].uri),
             show_output=not options.hide_output and not options.hide,
         )
+        panel = one_block(panel)
         return markdown_html(panel, images_only=True) if "<img " in panel else panel
 
     def _generated_sections(self, record: PageRecord, text: str) -> str:
