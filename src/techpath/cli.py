@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--site-dir", "-d", type=Path, help="where the site goes (default: site_dir)")
     build.add_argument("--strict", action="store_true", help="fail on warnings (not supported by Zensical)")
 
+    serve = commands.add_parser(
+        "serve", help="preview the site with the chosen generator, rebuilt on every save (make serve)"
+    )
+    serve.add_argument("--config", "-f", type=Path, default=Path("mkdocs.yml"), help="default mkdocs.yml")
+    serve.add_argument("--generator", "-g", choices=["mkdocs", "properdocs", "zensical"])
+    serve.add_argument("--dev-addr", "-a", default="127.0.0.1:8000", help="default 127.0.0.1:8000")
+
     bench = commands.add_parser(
         "bench", help="time techpath against mkdocs-jupyter and markdown-exec on one corpus"
     )
@@ -315,6 +322,13 @@ def run_generator_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_serve(args: argparse.Namespace) -> int:
+    from techpath.stage.build import chosen_generator
+    from techpath.stage.serve import serve
+
+    return serve(args.config, args.generator or chosen_generator(args.config), args.dev_addr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -328,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         "bench": run_bench_command,
         "stage": run_stage,
         "build": run_build,
+        "serve": run_serve,
     }
     if args.command not in commands:
         parser.print_help()

@@ -223,28 +223,31 @@ class Stager:
         return [record.downloads.notebook, record.downloads.script]
 
     def write_tree(self, out: Path) -> list[Path]:
-        """The whole staged docs folder in `out` (replaced). Returns the pages written."""
-        if out.exists():
-            shutil.rmtree(out)
+        """The whole staged docs folder in `out`. Only files whose bytes change are written (a
+        generator watching `out` then rebuilds only what changed); stale files are removed.
+        Returns the files written."""
+        wanted: dict[Path, bytes | Path] = {}
         staged = {r.source.resolve() for r in self.records.pages.values()}
-        shutil.copytree(
-            self.site.docs_dir,
-            out,
-            ignore=lambda folder, names: [n for n in names if (Path(folder) / n).resolve() in staged],
-        )
-        written = []
+        docs = self.site.docs_dir.resolve()
+        for path in docs.rglob("*"):
+            if path.is_file() and path.resolve() not in staged:
+                wanted[out / path.relative_to(docs)] = path
+        downloads = out.parent / (out.name + ".downloads")
         for record in self.records.pages.values():
             match = _FRONT.match(record.markdown)
             front = match[1] if match else ""
             body = record.markdown[len(front) :]
-            target = out / record.uri
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(front + self.page_markdown(record.uri, body), encoding="utf-8")
-            written.append(target)
-            self.write_downloads(record, out)
+            wanted[out / record.uri] = (front + self.page_markdown(record.uri, body)).encode("utf-8")
+            for uri in self.write_downloads(record, downloads):
+                wanted[out / uri] = downloads / uri
         for uri, source in self.files().items():
-            (out / uri).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, out / uri)
+            wanted[out / uri] = source
+        written = [path for path, content in wanted.items() if _write_if_changed(path, content)]
+        if out.exists():
+            for path in out.rglob("*"):
+                if path.is_file() and path not in wanted:
+                    path.unlink()
+        shutil.rmtree(downloads, ignore_errors=True)
         return written
 
     # -- end -------------------------------------------------------------------------------
@@ -272,6 +275,15 @@ class Stager:
         if self.engine is not None:
             self.engine.close()
             self.engine = None
+
+
+def _write_if_changed(path: Path, content: bytes | Path) -> bool:
+    data = content.read_bytes() if isinstance(content, Path) else content
+    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return True
 
 
 def _title(record: PageRecord) -> str:
