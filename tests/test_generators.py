@@ -50,3 +50,17 @@ def test_index_feed_and_files_match(sites: dict[str, Path], generator: str) -> N
         assert (sites[generator] / name).is_file(), name
     figures = sorted(p.name for p in (sites["mkdocs"] / "assets/figures").iterdir())
     assert sorted(p.name for p in (sites[generator] / "assets/figures").iterdir()) == figures
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("generator", GENERATORS[1:])
+def test_browser_suite_passes_on(sites: dict[str, Path], generator: str) -> None:
+    """The reader's browser tests against this generator's site (named gaps are xfails there)."""
+    env = {**os.environ, "TECHPATH_TEST_SITE": str(sites[generator]), "TECHPATH_GENERATOR": generator}
+    suite = ["tests/test_browser_reader.py", "tests/test_browser_math.py"]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *suite],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-4000:]
