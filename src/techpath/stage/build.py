@@ -78,6 +78,10 @@ def stage(
     # Zensical builds only inside the folder of its configuration: build there, move afterwards.
     built = (out / "site").resolve() if generator == "zensical" else target
     config = staged_config(raw, root, staged_docs.resolve(), built, katex is not None)
+    if generator == "zensical" and isinstance(config.get("theme"), dict):
+        # Zensical's default look is its "modern" variant; "classic" is Material's, which our
+        # styles and the other two generators use. A site that names a variant keeps it.
+        config["theme"].setdefault("variant", "classic")
     staged_file = out / "mkdocs.yml"
     staged_file.write_text(yamlconfig.dump(config), encoding="utf-8")
     return Staged(staged_file, staged_docs, target, stager, built)
