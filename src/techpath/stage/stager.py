@@ -286,6 +286,12 @@ def _write_if_changed(path: Path, content: bytes | Path) -> bool:
     return True
 
 
+def _line_of(text: str, needle: str) -> int:
+    """1-based line of `needle` in the source (0 when not found: a notebook's JSON, say)."""
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else 0
+
+
 def _title(record: PageRecord) -> str:
     return str(record.post.meta.get("title") or record.post.path.stem)
 
