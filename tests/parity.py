@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import html as htmllib
 import re
 from pathlib import Path
 
@@ -12,12 +14,20 @@ _COUNTED = {
     "typeset math": r'class="katex"',
     "untypeset math": r'class="arithmatex"',
     "verified line": r'class="techpath-verified"',
+    "rich HTML outputs": r'class="techpath-html"',
+    "tables": r"<table",
+    "error panels": r"techpath-error",
 }
 
 
 def post_structure(page: Path) -> dict[str, object]:
     html = page.read_text(encoding="utf-8")
     found: dict[str, object] = {name: len(re.findall(rx, html)) for name, rx in _COUNTED.items()}
+    panels = re.findall(r'<div class="techpath-output.*?</div>', html, re.S)
+    # Style sheets inside rich outputs and blank lines are layout, not what the code printed.
+    text = re.sub(r"<style>.*?</style>", "", "".join(panels), flags=re.S)
+    text = re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", "", text)))
+    found["output text"] = hashlib.sha256(text.encode()).hexdigest()[:16]  # what the code printed
     found["box ids"] = re.findall(r'<details class="math" id="(math-[a-z0-9-]+)"', html)
     found["downloads"] = sorted(set(re.findall(r'href="[^"]*/([^/"]+\.(?:ipynb|py))"', html)))
     nav = re.search(r'class="techpath-path-nav".*?</nav>', html, re.S)
