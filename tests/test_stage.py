@@ -87,6 +87,7 @@ def test_staged_config_keeps_tags_and_drops_techpath(tmp_path) -> None:
     docs = tmp_path / "stage" / "docs"
     config = staged_config(raw, tmp_path, docs, tmp_path / "site", math=True)
     assert config["plugins"] == ["search"]
+    assert config["markdown_extensions"][-2:] == ["md_in_html", "attr_list"]
     assert config["docs_dir"] == "docs" and config["extra_css"][0] == "assets/katex/katex.min.css"
     text = dump(config)
     assert "!ENV" in text and "!!python/name:m.twemoji" in text

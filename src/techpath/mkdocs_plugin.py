@@ -18,7 +18,7 @@ from mkdocs.structure.pages import Page
 from techpath.config import SiteSettings
 from techpath.report import write_report
 from techpath.site.pages import name_theme_widgets
-from techpath.stage.build import KATEX_CSS
+from techpath.stage.build import KATEX_CSS, REQUIRED_EXTENSIONS
 from techpath.stage.options import GENERATORS, engine_settings
 from techpath.stage.stager import Stager
 
@@ -78,6 +78,9 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         katex = (root / self.config.katex_dir).resolve() if self.config.typeset_math else None
         if katex is not None and KATEX_CSS not in config.extra_css:
             config.extra_css.insert(0, KATEX_CSS)
+        for extension in REQUIRED_EXTENSIONS:  # the staged Markdown uses them
+            if extension not in config.markdown_extensions:
+                config.markdown_extensions.append(extension)
         if self._stager is None:
             self._stager = Stager(site, settings, info=log.info, error=log.error)
         stager = self._stager

@@ -23,6 +23,8 @@ from techpath.stage.options import GENERATORS, engine_settings, options
 from techpath.stage.stager import Stager
 
 KATEX_CSS = "assets/katex/katex.min.css"
+# The staged Markdown needs these (links and images inside our HTML, math boxes as <details>).
+REQUIRED_EXTENSIONS = ("md_in_html", "attr_list")
 _RELATIVE_KEYS = ("docs_dir", "site_dir")
 
 
@@ -105,6 +107,9 @@ def staged_config(raw: dict[str, Any], root: Path, docs: Path, site: Path, math:
     if math:
         config["extra_css"] = [KATEX_CSS, *[c for c in config.get("extra_css") or [] if c != KATEX_CSS]]
     config.pop("watch", None)
+    extensions = list(config.get("markdown_extensions") or [])
+    names = {e if isinstance(e, str) else next(iter(e), "") for e in extensions}
+    config["markdown_extensions"] = extensions + [e for e in REQUIRED_EXTENSIONS if e not in names]
     return config
 
 
