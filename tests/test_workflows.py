@@ -83,3 +83,21 @@ def test_pre_commit_hooks_call_existing_commands() -> None:
         assert entry[0].startswith(".venv/bin/")
         if entry[0].endswith("techpath"):
             assert entry[1] in subcommands
+
+
+def test_sharded_build_is_off_by_default_and_covers_every_shard() -> None:
+    jobs = load("ci.yml")["jobs"]
+    shard, build = jobs["shard"], jobs["sharded-build"]
+    # Off unless the repository variable turns it on; the ordinary test job never depends on it.
+    assert shard["if"] == build["if"] == "vars.TECHPATH_SHARDS == 'true'"
+    assert "if" not in jobs["test"]
+    shards = shard["strategy"]["matrix"]["shard"]
+    runs = "\n".join(s.get("run", "") for s in shard["steps"])
+    total = int(re.search(r"--shard \$\{\{ matrix.shard \}\}/(\d+)", runs).group(1))  # type: ignore[union-attr]
+    assert sorted(shards) == list(range(1, total + 1))
+    assert build["needs"] == "shard"
+    download = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/download-artifact"))
+    assert download["with"]["merge-multiple"] is True
+    upload = next(s for s in shard["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["with"]["path"] == download["with"]["path"]
+    assert any("make build" in s.get("run", "") for s in build["steps"])

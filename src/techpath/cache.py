@@ -90,6 +90,30 @@ class Cache:
         result.figure_dir = str(final)
         return result
 
+    def merge_from(self, other: Path) -> int:
+        """Add the entries of the cache folder `other` that this one lacks (the caches of sharded
+        runs become one); returns how many were added. Each entry is copied to scratch and
+        renamed into place, so a reader never sees half of one."""
+        added = 0
+        source = Cache(other).entries
+        if not source.is_dir():
+            return 0
+        for shard in source.iterdir():
+            for entry in shard.iterdir():
+                final = self.entry_dir(entry.name)
+                if final.exists() or not (entry / RESULT_FILE).is_file():
+                    continue
+                self.scratch.mkdir(parents=True, exist_ok=True)
+                staging = self.scratch / f"{entry.name}.{uuid.uuid4().hex}"
+                shutil.copytree(entry, staging)
+                final.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.rename(staging, final)
+                    added += 1
+                except OSError:  # stored meanwhile by someone else
+                    shutil.rmtree(staging, ignore_errors=True)
+        return added
+
     def _discard(self, entry: Path) -> None:
         doomed = self.scratch / f"discard.{uuid.uuid4().hex}"
         self.scratch.mkdir(parents=True, exist_ok=True)

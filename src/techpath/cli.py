@@ -91,15 +91,47 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser(
         "bench", help="time techpath against mkdocs-jupyter and markdown-exec on one corpus"
     )
+    add_bench_options(bench)
+    return parser
+
+
+def add_bench_options(bench: argparse.ArgumentParser) -> None:
     bench.add_argument("--posts", type=int, default=20, help="posts in the generated corpus (default 20)")
     bench.add_argument("--jobs", "-j", type=int, default=None, help="workers (default: cores)")
-    bench.add_argument("--output", type=Path, help="also write the measurements as JSON here")
+    bench.add_argument(
+        "--runs", type=int, default=3, help="runs of every build; the median is shown (default 3)"
+    )
+    bench.add_argument(
+        "--peers",
+        default="markdown-exec,mkdocs-jupyter",
+        help="peers to measure, comma-separated, or 'none' (default markdown-exec,mkdocs-jupyter)",
+    )
+    bench.add_argument("--no-serve", action="store_true", help="skip the mkdocs serve edit latency")
+    bench.add_argument(
+        "--serve-post",
+        type=Path,
+        metavar="FILE",
+        help="instead: in this site (mkdocs.yml here), time `mkdocs serve` from saving a prose edit "
+        "of FILE (restored after) to its page showing it; needs --serve-url",
+    )
+    bench.add_argument(
+        "--serve-url", metavar="PATH", help="the page of --serve-post, e.g. blog/2026/01/05/pca"
+    )
+    bench.add_argument(
+        "--scale", action="store_true", help="instead: sites of several sizes, techpath and plain, and shards"
+    )
+    bench.add_argument(
+        "--sizes", default="50,200,500", help="post counts for --scale, comma-separated (default 50,200,500)"
+    )
+    bench.add_argument("--shards", type=int, default=4, help="shards of the largest --scale site (default 4)")
+    bench.add_argument(
+        "--json", "--output", dest="json", type=Path, help="also write the results as JSON here"
+    )
     bench.add_argument("--keep", action="store_true", help="keep the generated sites (path printed)")
     bench.add_argument(
         "--generators", action="store_true",
         help="instead: build time of this site and the corpus with MkDocs, ProperDocs and Zensical",
     )  # fmt: skip
-    return parser
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -271,16 +303,61 @@ def run_bench_command(args: argparse.Namespace) -> int:
     import json
     import os
 
-    from techpath.bench.run import format_table, run_bench
-
     if args.generators:
         return run_generator_bench(args)
     jobs = args.jobs or os.cpu_count() or 1
-    report = run_bench(args.posts, jobs, keep=args.keep)
-    print(format_table(report))
-    if args.output:
-        args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    return 0 if all(v["ok"] for v in report["verdicts"]) else 1
+    if args.serve_post:
+        return run_serve_prose(args)
+    if args.scale:
+        from techpath.bench.scale import format_scale, run_scale
+
+        sizes = tuple(int(n) for n in args.sizes.split(",") if n.strip())
+        report = run_scale(sizes, jobs, args.runs, args.shards, keep=args.keep)
+        print(format_scale(report))
+    else:
+        from techpath.bench.corpus import PEERS
+        from techpath.bench.run import format_report, report_json, run_bench
+
+        peers = () if args.peers == "none" else tuple(p.strip() for p in args.peers.split(",") if p.strip())
+        unknown = set(peers) - set(PEERS)
+        if unknown:
+            print(
+                f"techpath bench: unknown peers {sorted(unknown)}; known: {', '.join(PEERS)}", file=sys.stderr
+            )
+            return 2
+        report = run_bench(args.posts, jobs, args.runs, peers, serve=not args.no_serve, keep=args.keep)
+        print(format_report(report))
+        report = report_json(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0 if all(v["status"] == "pass" for v in report["verdicts"]) else 1
+
+
+def run_serve_prose(args: argparse.Namespace) -> int:
+    import json
+    import statistics
+
+    from techpath.bench.measure import MARKER, new_marker
+    from techpath.bench.run import bench_env
+    from techpath.bench.serve import measure_serve_prose
+    from techpath.bench.table import format_machine, machine_info
+
+    if not args.serve_url or not args.serve_post.is_file():
+        print("techpath bench: --serve-post needs an existing file and --serve-url", file=sys.stderr)
+        return 2
+    env = {**bench_env(), MARKER: new_marker()}
+    site = Path.cwd()
+    seconds = measure_serve_prose(site, site / "mkdocs.yml", args.serve_post, args.serve_url, env, args.runs)
+    machine = machine_info()
+    print(format_machine(machine))
+    print(
+        f"serve: prose edit of {args.serve_post} -> page served: median {statistics.median(seconds):.2f} s "
+        f"(min {min(seconds):.2f}, max {max(seconds):.2f}, {len(seconds)} edits)"
+    )
+    if args.json:
+        report = {"machine": machine, "post": str(args.serve_post), "url": args.serve_url, "seconds": seconds}
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
 
 
 def run_stage(args: argparse.Namespace) -> int:
@@ -317,8 +394,8 @@ def run_generator_bench(args: argparse.Namespace) -> int:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print(format_generators(rows))
-    if args.output:
-        args.output.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

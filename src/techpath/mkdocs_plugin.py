@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from jinja2 import Environment
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -18,6 +19,7 @@ from mkdocs.structure.pages import Page
 from techpath.config import SiteSettings
 from techpath.report import write_report
 from techpath.site.pages import name_theme_widgets
+from techpath.site.templates import cache_compiled_templates
 from techpath.stage.build import KATEX_CSS, REQUIRED_EXTENSIONS
 from techpath.stage.options import GENERATORS, engine_settings
 from techpath.stage.stager import Stager
@@ -89,6 +91,10 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         stager.repo_url, stager.site_url = config.repo_url, config.site_url
         stager.prewarm()  # its imports overlap MkDocs reading the site
         return config
+
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        assert self._stager is not None
+        return cache_compiled_templates(env, self._stager.settings.cache_dir / "templates")
 
     @event_priority(50)  # before the blog plugin reads posts, so broken posts can be held back
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:

@@ -17,8 +17,12 @@ MODELS = [
 ]
 
 
-def snippet(i: int) -> tuple[str, str]:
-    """(model code, plotting code) of post i; the plot code leaves one figure open."""
+BASE_SAMPLES = 400
+
+
+def snippet(i: int, edit: int = 0) -> tuple[str, str]:
+    """(model code, plotting code) of post i; the plot code leaves one figure open. `edit` > 0
+    gives the code of post i after a contributor's edit number `edit` (see edit_one_post)."""
     module, name, params = MODELS[i % len(MODELS)]
     model = textwrap.dedent(f"""\
         import numpy as np
@@ -27,7 +31,7 @@ def snippet(i: int) -> tuple[str, str]:
         from sklearn.model_selection import train_test_split
         from {module} import {name}
 
-        X, y = make_classification(n_samples=400, n_features=8, random_state={i})
+        X, y = make_classification(n_samples={BASE_SAMPLES + edit}, n_features=8, random_state={i})
         X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
         clf = {name}({params}).fit(X_train, y_train)
         print(f"test accuracy: {{clf.score(X_test, y_test):.3f}}")""")
@@ -54,27 +58,41 @@ markdown_extensions:
 """
 
 
-def write_sites(root: Path, posts: int) -> dict[str, Path]:
-    """Create the three sites under `root`; returns flavour -> folder holding mkdocs.yml."""
-    sites = {
-        "techpath": root / "techpath",
-        "plain": root / "techpath",  # same site, execution off (see mkdocs-plain.yml)
-        "mkdocs-jupyter": root / "jupyter",
-        "markdown-exec": root / "markdown-exec",
-    }
-    for name in ("techpath", "jupyter", "markdown-exec"):
+PEERS = ("mkdocs-jupyter", "markdown-exec")
+
+
+def write_sites(
+    root: Path, posts: int, jobs: int = 2, peers: tuple[str, ...] = PEERS, keep_warm: float = 120
+) -> dict[str, Path]:
+    """Create the sites under `root`; returns flavour -> folder holding mkdocs.yml.
+
+    The techpath folder holds three configurations of one site: mkdocs.yml (`jobs` workers),
+    mkdocs-jobs1.yml (one worker) and mkdocs-plain.yml (execution off). `keep_warm` keeps the
+    warm parent between the builds of one series, as on a contributor's machine; the bench
+    stops it when the series ends.
+    """
+    sites = {"techpath": root / "techpath", "plain": root / "techpath"}
+    if "mkdocs-jupyter" in peers:
+        sites["mkdocs-jupyter"] = root / "jupyter"
+    if "markdown-exec" in peers:
+        sites["markdown-exec"] = root / "markdown-exec"
+    folders = {p.name for p in sites.values()}
+    for name in folders:
         (root / name / "docs").mkdir(parents=True, exist_ok=True)
-    techpath = "  - techpath:\n      typeset_math: false\n      keep_warm: 60"
-    _write(sites["techpath"] / "mkdocs.yml", SITE_CONFIG.format(plugin=techpath))
+        _write(root / name / "docs" / "index.md", "# Bench\n\nGenerated posts.\n")
+    techpath = f"  - techpath:\n      typeset_math: false\n      keep_warm: {keep_warm}"
+    _write(sites["techpath"] / "mkdocs.yml", SITE_CONFIG.format(plugin=f"{techpath}\n      jobs: {jobs}"))
+    _write(sites["techpath"] / "mkdocs-jobs1.yml", SITE_CONFIG.format(plugin=f"{techpath}\n      jobs: 1"))
     _write(
         sites["techpath"] / "mkdocs-plain.yml",
         SITE_CONFIG.format(plugin=techpath + "\n      execute: false"),
     )
-    jupyter = "  - mkdocs-jupyter:\n      execute: true"
-    _write(sites["mkdocs-jupyter"] / "mkdocs.yml", SITE_CONFIG.format(plugin=jupyter))
-    _write(sites["markdown-exec"] / "mkdocs.yml", SITE_CONFIG.format(plugin="  - markdown-exec"))
-    for flavour in ("techpath", "jupyter", "markdown-exec"):
-        _write(root / flavour / "docs" / "index.md", "# Bench\n\nGenerated posts.\n")
+    if "mkdocs-jupyter" in sites:
+        # Its own cache is on by default: off, or every run after the first would not be cold.
+        jupyter = "  - mkdocs-jupyter:\n      execute: true\n      cache: false"
+        _write(sites["mkdocs-jupyter"] / "mkdocs.yml", SITE_CONFIG.format(plugin=jupyter))
+    if "markdown-exec" in sites:
+        _write(sites["markdown-exec"] / "mkdocs.yml", SITE_CONFIG.format(plugin="  - markdown-exec"))
     for i in range(posts):
         model, plot = snippet(i)
         title = f"# Post {i}\n\nA small model and a plot.\n\n"
@@ -87,26 +105,38 @@ def write_sites(root: Path, posts: int) -> dict[str, Path]:
             'import io\nbuffer = io.StringIO()\nfig.savefig(buffer, format="svg")\n'
             "plt.close(fig)\nprint(buffer.getvalue())"
         )
-        _write(
-            sites["markdown-exec"] / "docs" / f"post{i:03d}.md",
-            f'{title}```python exec="on" session="post{i}"\n{model}\n```\n\nThe spread of the scores:\n\n'
-            f'```python exec="on" html="on" session="post{i}"\n{plot}\n{svg}\n```\n',
-        )
-        _write(sites["mkdocs-jupyter"] / "docs" / f"post{i:03d}.ipynb", _notebook(title, model, plot))
+        if "markdown-exec" in sites:
+            _write(
+                sites["markdown-exec"] / "docs" / f"post{i:03d}.md",
+                f'{title}```python exec="on" source="above" session="post{i}"\n{model}\n```\n\n'
+                f"The spread of the scores:\n\n"
+                f'```python exec="on" html="on" source="above" session="post{i}"\n{plot}\n{svg}\n```\n',
+            )
+        if "mkdocs-jupyter" in sites:
+            _write(sites["mkdocs-jupyter"] / "docs" / f"post{i:03d}.ipynb", _notebook(title, model, plot))
     return sites
 
 
 def edit_one_post(site: Path, edit: int = 1) -> None:
-    """Change post 0's code (as a contributor's edit would); each `edit` number is a new change."""
+    """Change post 0's code (as a contributor's edit would); each `edit` number is a new change,
+    and edit 0 restores the original."""
     path = site / "docs" / "post000.md"
-    text = re.sub(r"n_samples=\d+", f"n_samples={400 + edit}", path.read_text())
+    text = re.sub(r"n_samples=\d+", f"n_samples={BASE_SAMPLES + edit}", path.read_text())
     path.write_text(text, encoding="utf-8")
 
 
+SHOW = "import io\nfig.savefig(io.BytesIO(), format='svg')\nplt.close('all')"
+
+
+def runnable(i: int, edit: int = 0) -> str:
+    """Post i's code plus what any tool must do to show its output: render the figure as SVG."""
+    model, plot = snippet(i, edit)
+    return f"{model}\n{plot}\n{SHOW}"
+
+
 def all_snippets(posts: int) -> list[str]:
-    """Each post's code plus what any tool must do to show its output: render the figure as SVG."""
-    show = "import io\nfig.savefig(io.BytesIO(), format='svg')\nplt.close('all')"
-    return [f"{model}\n{plot}\n{show}" for model, plot in (snippet(i) for i in range(posts))]
+    """Every post's code, as `runnable` gives it."""
+    return [runnable(i) for i in range(posts)]
 
 
 def _notebook(title: str, model: str, plot: str) -> str:

@@ -7,8 +7,10 @@ box that starts collapsed and after Material's instant navigation swaps the page
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -44,24 +46,39 @@ def find_node() -> str:
 
 
 class MathRenderer:
-    """Renders TeX with KaTeX in one long-lived Node process; remembers formulas already seen."""
+    """Renders TeX with KaTeX in one long-lived Node process; remembers formulas already seen.
 
-    def __init__(self, katex_dir: Path, node: str | None = None) -> None:
+    With `memo_file`, typeset formulas are also kept between builds: a build whose formulas were
+    all seen before never starts Node. The file is tied to the KaTeX version and to our render
+    script, and holds the formulas of the last build only, so it never grows without bound.
+    """
+
+    def __init__(self, katex_dir: Path, node: str | None = None, memo_file: Path | None = None) -> None:
         if not (katex_dir / "package.json").exists():
             raise RuntimeError(
                 f"KaTeX not found in {katex_dir}; run `make` (it runs `npm ci` from package-lock.json)."
             )
         self.katex_dir = katex_dir
-        self._node = node or find_node()
+        self._node = node
         self._process: subprocess.Popen[str] | None = None
         self._memo: dict[tuple[str, bool], tuple[str | None, str | None]] = {}
+        self._stored: dict[tuple[str, bool], tuple[str | None, str | None]] = {}
+        self._memo_file = memo_file
+        self._version = _renderer_version(katex_dir)
+        if memo_file is not None:
+            self._stored = _load_memo(memo_file, self._version)
+        if node is None and not self._stored:
+            self._node = find_node()  # fail early, at the start of the build, if Node is missing
 
     def render_formula(self, tex: str, display: bool) -> tuple[str | None, str | None]:
         """Return (html, None) or (None, error message)."""
         key = (tex, display)
         if key not in self._memo:
-            answer = self._ask({"tex": tex, "display": display})
-            self._memo[key] = (answer.get("html"), answer.get("error"))
+            if key in self._stored:
+                self._memo[key] = self._stored[key]
+            else:
+                answer = self._ask({"tex": tex, "display": display})
+                self._memo[key] = (answer.get("html"), answer.get("error"))
         return self._memo[key]
 
     def render_html(self, page_html: str) -> tuple[str, list[MathError]]:
@@ -83,6 +100,9 @@ class MathRenderer:
         return _MATH.sub(replace, page_html), errors
 
     def close(self) -> None:
+        if self._memo_file is not None and self._memo and self._memo != self._stored:
+            _store_memo(self._memo_file, self._version, self._memo)
+            self._stored = dict(self._memo)
         if self._process is not None:
             self._process.stdin.close()  # type: ignore[union-attr]
             self._process.wait(timeout=10)
@@ -91,6 +111,7 @@ class MathRenderer:
 
     def _ask(self, request: dict[str, object]) -> dict[str, str]:
         if self._process is None:
+            self._node = self._node or find_node()
             self._process = subprocess.Popen(
                 [self._node, str(_SCRIPT), str(self.katex_dir.resolve())],
                 stdin=subprocess.PIPE,
@@ -105,6 +126,36 @@ class MathRenderer:
         if not line:
             raise RuntimeError(f"the KaTeX process ended unexpectedly (exit {self._process.poll()})")
         return json.loads(line)
+
+
+def _renderer_version(katex_dir: Path) -> str:
+    """What typeset output depends on besides the TeX: KaTeX's version and our script."""
+    digest = hashlib.sha256((katex_dir / "package.json").read_bytes())
+    digest.update(_SCRIPT.read_bytes())
+    return digest.hexdigest()
+
+
+def _load_memo(path: Path, version: str) -> dict[tuple[str, bool], tuple[str | None, str | None]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != version:
+            return {}
+        return {(tex, bool(display)): (out, error) for tex, display, out, error in data["formulas"]}
+    except (OSError, ValueError, TypeError, KeyError):  # missing or damaged: typeset again
+        return {}
+
+
+def _store_memo(
+    path: Path, version: str, memo: dict[tuple[str, bool], tuple[str | None, str | None]]
+) -> None:
+    formulas = [[tex, display, out, error] for (tex, display), (out, error) in memo.items()]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        scratch.write_text(json.dumps({"version": version, "formulas": formulas}), encoding="utf-8")
+        os.replace(scratch, path)  # readers see the old file or the new one, never half
+    except OSError:
+        pass  # a read-only cache: the next build typesets again
 
 
 def _strip_delimiters(body: str) -> str:

@@ -110,7 +110,8 @@ class Stager:
             self.engine.used_keys = set()
             self._run = self.engine.start([r.post for r in self.records.executable()])
         if self.katex_dir is not None and self._math is None:
-            self._math = MathRenderer(self.katex_dir)
+            # formulas typeset by earlier builds are kept beside the result cache
+            self._math = MathRenderer(self.katex_dir, memo_file=self.settings.cache_dir / "math.json")
 
     def prewarm(self) -> None:
         if self.execute:
