@@ -6,7 +6,7 @@ import pytest
 
 from tests.browser import ARTIFACTS, offline_browser
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 POST = "/blog/first-classifier/"
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.browser import ARTIFACTS, GENERATOR, offline_browser
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
 POST = "/blog/first-classifier/"
 

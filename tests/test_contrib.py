@@ -18,6 +18,7 @@ from tests.test_cli import POST, techpath
 SCHEMA = PostSchema(frozenset({"Drive a tool"}), frozenset({"team"}))
 
 
+@pytest.mark.slow
 def test_new_post_builds_strictly_and_checks_green(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "site"
     shutil.copytree(ROOT / "docs", site / "docs")

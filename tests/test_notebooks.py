@@ -135,6 +135,7 @@ len(values)
 """
 
 
+@pytest.mark.slow
 def test_markdown_and_notebook_twins_render_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "sample"
     shutil.copytree(Path(__file__).parent / "sample_site", site)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.mark.slow
 def test_posts_become_items_and_failures_name_the_line(pytester: pytest.Pytester) -> None:
     pytester.makefile(".md", **{"docs/ok": "# Fine\n\n```python\nprint(1 + 1)\n```\n"})
     pytester.makefile(".md", **{"docs/bad": "# Bad\n\nText.\n\n```python\nimport math\nmath.tau(2)\n```\n"})

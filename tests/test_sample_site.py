@@ -15,6 +15,9 @@ from tests.conftest import run_mkdocs_build
 SAMPLE = Path(__file__).parent / "sample_site"
 
 
+pytestmark = pytest.mark.slow  # builds a whole site
+
+
 @pytest.fixture
 def sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     site = tmp_path / "sample"

@@ -6,7 +6,12 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+
+
+pytestmark = pytest.mark.slow  # builds a whole site
 
 
 class _Resources(HTMLParser):

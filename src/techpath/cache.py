@@ -24,6 +24,27 @@ from techpath.model import Limits, PageResult, Post
 LAYOUT = "v1"
 RESULT_FILE = "result.json"
 
+# A failed page is cached only when every error in it is one of these: exceptions that the same
+# code, inputs, limits and environment (all in the key) raise again on every run. Anything else
+# (a timeout, a crash, a memory kill, an OSError such as a full disk, a network error, a
+# standalone check that may have timed out, an engine failure) says something about the machine
+# at that moment, so it is executed again next build. See docs/design.md, "Failure caching".
+DETERMINISTIC_ERRORS = frozenset(
+    {
+        "SyntaxError", "IndentationError", "TabError", "NameError", "UnboundLocalError",
+        "TypeError", "ValueError", "AttributeError", "KeyError", "IndexError", "LookupError",
+        "ZeroDivisionError", "ArithmeticError", "OverflowError", "AssertionError",
+        "ImportError", "ModuleNotFoundError", "NotImplementedError", "StopIteration",
+        "UnicodeDecodeError", "UnicodeEncodeError", "SystemExit", "DidNotRaise",
+        "DeprecationWarning", "FutureWarning", "PendingDeprecationWarning",
+    }
+)  # fmt: skip
+
+
+def cacheable(result: PageResult) -> bool:
+    """True when replaying `result` from the cache cannot report something that did not happen."""
+    return all(error.type in DETERMINISTIC_ERRORS for error in result.errors)
+
 
 def cache_key(post: Post, limits: Limits, fingerprint: str | None = None) -> str:
     digest = hashlib.sha256()
@@ -88,6 +109,17 @@ class Cache:
         except OSError:  # another build stored the same key first: theirs is as good as ours
             shutil.rmtree(staging, ignore_errors=True)
         result.figure_dir = str(final)
+        return result
+
+    def keep_uncached(self, result: PageResult, figure_source: Path) -> PageResult:
+        """Keep the figures of a result that must not be cached (for this build only); the
+        folder is scratch, removed with other leftovers after an hour."""
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        folder = self.scratch / f"uncached.{uuid.uuid4().hex}"
+        folder.mkdir()
+        for name in _figure_files(result):
+            shutil.copyfile(figure_source / name, folder / name)
+        result.figure_dir = str(folder)
         return result
 
     def merge_from(self, other: Path) -> int:

@@ -154,10 +154,9 @@ def in_shard(path: Path, shard: tuple[int, int]) -> bool:
 
 def add_execution_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by every command that executes posts (defined once)."""
-    import os
 
     parser.add_argument(
-        "--jobs", "-j", type=int, default=os.cpu_count() or 1, help="pages run in parallel (default: cores)"
+        "--jobs", "-j", type=int, default=None, help="pages run in parallel (default: the site's, else cores)"
     )
     parser.add_argument("--refresh", action="store_true", help="ignore cached results and execute everything")
     parser.add_argument(
@@ -168,22 +167,19 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def settings_from(args: argparse.Namespace, plugin_options: dict[str, object]):
-    from dataclasses import replace
-
+def settings_from(args: argparse.Namespace, plugin_options: dict[str, object], root: Path = Path()):
+    """The site's settings (Settings.from_site, as the MkDocs plugin computes them) with this
+    command's overrides."""
     from techpath.engine import Settings
-    from techpath.model import Limits
 
-    limits = Limits()
-    if plugin_options.get("block_timeout"):
-        limits = replace(limits, block_timeout=float(plugin_options["block_timeout"]))  # type: ignore[arg-type]
-    if args.timeout:
-        limits = replace(limits, block_timeout=args.timeout)
-    if args.memory:
-        limits = replace(limits, memory_mb=args.memory)
-    from techpath.engine import default_keep_warm
-
-    return Settings(jobs=args.jobs, limits=limits, refresh=args.refresh, keep_warm=default_keep_warm())
+    return Settings.from_site(
+        root,
+        plugin_options,
+        jobs=args.jobs,
+        refresh=args.refresh,
+        block_timeout=args.timeout,
+        memory_mb=args.memory,
+    )
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -196,7 +192,7 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"techpath check: {exc}", file=sys.stderr)
         return 2
     runnable = [p for p in posts if p.blocks]
-    with Engine(settings_from(args, site.plugin)) as engine:
+    with Engine(settings_from(args, site.plugin, site.root)) as engine:
         results = engine.run(runnable)
         if not args.paths and not args.shard:
             engine.evict_unused()
@@ -220,14 +216,13 @@ def load_site_posts(paths: list[Path], shard: tuple[int, int] | None = None):
     """Site settings, the posts named by `paths` (default: the docs folder), and every input
     problem they have, alone (front matter, lint) and together (duplicate slugs)."""
     from techpath.config import SiteSettings, discover
-    from techpath.contrib.lint import lint_site
-    from techpath.parse import load_post
+    from techpath.contrib.lint import lint_site, load_checked_post
 
     site = SiteSettings.load(Path())
     files = discover(paths or [site.docs_dir])
     if shard:
         files = [f for f in files if in_shard(f, shard)]
-    posts = [load_post(f, site.schema if site.is_post(f) else None) for f in files]
+    posts = [load_checked_post(f, site.schema if site.is_post(f) else None) for f in files]
     problems = [p for post in posts for p in post.problems]
     problems += lint_site([p for p in posts if site.is_post(p.path)])
     return site, posts, problems

@@ -10,11 +10,12 @@ import datetime as dt
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from techpath.cache import Cache, cache_key
+from techpath.cache import Cache, cache_key, cacheable
 from techpath.execute.preload import modules_to_preload
 from techpath.execute.runner import Runner
 from techpath.fingerprint import library_versions
@@ -35,6 +36,10 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("TECHPATH_CACHE_DIR") or DEFAULT_CACHE_DIR)
 
 
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() not in ("", "0", "false", "no")
+
+
 @dataclass
 class Settings:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
@@ -44,6 +49,45 @@ class Settings:
     preload: list[str] | None = None  # modules the warm parent imports; None: what the posts import
     mode: str = "auto"  # "fork", "spawn" or "auto"
     keep_warm: float = 0.0  # >0: the warm parent serves later builds for this many idle seconds
+
+    @classmethod
+    def from_site(
+        cls,
+        root: Path,
+        options: Mapping[str, Any],
+        *,
+        jobs: int | None = None,
+        refresh: bool | None = None,
+        block_timeout: float | None = None,
+        memory_mb: int | None = None,
+    ) -> Settings:
+        """The one way every front end (MkDocs plugin, CLI, pytest plugin) turns a site's
+        `techpath` plugin options (from mkdocs.yml) and its own overrides into settings, so all
+        three compute the same cache keys and verdicts for the same site."""
+        default = Limits()
+        limits = Limits(
+            float(block_timeout or options.get("block_timeout") or default.block_timeout),
+            float(options.get("page_timeout") or default.page_timeout),
+            int(memory_mb or options.get("memory_mb") or default.memory_mb),
+        )
+        cache_dir = (
+            Path(str(options.get("cache_dir") or "")) if options.get("cache_dir") else default_cache_dir()
+        )
+        if not cache_dir.is_absolute():
+            cache_dir = root / cache_dir
+        configured = options.get("keep_warm")
+        keep_warm = default_keep_warm() if configured is None else float(configured)
+        if _truthy(os.environ.get("CI")):  # nothing outlives a CI job, whatever mkdocs.yml says
+            keep_warm = 0.0
+        return cls(
+            jobs=jobs or int(options.get("jobs") or 0) or os.cpu_count() or 1,
+            limits=limits,
+            cache_dir=cache_dir,
+            refresh=bool(refresh)
+            or bool(options.get("refresh"))
+            or _truthy(os.environ.get("TECHPATH_REFRESH")),
+            keep_warm=keep_warm,
+        )
 
 
 @dataclass
@@ -65,11 +109,29 @@ class Engine:
         self.started = time.time()
         self.used_keys: set[str] = set()
         self.last_stats = RunStats()
+        # One run at a time: a run owns the runner's workers and its warm parent's answers, so a
+        # second run (a rebuild while one is running) waits; cancel() ends the running one.
+        self._run_lock = threading.Lock()
+        self._cancel = threading.Event()
 
     def run(
         self, posts: Iterable[Post], on_result: Callable[[Post, PageResult], None] | None = None
     ) -> dict[str, PageResult]:
-        """Results for every post, from the cache when the key matches, else by executing it."""
+        """Results for every post, from the cache when the key matches, else by executing it.
+
+        Runs never overlap on one engine: a second call waits for the first to end.
+        """
+        with self._run_lock:
+            self._cancel.clear()
+            return self._run(posts, on_result)
+
+    def cancel(self) -> None:
+        """End the running run now (a build error): its pages are stopped, it returns early."""
+        self._cancel.set()
+
+    def _run(
+        self, posts: Iterable[Post], on_result: Callable[[Post, PageResult], None] | None
+    ) -> dict[str, PageResult]:
         t0 = time.perf_counter()
         stats = RunStats()
         results: dict[str, PageResult] = {}
@@ -90,7 +152,10 @@ class Engine:
         def finished(post: Post, result: PageResult, figure_dir: Path) -> None:
             result.executed_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             result.versions = dict(library_versions())
-            stored = self.cache.store(keys[post.display_path], result, figure_dir)
+            if cacheable(result):
+                stored = self.cache.store(keys[post.display_path], result, figure_dir)
+            else:  # a timeout or crash says nothing about the next run: execute it again then
+                stored = self.cache.keep_uncached(result, figure_dir)
             stats.executed += 1
             stats.blocks_executed += sum(b.status in ("ok", "error") for b in result.blocks)
             results[post.display_path] = stored
@@ -100,7 +165,7 @@ class Engine:
         if misses:
             if self.settings.preload is None and self._runner is None:
                 self.settings.preload = modules_to_preload(b.source for p in misses for b in p.blocks)
-            self._ensure_runner().run(misses, finished)
+            self._ensure_runner().run(misses, finished, cancelled=self._cancel)
         stats.seconds = time.perf_counter() - t0
         self.last_stats = stats
         return results

@@ -146,7 +146,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         if self._stager is not None:
-            self._stager.close_math()
+            self._stager.cancel()
 
     def on_shutdown(self) -> None:
         if self._stager is not None:

@@ -66,6 +66,7 @@ class Post:
     text: str  # the file's text (Markdown, or the notebook JSON)
     problems: list[Problem] = field(default_factory=list)
     inputs: list[Path] = field(default_factory=list)  # local files the post declares it reads
+    root: Path | None = None  # its repository: inputs may lie anywhere inside (parse/inputs.py)
 
     @property
     def display_path(self) -> str:
@@ -76,9 +77,20 @@ class Post:
 class Limits:
     """Resource limits of one page's execution."""
 
-    block_timeout: float = 30.0  # seconds per block unless the block sets timeout=
+    block_timeout: float = 30.0  # seconds per block unless the post or the block sets timeout
     page_timeout: float = 300.0  # seconds for the whole page
-    memory_mb: int = 2048  # address space the page may add on top of the warm parent's
+    memory_mb: int = 2048  # memory (private resident) the page may add on top of the warm imports
+
+    def for_block(self, block: CodeBlock, post_timeout: float | None = None) -> float:
+        """The one effective timeout of a block, used by the page itself and by its parent:
+        the block's own `timeout=`, else the post's front matter `timeout:`, else the default."""
+        return float(block.options.timeout or post_timeout or self.block_timeout)
+
+    def for_page(self, blocks: list[CodeBlock], post_timeout: float | None = None) -> float:
+        """The page deadline; never shorter than a timeout the post itself asks for (front
+        matter `timeout:` or a block's `timeout=`), so a post's own limit is the one that holds."""
+        asked = [float(b.options.timeout or post_timeout or 0) for b in blocks if not b.options.skip]
+        return max([self.page_timeout, *asked])
 
 
 # ---------------------------------------------------------------------------------------------

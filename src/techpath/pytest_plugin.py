@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from techpath.model import PageResult, Post
+
+if TYPE_CHECKING:
+    from techpath.config import SiteSettings
+    from techpath.engine import Settings
 
 _BATCH = pytest.StashKey["_Batch"]()
 
@@ -88,20 +93,25 @@ class _Batch:
 
     def _run(self) -> None:
         from techpath.config import SiteSettings
-        from techpath.engine import Engine, Settings
-        from techpath.parse import load_post
+        from techpath.contrib.lint import load_checked_post
+        from techpath.engine import Engine
 
         root = self.config.rootpath
         site = SiteSettings.load(root)
         for item in self.items:
             shown = item.path.relative_to(root) if item.path.is_relative_to(root) else item.path
-            self._posts[item.path] = load_post(shown, site.schema if site.is_post(item.path) else None)
-        refresh = self.config.getoption("techpath_refresh") or os.environ.get("CI", "").lower() == "true"
-        settings = Settings(
-            jobs=self.config.getoption("techpath_jobs") or os.cpu_count() or 1, refresh=refresh
-        )
-        settings.cache_dir = (
-            root / settings.cache_dir if not settings.cache_dir.is_absolute() else settings.cache_dir
-        )
+            self._posts[item.path] = load_checked_post(
+                shown, site.schema if site.is_post(item.path) else None
+            )
+        settings = settings_for(self.config, site)
         with Engine(settings) as engine:
             self._results = engine.run([p for p in self._posts.values() if p.blocks])
+
+
+def settings_for(config: pytest.Config, site: SiteSettings) -> Settings:
+    """The site's settings (the same Settings.from_site the MkDocs plugin and the CLI use) with
+    this plugin's options; in CI everything is executed afresh."""
+    from techpath.engine import Settings
+
+    refresh = config.getoption("techpath_refresh") or os.environ.get("CI", "").lower() == "true"
+    return Settings.from_site(site.root, site.plugin, jobs=config.getoption("techpath_jobs"), refresh=refresh)

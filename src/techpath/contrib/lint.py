@@ -12,7 +12,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from techpath.model import Post, Problem
+from techpath.parse import load_post
 from techpath.parse.fences import find_fences
+from techpath.parse.frontmatter import PostSchema
 
 _PROSE_RULES = [
     (re.compile(r"<\s*script\b", re.I), "raw <script> is not allowed in posts"),
@@ -34,6 +36,15 @@ _CODE_RULES = [
     (re.compile(r"""\b(read_[a-z]+|load[a-z_]*|open)\s*\(\s*["']https?://"""),
      "reads a URL; posts must run offline"),
 ]  # fmt: skip
+
+
+def load_checked_post(path: Path, schema: PostSchema | None = None) -> Post:
+    """What the front ends load: the parsed post (`load_post`, pure) and, for blog posts, the
+    lint pass's problems. Parsing never imports the linter, so there is no import cycle."""
+    post = load_post(path, schema)
+    if schema is not None:
+        post.problems += lint_post(post)
+    return post
 
 
 def lint_post(post: Post) -> list[Problem]:

@@ -8,6 +8,7 @@ parent can name the block that was running if this process is killed or crashes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
@@ -25,7 +26,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from techpath.model import BlockOptions, BlockResult, CodeBlock, Output
+from techpath.execute import procs
+from techpath.model import BlockOptions, BlockResult, CodeBlock
 
 STANDALONE_FLAGS = [
     "-W",
@@ -42,7 +44,9 @@ def job_blocks(job: dict[str, Any]) -> list[CodeBlock]:
 
 
 def isolate(job: dict[str, Any]) -> None:
-    """Own process group, no stdin, private working folder, memory ceiling."""
+    """Die with the parent, adopt own orphans, own session, no stdin, private working folder."""
+    procs.die_with_parent(signal.SIGKILL)  # the build (or warm parent) went: this page goes too
+    procs.become_subreaper()  # a double fork inside the page stays below it, to be ended with it
     if hasattr(os, "setsid"):  # its own process group: the parent can stop everything it started
         os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -53,37 +57,50 @@ def isolate(job: dict[str, Any]) -> None:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     work = Path(job["work_dir"])
-    # Text written straight to the file descriptors (C libraries, subprocesses) lands here.
+    # Text written straight to the file descriptors (C libraries, subprocesses) lands here,
+    # appended, so the page can empty the files after each block (session.NativeOutput).
     for fd, name in ((1, "native-stdout.txt"), (2, "native-stderr.txt")):
-        target = os.open(work / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        target = os.open(work / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
         os.dup2(target, fd)
         os.close(target)
+    copy_inputs(job, work)
+    cwd = work / job.get("cwd", ".")
+    cwd.mkdir(parents=True, exist_ok=True)
+    os.chdir(cwd)
+    _limit_threads(job.get("threads"))
+    sys.argv = [job["path"]]
+
+
+def _limit_threads(threads: int | None) -> None:
+    """The build's thread budget per page, for libraries already loaded by the warm parent
+    (their pools are sized at import) and, through the environment, for anything started later."""
+    if not threads:
+        return
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
+        os.environ[name] = str(threads)
+    if "numpy" in sys.modules:
+        try:
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(threads)
+        except Exception:  # threadpoolctl missing or a library it cannot drive: env vars only
+            pass
+
+
+def copy_inputs(job: dict[str, Any], folder: Path) -> None:
+    """Copy the post's declared input files into `folder`, at the paths the job gives them
+    (the repository's layout, so the post's own relative paths work from `cwd`)."""
     for source, relative in job.get("inputs", []):
-        target = work / relative
-        if target.resolve().is_relative_to(work.resolve()):
+        target = folder / relative
+        if target.resolve().is_relative_to(folder.resolve()):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
-    os.chdir(work)
-    if job.get("memory_mb") and resource is not None:
-        limit = _current_address_space() + int(job["memory_mb"]) * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    sys.argv = [job["path"]]
 
 
 def _raise_timeout(signum: int, frame: Any) -> None:
     from techpath.execute.session import BlockTimeout
 
     raise BlockTimeout()
-
-
-def _current_address_space() -> int:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
 
 
 class EventLog:
@@ -97,19 +114,23 @@ class EventLog:
 
 def run_page(job: dict[str, Any]) -> None:
     """Execute every block of the job; never raises (errors are results)."""
-    from techpath.execute.session import Session
+    from techpath.execute.session import NativeOutput, Session
 
     started = time.perf_counter()
     result_dir = Path(job["result_dir"])
     events = EventLog(result_dir / "events.jsonl")
+    events.write({"event": "baseline", "private_mb": procs.private_mb(os.getpid())})
     session = Session(
         job["path"],
         job["file_text"],
         result_dir,
         allow_warnings=job.get("allow_warnings"),
         line_numbers_in_file=not job.get("notebook", False),
+        script_file=write_main_script(job),
     )
-    native = NativeOutput(Path(job["work_dir"]))
+    session.native = NativeOutput(Path(job["work_dir"]))
+    page_timeout = float(job.get("page_timeout") or 0)
+    session.page_timeout = page_timeout
     standalone: dict[int, subprocess.Popen[str]] = {}
     failed = False
     for block in job_blocks(job):
@@ -122,12 +143,14 @@ def run_page(job: dict[str, Any]) -> None:
         if block.options.standalone:
             standalone[block.index] = start_standalone(job, block)
         events.write({"event": "start", "block": block.index, "time": time.time()})
-        result = session.run_block(block, block.options.timeout or job["block_timeout"])
-        result.outputs += native.read()
+        left = page_timeout - (time.perf_counter() - started) if page_timeout else None
+        timeout = block.options.timeout or job["block_timeout"]
+        result = session.run_block(block, timeout, page_deadline=left)
         failed = result.status == "error"
         events.write({"event": "block", "result": asdict(result)})
     for index, process in standalone.items():
         events.write({"event": "standalone", "block": index, **finish_standalone(process, job)})
+    procs.kill_tree(os.getpid(), include_root=False)  # nothing the page started outlives it
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if resource is not None else 0.0
     events.write(
         {
@@ -139,38 +162,39 @@ def run_page(job: dict[str, Any]) -> None:
     )
 
 
-class NativeOutput:
-    """Reads what was written to file descriptors 1 and 2 since the last call."""
-
-    def __init__(self, work: Path) -> None:
-        self._files = {"stdout": work / "native-stdout.txt", "stderr": work / "native-stderr.txt"}
-        self._offsets = {"stdout": 0, "stderr": 0}
-
-    def read(self) -> list[Output]:
-        outputs = []
-        for name, path in self._files.items():
-            try:
-                with open(path, "rb") as f:
-                    f.seek(self._offsets[name])
-                    data = f.read(50_000)
-                    self._offsets[name] = f.tell()
-            except OSError:
-                continue
-            if data:
-                outputs.append(Output("stream", name=name, text=data.decode("utf-8", "replace")))
-        return outputs
+def write_main_script(job: dict[str, Any]) -> str:
+    """The page as a Python script (its blocks at their own line numbers), the `__file__` of the
+    page's `__main__`: `multiprocessing` in spawn mode and `inspect` read it as they would a
+    script's. Blocks that are skipped or must raise are left out, as a script would be fixed."""
+    lines: list[str] = []
+    for block in job_blocks(job):
+        if block.options.skip or block.options.raises is not None:
+            continue
+        start = 0 if job.get("notebook") else block.line - 1
+        if start > len(lines):
+            lines += [""] * (start - len(lines))
+        lines += block.source.splitlines()
+    stem = Path(job["path"]).stem or "page"
+    path = Path(job["work_dir"]) / f".{stem}-main.py"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
 
 
 def start_standalone(job: dict[str, Any], block: CodeBlock) -> subprocess.Popen[str]:
     """Run the block alone in a fresh interpreter, in the background, with the same lines."""
     folder = Path(tempfile.mkdtemp(prefix="standalone-", dir=job["work_dir"]))
     offset = "" if job.get("notebook") else "\n" * (block.line - 1)
-    script = folder / "standalone.py"
+    # A pasted recipe runs next to the post's data files, as it would on a reader's machine:
+    # the same repository layout as the page, from the post's own folder.
+    copy_inputs(job, folder)
+    cwd = folder / job.get("cwd", ".")
+    cwd.mkdir(parents=True, exist_ok=True)
+    script = cwd / "standalone.py"
     script.write_text(offset + block.source + "\n", encoding="utf-8")
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
     return subprocess.Popen(
         [sys.executable, *STANDALONE_FLAGS, str(script)],
-        cwd=folder,
+        cwd=cwd,
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -189,9 +213,47 @@ def finish_standalone(process: subprocess.Popen[str], job: dict[str, Any]) -> di
     return {"ok": process.returncode == 0, "output": output[-4000:].replace("standalone.py", job["path"])}
 
 
+def _supervise() -> None:
+    """Spawn mode on Linux: this process stays a small supervisor (a subreaper, like the warm
+    parent) and the page runs in a child. When the build dies, the supervisor is told (SIGTERM)
+    and ends the page's whole tree, daemons included, then exits with the page's status."""
+    os.setsid()
+    pid = os.fork()
+    if pid == 0:
+        return
+
+    def end_all(signum: int = 0, frame: Any = None) -> None:
+        procs.kill_tree(os.getpid(), include_root=False)
+        os._exit(128 + signum if signum else 0)
+
+    signal.signal(signal.SIGTERM, end_all)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the build decides, not the terminal
+    procs.die_with_parent(signal.SIGTERM)
+    while True:
+        try:
+            done, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            os._exit(0)
+        if done == pid:
+            procs.kill_tree(os.getpid(), include_root=False)
+            code = os.waitstatus_to_exitcode(status)
+            if code < 0:  # die the same way, so the build reads the same cause
+                with contextlib.suppress(OSError, ValueError):
+                    signal.signal(-code, signal.SIG_DFL)
+                os.kill(os.getpid(), -code)
+            os._exit(code)
+
+
 def main() -> None:
     """Spawn mode: `python -m techpath.execute.child JOB.json`."""
     job = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    if procs.become_subreaper():
+        _supervise()  # returns in the page process only
+    # The same warm-up as the warm parent's (spawn mode has none): the same import-time warnings
+    # recorded for replay, and the same memory baseline, so both modes judge a page alike.
+    from techpath.execute.zygote import warm_up
+
+    warm_up(job.get("preload") or [])
     isolate(job)
     run_page(job)
     os._exit(0)

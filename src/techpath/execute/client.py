@@ -10,14 +10,17 @@ import selectors
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from techpath.execute import sockets
 from techpath.fingerprint import environment_fingerprint
 
 CONNECT_TIMEOUT = 120.0  # seconds to wait for a starting zygote's warm-up
+
+
+_LAUNCHED: list[subprocess.Popen[bytes]] = []  # shared warm parents this process started
 
 
 class ZygoteDied(RuntimeError):
@@ -33,28 +36,42 @@ def engine_source_hash() -> str:
     return digest.hexdigest()
 
 
-def server_socket_path(env: dict[str, str], cache_dir: Path) -> str:
-    """One shared zygote per project cache, Python, installed packages, engine code and settings."""
-    material = [
-        sys.executable,
-        environment_fingerprint(),
-        engine_source_hash(),
-        str(cache_dir.resolve()),
-        json.dumps({k: v for k, v in sorted(env.items()) if k.startswith(("TECHPATH_", "OMP_", "MPL"))}),
+def warm_fingerprint() -> str:
+    """What a shared warm parent must match: the installed distributions and the engine code."""
+    return hashlib.sha256(f"{environment_fingerprint()}\n{engine_source_hash()}".encode()).hexdigest()[:24]
+
+
+def server_socket_path() -> str:
+    """One shared warm parent per Python environment (its interpreter): every site, cache
+    folder and option set uses the same one, since those travel with each request."""
+    key = hashlib.sha256(os.path.realpath(sys.prefix).encode() + b"\0" + sys.executable.encode()).hexdigest()[
+        :16
     ]
-    key = hashlib.sha256("\n".join(material).encode()).hexdigest()[:24]
-    folder = Path(tempfile.gettempdir()) / f"techpath-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return str(folder / f"{key}.sock")
+    return str(sockets.private_folder(sockets.socket_folder()) / f"{key}.sock")
+
+
+def log_path(socket_path: str) -> Path:
+    """Where a shared warm parent writes its warm-up errors (it has no terminal)."""
+    return Path(socket_path).with_suffix(".log")
 
 
 class ZygoteClient:
     """A connection to a warm parent, owned by this build (pipe) or shared (socket server)."""
 
-    def __init__(self, env: dict[str, str], socket_path: str | None = None, idle: float = 0.0) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        socket_path: str | None = None,
+        idle: float = 0.0,
+        scratch: Path | None = None,
+        log: Any = None,
+    ) -> None:
         self._env = env
         self._socket_path = socket_path
         self._idle = idle
+        self._scratch = scratch
+        self._log = log or (lambda message: print(message, file=sys.stderr))
+        self.server_pid: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._socket: socket.socket | None = None
         self._buffer = b""
@@ -82,21 +99,58 @@ class ZygoteClient:
             return
         ready = self.messages(timeout=CONNECT_TIMEOUT)
         if not ready or ready[0] is None or not ready[0].get("ready"):
-            raise ZygoteDied("the warm parent process (techpath.execute.zygote) failed to start")
+            where = f"; see {log_path(self._socket_path)}" if self._socket_path else ""
+            raise ZygoteDied(f"the warm parent process (techpath.execute.zygote) failed to start{where}")
+        if self._socket is not None and ready[0].get("fingerprint") != warm_fingerprint():
+            self._replace_outdated()
+            return self.wait_ready()
+        self.server_pid = ready[0].get("pid")
         self._ready = True
+        if self._socket is not None:
+            hello = {"scratch": str(self._scratch) if self._scratch else "", "idle": self._idle}
+            self._send({"hello": hello})
+
+    def _replace_outdated(self) -> None:
+        """The warm parent on our socket serves another engine version or set of packages:
+        retire it (it finishes its pages, then exits) and start a current one in its place."""
+        assert self._socket is not None and self._socket_path is not None
+        self._socket.sendall(b'{"quit": true}\n')
+        with selectors.DefaultSelector() as selector:  # it closes the connection once it let go
+            selector.register(self._socket, selectors.EVENT_READ)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and selector.select(timeout=1):
+                if not self._socket.recv(65536):
+                    break
+        self._socket.close()
+        self._buffer = b""
+        self._socket = self._connect_or_launch(self._socket_path)
+        self._read_fd = self._socket.fileno()
 
     def _connect_or_launch(self, path: str) -> socket.socket:
         connection = _try_connect(path)
         if connection is not None:
             return connection
-        launcher = subprocess.Popen(
-            [sys.executable, "-m", "techpath.execute.zygote", "--socket", path, "--idle", str(self._idle)],
-            env=self._env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # outlives this build, and Ctrl-C in the terminal
-        )
+        log = log_path(path)
+        command = [
+            sys.executable,
+            "-m",
+            "techpath.execute.zygote",
+            "--socket",
+            path,
+            "--idle",
+            str(self._idle),
+        ]
+        with sockets.umask(0o077), open(log, "ab") as log_file:
+            launcher = subprocess.Popen(
+                [*command, "--fingerprint", warm_fingerprint()],
+                env=self._env,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=log_file,  # warm-up errors: the user is told where (below)
+                start_new_session=True,  # outlives this build, and Ctrl-C in the terminal
+            )
+        _LAUNCHED.append(launcher)  # it outlives this client: keep the handle, reap it if it ends
+        self._log(f"techpath: started a warm parent for later builds (pid {launcher.pid}; log: {log})")
         deadline = time.monotonic() + CONNECT_TIMEOUT
         while time.monotonic() < deadline:
             connection = _try_connect(path)
@@ -110,7 +164,15 @@ class ZygoteClient:
     # -- talking -----------------------------------------------------------------------------
     def submit(self, job_id: int, job_file: Path) -> None:
         self.wait_ready()
-        data = (json.dumps({"id": job_id, "job": str(job_file)}) + "\n").encode()
+        self._send({"id": job_id, "job": str(job_file)})
+
+    def kill(self, job_id: int) -> None:
+        """Ask the warm parent to end that page and its whole process tree."""
+        self.wait_ready()
+        self._send({"kill": job_id})
+
+    def _send(self, message: dict[str, Any]) -> None:
+        data = (json.dumps(message) + "\n").encode()
         try:
             if self._socket is not None:
                 self._socket.sendall(data)
@@ -136,6 +198,9 @@ class ZygoteClient:
         return [json.loads(line) for line in lines if line.strip()]
 
     def close(self) -> None:
+        for launcher in list(_LAUNCHED):
+            if launcher.poll() is not None:
+                _LAUNCHED.remove(launcher)
         if self._socket is not None:
             self._socket.close()  # a shared zygote stays warm for the next build
             self._socket = None
@@ -159,4 +224,7 @@ def _try_connect(path: str) -> socket.socket | None:
     except OSError:
         client.close()
         return None
+    if not sockets.same_user(client):  # someone else answers on our socket: never trust it
+        client.close()
+        raise ZygoteDied(f"{path} is served by another user's process; refusing it")
     return client

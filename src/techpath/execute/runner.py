@@ -7,6 +7,7 @@ interpreter; same isolation, slower start.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -21,12 +23,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from techpath.execute import procs, sockets
 from techpath.execute.client import ZygoteClient, ZygoteDied, server_socket_path
 from techpath.model import BlockError, BlockResult, Limits, PageResult, Post
+from techpath.parse.inputs import placement
 
 MPL_BACKEND = "module://techpath.execute.mpl_backend"  # plt.show() puts figures into the page
 GRACE_SECONDS = 2.0  # after a block's own timeout, before the parent kills the process group
 POLL_SECONDS = 0.05
+MEMORY_POLL_SECONDS = 0.1
+LOST_EXIT = -1000  # exit "code" of a page whose warm parent died: an infrastructure failure
 
 
 @dataclass
@@ -42,6 +48,9 @@ class _Running:
     current_block: int | None = None
     block_started: float = 0.0
     killed_because: str = ""
+    killed_kind: str = ""  # Timeout or MemoryLimit: which limit the parent enforced
+    baseline_mb: float = 0.0  # the page's own private memory before its first block
+    memory_checked: float = 0.0
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -87,13 +96,42 @@ class Runner:
             )
 
     # -- public ------------------------------------------------------------------------------
-    def run(self, posts: Iterable[Post], on_result: Callable[[Post, PageResult, Path], None]) -> None:
+    def run(
+        self,
+        posts: Iterable[Post],
+        on_result: Callable[[Post, PageResult, Path], None],
+        cancelled: threading.Event | None = None,
+    ) -> None:
         """Execute posts; `on_result(post, result, result_dir)` is called as each page finishes.
 
         The result folder holds the figure files; it is deleted after the callback returns.
+        Whatever way this returns (normally, by an exception, Ctrl-C, `cancelled` set), no page
+        it started is left running.
         """
-        pending = deque(posts)
         running: dict[int, _Running] = {}
+        try:
+            self._run(deque(posts), running, on_result, cancelled or threading.Event())
+        finally:
+            self._stop_all(running)
+
+    def _stop_all(self, running: dict[int, _Running]) -> None:
+        for page in running.values():
+            self._stop(page)
+        for page in running.values():
+            if page.process is not None:
+                with contextlib.suppress(Exception):
+                    page.process.wait(timeout=5)
+            shutil.rmtree(page.result_dir, ignore_errors=True)
+            shutil.rmtree(page.work_dir, ignore_errors=True)
+        running.clear()
+
+    def _run(
+        self,
+        pending: deque[Post],
+        running: dict[int, _Running],
+        on_result: Callable[[Post, PageResult, Path], None],
+        cancelled: threading.Event,
+    ) -> None:
         # One page more than workers: its fork and set-up overlap the others' compute, so no
         # core waits between pages.
         in_flight = self.jobs + 1
@@ -103,7 +141,7 @@ class Runner:
                 page = self._start(pending.popleft())
                 running[page.job_id] = page
 
-        while pending or running:
+        while (pending or running) and not cancelled.is_set():
             refill()
             done = [(running.pop(job_id), code) for job_id, code in self._wait_for_exits(running)]
             refill()  # before storing results, so the next pages are already running
@@ -130,15 +168,22 @@ class Runner:
         work_dir = self._scratch / f"work-{job_id}"
         result_dir.mkdir()
         work_dir.mkdir()
+        post_timeout = post.meta.get("timeout")
+        cwd, inputs = placement(post.path, post.inputs, post.root or post.path.resolve().parent)
         job = {
             "path": post.display_path,
             "file_text": post.text,
             "notebook": post.path.suffix == ".ipynb",
             "blocks": [asdict(b) for b in post.blocks],
-            "block_timeout": float(post.meta.get("timeout") or self.limits.block_timeout),
-            # Files the post declares it reads, copied into its working folder at the same
-            # relative place, so open("data.csv") works as it does beside the post.
-            "inputs": [[str(p.resolve()), os.path.relpath(p, post.path.parent)] for p in post.inputs],
+            # The same effective limits the parent enforces below (Limits.for_block/for_page).
+            "block_timeout": float(post_timeout or self.limits.block_timeout),
+            "page_timeout": self.limits.for_page(post.blocks, post_timeout),
+            "threads": int(thread_env(self.jobs)["OMP_NUM_THREADS"]),
+            "preload": self.preload or [],
+            # The working folder mirrors the repository: the page runs in the post's folder and
+            # each declared input sits at its place, so ../../data/x.csv reads as in the repo.
+            "cwd": cwd,
+            "inputs": [list(pair) for pair in inputs],
             "memory_mb": self.limits.memory_mb,
             "allow_warnings": post.meta.get("allow_warnings", []),
             "result_dir": str(result_dir),
@@ -171,8 +216,13 @@ class Runner:
     def _ensure_zygote(self) -> ZygoteClient:
         if self._zygote is None:
             env = self._child_env()
-            path = server_socket_path(env, self._cache_dir) if self.keep_warm > 0 else None
-            self._zygote = ZygoteClient(env, path, idle=self.keep_warm)
+            path = None
+            if self.keep_warm > 0:
+                try:
+                    path = server_socket_path()
+                except sockets.UnsafeFolder as exc:  # never trust a folder others control
+                    self._log(f"techpath: not sharing a warm parent: {exc}")
+            self._zygote = ZygoteClient(env, path, idle=self.keep_warm, scratch=self._scratch, log=self._log)
         return self._zygote
 
     # -- waiting -----------------------------------------------------------------------------
@@ -189,12 +239,15 @@ class Runner:
         for message in self._zygote.messages(timeout=POLL_SECONDS):
             if message is None:  # the zygote died: every running page is lost
                 self._zygote = None
-                return [(job_id, -int(signal.SIGKILL)) for job_id in running]
+                return [(job_id, LOST_EXIT) for job_id in running]
             page = running.get(message["id"])
             if page is None:
                 continue
             if "pid" in message:
                 page.pid = message["pid"]
+            elif "refused" in message:
+                self._log(f"techpath: the warm parent refused a page: {message['refused']}")
+                exits.append((page.job_id, LOST_EXIT))
             elif "exit" in message:
                 exits.append((page.job_id, message["exit"]))
         return exits
@@ -205,17 +258,49 @@ class Runner:
             self._read_events(page)
             if page.pid is None or page.killed_because:
                 continue
-            if now - page.started > self.limits.page_timeout:
-                page.killed_because = f"the page did not finish within {self.limits.page_timeout:g} s"
+            post_timeout = page.post.meta.get("timeout")
+            page_limit = self.limits.for_page(page.post.blocks, post_timeout)
+            if now - page.started > page_limit + GRACE_SECONDS:
+                page.killed_kind = "Timeout"
+                page.killed_because = f"the page did not finish within its limit of {page_limit:g} s"
             elif page.current_block is not None:
                 block = page.post.blocks[page.current_block]
-                allowed = (block.options.timeout or self.limits.block_timeout) + GRACE_SECONDS
-                if now - page.block_started > allowed:
-                    page.killed_because = (
-                        f"block {block.index + 1} did not finish within {allowed - GRACE_SECONDS:g} s"
-                    )
+                allowed = self.limits.for_block(block, post_timeout)
+                if now - page.block_started > allowed + GRACE_SECONDS:
+                    page.killed_kind = "Timeout"
+                    page.killed_because = f"block {block.index + 1} did not finish within {allowed:g} s"
+            if not page.killed_because and now - page.memory_checked >= MEMORY_POLL_SECONDS:
+                self._check_memory(page, now)
             if page.killed_because:
-                _kill_group(page.pid)
+                self._stop(page)
+
+    def _check_memory(self, page: _Running, now: float) -> None:
+        """The memory limit measures memory: the private resident memory of the page's whole
+        process tree, less what the page held before its first block (its share of the warm
+        imports), polled. Address-space limits would fail pages that start many threads."""
+        page.memory_checked = now
+        if not self.limits.memory_mb or page.pid is None or not page.events:
+            return
+        # Private memory costs a page-table walk to measure; resident memory is cheap and never
+        # smaller, so the exact figure is read only when the cheap one says it could be over.
+        if procs.tree_rss_mb(page.pid) - page.baseline_mb <= self.limits.memory_mb:
+            return
+        used = procs.tree_private_mb(page.pid) - page.baseline_mb
+        if used > self.limits.memory_mb:
+            page.killed_kind = "MemoryLimit"
+            page.killed_because = (
+                f"the page used {used:,.0f} MB, more than its memory limit of {self.limits.memory_mb} MB"
+            )
+
+    def _stop(self, page: _Running) -> None:
+        """End a page and everything it started. In fork mode the warm parent does it: it
+        started the page, and this process never signals a pid it did not start itself."""
+        if page.process is not None:
+            _kill_group(page.pid)
+            procs.kill_tree(page.process.pid)
+        elif self._zygote is not None:
+            with contextlib.suppress(ZygoteDied):
+                self._zygote.kill(page.job_id)
 
     def _read_events(self, page: _Running) -> None:
         path = page.result_dir / "events.jsonl"
@@ -230,7 +315,9 @@ class Runner:
         for line in complete.splitlines():
             event = json.loads(line)
             page.events.append(event)
-            if event["event"] == "start":
+            if event["event"] == "baseline":
+                page.baseline_mb = float(event.get("private_mb", 0.0))
+            elif event["event"] == "start":
                 page.current_block, page.block_started = event["block"], time.monotonic()
             elif event["event"] == "block":
                 page.current_block = None
@@ -239,12 +326,12 @@ class Runner:
     def _finish(
         self, page: _Running, exit_code: int, on_result: Callable[[Post, PageResult, Path], None]
     ) -> None:
-        if page.pid is not None:
-            _kill_group(page.pid)  # anything the page left running dies with it
-        if page.process is not None:
+        if page.process is not None:  # anything the page left running dies with it
+            _kill_group(page.pid)
             page.process.wait()
+        # (fork mode: the warm parent ended the page's tree before it reported the exit)
         self._read_events(page)
-        result = assemble_result(page.post, page.events, exit_code, page.killed_because)
+        result = assemble_result(page.post, page.events, exit_code, page.killed_because, page.killed_kind)
         try:
             on_result(page.post, result, page.result_dir)
         finally:
@@ -263,7 +350,11 @@ def _kill_group(pid: int) -> None:
 
 
 def assemble_result(
-    post: Post, events: list[dict[str, Any]], exit_code: int, killed_because: str
+    post: Post,
+    events: list[dict[str, Any]],
+    exit_code: int,
+    killed_because: str,
+    killed_kind: str = "Timeout",
 ) -> PageResult:
     """Build the page's result from its event log; blame a crash or kill on the running block."""
     by_index: dict[int, BlockResult] = {}
@@ -282,7 +373,7 @@ def assemble_result(
         elif kind == "end":
             end = event
     if not end:
-        _blame_running_block(post, by_index, started, exit_code, killed_because)
+        _blame_running_block(post, by_index, started, exit_code, killed_because, killed_kind)
     blocks = [
         by_index.get(b.index, BlockResult(b.index, "skipped" if b.options.skip else "not-run"))
         for b in post.blocks
@@ -314,7 +405,12 @@ def _apply_standalone(post: Post, by_index: dict[int, BlockResult], event: dict[
 
 
 def _blame_running_block(
-    post: Post, by_index: dict[int, BlockResult], started: int | None, exit_code: int, killed_because: str
+    post: Post,
+    by_index: dict[int, BlockResult],
+    started: int | None,
+    exit_code: int,
+    killed_because: str,
+    killed_kind: str = "Timeout",
 ) -> None:
     index = started if started is not None else (max(by_index) + 1 if by_index else 0)
     if index >= len(post.blocks):
@@ -323,10 +419,16 @@ def _blame_running_block(
         return
     block = post.blocks[index]
     if killed_because:
-        kind, message = "Timeout", killed_because + "; its processes were stopped"
+        kind, message = killed_kind or "Timeout", killed_because + "; its processes were stopped"
+    elif exit_code == LOST_EXIT:
+        kind, message = "Infrastructure", "the warm parent process died while this page ran"
     elif exit_code < 0:
         name = signal.Signals(-exit_code).name if -exit_code in signal.valid_signals() else str(-exit_code)
-        hint = " (out of memory?)" if name == "SIGKILL" else ""
+        hint = (
+            " (not by techpath: the system's out-of-memory killer, or another process)"
+            if name == "SIGKILL"
+            else ""
+        )
         kind, message = (
             "Crash",
             f"the page's Python process was killed by {name}{hint} while running this block",

@@ -17,6 +17,7 @@ import signal
 import sys
 import time
 import traceback
+import types
 import warnings
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from techpath.model import BlockError, BlockResult, CodeBlock, Output
 
 POLICY_WARNINGS = (DeprecationWarning, FutureWarning, PendingDeprecationWarning)
 MAX_OUTPUT_CHARS = 50_000  # per block; the rest is counted and replaced by a note
+MAX_RICH_CHARS = 1_000_000  # per MIME entry of a displayed value (an HTML table, an SVG)
+MAX_RICH_PER_BLOCK = 4_000_000  # all rich outputs of one block together
 _INTERNAL = str(Path(__file__).parent)  # frames of the engine itself are left out of tracebacks
 OVERFLOW_FILE = "techpath-output-overflow.txt"  # in the page's private working folder
 SVG_LIMIT_BYTES = 400_000  # larger figures (dense scatter plots) are saved as PNG instead
@@ -36,11 +39,34 @@ class BlockTimeout(BaseException):
     """Raised in the block by SIGALRM; BaseException so `except Exception` in a post can't eat it."""
 
 
+class _BinaryStream(io.RawIOBase):
+    """`sys.stdout.buffer`: bytes written here join the same output, decoded as UTF-8."""
+
+    def __init__(self, text: _Stream) -> None:
+        self._text = text
+
+    def write(self, data: Any) -> int:
+        raw = bytes(data)
+        self._text.write(raw.decode("utf-8", "replace"))
+        return len(raw)
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._text.fileno()
+
+
 class _Stream(io.TextIOBase):
-    """sys.stdout / sys.stderr replacement that feeds the session's output list."""
+    """sys.stdout / sys.stderr replacement that feeds the session's output list.
+
+    It has what scripts expect of the real streams: `buffer` (bytes), `fileno()` (the real file
+    descriptor, whose output is captured too), `encoding`, `errors`, `isatty()`.
+    """
 
     def __init__(self, session: Session, name: str) -> None:
         self._session, self.name_ = session, name
+        self.buffer = _BinaryStream(self)
 
     def write(self, text: str) -> int:
         self._session.emit(self.name_, text)
@@ -49,9 +75,20 @@ class _Stream(io.TextIOBase):
     def writable(self) -> bool:
         return True
 
+    def fileno(self) -> int:
+        return 1 if self.name_ == "stdout" else 2
+
     @property
     def encoding(self) -> str:
         return "utf-8"
+
+    @property
+    def errors(self) -> str:
+        return "strict"
+
+    @property
+    def name(self) -> str:
+        return f"<{self.name_}>"
 
     def isatty(self) -> bool:
         return False
@@ -77,14 +114,24 @@ class Session:
         figure_dir: Path,
         allow_warnings: list[dict[str, str]] | None = None,
         line_numbers_in_file: bool = True,
+        script_file: str | None = None,
     ) -> None:
         self.path = filename
         self.figure_dir = figure_dir
         self.allow_warnings = allow_warnings or []
         self.line_numbers_in_file = line_numbers_in_file
         self.filename = filename  # of the block being run: the post, or "post.ipynb:cell 3"
-        self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+        # A real module registered as __main__, as when Python runs a script: pickle, multiprocessing,
+        # dataclasses and typing look post-defined names up in sys.modules["__main__"].
+        self.module = types.ModuleType("__main__")
+        self.module.__file__ = script_file
+        self.module.__builtins__ = builtins  # type: ignore[attr-defined]
+        sys.modules["__main__"] = self.module
+        self.namespace: dict[str, Any] = self.module.__dict__
         self.namespace["display"] = self.display
+        self._rich_chars = 0
+        self.native: NativeOutput | None = None  # set by the page process (child.py)
+        self.page_timeout = 0.0
         self._outputs: list[Output] = []
         self._chars = 0
         self._dropped_chars = 0
@@ -101,6 +148,10 @@ class Session:
         warnings.showwarning = self._on_warning
         for category in POLICY_WARNINGS:
             warnings.simplefilter("always", category)
+        self._replayed: set[str] = set()
+        self._import = builtins.__import__
+        if hooks.import_warnings:
+            builtins.__import__ = self._import_replaying_warnings
         self._setup_matplotlib()
 
     # -- output ------------------------------------------------------------------------------
@@ -154,19 +205,61 @@ class Session:
             self._save_figure(obj)
             sys.modules["matplotlib.pyplot"].close(obj)
             return
-        self._outputs.append(Output(kind, data=mime_bundle(obj)))  # type: ignore[arg-type]
+        bundle = mime_bundle(obj)
+        for mime in [m for m in bundle if m != "text/plain"]:
+            size = len(bundle[mime])
+            if size > MAX_RICH_CHARS or self._rich_chars + size > MAX_RICH_PER_BLOCK:
+                del bundle[mime]
+                note = (
+                    f"{mime} output of {size:,} characters not shown (limit {MAX_RICH_CHARS:,} "
+                    f"per output, {MAX_RICH_PER_BLOCK:,} per block); the plain text form is shown"
+                )
+                self._outputs.append(Output("note", text=note))
+            else:
+                self._rich_chars += size
+        plain = bundle["text/plain"]
+        if len(plain) > MAX_OUTPUT_CHARS:
+            bundle["text/plain"] = (
+                plain[:MAX_OUTPUT_CHARS] + f"\n... ({len(plain) - MAX_OUTPUT_CHARS:,} more characters)"
+            )
+        self._outputs.append(Output(kind, data=bundle))  # type: ignore[arg-type]
+
+    # -- import-time warnings (see hooks.import_warnings) ------------------------------------
+    def _import_replaying_warnings(
+        self, name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0
+    ) -> Any:
+        module = self._import(name, globals, locals, fromlist, level)
+        if level == 0:
+            wanted = [name] + [f"{name}.{item}" for item in fromlist or () if isinstance(item, str)]
+            for recorded, entries in hooks.import_warnings.items():
+                if recorded in self._replayed:
+                    continue
+                if any(w == recorded or w.startswith(recorded + ".") for w in wanted):
+                    self._replayed.add(recorded)
+                    for message, category, filename, lineno in entries:
+                        warnings.warn_explicit(message, getattr(builtins, category), filename, lineno)
+        return module
 
     # -- running -----------------------------------------------------------------------------
-    def run_block(self, block: CodeBlock, timeout: float) -> BlockResult:
+    def run_block(self, block: CodeBlock, timeout: float, page_deadline: float | None = None) -> BlockResult:
+        """Run one block. `timeout` is its effective limit; `page_deadline` (seconds the page
+        has left, when that is sooner) makes the alarm blame the page's limit instead."""
+        page_first = page_deadline is not None and page_deadline < timeout
+        alarm = max(0.01, page_deadline) if page_first and page_deadline is not None else timeout
+        self._page_limited = page_first
+        return self._run_block(block, timeout, alarm)
+
+    def _run_block(self, block: CodeBlock, timeout: float, alarm: float) -> BlockResult:
         self._block = block
         self.filename = self.path if block.cell is None else f"{self.path}:cell {block.cell}"
         self._outputs, self._chars, self._dropped_chars, self._dropped_lines = [], 0, 0, 0
+        self._rich_chars = 0
         self._violations = []
         started = time.perf_counter()
         error: BlockError | None = None
         expected = block.options.raises
         try:
-            _set_alarm(timeout)
+            _set_alarm(alarm)
             self._execute(block)
             if expected is not None:
                 wanted = expected or "an exception"
@@ -185,6 +278,12 @@ class Session:
         finally:
             _set_alarm(0)
             self._close_overflow()
+        if self.native is not None:  # what C code and subprocesses wrote to fd 1 and 2
+            outputs, chars, lines = self.native.read(MAX_OUTPUT_CHARS - self._chars)
+            self._outputs += outputs
+            self._chars += sum(len(o.text) for o in outputs)
+            self._dropped_chars += chars
+            self._dropped_lines += lines
         self._flush_figures()
         if self._dropped_chars:
             note = (
@@ -255,7 +354,13 @@ class Session:
         line = self._innermost_post_line(tb, first_line)
         frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith(_INTERNAL)]
         stack = "".join(traceback.format_list(frames))
-        message = f"block {block.index + 1} did not finish within {timeout:g} s (stopped at line {line})"
+        if getattr(self, "_page_limited", False):
+            message = (
+                f"the page did not finish within its limit of {self.page_timeout:g} s "
+                f"(stopped in block {block.index + 1}, at line {line})"
+            )
+        else:
+            message = f"block {block.index + 1} did not finish within {timeout:g} s (stopped at line {line})"
         return self._error(block, "Timeout", message, line, "Traceback (most recent call last):\n" + stack)
 
     # -- warnings policy ---------------------------------------------------------------------
@@ -358,3 +463,35 @@ def figure_alt_text(figure: Any) -> str:
         if described:
             parts.append(described)
     return "Figure: " + (". ".join(parts) if parts else "a plot produced by the code above")
+
+
+class NativeOutput:
+    """What was written to file descriptors 1 and 2 (C code, `os.write`, subprocesses).
+
+    The page's fd 1 and 2 point at files opened for appending. After each block the new bytes
+    are read up to the block's remaining output budget, the rest is only counted, and the files
+    are emptied, so output over the cap never spills into the next block and never piles up.
+    """
+
+    def __init__(self, work: Path) -> None:
+        self._files = {"stdout": work / "native-stdout.txt", "stderr": work / "native-stderr.txt"}
+
+    def read(self, room: int) -> tuple[list[Output], int, int]:
+        """(outputs, characters dropped, lines dropped) since the last call."""
+        outputs: list[Output] = []
+        dropped_chars = dropped_lines = 0
+        for name, path in self._files.items():
+            try:
+                with open(path, "rb") as f:
+                    data = f.read(max(0, room))
+                    while chunk := f.read(1 << 20):
+                        dropped_chars += len(chunk)
+                        dropped_lines += chunk.count(b"\n")
+                os.truncate(path, 0)
+            except OSError:
+                continue
+            if data:
+                text = data.decode("utf-8", "replace")
+                room -= len(text)
+                outputs.append(Output("stream", name=name, text=text))
+        return outputs, dropped_chars, dropped_lines

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from techpath.execute import hooks, procs, sockets
+
 DEFAULT_PRELOAD = [
     "numpy", "scipy", "matplotlib", "matplotlib.pyplot", "pandas", "sklearn",
     "sklearn.datasets", "sklearn.model_selection", "sklearn.metrics", "sklearn.pipeline",
@@ -44,14 +46,34 @@ DEFAULT_PRELOAD = [
 
 
 def warm_up(modules: list[str]) -> None:
-    """Import, then run each library's lazy first calls once so children inherit them done."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for name in modules:
+    """Import, then run each library's lazy first calls once so children inherit them done.
+
+    Policy warnings raised by an import are recorded (not shown) for the page that imports the
+    module to replay (hooks.import_warnings); other warnings of the warm-up are not the posts'.
+    """
+    from techpath.execute.session import POLICY_WARNINGS
+
+    for name in modules:
+        if name in sys.modules:
+            continue
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("ignore")
+            for category in POLICY_WARNINGS:
+                warnings.simplefilter("always", category)
             try:
                 importlib.import_module(name)
-            except Exception:  # a module missing here is imported (slower) by the post itself
+            except Exception as exc:  # a module missing here is imported (slower) by the post
+                print(f"techpath warm parent: could not import {name}: {exc!r}", file=sys.stderr)
                 continue
+        recorded = [
+            (str(w.message), w.category.__name__, w.filename, w.lineno)
+            for w in caught
+            if issubclass(w.category, POLICY_WARNINGS)
+        ]
+        if recorded:
+            hooks.import_warnings[name] = recorded
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         _first_calls(modules)
 
 
@@ -67,8 +89,8 @@ def _first_calls(modules: list[str]) -> None:
             X, y = load_iris(return_X_y=True)
             LogisticRegression(max_iter=200).fit(X, y).predict_proba(X[:2])
             KNeighborsClassifier().fit(X, y).predict(X[:2])
-        except Exception:
-            pass
+        except Exception as exc:
+            print(f"techpath warm parent: scikit-learn warm-up failed: {exc!r}", file=sys.stderr)
     if "matplotlib" not in uses:
         return
     try:
@@ -86,8 +108,8 @@ def _first_calls(modules: list[str]) -> None:
         for fmt in ("svg", "png"):
             fig.savefig(io.BytesIO(), format=fmt)
         plt.close("all")
-    except Exception:
-        pass
+    except Exception as exc:
+        print(f"techpath warm parent: matplotlib warm-up failed: {exc!r}", file=sys.stderr)
 
 
 @dataclass
@@ -98,6 +120,8 @@ class Connection:
     write_fd: int
     buffer: bytes = b""
     pages: set[int] = field(default_factory=set)
+    scratch: Path | None = None  # the client's own folder: the only place jobs may come from
+    trusted: bool = False  # pipe mode: the build that started this process
 
     def send(self, message: dict[str, Any]) -> None:
         data = (json.dumps(message) + "\n").encode()
@@ -107,7 +131,18 @@ class Connection:
 
 
 class Zygote:
-    def __init__(self, listener: socket.socket | None = None, idle: float = 0.0) -> None:
+    def __init__(
+        self,
+        listener: socket.socket | None = None,
+        idle: float = 0.0,
+        socket_path: str = "",
+        fingerprint: str = "",
+    ) -> None:
+        self.socket_path = socket_path
+        self.fingerprint = fingerprint
+        procs.become_subreaper()  # orphans of pages come here, where _end_orphans finds them
+        signal.signal(signal.SIGTERM, _exit_on_signal)  # so serve()'s cleanup runs
+        signal.signal(signal.SIGINT, _exit_on_signal)  # Ctrl-C reaches the whole process group
         self.listener = listener
         self.idle = idle
         self.children: dict[int, tuple[Connection, Any]] = {}  # pid -> (owner, job id)
@@ -127,19 +162,36 @@ class Zygote:
 
     def serve(self) -> None:
         last_busy = time.monotonic()
-        while True:
-            for key, _ in self._selector.select(timeout=1.0):
-                if key.data == "child":
-                    os.read(self._wake_r, 4096)
-                elif key.data == "accept":
-                    self._accept()
-                else:
-                    self._read(self.connections[key.fd])
-            self._reap()
-            if self.connections or self.children:
-                last_busy = time.monotonic()
-            elif self.listener is None or time.monotonic() - last_busy > self.idle:
-                return
+        try:
+            while True:
+                for key, _ in self._selector.select(timeout=1.0):
+                    if key.data == "child":
+                        os.read(self._wake_r, 4096)
+                    elif key.data == "accept":
+                        self._accept()
+                    elif key.fd in self.connections:
+                        self._read(self.connections[key.fd])
+                self._reap()
+                self._end_orphans()
+                if self.connections or self.children:
+                    last_busy = time.monotonic()
+                elif self.listener is None or time.monotonic() - last_busy > self.idle:
+                    return
+        finally:  # normal end, Ctrl-C, SIGTERM: no page and nothing a page started survives
+            self.stop_everything()
+
+    def stop_everything(self) -> None:
+        for pid in list(self.children):
+            procs.kill_tree(pid)
+        self._end_orphans()
+        self._reap()
+
+    def _end_orphans(self) -> None:
+        """This process is a child subreaper and only ever forks pages, so a child that is not
+        a running page is an orphan a dead page left behind (a double fork, a daemon): end it."""
+        for pid in procs.children(os.getpid()):
+            if pid not in self.children:
+                procs.kill_tree(pid)
 
     def _accept(self) -> None:
         assert self.listener is not None
@@ -147,10 +199,13 @@ class Zygote:
             client, _ = self.listener.accept()
         except OSError:
             return
+        if not sockets.same_user(client):  # another user reached the socket: never serve them
+            client.close()
+            return
         fd = client.detach()
         connection = Connection(fd, fd)
         self.add_connection(connection)
-        connection.send({"ready": True})
+        connection.send({"ready": True, "fingerprint": self.fingerprint, "pid": os.getpid()})
 
     def _read(self, connection: Connection) -> None:
         try:
@@ -163,21 +218,90 @@ class Zygote:
         connection.buffer += data
         *lines, connection.buffer = connection.buffer.split(b"\n")
         for line in lines:
-            if line.strip():
-                self._fork(connection, json.loads(line))
+            if not line.strip():
+                continue
+            request = json.loads(line)
+            if "hello" in request:
+                self._hello(connection, request["hello"])
+            elif "quit" in request:
+                self._retire(connection)
+                return
+            elif "kill" in request:
+                self._kill_job(connection, request["kill"])
+            else:
+                self._fork(connection, request)
+
+    def _hello(self, connection: Connection, hello: dict[str, Any]) -> None:
+        """A client names its scratch folder (it must be its own, 0700) and its idle time."""
+        try:
+            scratch = Path(hello["scratch"])
+            sockets.check_private(scratch)
+            connection.scratch = scratch.resolve()
+        except (KeyError, TypeError, sockets.UnsafeFolder) as exc:
+            print(f"techpath warm parent: refused a client's scratch folder: {exc}", file=sys.stderr)
+        if isinstance(hello.get("idle"), int | float) and hello["idle"] > 0:
+            self.idle = float(hello["idle"])
+
+    def _retire(self, connection: Connection) -> None:
+        """A client of a newer engine or environment wants this socket: stop listening (the
+        client then starts a fresh warm parent there) and exit when the last page is done."""
+        if self.listener is not None:
+            self._selector.unregister(self.listener)
+            if self.socket_path:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.socket_path)
+            self.listener.close()
+            self.listener = None
+        self._drop(connection)
+
+    def _job_allowed(self, connection: Connection, job_path: Path, job: dict[str, Any] | None) -> str:
+        """Empty when the job may run; else why not. Jobs (and the folders they write to) must
+        lie in the client's own scratch folder, so no one can make this process read or write
+        elsewhere on another's behalf."""
+        if connection.trusted:
+            return ""
+        if connection.scratch is None:
+            return "no scratch folder was accepted for this client"
+        paths = [job_path] + ([Path(job["result_dir"]), Path(job["work_dir"])] if job else [])
+        for path in paths:
+            if not path.resolve().is_relative_to(connection.scratch):
+                return f"{path} is outside the client's scratch folder"
+        return ""
+
+    def _kill_job(self, connection: Connection, job_id: Any) -> None:
+        """Stop one of this client's pages (a limit was hit): only pids this process forked."""
+        for pid, (owner, owned_id) in self.children.items():
+            if owner is connection and owned_id == job_id:
+                procs.kill_tree(pid)
 
     def _drop(self, connection: Connection) -> None:
         """A client left (or its build was interrupted): stop the pages it started."""
         self._selector.unregister(connection.read_fd)
         del self.connections[connection.read_fd]
         for pid in connection.pages:
-            _kill_group(pid)
+            procs.kill_tree(pid)
         for fd in {connection.read_fd, connection.write_fd}:
             with contextlib.suppress(OSError):
                 os.close(fd)
 
     def _fork(self, connection: Connection, request: dict[str, Any]) -> None:
-        job = json.loads(Path(request["job"]).read_text(encoding="utf-8"))
+        job_path = Path(str(request.get("job", "")))
+        job: dict[str, Any] | None = None
+        refused = self._job_allowed(connection, job_path, None)
+        if not refused:
+            try:
+                job = json.loads(job_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                refused = f"unreadable job file: {exc}"
+        if not refused:
+            refused = self._job_allowed(connection, job_path, job)
+        if refused or job is None:
+            connection.send({"id": request.get("id"), "refused": refused})
+            return
+        missing = [m for m in job.get("preload") or [] if m not in sys.modules]
+        if missing:  # another site's imports: warm them here once, for this and later builds
+            warm_up(missing)
+            gc.freeze()
         pid = os.fork()
         if pid == 0:
             self._become_page(job)
@@ -195,6 +319,7 @@ class Zygote:
                     os.close(fd)
             if self.listener is not None:
                 self.listener.close()
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
             from techpath.execute.child import isolate, run_page
 
             isolate(job)
@@ -206,7 +331,7 @@ class Zygote:
             os._exit(code)
 
     def _reap(self) -> None:
-        while self.children:
+        while True:  # orphans adopted as subreaper are reaped here too
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
@@ -221,16 +346,17 @@ class Zygote:
                     connection.send({"id": job_id, "exit": os.waitstatus_to_exitcode(status)})
 
 
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(OSError):
-        os.killpg(pid, signal.SIGKILL)
+def _exit_on_signal(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 def bind_socket(path: str) -> socket.socket | None:
     """Listen on `path`; None when another live zygote already serves it."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sockets.check_private(Path(path).parent)
     try:
-        listener.bind(path)
+        with sockets.umask(0o077):  # the socket file is never, even briefly, open to others
+            listener.bind(path)
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
@@ -242,9 +368,9 @@ def bind_socket(path: str) -> socket.socket | None:
             return None  # someone is serving: leave it be
         except OSError:
             os.unlink(path)  # a stale socket left by a crash
-            listener.bind(path)
+            with sockets.umask(0o077):
+                listener.bind(path)
     listener.listen(16)
-    os.chmod(path, 0o600)
     return listener
 
 
@@ -252,6 +378,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m techpath.execute.zygote")
     parser.add_argument("--socket", help="serve on this Unix socket instead of stdin/stdout")
     parser.add_argument("--idle", type=float, default=600.0, help="server mode: seconds idle before exiting")
+    parser.add_argument("--fingerprint", default="", help="server mode: the environment it serves")
     args = parser.parse_args(argv)
     listed = json.loads(os.environ.get("TECHPATH_PRELOAD", "null"))
     modules = DEFAULT_PRELOAD if listed is None else listed  # [] (posts import nothing) is kept
@@ -266,15 +393,15 @@ def main(argv: list[str] | None = None) -> None:
     gc.disable()
     warm_up(modules)
     gc.freeze()
-    zygote = Zygote(listener, args.idle)
+    zygote = Zygote(listener, args.idle, args.socket or "", args.fingerprint)
     if listener is None:
-        stdio = Connection(sys.stdin.fileno(), sys.stdout.fileno())
+        stdio = Connection(sys.stdin.fileno(), sys.stdout.fileno(), trusted=True)
         zygote.add_connection(stdio)
         stdio.send({"ready": True})
     try:
         zygote.serve()
     finally:
-        if args.socket and listener is not None:
+        if args.socket and zygote.listener is not None:  # (a retired one has let it go)
             with contextlib.suppress(OSError):
                 os.unlink(args.socket)
 

@@ -15,17 +15,9 @@ from typing import Any
 
 from techpath.model import BlockOptions, CodeBlock, Post, Problem
 from techpath.parse.frontmatter import PostSchema, split_front_matter, validate_post_meta
+from techpath.parse.inputs import declared_inputs
+from techpath.parse.tags import fence_word, options_for_tags
 
-TAG_OPTIONS: dict[str, dict[str, Any]] = {
-    "hide-input": {"hide_code": True},
-    "remove-input": {"hide_code": True},
-    "hide-output": {"hide_output": True},
-    "remove-output": {"hide_output": True},
-    "remove-cell": {"hide": True},
-    "raises-exception": {"raises": ""},
-    "skip-execution": {"skip": True},
-    "standalone": {"standalone": True},
-}
 MATH_BOX_TAGS = {"math-box": "???", "math-box-open": "???+"}
 _HEADING = re.compile(r"^\s*#{1,6}\s+(.*?)\s*#*\s*$")
 
@@ -93,16 +85,10 @@ def load_notebook_post(path: Path, schema: PostSchema | None) -> Post:
                     "run `techpath strip` on the file",
                 )
             )
-        options: dict[str, Any] = {}
-        for tag in cell_tags(cell):
-            options.update(TAG_OPTIONS.get(tag, {}))
+        options = options_for_tags(cell_tags(cell))
         blocks.append(CodeBlock(len(blocks), cell_source(cell), 1, BlockOptions(**options), cell=number))
-    inputs = [path.parent / p for p in meta.get("inputs", []) if isinstance(p, str)]
-    post = Post(path=path, meta=meta, blocks=blocks, text=text, problems=problems, inputs=inputs)
-    if schema is not None:
-        from techpath.contrib.lint import lint_post
-
-        post.problems += lint_post(post)
+    inputs, root = declared_inputs(path, meta, 1, problems)
+    post = Post(path=path, meta=meta, blocks=blocks, text=text, problems=problems, inputs=inputs, root=root)
     return post
 
 
@@ -130,12 +116,8 @@ def notebook_markdown(path: Path) -> str:
 
 
 def _fence_words(tag: str) -> list[str]:
-    words = {
-        "hide-input": "hide-code", "remove-input": "hide-code", "hide-output": "hide-output",
-        "remove-output": "hide-output", "remove-cell": "hide", "raises-exception": "raises",
-        "skip-execution": "skip", "standalone": "standalone",
-    }  # fmt: skip
-    return [words[tag]] if tag in words else []
+    word = fence_word(tag)
+    return [word] if word else []
 
 
 def _math_box(source: str, marker: str) -> str:

@@ -7,10 +7,13 @@ from pathlib import Path
 from techpath.model import CodeBlock, Post, Problem
 from techpath.parse.fences import find_fences
 from techpath.parse.frontmatter import PostSchema, split_front_matter, validate_post_meta
+from techpath.parse.inputs import declared_inputs
 
 
 def load_post(path: Path, schema: PostSchema | None = None) -> Post:
     """Parse a Markdown (or notebook) page. Never raises for bad content: see `Post.problems`.
+
+    Pure parsing: the lint pass (contrib/lint.py, `load_checked_post`) is separate.
 
     With a `schema` the file is a blog post: front matter is required and validated. Without
     one it is a plain page (home, about): front matter is optional.
@@ -27,19 +30,10 @@ def load_post(path: Path, schema: PostSchema | None = None) -> Post:
     elif fm.meta:
         problems += validate_post_meta(fm, shown, schema)
     blocks = markdown_blocks(text, shown, problems)
-    inputs = [path.parent / p for p in fm.meta.get("inputs", []) if isinstance(p, str)]
-    for i in inputs:
-        if not i.is_file():
-            problems.append(
-                Problem(
-                    shown, fm.field_lines.get("inputs", 1), f"declared input {i.as_posix()} does not exist"
-                )
-            )
-    post = Post(path=path, meta=fm.meta, blocks=blocks, text=text, problems=problems, inputs=inputs)
-    if schema is not None:
-        from techpath.contrib.lint import lint_post
-
-        post.problems += lint_post(post)
+    inputs, root = declared_inputs(path, fm.meta, fm.field_lines.get("inputs", 1), problems)
+    post = Post(
+        path=path, meta=fm.meta, blocks=blocks, text=text, problems=problems, inputs=inputs, root=root
+    )
     return post
 
 

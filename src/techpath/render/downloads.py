@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import html
+import os
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 from techpath.model import PageResult, Post
 from techpath.render.notebooks import notebook_json, post_cells, to_notebook, to_script
+
+
+_SUFFIX = {"notebook": "ipynb", "script": "py", "zip": "zip"}
 
 
 def download_name(post: Post) -> str:
@@ -17,11 +22,15 @@ def download_name(post: Post) -> str:
 def download_links(post: Post, repo_url: str | None = None, href: Callable[[str], str] | None = None) -> str:
     """`href("notebook" | "script")`: where the files are, from the page (default: beside it)."""
     name = download_name(post)
-    where = href or (lambda kind: f"{name}.ipynb" if kind == "notebook" else f"{name}.py")
+    where = href or (lambda kind: f"{name}.{_SUFFIX[kind]}")
     links = [
         f'<a href="{html.escape(where("notebook"))}" download>Download notebook</a>',
         f'<a href="{html.escape(where("script"))}" download>Download script</a>',
     ]
+    if post.inputs:  # the code reads data files: offer them laid out as the code expects
+        links.append(
+            f'<a href="{html.escape(where("zip"))}" download>Download notebook, script and data (.zip)</a>'
+        )
     colab = colab_url(post, repo_url)
     if colab:
         links.append(f'<a href="{html.escape(colab)}">Open in Colab</a>')
@@ -51,3 +60,22 @@ def write_downloads(post: Post, result: PageResult | None, folder: Path, site_ur
     )
     title = str(post.meta.get("title") or name)
     (folder / f"{name}.py").write_text(to_script(cells, title, site_url or "", result), encoding="utf-8")
+    if post.inputs:
+        write_archive(post, folder, name)
+
+
+def write_archive(post: Post, folder: Path, name: str) -> Path:
+    """<name>.zip: the notebook, the script and the post's data files, at the same places
+    relative to each other as in the repository (the smallest folder holding them all), so
+    `python <name>.py` run beside the script finds ../../data/x.csv as the post does."""
+    post_dir = post.path.resolve().parent
+    files = [p.resolve() for p in post.inputs if p.is_file()]
+    base = Path(os.path.commonpath([post_dir, *(f.parent for f in files)]))
+    archive = folder / f"{name}.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        where = post_dir.relative_to(base)
+        for suffix in (".ipynb", ".py"):
+            zf.write(folder / f"{name}{suffix}", (Path(name) / where / f"{name}{suffix}").as_posix())
+        for data in files:
+            zf.write(data, (Path(name) / data.relative_to(base)).as_posix())
+    return archive

@@ -18,6 +18,7 @@ from typing import Any
 from techpath.model import BlockOptions, Output, PageResult, Post
 from techpath.parse.fences import find_fences
 from techpath.parse.notebook import cell_source, cell_tags, read_notebook
+from techpath.parse.tags import tags_for_options
 
 _BOX = re.compile(r'^(\?\?\?\+?) math(?:\s+"(?P<title>[^"]*)")?\s*$')
 
@@ -97,20 +98,7 @@ def _add_markdown(text: str, cells: list[Cell]) -> None:
 
 
 def _tags(options: BlockOptions) -> list[str]:
-    tags = []
-    if options.hide:
-        tags.append("remove-cell")
-    if options.hide_code:
-        tags.append("hide-input")
-    if options.hide_output:
-        tags.append("remove-output")
-    if options.raises is not None:
-        tags.append("raises-exception")
-    if options.skip:
-        tags.append("skip-execution")
-    if options.standalone:
-        tags.append("standalone")
-    return tags
+    return tags_for_options(options)
 
 
 def notebook_post_cells(path: Path) -> list[Cell]:

@@ -12,10 +12,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from techpath.config import SiteSettings
-from techpath.contrib.lint import lint_site
+from techpath.contrib.lint import lint_site, load_checked_post
 from techpath.engine import Engine, RunInBackground, Settings
 from techpath.model import PageResult, Post
-from techpath.parse import load_post
 from techpath.parse.notebook import notebook_markdown
 from techpath.render.downloads import download_links, write_downloads
 from techpath.render.html import render_block
@@ -84,7 +83,7 @@ class Stager:
 
     def _record(self, uri: str, path: Path) -> PageRecord | None:
         is_post = self.site.is_post(path)
-        post = load_post(shown_path(path), self.site.schema if is_post else None)
+        post = load_checked_post(shown_path(path), self.site.schema if is_post else None)
         for problem in post.problems:
             self._error(str(problem))
         if is_post and unrenderable(post):
@@ -166,7 +165,10 @@ class Stager:
     def _download_href(self, record: PageRecord) -> Callable[[str], str]:
         downloads = record.downloads
         assert downloads is not None
-        return lambda kind: record.link_to(downloads.notebook if kind == "notebook" else downloads.script)
+        folder = downloads.notebook.rsplit("/", 1)[0]
+        name = downloads.notebook.rsplit("/", 1)[1].removesuffix(".ipynb")
+        suffix = {"notebook": "ipynb", "script": "py", "zip": "zip"}
+        return lambda kind: record.link_to(f"{folder}/{name}.{suffix[kind]}")
 
     def _output(self, record: PageRecord, index: int) -> str:
         result = record.result
@@ -221,7 +223,7 @@ class Stager:
             return []
         folder = docs / Path(record.downloads.notebook).parent
         write_downloads(record.post, record.result, folder, self.site_url)
-        return [record.downloads.notebook, record.downloads.script]
+        return sorted(p.relative_to(docs).as_posix() for p in folder.iterdir() if p.is_file())
 
     def write_tree(self, out: Path) -> list[Path]:
         """The whole staged docs folder in `out`. Only files whose bytes change are written (a
@@ -266,6 +268,12 @@ class Stager:
                 self._info(f"evicted {removed} unused cache entries")
         if not keep_engine:
             self.close_engine()
+
+    def cancel(self) -> None:
+        """A failed build: its run must not keep executing pages."""
+        if self.engine is not None:
+            self.engine.cancel()
+        self.close_math()
 
     def close_math(self) -> None:
         if self._math is not None:
