@@ -11,7 +11,6 @@ from pathlib import Path
 from techpath.model import PageResult, Post
 from techpath.render.notebooks import notebook_json, post_cells, to_notebook, to_script
 
-
 _SUFFIX = {"notebook": "ipynb", "script": "py", "zip": "zip"}
 
 
