@@ -72,12 +72,7 @@ def _serve_and_edit(
             _wait_for(url, [f"n_samples={BASE_SAMPLES + edit}", line], server, log, EDIT_TIMEOUT)
             latencies.append(time.perf_counter() - saved)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        _stop(server)
         stop_marked(env[MARKER])
         edit_one_post(site, 0)
     return latencies
@@ -107,12 +102,7 @@ def measure_serve_prose(
                 latencies.append(time.perf_counter() - saved)
         finally:
             post.write_bytes(original)
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            _stop(server)
             if MARKER in env:
                 stop_marked(env[MARKER])
     return latencies
@@ -142,3 +132,13 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """End `mkdocs serve`: politely first, then for certain."""
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
