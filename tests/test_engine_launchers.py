@@ -159,3 +159,23 @@ def test_an_out_of_memory_page_is_named_at_its_block(
     assert "exited with code" not in error.message
     assert error.location == f"{path.as_posix()}:2"
     assert result.blocks[1].status == "not-run"
+
+
+@pytest.mark.slow
+def test_spawn_mode_does_not_charge_the_imports_to_the_page(tmp_path: Path) -> None:
+    """In spawn mode the page first imports what the post imports (hundreds of MB with pandas,
+    scikit-learn and matplotlib); the limit counts only what the blocks add to that."""
+    code = (
+        "import matplotlib.pyplot as plt\nimport pandas as pd\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "X = [[0.0], [1.0], [2.0], [3.0]]\n"
+        "print(LogisticRegression().fit(X, [0, 0, 1, 1]).predict([[2.5]]))\n"
+        "import time\ntime.sleep(1)  # long enough for the parent to measure it several times"
+    )
+    path = write_post(tmp_path, "imports.md", f"```python\n{code}\n```\n")
+    limits = Limits(block_timeout=60, page_timeout=120, memory_mb=60)
+    settings = Settings(jobs=1, mode="spawn", limits=limits, cache_dir=tmp_path / "c", refresh=True)
+    with Engine(settings) as engine:
+        result = engine.run([load_post(path)])[path.as_posix()]
+    assert result.ok, result.errors
+    assert result.blocks[0].outputs[0].text == "[1]\n"
