@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: venv serve test build check lint format lock clean
+.PHONY: venv serve test test-fast build check lint format lock clean
 
 $(STAMP): requirements.lock package-lock.json pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -27,6 +27,9 @@ test: $(STAMP)  ## lint, then every test: unit, posts re-executed, strict build,
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## the fast tier while working on the toolkit: no site builds, under a minute
+	$(BIN)/python -m pytest tests -m "not slow"
 
 build: $(STAMP)  ## the static site for deployment, in site/
 	$(BIN)/mkdocs build --strict

@@ -60,3 +60,14 @@ def site_server(built_site: Path) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+SITE_BUILDS = {"built_site", "site_server", "hostile_site"}  # fixtures that build a whole site
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs a built site is slow whatever else it does: the fast tier
+    (`pytest -m "not slow"`) must not build one."""
+    for item in items:
+        if SITE_BUILDS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

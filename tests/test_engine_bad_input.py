@@ -79,7 +79,7 @@ def test_unbounded_allocation_hits_the_memory_limit(engine: Engine, tmp_path: Pa
     post, result = run_one(engine, tmp_path, f"```python\n{code}\n```\n")
     error = result.errors[0]
     # The parent measures the page's memory and stops it: named as the limit, on its block.
-    assert error.type == "MemoryLimit" and "memory limit of 400 MB" in error.message
+    assert error.type == "MemoryLimit" and error.message.startswith("memory limit 400 MB exceeded")
     assert error.line == line_of(post.path, "chunks = []")
 
 
@@ -249,6 +249,7 @@ def test_plt_show_places_figures_in_order_and_spawn_mode_matches(tmp_path: Path)
         settings = Settings(jobs=1, cache_dir=tmp_path / f"cache-{mode}", refresh=True, mode=mode)
         with Engine(settings) as engine:
             result = run_posts(engine, path)["show.md"]
+            assert engine._runner is not None and engine._runner.launcher.name == mode  # one scheduler
         outputs = result.blocks[0].outputs
         kinds[mode] = [(o.kind, o.text or o.data.get("alt", "")) for o in outputs]
     assert kinds["fork"] == [("stream", "before\n"), ("figure", "Figure: Zigzag"), ("stream", "after\n")]

@@ -164,6 +164,6 @@ def test_memory_limit_names_the_cause(engine: Engine, tmp_path: Path) -> None:
     post, result = run_one(engine, tmp_path, f"```python\n{code}\n```\n\n```python\nprint(1)\n```\n")
     error = result.errors[0]
     assert error.type == "MemoryLimit", error
-    assert "300 MB" in error.message
+    assert error.message.startswith("memory limit 300 MB exceeded"), error.message
     assert result.blocks[1].status == "not-run"
     assert error.location == f"{post.display_path}:2"

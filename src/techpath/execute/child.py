@@ -26,7 +26,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from techpath.execute import procs
+from techpath.execute import cgroups, procs
 from techpath.model import BlockOptions, BlockResult, CodeBlock
 
 STANDALONE_FLAGS = [
@@ -47,6 +47,7 @@ def isolate(job: dict[str, Any]) -> None:
     """Die with the parent, adopt own orphans, own session, no stdin, private working folder."""
     procs.die_with_parent(signal.SIGKILL)  # the build (or warm parent) went: this page goes too
     procs.become_subreaper()  # a double fork inside the page stays below it, to be ended with it
+    cgroups.join(job.get("cgroup", ""))  # where the kernel enforces the memory limit
     if hasattr(os, "setsid"):  # its own process group: the parent can stop everything it started
         os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_DFL)

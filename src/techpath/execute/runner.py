@@ -1,18 +1,17 @@
-"""Parent side of execution: schedule pages over N workers, enforce limits, collect results.
+"""Parent side of execution: one scheduler over N workers that enforces limits and collects
+results, driving a launcher (launchers.py) that starts and ends the page processes.
 
-Fork mode (Linux): pages are forked from a warm zygote process (zygote.py), so numpy, sklearn and
-matplotlib are imported and warmed once per build. Spawn mode (elsewhere): each page is a fresh
-interpreter; same isolation, slower start.
+Fork launcher (Linux): pages are forked from a warm zygote process (zygote.py), so numpy,
+sklearn and matplotlib are imported and warmed once per build. Spawn launcher (elsewhere): each
+page is a fresh interpreter; same isolation, slower start. The scheduler is the same for both.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -23,8 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from techpath.execute import procs, sockets
-from techpath.execute.client import ZygoteClient, ZygoteDied, server_socket_path
+from techpath.execute import cgroups, procs
+from techpath.execute.launchers import ForkLauncher, Launcher, SpawnLauncher
 from techpath.model import BlockError, BlockResult, Limits, PageResult, Post
 from techpath.parse.inputs import placement
 
@@ -43,7 +42,7 @@ class _Running:
     work_dir: Path
     started: float
     pid: int | None = None
-    process: subprocess.Popen[bytes] | None = None  # spawn mode only
+    cgroup: cgroups.PageGroup | None = None  # where cgroup v2 memory.max enforces the limit
     offset: int = 0
     current_block: int | None = None
     block_started: float = 0.0
@@ -86,14 +85,22 @@ class Runner:
         self._log = log or (lambda message: print(message, file=sys.stderr))
         self.keep_warm = keep_warm
         self._cache_dir = cache_dir or Path(".cache/techpath")
-        self._zygote: ZygoteClient | None = None
         self._scratch = Path(tempfile.mkdtemp(prefix="techpath-run-"))
         self._next_id = 0
-        if self.mode == "spawn":
-            self._log(
-                "techpath: no safe fork() on this platform; "
-                "each page starts a fresh interpreter (correct, slower)"
-            )
+        env = self._child_env()
+        self.launcher: Launcher
+        if self.mode == "fork":
+            self.launcher = ForkLauncher(env, self._scratch, keep_warm, self._log)
+        else:
+            self.launcher = SpawnLauncher(env)
+            if mode == "auto":
+                self._log(
+                    "techpath: no safe fork() on this platform; "
+                    "each page starts a fresh interpreter (correct, slower)"
+                )
+        # The memory limit: cgroup v2 memory.max where this process may create cgroups, else
+        # the scheduler polls each page's private memory.
+        self.memory_groups, self.memory_method = cgroups.pages_base(limits.memory_mb)
 
     # -- public ------------------------------------------------------------------------------
     def run(
@@ -118,9 +125,9 @@ class Runner:
         for page in running.values():
             self._stop(page)
         for page in running.values():
-            if page.process is not None:
-                with contextlib.suppress(Exception):
-                    page.process.wait(timeout=5)
+            self.launcher.release(page.job_id)
+            if page.cgroup is not None:
+                page.cgroup.remove()
             shutil.rmtree(page.result_dir, ignore_errors=True)
             shutil.rmtree(page.work_dir, ignore_errors=True)
         running.clear()
@@ -151,13 +158,10 @@ class Runner:
 
     def prewarm(self) -> None:
         """Start the warm parent now, without waiting, so its imports overlap other work."""
-        if self.mode == "fork":
-            self._ensure_zygote()
+        self.launcher.prewarm()
 
     def close(self) -> None:
-        if self._zygote is not None:
-            self._zygote.close()
-            self._zygote = None
+        self.launcher.close()
         shutil.rmtree(self._scratch, ignore_errors=True)
 
     # -- starting pages ----------------------------------------------------------------------
@@ -185,26 +189,18 @@ class Runner:
             "cwd": cwd,
             "inputs": [list(pair) for pair in inputs],
             "memory_mb": self.limits.memory_mb,
+            "cgroup": "",
             "allow_warnings": post.meta.get("allow_warnings", []),
             "result_dir": str(result_dir),
             "work_dir": str(work_dir),
         }
+        page = _Running(job_id, post, result_dir, work_dir, time.monotonic())
+        if self.memory_groups is not None:  # the page joins its own cgroup before any block
+            page.cgroup = cgroups.PageGroup.create(self.memory_groups, job_id, self.limits.memory_mb)
+            job["cgroup"] = str(page.cgroup.path) if page.cgroup else ""
         job_file = result_dir / "job.json"
         job_file.write_text(json.dumps(job), encoding="utf-8")
-        page = _Running(job_id, post, result_dir, work_dir, time.monotonic())
-        if self.mode == "fork":
-            try:
-                self._ensure_zygote().submit(job_id, job_file)
-            except ZygoteDied:  # a shared zygote went away between builds: start afresh
-                self._zygote = None
-                self._ensure_zygote().submit(job_id, job_file)
-        else:
-            page.process = subprocess.Popen(
-                [sys.executable, "-m", "techpath.execute.child", str(job_file)],
-                env=self._child_env(),
-                stdin=subprocess.DEVNULL,
-            )
-            page.pid = page.process.pid
+        self.launcher.start(job_id, job_file)
         return page
 
     def _child_env(self) -> dict[str, str]:
@@ -213,32 +209,11 @@ class Runner:
             env["TECHPATH_PRELOAD"] = json.dumps(self.preload)
         return env
 
-    def _ensure_zygote(self) -> ZygoteClient:
-        if self._zygote is None:
-            env = self._child_env()
-            path = None
-            if self.keep_warm > 0:
-                try:
-                    path = server_socket_path()
-                except sockets.UnsafeFolder as exc:  # never trust a folder others control
-                    self._log(f"techpath: not sharing a warm parent: {exc}")
-            self._zygote = ZygoteClient(env, path, idle=self.keep_warm, scratch=self._scratch, log=self._log)
-        return self._zygote
-
     # -- waiting -----------------------------------------------------------------------------
     def _wait_for_exits(self, running: dict[int, _Running]) -> list[tuple[int, int]]:
         exits: list[tuple[int, int]] = []
-        if self.mode == "spawn":
-            time.sleep(POLL_SECONDS)
-            for page in running.values():
-                code = page.process.poll() if page.process else None
-                if code is not None:
-                    exits.append((page.job_id, code))
-            return exits
-        assert self._zygote is not None
-        for message in self._zygote.messages(timeout=POLL_SECONDS):
-            if message is None:  # the zygote died: every running page is lost
-                self._zygote = None
+        for message in self.launcher.collect(POLL_SECONDS):
+            if message is None:  # the warm parent died: every running page is lost
                 return [(job_id, LOST_EXIT) for job_id in running]
             page = running.get(message["id"])
             if page is None:
@@ -279,6 +254,8 @@ class Runner:
         process tree, less what the page held before its first block (its share of the warm
         imports), polled. Address-space limits would fail pages that start many threads."""
         page.memory_checked = now
+        if page.cgroup is not None and page.cgroup.joined():  # the kernel enforces it
+            return
         if not self.limits.memory_mb or page.pid is None or not page.events:
             return
         # Private memory costs a page-table walk to measure; resident memory is cheap and never
@@ -288,19 +265,11 @@ class Runner:
         used = procs.tree_private_mb(page.pid) - page.baseline_mb
         if used > self.limits.memory_mb:
             page.killed_kind = "MemoryLimit"
-            page.killed_because = (
-                f"the page used {used:,.0f} MB, more than its memory limit of {self.limits.memory_mb} MB"
-            )
+            page.killed_because = memory_message(self.limits.memory_mb, f"the page used {used:,.0f} MB")
 
     def _stop(self, page: _Running) -> None:
-        """End a page and everything it started. In fork mode the warm parent does it: it
-        started the page, and this process never signals a pid it did not start itself."""
-        if page.process is not None:
-            _kill_group(page.pid)
-            procs.kill_tree(page.process.pid)
-        elif self._zygote is not None:
-            with contextlib.suppress(ZygoteDied):
-                self._zygote.kill(page.job_id)
+        """End a page and everything it started, through the launcher that started it."""
+        self.launcher.kill(page.job_id)
 
     def _read_events(self, page: _Running) -> None:
         path = page.result_dir / "events.jsonl"
@@ -326,11 +295,13 @@ class Runner:
     def _finish(
         self, page: _Running, exit_code: int, on_result: Callable[[Post, PageResult, Path], None]
     ) -> None:
-        if page.process is not None:  # anything the page left running dies with it
-            _kill_group(page.pid)
-            page.process.wait()
-        # (fork mode: the warm parent ended the page's tree before it reported the exit)
+        self.launcher.release(page.job_id)
         self._read_events(page)
+        if page.cgroup is not None:
+            if page.cgroup.oom_killed() and not page.killed_because:
+                page.killed_kind = "MemoryLimit"
+                page.killed_because = memory_message(self.limits.memory_mb, "the kernel stopped the page")
+            page.cgroup.remove()
         result = assemble_result(page.post, page.events, exit_code, page.killed_because, page.killed_kind)
         try:
             on_result(page.post, result, page.result_dir)
@@ -339,14 +310,8 @@ class Runner:
             shutil.rmtree(page.work_dir, ignore_errors=True)
 
 
-def _kill_group(pid: int) -> None:
-    try:
-        if hasattr(os, "killpg"):
-            os.killpg(pid, signal.SIGKILL)
-        else:  # pragma: no cover - Windows: no process groups; stop the page process itself
-            os.kill(pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        pass
+def memory_message(limit_mb: int, detail: str) -> str:
+    return f"memory limit {limit_mb} MB exceeded ({detail})"
 
 
 def assemble_result(
