@@ -21,15 +21,15 @@ $(STAMP): requirements.lock package-lock.json pyproject.toml
 venv: $(STAMP)  ## create .venv/ from the lock files (every other target does this first)
 
 serve: $(STAMP)  ## build the site, serve it at http://127.0.0.1:8000 and rebuild on change
-	$(BIN)/mkdocs serve --livereload
+	$(BIN)/techpath serve  # with the generator mkdocs.yml picks (techpath plugin option `generator`)
 
 test: $(STAMP)  ## lint, then every test: unit, posts re-executed, strict build, browser
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/python -m pytest
 
-build: $(STAMP)  ## the static site for deployment, in site/
-	$(BIN)/mkdocs build --strict
+build: $(STAMP)  ## the static site for deployment, in site/ (with the generator mkdocs.yml picks)
+	$(BIN)/techpath build --strict
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
@@ -39,7 +39,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests
 
 lock:  ## regenerate requirements.lock from pyproject.toml (needs uv: pip install uv)
-	uv pip compile pyproject.toml requirements.in --extra dev --universal --python-version 3.11 \
+	uv pip compile pyproject.toml requirements.in --extra dev --extra generators --universal --python-version 3.11 \
 	  --generate-hashes -o requirements.lock
 
 clean:
