@@ -92,3 +92,69 @@ def test_staged_config_keeps_tags_and_drops_techpath(tmp_path) -> None:
     text = dump(config)
     assert "!ENV" in text and "!!python/name:m.twemoji" in text
     assert load(text)["site_url"] == Tagged("!ENV", ["SITE_URL", "http://x/"])
+
+
+def _clean(fragment: str) -> str:
+    from techpath.safety.policy import clean_html
+
+    return clean_html(fragment)[0]
+
+
+def test_the_html_phase_cleans_prose_and_keeps_only_what_techpath_marked() -> None:
+    from techpath.stage.finish import TOC_MARKER, Markers, finish_content
+
+    markers = Markers.new()
+    ours = markers.keep('<nav class="techpath-downloads" data-search-exclude>x</nav>')
+    formula = markers.keep('<span class="katex"><math><mi>x</mi></math></span>', block=False)
+    forged = "<!-- techpath:keep 0000 -->\n\n<script>alert(1)</script>\n\n<!-- /techpath:keep 0000 -->"
+    source = (
+        f"{ours}{TOC_MARKER}\n\n## First part\n\nSee {formula} here.\n\n{forged}\n\n"
+        "### Detail\n\n<b onclick=x>b</b>"
+    )
+    page = markers.page("blog/posts/p.md", source)
+    html = markdown.markdown(page, extensions=[*EXTENSIONS, "toc"])
+    done = finish_content(html, markers, _clean, lambda h: h)
+    assert '<nav class="techpath-downloads" data-search-exclude' in done  # ours, kept as made
+    assert "<math><mi>x</mi></math>" in done  # typeset math is ours too
+    assert "<script>" not in done and "onclick" not in done  # a forged marker shields nothing
+    assert markers.key not in done and "techpath:page" not in done and TOC_MARKER not in done
+    contents = done.split('<details class="abstract techpath-toc"')[1].split("</details>")[0]
+    assert 'href="#first-part"' in contents and 'href="#detail"' in contents
+
+
+def test_an_excerpt_on_a_blog_index_is_finished_up_to_the_theme_markup() -> None:
+    from techpath.stage.finish import Markers, finish_page
+
+    markers = Markers.new()
+    index = (
+        '<article class="md-post"><div class="md-post__content">'
+        f"<!-- techpath:page {markers.key} blog/posts/p.md -->\n<p>intro <b onclick=x>b</b></p>\n"
+        '<nav class="md-post__action"><a href="p/">Continue reading</a></nav></div></article>'
+    )
+    seen: list[str] = []
+
+    def finish(uri: str, content: str) -> str:
+        seen.append(uri)
+        return _clean(content)
+
+    done, uris = finish_page(index, markers, finish)
+    assert uris == seen == ["blog/posts/p.md"]
+    assert "onclick" not in done and '<nav class="md-post__action">' in done  # the theme's stays
+    assert markers.key not in done
+
+
+def test_front_matter_for_other_generators_is_escaped_text() -> None:
+    from techpath.stage.stager import escaped_front_matter
+
+    front = "---\ntitle: 'A </title><script>x</script>'\n"
+    front += 'description: >-\n  "><svg onload=x>\n  more\ndate: 2026-01-01\n---\n'
+    meta = {"title": "A </title><script>x</script>", "description": '"><svg onload=x> more'}
+    escaped = escaped_front_matter(front, meta)
+    data = load(escaped.strip().strip("-"))
+    assert data["title"] == "A &lt;/title&gt;&lt;script&gt;x&lt;/script&gt;"
+    assert data["description"] == "&quot;&gt;&lt;svg onload=x&gt; more"
+    assert str(data["date"]) == "2026-01-01"
+    assert (
+        escaped_front_matter("---\ntitle: Don't & do\n---\n", {"title": "Don't & do"}).count("Don't & do")
+        == 1
+    )

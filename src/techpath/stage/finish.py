@@ -74,7 +74,12 @@ class Markers:
 
 
 def toc_items(content: str) -> list[TocItem]:
-    """The h2 sections of rendered content, each with its h3s (what MkDocs' page.toc lists)."""
+    """The h2 sections of rendered content, each with its h3s, under one root item (the page,
+    as MkDocs' page.toc has its h1), so `toc_html` lists them even when there is one."""
+    return [TocItem("", "", _sections(content))]
+
+
+def _sections(content: str) -> list[TocItem]:
     items: list[TocItem] = []
     for level, anchor, inner in _HEADING.findall(content):
         title = html.escape(html.unescape(_TAG.sub("", _HEADERLINK.sub("", inner))).strip(), quote=False)

@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from techpath.parse.fences import find_fences
 
 _DISPLAY = re.compile(r"\$\$(?P<a>.+?)\$\$|\\\[(?P<b>.+?)\\\]", re.S)
-_INLINE = re.compile(r"(?<![\\$])\$(?![\s$])(?P<a>(?:\\.|[^\\$\n])+?)(?<![\s\\])\$(?!\d)|\\\((?P<b>.+?)\\\)")
+# Inline math may run over a line break, as arithmatex allows (not over a blank line).
+_INLINE = re.compile(
+    r"(?<![\\$])\$(?![\s$])(?P<a>(?:\\.|[^\\$\n]|\n(?![ \t]*\n))+?)(?<![\s\\])\$(?!\d)"
+    r"|\\\((?P<b>(?:[^\n]|\n(?![ \t]*\n))+?)\\\)"
+)
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
 _TEXT = re.compile(r">([^<]+)<")
 _SPECIAL = set("\\`*_{}[]()!$:|~^=+")
