@@ -16,9 +16,11 @@ from techpath.stage.texmath import inert
 
 _LINK = re.compile(r'<a (?P<pre>[^>]*?)href="(?P<href>[^"]*)"(?P<attrs>[^>]*)>(?P<inner>.*?)</a>', re.S)
 _IMG = re.compile(r'<img src="(?P<src>[^"]*)" alt="(?P<alt>[^"]*)"(?P<attrs>[^>]*?)/?>')
-_CONTAINER = re.compile(r"<(div|nav|ol|ul|li|table|thead|tbody|tr|td|th|h2|p|figure)(?=[ >])([^>]*)>")
+_CONTAINER = re.compile(
+    r"<(div|nav|ol|ul|li|table|thead|tbody|tr|td|th|h2|p|figure|details|summary)(?=[ >])([^>]*)>"
+)
 # Elements that hold text: their Markdown is read as one line (no <p> added inside).
-_SPAN = {"nav", "li", "td", "th", "h2", "p", "figure"}
+_SPAN = {"nav", "li", "td", "th", "h2", "p", "figure", "summary"}
 _ATTR = re.compile(r'([\w-]+)(?:="([^"]*)")?')
 
 

@@ -203,7 +203,7 @@ class Stager:
         top = ""
         where = place(self.records.entries(), record.uri, self.stages)
         path_page = self.options["path_page"]
-        if where is not None and entry.stage in self.stages.path:
+        if where is not None:
             link = f"{record.link_to(path_page)}#{self.stages.anchor(entry.stage)}" if path_page else ""
             top += place_html(self.stages.short_label(entry.stage), *where, link)
         top += meta_html(record.post.meta.get("date"), entry.readtime, record.result)
