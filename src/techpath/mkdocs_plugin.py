@@ -139,7 +139,9 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(record.markdown, encoding="utf-8")
                 files.remove(file)
-                files.append(File.generated(config, uri, abs_src_path=str(target)))
+                page_file = File.generated(config, uri, abs_src_path=str(target))
+                page_file.edit_uri = file.src_uri  # "Edit this page" opens the notebook itself
+                files.append(page_file)
         self._stager.start()
         self._register(files, config)
         return files
@@ -151,8 +153,6 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if record is not None and record.entry is not None:
             # One previous/next block ends a post: ours, in path order (not the theme's footer).
             page.meta["hide"] = [*(page.meta.get("hide") or []), "footer"]
-            if record.source.suffix == ".ipynb" and page.edit_url:  # edit the notebook itself
-                page.edit_url = page.edit_url[: -len(".md")] + ".ipynb"
         if record is not None and record.downloads is not None and self._scratch is not None:
             for uri in self._stager.write_downloads(record, self._scratch):
                 self._add(files, config, uri, self._scratch / uri)
