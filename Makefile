@@ -21,7 +21,7 @@ $(STAMP): requirements.lock package-lock.json pyproject.toml
 venv: $(STAMP)  ## create .venv/ from the lock files (every other target does this first)
 
 serve: $(STAMP)  ## build the site, serve it at http://127.0.0.1:8000 and rebuild on change
-	$(BIN)/mkdocs serve --livereload
+	$(BIN)/techpath serve  # with the generator mkdocs.yml picks (techpath plugin option `generator`)
 
 test: $(STAMP)  ## lint, then every test: unit, posts re-executed, strict build, browser
 	$(BIN)/ruff check src tests
@@ -31,8 +31,8 @@ test: $(STAMP)  ## lint, then every test: unit, posts re-executed, strict build,
 test-fast: $(STAMP)  ## the fast tier while working on the toolkit: no site builds, under a minute
 	$(BIN)/python -m pytest tests -m "not slow"
 
-build: $(STAMP)  ## the static site for deployment, in site/
-	$(BIN)/mkdocs build --strict
+build: $(STAMP)  ## the static site for deployment, in site/ (with the generator mkdocs.yml picks)
+	$(BIN)/techpath build --strict
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
@@ -42,7 +42,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests
 
 lock:  ## regenerate requirements.lock from pyproject.toml (needs uv: pip install uv)
-	uv pip compile pyproject.toml requirements.in --extra dev --universal --python-version 3.11 \
+	uv pip compile pyproject.toml requirements.in --extra dev --extra generators --universal --python-version 3.11 \
 	  --generate-hashes -o requirements.lock
 
 clean:

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+# Which generator built the site under test (tests/test_generators.py runs the suite on each).
+GENERATOR = os.environ.get("TECHPATH_GENERATOR", "mkdocs")
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 # Flags that stop Chromium from calling home: this machine (and CI) has no network.
 CHROMIUM_ARGS = [

@@ -37,9 +37,25 @@ def run_mkdocs_build(site_dir: Path, config: Path = ROOT / "mkdocs.yml", strict:
     )
 
 
+def run_generator_build(generator: str, site_dir: Path) -> subprocess.CompletedProcess[str]:
+    """`techpath build -g GENERATOR`: stage the site and build it with that generator."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "techpath.cli", "build", "-g", generator, "-d", str(site_dir)]
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real site, built with $TECHPATH_GENERATOR (default MkDocs), or the one already built
+    at $TECHPATH_TEST_SITE (tests/test_generators.py runs the browser suite on each generator)."""
+    if os.environ.get("TECHPATH_TEST_SITE"):
+        return Path(os.environ["TECHPATH_TEST_SITE"])
     site_dir = tmp_path_factory.mktemp("site")
+    generator = os.environ.get("TECHPATH_GENERATOR", "mkdocs")
+    if generator != "mkdocs":
+        result = run_generator_build(generator, site_dir)
+        assert result.returncode == 0, f"{generator} build failed:\n{result.stdout}\n{result.stderr}"
+        return site_dir
     result = run_mkdocs_build(site_dir)
     assert result.returncode == 0, f"strict build failed:\n{result.stdout}\n{result.stderr}"
     return site_dir

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import ARTIFACTS, offline_browser
+from tests.browser import ARTIFACTS, offline_browser, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -45,6 +45,8 @@ def test_math_survives_instant_navigation(site_server: str) -> None:
         page.locator('article a[href$="first-classifier/"]').first.click()
         page.wait_for_url("**" + POST)
         # navigation.instant swaps the content without a full load; math must still be typeset.
+        # (Zensical changes the URL before it swaps the content in: wait for the swap.)
+        wait_until(page, "document.title.includes('first classifier')")
         assert page.evaluate("document.querySelectorAll('.md-content .katex').length") > 0
         box = _expand_first_math_box(page)
         assert box.locator(".katex-html").first.is_visible()

@@ -96,7 +96,7 @@ def _article_shape(html: str) -> list[str]:
     article = html.split("<article", 1)[1].split("</article>", 1)[0]
     article = re.sub(r'<nav class="md-post__action".*?</nav>', "", article, flags=re.S)
     # Previous/next differ by design: the twins are neighbours on the path.
-    article = re.sub(r'<nav class="techpath-path-nav".*?</nav>', "", article, flags=re.S)
+    article = re.sub(r'<nav [^>]*class="techpath-path-nav".*?</nav>', "", article, flags=re.S)
     shape = []
     for tag, attrs in re.findall(r"<([a-z0-9]+)([^>]*)>", article):
         classes = re.search(r'class="([^"]*)"', attrs)
@@ -158,7 +158,7 @@ def test_markdown_and_notebook_twins_render_the_same(tmp_path: Path, monkeypatch
     assert "assert sorted" not in nb_html
     # Downloads: a valid notebook with the executed outputs, and a script that runs alone.
     for name in ("twin-md", "twin-nb"):
-        folder = site / "out" / "blog" / name
+        folder = site / "out" / "assets" / "downloads" / name  # where the staging code puts them
         downloaded = nbformat.read(str(folder / f"{name}.ipynb"), as_version=4)
         nbformat.validate(downloaded)
         outputs = [o for c in downloaded.cells if c.cell_type == "code" for o in c.outputs]

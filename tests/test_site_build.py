@@ -102,9 +102,10 @@ def test_every_post_has_downloads_and_every_script_runs(built_site: Path, tmp_pa
     import nbformat
 
     posts = [p for p in (ROOT / "docs" / "blog" / "posts").iterdir() if p.suffix in (".md", ".ipynb")]
-    # a post's downloads are named after its folder (other .py files are data helpers)
-    notebooks = sorted(p for p in built_site.glob("blog/*/*.ipynb") if p.stem == p.parent.name)
-    scripts = sorted(p for p in built_site.glob("blog/*/*.py") if p.stem == p.parent.name)
+    # Downloads live in assets/downloads/<slug>/: the staged tree cannot know where a generator's
+    # blog puts the post itself (docs/design.md, "Three generators, one staging path").
+    notebooks = sorted(p for p in built_site.glob("assets/downloads/*/*.ipynb") if p.stem == p.parent.name)
+    scripts = sorted(p for p in built_site.glob("assets/downloads/*/*.py") if p.stem == p.parent.name)
     assert len(notebooks) == len(scripts) == len(posts) >= 17
     for path in notebooks:
         notebook = nbformat.read(str(path), as_version=4)

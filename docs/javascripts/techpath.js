@@ -54,3 +54,21 @@
     open(link.getAttribute("href"), img ? img.alt : "");
   }, true);
 })();
+
+// The empty anchors pymdownx.highlight puts before each code line (anchor_linenums) are links
+// with no name. Material's theme keeps them out of the accessibility tree; Zensical's does not,
+// so hide them from assistive technology and the tab order here, for any theme.
+(function () {
+  function hideLineAnchors() {
+    document.querySelectorAll('a[id^="__codelineno"]').forEach(function (anchor) {
+      if (anchor.textContent.trim()) return;
+      anchor.setAttribute("aria-hidden", "true");
+      anchor.setAttribute("tabindex", "-1");
+    });
+  }
+  if (typeof document$ !== "undefined") {
+    document$.subscribe(hideLineAnchors);
+  } else {
+    document.addEventListener("DOMContentLoaded", hideLineAnchors);
+  }
+})();

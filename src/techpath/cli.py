@@ -68,6 +68,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     strip.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK")
 
+    stage = commands.add_parser(
+        "stage", help="execute the site and write a staged docs tree any generator can build"
+    )
+    stage.add_argument("--config", "-f", type=Path, default=Path("mkdocs.yml"), help="default mkdocs.yml")
+    stage.add_argument(
+        "--out", type=Path, default=Path(".cache/techpath/stage/tree"), help="staged tree here"
+    )
+
+    build = commands.add_parser(
+        "build", help="build the site with MkDocs, ProperDocs or Zensical (the same verified pages)"
+    )
+    build.add_argument("--config", "-f", type=Path, default=Path("mkdocs.yml"), help="default mkdocs.yml")
+    build.add_argument(
+        "--generator", "-g", choices=["mkdocs", "properdocs", "zensical"],
+        help="default: the techpath plugin's `generator` option, or $TECHPATH_GENERATOR",
+    )  # fmt: skip
+    build.add_argument("--site-dir", "-d", type=Path, help="where the site goes (default: site_dir)")
+    build.add_argument("--strict", action="store_true", help="fail on warnings (not supported by Zensical)")
+
+    serve = commands.add_parser(
+        "serve", help="preview the site with the chosen generator, rebuilt on every save (make serve)"
+    )
+    serve.add_argument("--config", "-f", type=Path, default=Path("mkdocs.yml"), help="default mkdocs.yml")
+    serve.add_argument("--generator", "-g", choices=["mkdocs", "properdocs", "zensical"])
+    serve.add_argument("--dev-addr", "-a", default="127.0.0.1:8000", help="default 127.0.0.1:8000")
+
     bench = commands.add_parser(
         "bench", help="time techpath against mkdocs-jupyter and markdown-exec on one corpus"
     )
@@ -108,6 +134,10 @@ def add_bench_options(bench: argparse.ArgumentParser) -> None:
         "--json", "--output", dest="json", type=Path, help="also write the results as JSON here"
     )
     bench.add_argument("--keep", action="store_true", help="keep the generated sites (path printed)")
+    bench.add_argument(
+        "--generators", action="store_true",
+        help="instead: build time of this site and the corpus with MkDocs, ProperDocs and Zensical",
+    )  # fmt: skip
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -277,6 +307,8 @@ def run_bench_command(args: argparse.Namespace) -> int:
     import json
     import os
 
+    if args.generators:
+        return run_generator_bench(args)
     jobs = args.jobs or os.cpu_count() or 1
     if args.serve_post:
         return run_serve_prose(args)
@@ -332,6 +364,52 @@ def run_serve_prose(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_stage(args: argparse.Namespace) -> int:
+    from techpath.stage.build import stage
+
+    staged = stage(args.config, args.out)
+    staged.stager.finish(keep_engine=False)
+    print(
+        f"staged {len(staged.stager.records.pages)} pages in {staged.docs_dir}; config {staged.config_file}"
+    )
+    return 0
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from techpath.stage.build import build, chosen_generator
+
+    generator = args.generator or chosen_generator(args.config)
+    return build(args.config, generator, args.site_dir, args.strict)
+
+
+def run_generator_bench(args: argparse.Namespace) -> int:
+    """Rows of its own (bench/generators.py): this site and the bench corpus, per generator."""
+    import json
+    import shutil
+    import tempfile
+
+    from techpath.bench.corpus import write_sites
+    from techpath.bench.generators import format_generators, measure_generators
+
+    root = Path(tempfile.mkdtemp(prefix="techpath-bench-corpus-"))
+    try:
+        corpus = write_sites(root, args.posts)["techpath"]
+        rows = measure_generators({"this site": Path.cwd(), f"corpus ({args.posts} posts)": corpus})
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print(format_generators(rows))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from techpath.stage.build import chosen_generator
+    from techpath.stage.serve import serve
+
+    return serve(args.config, args.generator or chosen_generator(args.config), args.dev_addr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -343,6 +421,9 @@ def main(argv: list[str] | None = None) -> int:
         "strip": run_strip,
         "report": run_report,
         "bench": run_bench_command,
+        "stage": run_stage,
+        "build": run_build,
+        "serve": run_serve,
     }
     if args.command not in commands:
         parser.print_help()

@@ -44,8 +44,9 @@ class SiteSettings:
     plugin: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, root: Path = Path()) -> SiteSettings:
-        config_file = root / "mkdocs.yml"
+    def load(cls, root: Path = Path(), config_file: Path | None = None) -> SiteSettings:
+        """Read `config_file` (default root/mkdocs.yml); paths in it are relative to `root`."""
+        config_file = config_file or root / "mkdocs.yml"
         config = (
             yaml.load(config_file.read_text(encoding="utf-8"), Loader=_TolerantLoader)
             if config_file.exists()

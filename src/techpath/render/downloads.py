@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import os
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,6 +14,8 @@ from techpath.render.notebooks import notebook_json, post_cells, reader_cells, t
 from techpath.render.requirements import pip_line, requirements
 from techpath.safety.paths import checked_download_name
 
+_SUFFIX = {"notebook": "ipynb", "script": "py", "zip": "zip"}
+
 
 def download_name(post: Post) -> str:
     """The file name of the post's downloads; never a path (ValueError), see safety.paths."""
@@ -20,20 +23,29 @@ def download_name(post: Post) -> str:
 
 
 def download_links(
-    post: Post, repo_url: str | None = None, site_url: str | None = None, page_url: str = ""
+    post: Post,
+    repo_url: str | None = None,
+    site_url: str | None = None,
+    href: Callable[[str], str] | None = None,
+    notebook_path: str = "",
 ) -> str:
-    """Links only: the site itself loads nothing from Colab or JupyterLite."""
-    name = html.escape(download_name(post))
+    """Links only: the site itself loads nothing from Colab or JupyterLite.
+    `href("notebook" | "script" | "zip")`: where the files are, from the page (default: beside
+    it); `notebook_path`: the notebook's path in the site, for JupyterLite's absolute URL."""
+    name = download_name(post)
+    where = href or (lambda kind: f"{name}.{_SUFFIX[kind]}")
     links = [
-        f'<a href="{name}.ipynb" download>Download notebook</a>',
-        f'<a href="{name}.py" download>Download script</a>',
+        f'<a href="{html.escape(where("notebook"))}" download>Download notebook</a>',
+        f'<a href="{html.escape(where("script"))}" download>Download script</a>',
     ]
     if post.inputs:  # the code reads data files: offer them laid out as the code expects
-        links.append(f'<a href="{name}.zip" download>Download notebook, script and data (.zip)</a>')
+        links.append(
+            f'<a href="{html.escape(where("zip"))}" download>Download notebook, script and data (.zip)</a>'
+        )
     colab = colab_url(post, repo_url)
     if colab:
         links.append(f'<a href="{html.escape(colab)}">Open in Colab</a>')
-    lite = jupyterlite_url(post, repo_url, site_url, page_url)
+    lite = jupyterlite_url(post, repo_url, site_url, notebook_path or f"{name}.ipynb")
     if lite:
         links.append(f'<a href="{html.escape(lite)}">Open in JupyterLite</a>')
     return (
@@ -54,12 +66,13 @@ def colab_url(post: Post, repo_url: str | None, branch: str = "main") -> str:
 JUPYTERLITE = "https://jupyterlite.github.io/demo/lab/index.html"
 
 
-def jupyterlite_url(post: Post, repo_url: str | None, site_url: str | None, page_url: str) -> str:
+def jupyterlite_url(post: Post, repo_url: str | None, site_url: str | None, notebook_path: str) -> str:
     """JupyterLite's public demo opens a notebook from a URL (`?fromURL=`): offered when the site
-    is published (a repo_url, and a site_url other hosts can reach)."""
+    is published (a repo_url, and a site_url other hosts can reach). `notebook_path`: the
+    notebook's path in the site."""
     if not repo_url or not site_url or not site_url.startswith("https://"):
         return ""
-    notebook = f"{site_url.rstrip('/')}/{page_url.lstrip('/')}{download_name(post)}.ipynb"
+    notebook = f"{site_url.rstrip('/')}/{notebook_path.lstrip('/')}"
     return f"{JUPYTERLITE}?fromURL={quote(notebook, safe='')}"
 
 

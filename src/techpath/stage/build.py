@@ -1,0 +1,183 @@
+"""`techpath stage` and `techpath build`: stage the site, then let the chosen generator build it.
+
+MkDocs builds with the techpath plugin (which calls the same staging code page by page);
+ProperDocs and Zensical build the staged tree with a copy of mkdocs.yml that points at it and
+lists no techpath plugin (Zensical would ignore it anyway; ProperDocs does not need it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from techpath.config import SiteSettings, discover
+from techpath.report import write_report
+from techpath.safety import site as safety
+from techpath.site.pages import name_theme_widgets
+from techpath.stage import yamlconfig
+from techpath.stage.options import GENERATORS, engine_settings, options
+from techpath.stage.stager import Stager
+
+KATEX_CSS = "assets/katex/katex.min.css"
+# The staged Markdown needs these (links and images inside our HTML, math boxes as <details>).
+REQUIRED_EXTENSIONS = ("md_in_html", "attr_list")
+_RELATIVE_KEYS = ("docs_dir", "site_dir")
+
+
+@dataclass
+class Staged:
+    config_file: Path  # the staged configuration, for the generator's -f
+    docs_dir: Path
+    site_dir: Path
+    stager: Stager
+    built_dir: Path | None = None  # where the generator writes, when it cannot write site_dir
+
+
+def read_config(config_file: Path) -> dict[str, Any]:
+    return yamlconfig.load(config_file.read_text(encoding="utf-8"))
+
+
+def chosen_generator(config_file: Path) -> str:
+    """The generator the site owner picked: `generator:` in the techpath plugin's options,
+    overridden by $TECHPATH_GENERATOR."""
+    site = SiteSettings.load(config_file.parent, config_file)
+    name = os.environ.get("TECHPATH_GENERATOR") or str(options(site.plugin)["generator"])
+    if name not in GENERATORS:
+        raise SystemExit(f"{config_file}: generator must be one of {', '.join(GENERATORS)}, got {name!r}")
+    return name
+
+
+def stage(
+    config_file: Path, out: Path, site_dir: Path | None = None, log=print, generator: str = "mkdocs"
+) -> Staged:
+    """Run the engine over the site and write the staged docs tree and configuration in `out`."""
+    root = config_file.resolve().parent
+    site = SiteSettings.load(root, config_file)
+    raw = read_config(config_file)
+    opts = options(site.plugin)
+    katex = (root / opts["katex_dir"]).resolve() if opts["typeset_math"] else None
+    site_url = raw.get("site_url")
+    stager = Stager(
+        site,
+        engine_settings(root, site.docs_dir, site.plugin),
+        execute=bool(opts["execute"]),
+        katex_dir=katex,
+        repo_url=raw.get("repo_url"),
+        site_url=site_url if isinstance(site_url, str) else None,
+        info=log,
+        error=lambda message: log(f"ERROR: {message}"),
+    )
+    for problem in safety.snippet_config_problems(_extension_configs(raw), root):
+        log(f"ERROR: {problem}")
+    docs = site.docs_dir.resolve()
+    stager.load((p.resolve().relative_to(docs).as_posix(), p) for p in discover([docs]))
+    stager.start()
+    staged_docs = out / "docs"
+    stager.write_tree(staged_docs)
+    target = (site_dir or root / str(raw.get("site_dir", "site"))).resolve()
+    # Zensical builds only inside the folder of its configuration: build there, move afterwards.
+    built = (out / "site").resolve() if generator == "zensical" else target
+    config = staged_config(raw, root, staged_docs.resolve(), built, katex is not None)
+    if generator == "zensical" and isinstance(config.get("theme"), dict):
+        # Zensical's default look is its "modern" variant; "classic" is Material's, which our
+        # styles and the other two generators use. A site that names a variant keeps it.
+        config["theme"].setdefault("variant", "classic")
+    staged_file = out / "mkdocs.yml"
+    staged_file.write_text(yamlconfig.dump(config), encoding="utf-8")
+    return Staged(staged_file, staged_docs, target, stager, built)
+
+
+def _extension_configs(raw: dict[str, Any]) -> dict[str, Any]:
+    """`markdown_extensions` as MkDocs' mdx_configs: extension name -> its options."""
+    found: dict[str, Any] = {}
+    for entry in raw.get("markdown_extensions") or []:
+        if isinstance(entry, dict):
+            found.update({str(k): v or {} for k, v in entry.items()})
+    return found
+
+
+def staged_config(raw: dict[str, Any], root: Path, docs: Path, site: Path, math: bool) -> dict[str, Any]:
+    """The site's configuration pointed at the staged tree, without the techpath plugin."""
+    config = dict(raw)
+    # Relative to the staged configuration's folder (Zensical accepts nothing else).
+    config["docs_dir"] = os.path.relpath(docs, docs.parent)
+    config["site_dir"] = os.path.relpath(site, docs.parent) if site.is_relative_to(docs.parent) else str(site)
+    theme = config.get("theme")
+    if isinstance(theme, dict) and isinstance(theme.get("custom_dir"), str):
+        theme["custom_dir"] = str((root / theme["custom_dir"]).resolve())
+    plugins = []
+    for entry in config.get("plugins") or []:
+        name = entry if isinstance(entry, str) else next(iter(entry), "")
+        if name != "techpath":
+            plugins.append(entry)
+    config["plugins"] = plugins
+    if math:
+        config["extra_css"] = [KATEX_CSS, *[c for c in config.get("extra_css") or [] if c != KATEX_CSS]]
+    config.pop("watch", None)
+    extensions = list(config.get("markdown_extensions") or [])
+    names = {e if isinstance(e, str) else next(iter(e), "") for e in extensions}
+    config["markdown_extensions"] = extensions + [e for e in REQUIRED_EXTENSIONS if e not in names]
+    return config
+
+
+def finish_site(staged: Staged, report_name: str) -> None:
+    """What the MkDocs plugin does as pages are written, for a site another generator built:
+    the HTML phase of every page region (policy, contents, API links; stage/finish.py),
+    accessible names for the theme's widgets, the CSP, and the execution report."""
+    opts = options(staged.stager.site.plugin)
+    policies = safety.PagePolicies(opts["csp_sources"] or {})
+    for page in sorted(staged.site_dir.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        done = name_theme_widgets(staged.stager.finish_file(text))
+        if opts["content_security_policy"]:
+            done = policies.add(done)
+        if done != text:
+            page.write_text(done, encoding="utf-8")
+    if opts["content_security_policy"]:
+        policies.finish(staged.site_dir)
+    results = staged.stager.wait()
+    if results:
+        write_report(staged.site_dir / report_name, results)
+
+
+def generator_command(generator: str, config_file: Path, strict: bool) -> list[str]:
+    """The command that builds `config_file` with `generator` (from this environment)."""
+    bin_dir = Path(sys.executable).parent
+    exe = str(bin_dir / generator) if (bin_dir / generator).exists() else generator
+    if shutil.which(exe) is None:
+        raise SystemExit(f"{generator} is not installed; `make venv` installs it from the lock file")
+    command = [exe, "build", "-f", str(config_file)]
+    if generator == "zensical":
+        command.append("--clean")
+    if strict and generator != "zensical":
+        command.append("--strict")
+    return command
+
+
+def build(config_file: Path, generator: str, site_dir: Path | None, strict: bool, log=print) -> int:
+    """Build the site with `generator`; exit status of the generator."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    if generator == "mkdocs":
+        command = [*generator_command("mkdocs", config_file, strict)]
+        if site_dir is not None:
+            command += ["-d", str(site_dir)]
+        return subprocess.call(command, env=env)
+    root = config_file.resolve().parent
+    out = root / ".cache" / "techpath" / "stage" / generator
+    staged = stage(config_file, out, site_dir, log, generator)
+    opts = options(staged.stager.site.plugin)
+    try:
+        status = subprocess.call(generator_command(generator, staged.config_file, strict), env=env, cwd=root)
+        if status == 0 and staged.built_dir not in (None, staged.site_dir):
+            shutil.rmtree(staged.site_dir, ignore_errors=True)
+            shutil.copytree(staged.built_dir, staged.site_dir)
+        if status == 0:
+            finish_site(staged, str(opts["report"]))
+    finally:
+        staged.stager.finish(keep_engine=False)
+    return status

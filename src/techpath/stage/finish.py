@@ -1,0 +1,132 @@
+"""The HTML phase of a staged page: what can only be done once a generator has rendered it.
+
+Three things need the rendered HTML: the HTML policy (it judges what the page will really hold,
+so it runs on Python-Markdown's output), the post's "Contents" block (the heading ids are the
+generator's) and the API links (they go on names in highlighted code). The MkDocs plugin calls
+`finish_content` on each page's content as MkDocs renders it; `techpath build` calls
+`finish_page` on every HTML file ProperDocs or Zensical wrote. Same code, same result.
+
+Staged Markdown marks what techpath generated itself (output panels, typeset math, the post
+top and end, generated sections) with `keep` comments carrying a key made for this process, so
+an author cannot forge them, and each page's content with `page` comments naming its path (a
+generator's HTML file holds the theme too, and a blog index holds several posts' excerpts).
+The policy cleans everything outside the kept parts; every marker is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from techpath.site.post_top import TocItem, toc_html
+
+TOC_MARKER = "<!-- techpath:toc -->"
+# Where the theme's markup follows a post's excerpt on a blog index (Material's templates, which
+# all three generators use): its "Continue reading" link, or the end of the excerpt's article.
+EXCERPT_ENDS = ('<nav class="md-post__action"', "</article>")
+_HEADING = re.compile(r'<h([23])\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+_HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
+
+
+@dataclass(frozen=True)
+class Markers:
+    """The comments staged Markdown carries, keyed for one process."""
+
+    key: str
+
+    @classmethod
+    def new(cls) -> Markers:
+        return cls(secrets.token_hex(8))
+
+    def keep(self, fragment: str, block: bool = True) -> str:
+        """`fragment` marked as techpath's own (the policy leaves it alone)."""
+        if not fragment:
+            return fragment
+        opening, closing = f"<!-- techpath:keep {self.key} -->", f"<!-- /techpath:keep {self.key} -->"
+        if block:  # raw HTML blocks of their own, so Markdown keeps the comments as they are
+            return f"\n\n{opening}\n\n{fragment}\n\n{closing}\n\n"
+        return opening + fragment + closing
+
+    def page(self, uri: str, body: str) -> str:
+        return f"<!-- techpath:page {self.key} {uri} -->\n\n{body}\n\n<!-- /techpath:page {self.key} -->\n"
+
+    def kept(self) -> re.Pattern[str]:
+        k = re.escape(self.key)
+        return re.compile(
+            rf"(?:<p>)?<!-- techpath:keep {k} -->(?:</p>)?(.*?)(?:<p>)?<!-- /techpath:keep {k} -->(?:</p>)?",
+            re.S,
+        )
+
+    def pages(self) -> re.Pattern[str]:
+        k = re.escape(self.key)
+        return re.compile(rf"<!-- techpath:page {k} (\S+) -->")
+
+    def page_end(self) -> str:
+        return f"<!-- /techpath:page {self.key} -->"
+
+    def strip(self, text: str) -> str:
+        k = re.escape(self.key)
+        return re.sub(rf"(?:<p>)?<!-- /?techpath:(?:keep|page) {k}(?: \S+)? -->(?:</p>)?\n?", "", text)
+
+
+def toc_items(content: str) -> list[TocItem]:
+    """The h2 sections of rendered content, each with its h3s, under one root item (the page,
+    as MkDocs' page.toc has its h1), so `toc_html` lists them even when there is one."""
+    return [TocItem("", "", _sections(content))]
+
+
+def _sections(content: str) -> list[TocItem]:
+    items: list[TocItem] = []
+    for level, anchor, inner in _HEADING.findall(content):
+        title = html.escape(html.unescape(_TAG.sub("", _HEADERLINK.sub("", inner))).strip(), quote=False)
+        if level == "2" or not items:
+            items.append(TocItem(title, anchor))
+        else:
+            items[-1].children.append(TocItem(title, anchor))
+    return items
+
+
+Clean = Callable[[str], str]  # the policy: prose HTML in, cleaned HTML out (reports what it removed)
+
+
+def finish_content(content: str, markers: Markers, clean: Clean, links: Callable[[str], str]) -> str:
+    """A page's rendered content: prose cleaned, techpath's own parts kept, contents block
+    filled in, API links added, markers removed."""
+    kept: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        kept.append(match[1])
+        return f"techpathkept{markers.key}n{len(kept) - 1}e"
+
+    held = markers.kept().sub(hold, content)
+    cleaned = clean(held)
+    restored = re.sub(rf"techpathkept{re.escape(markers.key)}n(\d+)e", lambda m: kept[int(m[1])], cleaned)
+    if TOC_MARKER in restored:
+        restored = restored.replace(TOC_MARKER, toc_html(toc_items(restored)), 1)
+    return markers.strip(links(restored))
+
+
+def finish_page(page_html: str, markers: Markers, finish: Callable[[str, str], str]) -> tuple[str, list[str]]:
+    """Every page region of a generator's HTML file finished by `finish(uri, content)`; the
+    paths of the regions found. A region without its end marker (a blog index shows a post's
+    excerpt) ends where the next region or the article starts or ends."""
+    starts = list(markers.pages().finditer(page_html))
+    if not starts:
+        return markers.strip(page_html), []
+    out, position, uris = [], 0, []
+    for number, start in enumerate(starts):
+        limit = starts[number + 1].start() if number + 1 < len(starts) else len(page_html)
+        end_at = page_html.find(markers.page_end(), start.end(), limit)
+        if end_at < 0:  # an excerpt: it ends where the theme's own markup starts again
+            ends = [page_html.find(b, start.end(), limit) for b in EXCERPT_ENDS]
+            end_at = min([e for e in ends if e >= 0], default=limit)
+        out.append(page_html[position : start.start()])
+        out.append(finish(start[1], page_html[start.end() : end_at]))
+        uris.append(start[1])
+        position = end_at
+    out.append(page_html[position:])
+    return markers.strip("".join(out)), uris

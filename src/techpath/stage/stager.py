@@ -1,0 +1,442 @@
+"""The staging code: load the site's pages into records, execute them with the engine, and turn
+each page into generator-neutral Markdown. The MkDocs plugin calls `page_markdown` page by page;
+`techpath stage` calls `write_tree` and gets a docs folder any generator can build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import math
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from techpath.config import SiteSettings
+from techpath.contrib.lint import lint_site, load_checked_post
+from techpath.engine import Engine, RunInBackground, Settings
+from techpath.model import PageResult, Post
+from techpath.parse.notebook import notebook_markdown
+from techpath.render.api_links import link_names, page_urls
+from techpath.render.downloads import download_links, write_downloads
+from techpath.render.html import render_block
+from techpath.render.markdown import OutputSlots, rewrite_markdown
+from techpath.safety import site as safety
+from techpath.safety.text import HTML_SIGNIFICANT, TEXT_FIELDS
+from techpath.site.math import MathRenderer, katex_asset_paths
+from techpath.site.pages import (
+    MARKERS,
+    PathEntry,
+    math_index_html,
+    neighbours,
+    path_html,
+    path_list_html,
+    path_nav_html,
+    place,
+    post_header_html,
+    report_html,
+)
+from techpath.site.post_top import meta_html, place_html
+from techpath.site.stages import Stages
+from techpath.stage.boxes import box_titles_of, convert_boxes
+from techpath.stage.finish import TOC_MARKER, Markers, finish_content, finish_page
+from techpath.stage.fragments import markdown_html, one_block
+from techpath.stage.options import options
+from techpath.stage.structure import Downloads, PageRecord, SiteRecords
+from techpath.stage.texmath import typeset_markdown
+
+Log = Callable[[str], None]
+_FRONT = re.compile(r"\A(---\s*\n.*?\n---\s*\n)", re.S)
+WORDS_PER_MINUTE = 265  # what Material's blog assumes for read time
+
+
+class Stager:
+    """Owns the records of one site; reuse it across builds (`load` starts a new build)."""
+
+    def __init__(
+        self,
+        site: SiteSettings,
+        settings: Settings,
+        *,
+        execute: bool = True,
+        katex_dir: Path | None = None,
+        repo_url: str | None = None,
+        site_url: str | None = None,
+        info: Log = print,
+        error: Log = print,
+    ) -> None:
+        self.site = site
+        self.settings = settings
+        self.execute = execute
+        self.katex_dir = katex_dir
+        self.repo_url, self.site_url = repo_url, site_url
+        self._info, self._error = info, error
+        self.engine: Engine | None = None
+        self.records = SiteRecords()
+        self._run: RunInBackground | None = None
+        self._math: MathRenderer | None = None
+        self._slots = OutputSlots()
+        self._reported: set[str] = set()
+        self.markers = Markers.new()
+        self._cleaned: set[str] = set()
+        self.scratch: Path | None = None  # cleaned figures of this build (see `files`)
+        self.stages = Stages()
+
+    @property
+    def options(self) -> dict:
+        return options(self.site.plugin)
+
+    # -- one build -------------------------------------------------------------------------
+    def load(self, pages: Iterable[tuple[str, Path]]) -> SiteRecords:
+        """Parse every page (docs-relative path, file); broken posts are left out, with an error."""
+        self.records, self._reported, self._run, self._cleaned = SiteRecords(), set(), None, set()
+        self.left_out: set[Path] = set()  # posts kept out of the site (never staged or copied)
+        self._slots = OutputSlots()
+        opts = self.options
+        self.stages = Stages.from_config(opts["path_stages"], sorted(self.site.schema.categories))
+        for uri, path in pages:
+            record = self._record(uri, path)
+            if record is not None:
+                self.records.add(record)
+        posts = [r.post for r in self.records.posts()]
+        for problem in lint_site(posts, max_code_line=int(opts["max_code_line"])):
+            self._error(str(problem))
+        return self.records
+
+    def _record(self, uri: str, path: Path) -> PageRecord | None:
+        is_post = self.site.is_post(path)
+        post = load_checked_post(shown_path(path), self.site.schema if is_post else None)
+        for problem in post.problems:
+            self._error(str(problem))
+        blocked = safety.blocking_problems(post, self.site.root) if is_post else []
+        for problem in blocked:
+            if not any(problem.message in p.message for p in post.problems):
+                self._error(str(problem))
+        if is_post and (unrenderable(post) or blocked):
+            self.left_out.add(path.resolve())
+            self._error(f"{post.display_path}: left out of the site until its front matter is fixed")
+            return None
+        markdown = notebook_markdown(path) if path.suffix == ".ipynb" else post.text
+        staged_uri = uri[: -len(".ipynb")] + ".md" if uri.endswith(".ipynb") else uri
+        record = PageRecord(staged_uri, path, post, markdown)
+        if is_post:
+            record.entry = PathEntry.from_post(staged_uri, post)
+            record.entry.box_titles = box_titles_of(markdown)
+            record.entry.readtime = read_minutes(markdown)
+            record.downloads = Downloads.for_name(str(post.meta.get("slug") or post.path.stem))
+        return record
+
+    def start(self) -> None:
+        """Start executing every page with code (in the background) and the math renderer."""
+        if self.execute:
+            if self.engine is None or self.engine.settings != self.settings:
+                self.close_engine()
+                self.engine = Engine(self.settings, log=self._info)
+            self.engine.started = dt.datetime.now().timestamp()
+            self.engine.used_keys = set()
+            self._run = self.engine.start([r.post for r in self.records.executable()])
+        if self.katex_dir is not None and self._math is None:
+            # formulas typeset by earlier builds are kept beside the result cache
+            self._math = MathRenderer(self.katex_dir, memo_file=self.settings.cache_dir / "math.json")
+
+    def prewarm(self) -> None:
+        if self.execute:
+            if self.engine is None or self.engine.settings != self.settings:
+                self.close_engine()
+                self.engine = Engine(self.settings, log=self._info)
+            self.engine.prewarm()
+
+    def result(self, record: PageRecord) -> PageResult | None:
+        """The page's result, waiting for it if it is still executing; failures logged once."""
+        if record.uri in self._reported:
+            return record.result
+        if self._run is None or not record.post.blocks:
+            return None
+        result = self._run.result(record.post.display_path)
+        self._reported.add(record.uri)
+        record.take_result(result)
+        for error in result.errors if result else []:
+            self._error(error.headline() + ("\n" + error.traceback if error.traceback else ""))
+        return result
+
+    def wait(self) -> dict[str, PageResult]:
+        """Every result (pages never rendered still report their failures)."""
+        for record in self.records.executable():
+            self.result(record)
+        return {r.post.display_path: r.result for r in self.records.executable() if r.result}
+
+    # -- one page --------------------------------------------------------------------------
+    def page_markdown(self, uri: str, body: str) -> str:
+        """The staged Markdown of a page, from its Markdown without front matter."""
+        record = self.records.get(uri)
+        if record is None:
+            return body
+        result = self.result(record)
+        slots = self._slots.for_page(uri)
+        text = rewrite_markdown(body, slots, result) if record.post.blocks else body
+        text = convert_boxes(text)
+        text = self._generated_sections(record, text)
+        if self._math is not None:
+            text, problems = typeset_markdown(text, self._typeset_kept)
+            for problem in problems:
+                line = _line_of(record.post.text, problem.tex)
+                where = f"{record.post.display_path}:{line}" if line else record.post.display_path
+                self._error(f"{where}: cannot typeset ${problem.tex}$: {problem.message}")
+        text = self._slots.fill(text, lambda _page, index: self.markers.keep(self._output(record, index)))
+        if record.entry is not None:
+            top = self.markers.keep(markdown_html(self._post_top(record)))
+            end = self.markers.keep(markdown_html(self._post_end(record)))
+            text = top + TOC_MARKER + "\n\n" + text.lstrip("\n") + "\n\n" + end
+        return self.markers.page(uri, text)
+
+    def _typeset_kept(self, tex: str, display: bool) -> tuple[str | None, str | None]:
+        assert self._math is not None
+        html, error = self._math.render_formula(tex, display)
+        return (self.markers.keep(html, block=False) if html is not None else None), error
+
+    def _post_top(self, record: PageRecord) -> str:
+        """Above the first paragraph: place on the path, date and times, downloads, header."""
+        entry = record.entry
+        assert entry is not None
+        top = ""
+        where = place(self.records.entries(), record.uri, self.stages)
+        path_page = self.options["path_page"]
+        if where is not None:
+            link = f"{record.link_to(path_page)}#{self.stages.anchor(entry.stage)}" if path_page else ""
+            top += place_html(self.stages.short_label(entry.stage), *where, link)
+        top += meta_html(record.post.meta.get("date"), entry.readtime, record.result)
+        downloads = record.downloads
+        notebook = downloads.notebook if downloads is not None else ""
+        top += download_links(
+            record.post, self.repo_url, self.site_url, self._download_href(record), notebook
+        )
+        return top + post_header_html(entry, record.result)
+
+    def _post_end(self, record: PageRecord) -> str:
+        previous, following = neighbours(self.records.entries(), record.uri, self.stages)
+        return path_nav_html(previous, following, record.link_to)
+
+    def page_html(self, uri: str, content: str) -> str:
+        """The HTML phase of a page's rendered content (see stage/finish.py): the HTML policy on
+        its prose, its contents block, API links."""
+        record = self.records.get(uri)
+        post = record.post if record is not None else None
+
+        def links(html: str) -> str:
+            if record is None or record.result is None or record.entry is None:
+                return html
+            result = record.result
+            return link_names(html, page_urls((b.names for b in result.blocks), result.versions))
+
+        def clean(html: str) -> str:
+            # reported once per page (a blog index shows the same excerpt again)
+            report = self._error if uri not in self._cleaned else (lambda _message: None)
+            self._cleaned.add(uri)
+            return safety.enforce_prose_policy(html, post, report)
+
+        return finish_content(content, self.markers, clean, links)
+
+    def finish_file(self, page_html: str) -> str:
+        """A whole HTML file another generator wrote: each page region in it finished."""
+        return finish_page(page_html, self.markers, self.page_html)[0]
+
+    def _download_href(self, record: PageRecord) -> Callable[[str], str]:
+        downloads = record.downloads
+        assert downloads is not None
+        folder = downloads.notebook.rsplit("/", 1)[0]
+        name = downloads.notebook.rsplit("/", 1)[1].removesuffix(".ipynb")
+        suffix = {"notebook": "ipynb", "script": "py", "zip": "zip"}
+        return lambda kind: record.link_to(f"{folder}/{name}.{suffix[kind]}")
+
+    def _output(self, record: PageRecord, index: int) -> str:
+        result = record.result
+        if result is None or index >= len(result.blocks):
+            return ""
+        options = record.post.blocks[index].options
+        panel = render_block(
+            result.blocks[index],
+            lambda name: record.link_to(record.figures[name].uri),
+            show_output=not options.hide_output and not options.hide,
+            figure_width=lambda name: record.figures[name].width if name in record.figures else None,
+            scope=record.uri,
+        )
+        panel = one_block(panel)
+        return markdown_html(panel, images_only=True) if "<img " in panel else panel
+
+    def _generated_sections(self, record: PageRecord, text: str) -> str:
+        if "<!-- techpath:" not in text:
+            return text
+        entries = self.records.entries()
+
+        def finish(fragment: str) -> str:
+            if self._math is not None:
+                fragment, _ = self._math.render_html(fragment)
+            return self.markers.keep(markdown_html(fragment))
+
+        link, stages = record.link_to, self.stages
+        if MARKERS["path"] in text:
+            text = text.replace(MARKERS["path"], finish(path_html(entries, link, stages)))
+        if MARKERS["path-list"] in text:
+            text = text.replace(MARKERS["path-list"], finish(path_list_html(entries, link, stages)))
+        if MARKERS["math-index"] in text:
+            text = text.replace(MARKERS["math-index"], finish(math_index_html(entries, link, stages)))
+        if MARKERS["report"] in text:
+            self.wait()
+            rows = [
+                (r.entry.title if r.entry else _title(r), record.link_to(r.uri), r.result)
+                for r in self.records.executable()
+                if r.result is not None
+            ]
+            text = text.replace(MARKERS["report"], finish(report_html(rows)))
+        return text
+
+    # -- files -----------------------------------------------------------------------------
+    def files(self) -> dict[str, Path]:
+        """Files the pages link to (figures, KaTeX) that exist already: docs path -> source.
+        Figures are copies in `scratch`, an SVG rebuilt without anything active (a figure that
+        cannot be cleaned is left out, with an error)."""
+        found: dict[str, Path] = {}
+        if self.katex_dir is not None:
+            found.update(katex_asset_paths(self.katex_dir))
+        for record in self.records.pages.values():
+            for figure in record.figures.values():
+                if self.scratch is None:
+                    self.scratch = Path(tempfile.mkdtemp(prefix="techpath-figures-"))
+                target = self.scratch / figure.uri
+                if not target.exists():
+                    safety.write_figure(figure.source, target, self._error)
+                if target.exists():
+                    found[figure.uri] = target
+        return found
+
+    def write_downloads(self, record: PageRecord, docs: Path) -> list[str]:
+        """Write the post's notebook and script under `docs`; their docs-relative paths."""
+        if record.downloads is None:
+            return []
+        folder = docs / Path(record.downloads.notebook).parent
+        write_downloads(record.post, record.result, folder, self.site_url)
+        return sorted(p.relative_to(docs).as_posix() for p in folder.iterdir() if p.is_file())
+
+    def write_tree(self, out: Path) -> list[Path]:
+        """The whole staged docs folder in `out`. Only files whose bytes change are written (a
+        generator watching `out` then rebuilds only what changed); stale files are removed.
+        Returns the files written."""
+        wanted: dict[Path, bytes | Path] = {}
+        staged = {r.source.resolve() for r in self.records.pages.values()} | self.left_out
+        docs = self.site.docs_dir.resolve()
+        for path in docs.rglob("*"):
+            if path.is_file() and path.resolve() not in staged:
+                wanted[out / path.relative_to(docs)] = path
+        downloads = out.parent / (out.name + ".downloads")
+        for record in self.records.pages.values():
+            match = _FRONT.match(record.markdown)
+            front = match[1] if match else ""
+            body = record.markdown[len(front) :]
+            front = escaped_front_matter(front, record.post.meta)
+            wanted[out / record.uri] = (front + self.page_markdown(record.uri, body)).encode("utf-8")
+            for uri in self.write_downloads(record, downloads):
+                wanted[out / uri] = downloads / uri
+        for uri, source in self.files().items():
+            wanted[out / uri] = source
+        written = [path for path, content in wanted.items() if _write_if_changed(path, content)]
+        if out.exists():
+            for path in out.rglob("*"):
+                if path.is_file() and path not in wanted:
+                    path.unlink()
+        shutil.rmtree(downloads, ignore_errors=True)
+        return written
+
+    # -- end -------------------------------------------------------------------------------
+    def finish(self, keep_engine: bool) -> None:
+        """After a build: stop the math renderer, evict unused cache entries, maybe stop the engine."""
+        self.close_math()
+        if self._run is not None and self.engine is not None:
+            self._run.wait()
+            stats = self.engine.last_stats
+            self._info(
+                f"executed {stats.executed} pages, {stats.from_cache} from cache, in {stats.seconds:.1f} s"
+            )
+            removed = self.engine.evict_unused()
+            if removed:
+                self._info(f"evicted {removed} unused cache entries")
+        self.remove_scratch()
+        if not keep_engine:
+            self.close_engine()
+
+    def cancel(self) -> None:
+        """A failed build: its run must not keep executing pages."""
+        if self.engine is not None:
+            self.engine.cancel()
+        self.close_math()
+
+    def remove_scratch(self) -> None:
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+
+    def close_math(self) -> None:
+        if self._math is not None:
+            self._math.close()
+            self._math = None
+
+    def close_engine(self) -> None:
+        if self.engine is not None:
+            self.engine.close()
+            self.engine = None
+
+
+def escaped_front_matter(front: str, meta: dict) -> str:
+    """The front matter with its displayed text fields HTML-escaped, for a generator that runs
+    no plugin of ours (the templates print them unescaped; see safety/text.py). Each such field
+    is written again as one JSON string, which YAML reads as the same scalar."""
+    for name in TEXT_FIELDS:
+        value = meta.get(name)
+        # A title's apostrophes and ampersands stay: the blog makes its URL from the title, and
+        # as text they cannot open a tag; < > and " can (and " ends an attribute).
+        dangerous = set('<>"') if name == "title" else HTML_SIGNIFICANT
+        if not isinstance(value, str) or not dangerous & set(value):
+            continue
+        line = re.compile(rf"^{name}:.*(?:\n[ \t]+.*)*$", re.M)
+        replacement = f"{name}: {json.dumps(html.escape(value, quote=True))}"
+        front = line.sub(lambda _m, text=replacement: text, front, count=1)
+    return front
+
+
+def _write_if_changed(path: Path, content: bytes | Path) -> bool:
+    data = content.read_bytes() if isinstance(content, Path) else content
+    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return True
+
+
+def _line_of(text: str, needle: str) -> int:
+    """1-based line of `needle` in the source (0 when not found: a notebook's JSON, say)."""
+    index = text.find(needle)
+    return text.count("\n", 0, index) + 1 if index >= 0 else 0
+
+
+def _title(record: PageRecord) -> str:
+    return str(record.post.meta.get("title") or record.post.path.stem)
+
+
+def read_minutes(markdown: str) -> int:
+    """Minutes to read a page's prose and code, at the pace Material's blog assumes."""
+    words = len(re.findall(r"\w+", _FRONT.sub("", markdown)))
+    return max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+
+def unrenderable(post: Post) -> bool:
+    """Front matter the blog plugin would crash on: missing, unparsable, or without a date."""
+    return not post.meta or not isinstance(post.meta.get("date"), dt.date)
+
+
+def shown_path(path: Path) -> Path:
+    """Relative to the working folder when possible, so messages read docs/blog/posts/x.md:42."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
