@@ -167,7 +167,7 @@ def run_check(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"techpath check: {exc}", file=sys.stderr)
         return 2
-    runnable = [p for p in posts if p.blocks]
+    runnable = [p for p in posts if p.blocks or p.inline]
     with Engine(settings_from(args, site.plugin, site.root)) as engine:
         results = engine.run(runnable)
         if not args.paths and not args.shard:

@@ -30,6 +30,7 @@ from techpath.render.api_links import link_names, page_urls
 from techpath.render.downloads import download_links, write_downloads
 from techpath.render.figures import readable_width
 from techpath.render.html import render_block
+from techpath.render.inline import fill_inline
 from techpath.render.markdown import OutputSlots, rewrite_markdown
 from techpath.report import write_report
 from techpath.safety import site as safety
@@ -193,7 +194,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             log.error(str(problem))
         if self.config.execute:
             assert self._engine is not None
-            self._run = self._engine.start([p for p in self._posts.values() if p.blocks])
+            self._run = self._engine.start([p for p in self._posts.values() if p.blocks or p.inline])
         if self.config.typeset_math:
             self._math = MathRenderer(self._katex_dir, memo_file=self._templates_dir.parent / "math.json")
             for site_path, source in katex_asset_paths(self._katex_dir).items():
@@ -225,7 +226,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if uri in self._results:
             return self._results[uri]
         post = self._posts.get(uri)
-        if self._run is None or post is None or not post.blocks:
+        if self._run is None or post is None or not (post.blocks or post.inline):
             return None
         result = self._run.result(post.display_path)
         if result is None:
@@ -256,11 +257,11 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             if source.suffix == ".ipynb" and page.edit_url:  # edit the notebook, not its stand-in
                 page.edit_url = page.edit_url[: -len(".md")] + ".ipynb"
         post = self._posts.get(page.file.src_uri)
-        if post is None or not post.blocks:
+        if post is None or not (post.blocks or post.inline):
             return markdown
-        return rewrite_markdown(
-            markdown, self._slots.for_page(page.file.src_uri), self._result(page.file.src_uri)
-        )
+        result = self._result(page.file.src_uri)
+        markdown = fill_inline(markdown, result)  # inline values and claims (render/inline.py)
+        return rewrite_markdown(markdown, self._slots.for_page(page.file.src_uri), result)
 
     def _page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         post = self._posts.get(page.file.src_uri)
@@ -387,7 +388,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self._run is not None:
             self._run.wait()
             for uri, post in self._posts.items():
-                if post.blocks:
+                if post.blocks or post.inline:
                     self._result(uri)  # pages never rendered still report their failures
             stats = self._engine.last_stats if self._engine else None
             if stats is not None:
