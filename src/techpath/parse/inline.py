@@ -80,8 +80,9 @@ def find_spans(text: str) -> list[Span]:
             continue
         content = plain[opening.end() : closing.start()]
         marker = next((m for m in MARKERS if content.startswith(m)), None)
-        if len(run) == 1 and marker is not None and "\n\n" not in content:
-            source = " ".join(content[len(marker) :].split())
+        after = content[len(marker) :] if marker is not None else ""
+        if len(run) == 1 and after[:1].isspace() and after.strip() and "\n\n" not in content:
+            source = " ".join(after.split())
             line = plain.count("\n", 0, opening.start()) + 1
             spans.append(Span(opening.start(), closing.end(), line, MARKERS[marker], source))
         at = closing.end()
