@@ -24,19 +24,19 @@ serve: $(STAMP)  ## build the site, serve it at http://127.0.0.1:8000 and rebuil
 	$(BIN)/mkdocs serve --livereload
 
 test: $(STAMP)  ## lint, then every test: unit, posts re-executed, strict build, browser
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/python -m pytest
 
 build: $(STAMP)  ## the static site for deployment, in site/
 	$(BIN)/mkdocs build --strict
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests scripts
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests scripts
+	$(BIN)/ruff check --fix src tests scripts
 
 lock:  ## regenerate requirements.lock from pyproject.toml (needs uv: pip install uv)
 	uv pip compile pyproject.toml requirements.in --extra dev --universal --python-version 3.11 \

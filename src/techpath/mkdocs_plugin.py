@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import shutil
 import tempfile
 import time
@@ -410,6 +411,12 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._scratch_dirs = []
         if self._results:
             write_report(Path(config.site_dir) / self.config.report, self._results)
+            if os.environ.get("TECHPATH_RESULTS"):  # a result snapshot for `techpath diff`
+                from techpath.diff.snapshot import write_snapshot
+
+                posts = {self._posts[u].display_path: self._posts[u] for u in self._results}
+                results = {self._posts[u].display_path: r for u, r in self._results.items()}
+                write_snapshot(Path(os.environ["TECHPATH_RESULTS"]), results, posts)
         if self._engine is not None and self.config.execute:
             removed = self._engine.evict_unused()
             if removed:
