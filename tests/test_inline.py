@@ -201,3 +201,70 @@ def test_notebook_post_values_and_downloads(engine: Engine, tmp_path: Path) -> N
     script = (tmp_path / "site" / "nb.py").read_text()
     assert "# The answer is 42." in script
     assert "# (42 = n)" in script  # the script says where the number came from
+
+
+SITE_POST = """---
+title: Inline post
+description: Values from the code.
+date: 2026-01-02
+authors: [team]
+categories: [Samples]
+tags: [sample]
+slug: inline
+---
+
+Intro.
+
+<!-- more -->
+
+```python
+accuracy = 37 / 38
+label = "<b>bold</b> & more"
+```
+
+Prose: about `{claim} 0.97 ~ accuracy`, exactly `{python} accuracy:.3f`, label `{python} label`.
+
+- a list item `{python} accuracy:.1%`
+
+| metric | value |
+|---|---|
+| acc | `{python} accuracy:.2f` |
+
+!!! note "Box"
+    Inside an admonition: `{python} 40 - 2`.
+
+Math: $p = `{python} accuracy:.2f`$.
+"""
+
+
+@pytest.mark.slow
+def test_site_build_renders_values_and_fails_at_the_claims_line(tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    from tests.conftest import run_mkdocs_build
+
+    site = tmp_path / "sample"
+    shutil.copytree(Path(__file__).parent / "sample_site", site)
+    config = site / "mkdocs.yml"
+    katex = (Path(__file__).parents[1] / "node_modules" / "katex").as_posix()
+    config.write_text(config.read_text().replace("../../node_modules/katex", katex))
+    monkeypatch.setenv("TECHPATH_CACHE_DIR", str(tmp_path / "cache"))
+    post = site / "docs" / "blog" / "posts" / "inline.md"
+    post.write_text(SITE_POST)
+    done = run_mkdocs_build(site / "out", config)
+    assert done.returncode == 0, done.stderr
+    html = (site / "out" / "blog" / "inline" / "index.html").read_text()
+    assert "Prose: about 0.97, exactly 0.974, label &#60;b&#62;bold&#60;&#47;b&#62; &#38; more." in html
+    assert "<b>bold</b>" not in html and "{python}" not in html
+    assert "a list item 97.4%" in html
+    assert "<td>0.97</td>" in html
+    assert "Inside an admonition: 38." in html
+    assert 'class="katex' in html and "<mn>0.97</mn>" in html  # typeset inside $...$
+    post.write_text(SITE_POST.replace("0.97 ~ accuracy", "0.95 ~ accuracy"))
+    failed = run_mkdocs_build(site / "out2", config)
+    assert failed.returncode != 0
+    line = SITE_POST.splitlines().index(next(x for x in SITE_POST.splitlines() if x.startswith("Prose:"))) + 1
+    assert (
+        f"docs/blog/posts/inline.md:{line}: ClaimFailed: the prose says 0.95 but accuracy is 0.97368"
+        in failed.stderr
+    )
