@@ -186,3 +186,57 @@ def test_html_report_shows_figure_pair_and_difference(snapshots: dict[str, Path]
         assert page.locator("mark").count() >= 2
         page.screenshot(path=str(shots / "diff-report.png"), full_page=True)
         browser.close()
+
+
+def test_an_error_is_reported_once_not_as_every_block_it_stopped() -> None:
+    def page(statuses: list[str], error: str = "") -> dict:
+        blocks = [
+            {
+                "index": i,
+                "line": 10 * (i + 1),
+                "status": s,
+                "error": error if s == "error" else "",
+                "outputs": [],
+            }
+            for i, s in enumerate(statuses)
+        ]
+        inline = [{"index": 0, "line": 95, "source": "x", "status": statuses[-1], "text": "1", "value": "1"}]
+        return {
+            "path": "p.md",
+            "status": "ok",
+            "duration": 0,
+            "versions": {},
+            "inline": inline,
+            "blocks": blocks,
+        }
+
+    base = page(["ok"] * 12)
+    head = page(["ok", "error", *["not-run"] * 10], "p.md:21: AssertionError: 2")
+    head["status"] = "failed"
+    changes = compare({"p.md": base}, {"p.md": head})
+    assert [c.summary for c in changes] == [
+        "page ok → failed",
+        "block ok → error: p.md:21: AssertionError: 2",
+        "10 blocks from here on not run",
+    ]
+    assert [c.where for c in changes] == ["p.md", "p.md:20", "p.md:30"]
+
+
+def test_a_claim_that_stops_holding_is_a_status_change() -> None:
+    value = {
+        "index": 0,
+        "line": 7,
+        "source": "0.7 ~ acc +- 0.02",
+        "status": "ok",
+        "text": "0.7",
+        "value": "0.69",
+    }
+    page = {"path": "p.md", "status": "ok", "duration": 0, "versions": {}, "blocks": [], "inline": [value]}
+    broken = {**value, "status": "error", "value": "0.77", "error": "p.md:7: ClaimFailed: the prose says 0.7"}
+    changes = compare({"p.md": page}, {"p.md": {**page, "status": "failed", "inline": [broken]}})
+    assert [(c.kind, c.where) for c in changes] == [
+        ("status", "p.md"),
+        ("status", "p.md:7"),
+        ("inline", "p.md:7"),
+    ]
+    assert "ClaimFailed" in changes[1].summary

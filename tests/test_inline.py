@@ -251,8 +251,11 @@ def test_site_build_renders_values_and_fails_at_the_claims_line(tmp_path: Path, 
     monkeypatch.setenv("TECHPATH_CACHE_DIR", str(tmp_path / "cache"))
     post = site / "docs" / "blog" / "posts" / "inline.md"
     post.write_text(SITE_POST)
+    monkeypatch.setenv("TECHPATH_RESULTS", str(tmp_path / "results.json"))  # the build's snapshot
     done = run_mkdocs_build(site / "out", config)
     assert done.returncode == 0, done.stderr
+    pages = json.loads((tmp_path / "results.json").read_text())["pages"]
+    assert [v["text"] for v in pages["docs/blog/posts/inline.md"]["inline"]][:2] == ["0.97", "0.974"]
     html = (site / "out" / "blog" / "inline" / "index.html").read_text()
     assert "Prose: about 0.97, exactly 0.974, label &#60;b&#62;bold&#60;&#47;b&#62; &#38; more." in html
     assert "<b>bold</b>" not in html and "{python}" not in html

@@ -123,7 +123,14 @@ def compare(
             changes += _compare_page(page, old, new, tolerance, time_threshold)
     finally:
         close_browser()  # started only if an SVG changed
-    return sorted(changes, key=lambda c: (c.rank, c.page, c.where))
+    return sorted(changes, key=_order)
+
+
+def _order(change: Change) -> tuple[int, str, int, int]:
+    """By rank, page, then errors before what they stopped, then line."""
+    line = re.search(r":(?:cell )?(\d+)$", change.where)
+    consequence = "not run" in change.summary
+    return (change.rank, change.page, int(consequence), int(line.group(1)) if line else 0)
 
 
 def _compare_page(
@@ -133,11 +140,15 @@ def _compare_page(
     if old["status"] != new["status"]:
         changes.append(Change("status", page, page, f"page {old['status']} → {new['status']}"))
     old_blocks = {b["index"]: b for b in old["blocks"]}
+    stopped: list[dict[str, Any]] = []  # blocks that ran before and did not run now
     for block in new["blocks"]:
         where = _where(page, block["line"], block.get("cell"))
         before = old_blocks.get(block["index"])
         if before is None:
             changes.append(Change("status", page, where, f"new block ({block['status']})"))
+            continue
+        if block["status"] == "not-run" and before["status"] != "not-run":
+            stopped.append(block)  # a consequence of the error above it: one line, no output diff
             continue
         if before["status"] != block["status"] or before["error"] != block["error"]:
             error = f": {block['error']}" if block["error"] else ""
@@ -156,12 +167,22 @@ def _compare_page(
     old_by_source: dict[str, list[dict[str, Any]]] = {}
     for value in old.get("inline", []):
         old_by_source.setdefault(value["source"], []).append(value)
+    if stopped:
+        first = _where(page, stopped[0]["line"], stopped[0].get("cell"))
+        count = len(stopped)
+        changes.append(
+            Change("status", page, first, f"{count} block{'s' * (count != 1)} from here on not run")
+        )
     for value in new.get("inline", []):
         candidates = old_by_source.get(value["source"]) or []
         before = candidates.pop(0) if candidates else None
         where = _where(page, value["line"])
-        if before is None:
-            continue  # a new value is prose being edited, not a result moving
+        if before is None or (value["status"] == "not-run" and stopped):
+            continue  # prose being edited, or a value the error above it stopped
+        if value.get("error") and value["error"] != before.get("error"):
+            changes.append(
+                Change("status", page, where, f"inline `{value['source']}` now fails: {value['error']}")
+            )
         if (before["value"], before["status"]) != (value["value"], value["status"]):
             if before["status"] == value["status"] == "ok" and same_text(
                 before["value"], value["value"], tolerance
