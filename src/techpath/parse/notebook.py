@@ -94,17 +94,7 @@ def load_notebook_post(path: Path, schema: PostSchema | None) -> Post:
         options = options_for_tags(cell_tags(cell))
         blocks.append(CodeBlock(len(blocks), cell_source(cell), 1, BlockOptions(**options), cell=number))
     inputs, root = declared_inputs(path, meta, 1, problems)
-    post = Post(
-        path=path,
-        meta=meta,
-        blocks=blocks,
-        text=text,
-        problems=problems,
-        inputs=inputs,
-        root=root,
-        inline=inline,
-    )
-    return post
+    return Post(path, meta, blocks, text, problems, inputs, root, inline)
 
 
 def notebook_markdown(path: Path) -> str:

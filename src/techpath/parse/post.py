@@ -33,17 +33,7 @@ def load_post(path: Path, schema: PostSchema | None = None) -> Post:
     blocks = markdown_blocks(text, shown, problems)
     inline = inline_exprs(text, blocks, shown, problems)
     inputs, root = declared_inputs(path, fm.meta, fm.field_lines.get("inputs", 1), problems)
-    post = Post(
-        path=path,
-        meta=fm.meta,
-        blocks=blocks,
-        text=text,
-        problems=problems,
-        inputs=inputs,
-        root=root,
-        inline=inline,
-    )
-    return post
+    return Post(path, fm.meta, blocks, text, problems, inputs, root, inline)
 
 
 def markdown_blocks(text: str, shown: str, problems: list[Problem]) -> list[CodeBlock]:
