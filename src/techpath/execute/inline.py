@@ -66,5 +66,12 @@ def _holds(number: float, exact: bool, tolerance: float, value: Any) -> bool:
 
 
 def _short_repr(value: Any) -> str:
+    # A NumPy scalar reads as the number it holds (0.97, not np.float64(0.97)):
+    # readers and reviewers compare numbers, not types.
+    if getattr(value, "shape", None) == () and hasattr(value, "item"):
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            pass
     text = repr(value)
     return text if len(text) <= MAX_INLINE_CHARS else text[: MAX_INLINE_CHARS - 3] + "..."
