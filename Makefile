@@ -24,8 +24,8 @@ serve: $(STAMP)  ## build the site, serve it at http://127.0.0.1:8000 and rebuil
 	$(BIN)/techpath serve  # with the generator mkdocs.yml picks (techpath plugin option `generator`)
 
 test: $(STAMP)  ## lint, then every test: unit, posts re-executed, strict build, browser
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)  ## the fast tier while working on the toolkit: no site builds, under a minute
@@ -35,11 +35,11 @@ build: $(STAMP)  ## the static site for deployment, in site/ (with the generator
 	$(BIN)/techpath build --strict
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests scripts
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests scripts
+	$(BIN)/ruff check --fix src tests scripts
 
 lock:  ## regenerate requirements.lock from pyproject.toml (needs uv: pip install uv)
 	uv pip compile pyproject.toml requirements.in --extra dev --extra generators --universal --python-version 3.11 \

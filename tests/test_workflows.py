@@ -164,3 +164,30 @@ def test_actionlint_finds_nothing() -> None:
     listed = "\n".join(f"{f['filepath']}:{f['line']}: {f['message']}" for f in findings)
     assert findings == [], f"actionlint findings:\n{listed}\n{done.stderr}"
     assert done.returncode == 0, done.stderr
+
+
+def test_pull_requests_diff_against_main_and_cannot_write_the_baseline() -> None:
+    ci = load("ci.yml")
+    steps = ci["jobs"]["test"]["steps"]
+    assert ci["jobs"]["test"]["permissions"] == {"contents": "read", "actions": "read"}
+    runs = "\n".join(s.get("run", "") for s in steps)
+    assert "techpath check --results techpath-results.json" in runs
+    keep = next(s for s in steps if s.get("name") == "Keep the result snapshot")
+    assert keep["with"]["name"] == "techpath-results"
+    find = next(s for s in steps if s.get("id") == "baseline")
+    assert find["if"] == "github.event_name == 'pull_request'"
+    assert "scripts/main_results_run.py ci.yml" in find["run"]  # only pushes to main (tests/test_scripts.py)
+    download = next(s for s in steps if s.get("uses", "").startswith("actions/download-artifact"))
+    assert download["with"]["run-id"] == "${{ steps.baseline.outputs.run-id }}"
+    diff = next(s for s in steps if ".venv/bin/techpath diff" in s.get("run", ""))
+    assert "GITHUB_STEP_SUMMARY" in diff["run"] and "--html" in diff["run"]
+    assert (ROOT / "scripts" / "main_results_run.py").is_file()
+
+
+def test_canary_diffs_newest_libraries_against_the_lock() -> None:
+    canary = load("canary.yml")
+    runs = "\n".join(run_lines(canary))
+    assert runs.index("--results lock-results.json") < runs.index("pip install --upgrade")
+    assert "--results newest-results.json" in runs
+    assert "techpath diff lock-results.json newest-results.json --label" in runs
+    assert "scripts/version_label.py" in runs

@@ -25,7 +25,8 @@ from techpath.safety.figures import drop_bad_figures, result_problems
 LAYOUT = "v1"
 # Bumped when results gain a field (2: the names in each block, for API links), so older
 # entries are executed again instead of being shown without it.
-RESULT_FORMAT = 2
+# 3: inline values and claims (PageResult.inline).
+RESULT_FORMAT = 3
 RESULT_FILE = "result.json"
 
 # A failed page is cached only when every error in it is one of these: exceptions that the same
@@ -58,6 +59,7 @@ def cache_key(post: Post, limits: Limits, fingerprint: str | None = None) -> str
         "environment": fingerprint or environment_fingerprint(),
         "path": post.display_path,
         "blocks": [asdict(b) for b in post.blocks],
+        "inline": [asdict(i) for i in post.inline],
         "allow_warnings": post.meta.get("allow_warnings", []),
         "timeout": post.meta.get("timeout"),
         "limits": asdict(limits),

@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_execution_options(check)
     check.add_argument("--report", type=Path, help="also write the execution report (JSON) here")
     check.add_argument(
+        "--results", type=Path, metavar="FILE", help="also write a result snapshot here (for techpath diff)"
+    )
+    check.add_argument(
         "--shard",
         type=parse_shard,
         metavar="K/N",
@@ -93,6 +96,27 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", "-f", type=Path, default=Path("mkdocs.yml"), help="default mkdocs.yml")
     serve.add_argument("--generator", "-g", choices=["mkdocs", "properdocs", "zensical"])
     serve.add_argument("--dev-addr", "-a", default="127.0.0.1:8000", help="default 127.0.0.1:8000")
+    diff = commands.add_parser(
+        "diff", help="compare two result snapshots: what a change moved, per post and block"
+    )
+    diff.add_argument("base", type=Path, help="snapshot before (techpath check --results FILE)")
+    diff.add_argument("head", type=Path, help="snapshot after")
+    diff.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.0,
+        help="ignore numbers that differ by less (absolute or relative)",
+    )
+    diff.add_argument(
+        "--time-threshold",
+        type=float,
+        default=0.5,
+        help="report pages whose time moved by more than this fraction (default 0.5; pages over 1 s)",
+    )
+    diff.add_argument("--html", type=Path, help="write the HTML report (figures side by side) here")
+    diff.add_argument("--markdown", type=Path, help="write the Markdown summary here (default: print it)")
+    diff.add_argument("--label", default="", help='a title for the summary, e.g. "scikit-learn 1.9"')
+    diff.add_argument("--fail-on-change", action="store_true", help="exit 1 when anything changed")
 
     bench = commands.add_parser(
         "bench", help="time techpath against mkdocs-jupyter and markdown-exec on one corpus"
@@ -197,7 +221,7 @@ def run_check(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"techpath check: {exc}", file=sys.stderr)
         return 2
-    runnable = [p for p in posts if p.blocks]
+    runnable = [p for p in posts if p.blocks or p.inline]
     with Engine(settings_from(args, site.plugin, site.root)) as engine:
         results = engine.run(runnable)
         if not args.paths and not args.shard:
@@ -209,6 +233,10 @@ def run_check(args: argparse.Namespace) -> int:
         print(text)
     if args.report:
         write_report(args.report, results)
+    if args.results:
+        from techpath.diff.snapshot import write_snapshot
+
+        write_snapshot(args.results, results, {p.display_path: p for p in runnable})
     summary = (
         f"checked {len(posts)} files, {len(runnable)} with code: {stats.executed} executed, "
         f"{stats.from_cache} from cache, in {stats.seconds:.1f} s; "
@@ -410,6 +438,30 @@ def run_serve(args: argparse.Namespace) -> int:
     return serve(args.config, args.generator or chosen_generator(args.config), args.dev_addr)
 
 
+def run_diff(args: argparse.Namespace) -> int:
+    from techpath.diff.compare import compare
+    from techpath.diff.report import html_report, markdown_summary
+    from techpath.diff.snapshot import read_snapshot
+
+    try:
+        base, head = read_snapshot(args.base), read_snapshot(args.head)
+    except ValueError as exc:
+        print(f"techpath diff: {exc}", file=sys.stderr)
+        return 2
+    changes = compare(base, head, args.tolerance, args.time_threshold)
+    summary = markdown_summary(changes, args.label)
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(summary, encoding="utf-8")
+    else:
+        print(summary)
+    if args.html:
+        args.html.parent.mkdir(parents=True, exist_ok=True)
+        args.html.write_text(html_report(changes, args.label), encoding="utf-8")
+    print(f"{len(changes)} changes", file=sys.stderr)
+    return 1 if changes and args.fail_on_change else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -424,6 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         "stage": run_stage,
         "build": run_build,
         "serve": run_serve,
+        "diff": run_diff,
     }
     if args.command not in commands:
         parser.print_help()

@@ -19,7 +19,6 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from techpath.config import SiteSettings
-from techpath.report import write_report
 from techpath.safety import site as safety
 from techpath.site.pages import name_theme_widgets
 from techpath.site.templates import cache_compiled_templates
@@ -184,9 +183,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self._stager is not None
-        results = self._stager.wait()
-        if results:
-            write_report(Path(config.site_dir) / self.config.report, results)
+        self._stager.write_results(Path(config.site_dir), self.config.report)
         if self.config.content_security_policy:
             self._csp.finish(Path(config.site_dir))
         self._stager.finish(keep_engine=self._is_serve)

@@ -45,6 +45,26 @@ class CodeBlock:
 
 
 @dataclass(frozen=True)
+class InlineExpr:
+    """An inline value `` `{python} expr` `` or claim `` `{claim} 0.97 ~ expr` `` in the prose.
+
+    Evaluated in the page's namespace right after block `after` (-1: before the first block).
+    """
+
+    index: int  # 0-based position among the post's inline expressions
+    kind: Literal["value", "claim"]
+    source: str  # the span's text after the {python} / {claim} marker
+    line: int  # 1-based line in the source file (for notebooks: the line in the cell)
+    after: int
+    cell: int | None = None  # notebook cell number (1-based), None for Markdown
+
+    def location(self, path: str) -> str:
+        if self.cell is not None:
+            return f"{path}:cell {self.cell}:{self.line}"
+        return f"{path}:{self.line}"
+
+
+@dataclass(frozen=True)
 class Problem:
     """Bad input, found before anything runs: file, line, what was expected."""
 
@@ -67,6 +87,12 @@ class Post:
     problems: list[Problem] = field(default_factory=list)
     inputs: list[Path] = field(default_factory=list)  # local files the post declares it reads
     root: Path | None = None  # its repository: inputs may lie anywhere inside (parse/inputs.py)
+    inline: list[InlineExpr] = field(default_factory=list)  # inline values and claims (parse/inline.py)
+
+    @property
+    def runs(self) -> bool:
+        """Whether the page executes: it has code blocks or inline values and claims."""
+        return bool(self.blocks or self.inline)
 
     @property
     def display_path(self) -> str:
@@ -150,6 +176,22 @@ class BlockResult:
 
 
 @dataclass
+class InlineResult:
+    """What an inline value or claim evaluated to."""
+
+    index: int
+    status: Status
+    text: str = ""  # what the prose shows: the formatted value, or the claim's literal
+    value: str = ""  # repr of the expression's value (for claims and `techpath diff`)
+    error: BlockError | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> InlineResult:
+        error = BlockError(**data["error"]) if data.get("error") else None
+        return cls(**{**data, "error": error})
+
+
+@dataclass
 class PageResult:
     """Everything one post's execution produced."""
 
@@ -161,10 +203,12 @@ class PageResult:
     versions: dict[str, str] = field(default_factory=dict)
     from_cache: bool = False
     figure_dir: str = ""  # folder holding this result's figure files
+    inline: list[InlineResult] = field(default_factory=list)
 
     @property
     def errors(self) -> list[BlockError]:
-        return [b.error for b in self.blocks if b.error is not None]
+        found = [b.error for b in self.blocks if b.error is not None]
+        return found + [i.error for i in self.inline if i.error is not None]
 
     @property
     def ok(self) -> bool:
@@ -178,4 +222,6 @@ class PageResult:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PageResult:
-        return cls(**{**data, "blocks": [BlockResult.from_json(b) for b in data["blocks"]]})
+        blocks = [BlockResult.from_json(b) for b in data["blocks"]]
+        inline = [InlineResult.from_json(i) for i in data.get("inline", [])]
+        return cls(**{**data, "blocks": blocks, "inline": inline})

@@ -105,7 +105,7 @@ class _Batch:
             )
         settings = settings_for(self.config, site)
         with Engine(settings) as engine:
-            self._results = engine.run([p for p in self._posts.values() if p.blocks])
+            self._results = engine.run([p for p in self._posts.values() if p.blocks or p.inline])
 
 
 def settings_for(config: pytest.Config, site: SiteSettings) -> Settings:

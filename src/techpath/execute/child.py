@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from techpath.execute import cgroups, procs
-from techpath.model import BlockOptions, BlockResult, CodeBlock
+from techpath.model import BlockOptions, BlockResult, CodeBlock, InlineExpr, InlineResult
 
 STANDALONE_FLAGS = [
     "-W",
@@ -41,6 +41,10 @@ STANDALONE_FLAGS = [
 
 def job_blocks(job: dict[str, Any]) -> list[CodeBlock]:
     return [CodeBlock(**{**b, "options": BlockOptions(**b["options"])}) for b in job["blocks"]]
+
+
+def job_inline(job: dict[str, Any]) -> list[InlineExpr]:
+    return [InlineExpr(**e) for e in job.get("inline", [])]
 
 
 def isolate(job: dict[str, Any]) -> None:
@@ -135,12 +139,20 @@ def run_page(job: dict[str, Any]) -> None:
     session.page_timeout = page_timeout
     standalone: dict[int, subprocess.Popen[str]] = {}
     failed = False
+    inline = job_inline(job)
+
+    def run_inline(after: int) -> None:  # the prose's values after block `after`, in order
+        for expr in (e for e in inline if e.after == after):
+            value = InlineResult(expr.index, "not-run") if failed else None
+            value = value or session.run_inline(expr, float(job["block_timeout"]))
+            events.write({"event": "inline", "result": asdict(value)})
+
+    run_inline(-1)
     for block in job_blocks(job):
-        if block.options.skip:
-            events.write({"event": "block", "result": asdict(BlockResult(block.index, "skipped"))})
-            continue
-        if failed:
-            events.write({"event": "block", "result": asdict(BlockResult(block.index, "not-run"))})
+        if block.options.skip or failed:
+            status = "skipped" if block.options.skip else "not-run"
+            events.write({"event": "block", "result": asdict(BlockResult(block.index, status))})
+            run_inline(block.index)
             continue
         if block.options.standalone:
             standalone[block.index] = start_standalone(job, block)
@@ -151,6 +163,7 @@ def run_page(job: dict[str, Any]) -> None:
         result.names = code_names(block.source, session.namespace)
         failed = result.status == "error"
         events.write({"event": "block", "result": asdict(result)})
+        run_inline(block.index)
     for index, process in standalone.items():
         events.write({"event": "standalone", "block": index, **finish_standalone(process, job)})
     procs.kill_tree(os.getpid(), include_root=False)  # nothing the page started outlives it

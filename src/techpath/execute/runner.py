@@ -24,7 +24,7 @@ from typing import Any
 
 from techpath.execute import cgroups, procs
 from techpath.execute.launchers import ForkLauncher, Launcher, SpawnLauncher
-from techpath.model import BlockError, BlockResult, Limits, PageResult, Post
+from techpath.model import BlockError, BlockResult, InlineResult, Limits, PageResult, Post
 from techpath.parse.inputs import placement
 
 MPL_BACKEND = "module://techpath.execute.mpl_backend"  # plt.show() puts figures into the page
@@ -179,6 +179,7 @@ class Runner:
             "file_text": post.text,
             "notebook": post.path.suffix == ".ipynb",
             "blocks": [asdict(b) for b in post.blocks],
+            "inline": [asdict(i) for i in post.inline],
             # The same effective limits the parent enforces below (Limits.for_block/for_page).
             "block_timeout": float(post_timeout or self.limits.block_timeout),
             "page_timeout": self.limits.for_page(post.blocks, post_timeout),
@@ -323,6 +324,7 @@ def assemble_result(
 ) -> PageResult:
     """Build the page's result from its event log; blame a crash or kill on the running block."""
     by_index: dict[int, BlockResult] = {}
+    inline: dict[int, InlineResult] = {}
     started: int | None = None
     end: dict[str, Any] = {}
     for event in events:
@@ -333,6 +335,9 @@ def assemble_result(
             result = BlockResult.from_json(event["result"])
             by_index[result.index] = result
             started = None
+        elif kind == "inline":
+            value = InlineResult.from_json(event["result"])
+            inline[value.index] = value
         elif kind == "standalone":
             _apply_standalone(post, by_index, event)
         elif kind == "end":
@@ -348,6 +353,7 @@ def assemble_result(
         blocks=blocks,
         duration=float(end.get("duration", 0.0)),
         peak_memory_mb=float(end.get("peak_memory_mb", 0.0)),
+        inline=[inline.get(e.index, InlineResult(e.index, "not-run")) for e in post.inline],
     )
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from techpath.execute import hooks
 from techpath.execute.display import mime_bundle
-from techpath.model import BlockError, BlockResult, CodeBlock, Output
+from techpath.model import BlockError, BlockResult, CodeBlock, InlineExpr, InlineResult, Output
 
 POLICY_WARNINGS = (DeprecationWarning, FutureWarning, PendingDeprecationWarning)
 MAX_OUTPUT_CHARS = 50_000  # per block; the rest is counted and replaced by a note
@@ -248,6 +248,26 @@ class Session:
         alarm = max(0.01, page_deadline) if page_first and page_deadline is not None else timeout
         self._page_limited = page_first
         return self._run_block(block, timeout, alarm)
+
+    def run_inline(self, expr: InlineExpr, timeout: float) -> InlineResult:
+        """Evaluate an inline value or claim here, between the blocks (execute/inline.py)."""
+        from techpath.execute.inline import evaluate
+
+        self.filename = self.path if expr.cell is None else f"{self.path}:cell {expr.cell}"
+        location = expr.location(self.path)
+        saved, self._outputs = self._outputs, []  # anything it prints is not part of a block
+        try:
+            _set_alarm(timeout)
+            return evaluate(expr, self.namespace, self.filename, location)
+        except BlockTimeout:
+            error = BlockError("Timeout", f"inline {expr.kind} ran over {timeout:g} s", expr.line, location)
+        except BaseException as exc:
+            message = f"inline {expr.kind} `{expr.source}` failed: {exc}"
+            error = BlockError(type(exc).__name__, message, expr.line, location, self._format_traceback(exc))
+        finally:
+            _set_alarm(0)
+            self._outputs = saved
+        return InlineResult(expr.index, "error", error=error)
 
     def _run_block(self, block: CodeBlock, timeout: float, alarm: float) -> BlockResult:
         self._block = block

@@ -13,8 +13,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from techpath.model import BlockOptions, CodeBlock, Post, Problem
+from techpath.model import BlockOptions, CodeBlock, InlineExpr, Post, Problem
 from techpath.parse.frontmatter import PostSchema, split_front_matter, validate_post_meta
+from techpath.parse.inline import inline_exprs
 from techpath.parse.inputs import declared_inputs
 from techpath.parse.tags import fence_word, options_for_tags
 
@@ -72,7 +73,12 @@ def load_notebook_post(path: Path, schema: PostSchema | None) -> Post:
             )
         )
     blocks: list[CodeBlock] = []
+    inline: list[InlineExpr] = []
     for number, cell in enumerate(cells, start=1):
+        if cell.get("cell_type") == "markdown":
+            inline += inline_exprs(
+                cell_source(cell), blocks, shown, problems, number, len(inline), len(blocks) - 1
+            )
         if cell.get("cell_type") != "code":
             continue
         where = f"{shown}:cell {number}"
@@ -88,8 +94,7 @@ def load_notebook_post(path: Path, schema: PostSchema | None) -> Post:
         options = options_for_tags(cell_tags(cell))
         blocks.append(CodeBlock(len(blocks), cell_source(cell), 1, BlockOptions(**options), cell=number))
     inputs, root = declared_inputs(path, meta, 1, problems)
-    post = Post(path=path, meta=meta, blocks=blocks, text=text, problems=problems, inputs=inputs, root=root)
-    return post
+    return Post(path, meta, blocks, text, problems, inputs, root, inline)
 
 
 def notebook_markdown(path: Path) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 from techpath.model import CodeBlock, Post, Problem
 from techpath.parse.fences import find_fences
 from techpath.parse.frontmatter import PostSchema, split_front_matter, validate_post_meta
+from techpath.parse.inline import inline_exprs
 from techpath.parse.inputs import declared_inputs
 
 
@@ -30,11 +31,9 @@ def load_post(path: Path, schema: PostSchema | None = None) -> Post:
     elif fm.meta:
         problems += validate_post_meta(fm, shown, schema)
     blocks = markdown_blocks(text, shown, problems)
+    inline = inline_exprs(text, blocks, shown, problems)
     inputs, root = declared_inputs(path, fm.meta, fm.field_lines.get("inputs", 1), problems)
-    post = Post(
-        path=path, meta=fm.meta, blocks=blocks, text=text, problems=problems, inputs=inputs, root=root
-    )
-    return post
+    return Post(path, fm.meta, blocks, text, problems, inputs, root, inline)
 
 
 def markdown_blocks(text: str, shown: str, problems: list[Problem]) -> list[CodeBlock]:

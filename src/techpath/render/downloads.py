@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from techpath.model import PageResult, Post
+from techpath.render.inline import fill_cells
 from techpath.render.notebooks import notebook_json, post_cells, reader_cells, to_notebook, to_script
 from techpath.render.requirements import pip_line, requirements
 from techpath.safety.paths import checked_download_name
@@ -81,13 +82,15 @@ def write_downloads(post: Post, result: PageResult | None, folder: Path, site_ur
     name = download_name(post)
     title = str(post.meta.get("title") or name)
     pins = requirements(post, result)
-    cells = reader_cells(post_cells(post), title, str(post.meta.get("description") or ""), pip_line(pins))
+    head = (title, str(post.meta.get("description") or ""), pip_line(pins))
+    cells = reader_cells(fill_cells(post_cells(post), result, "markdown"), *head)
+    script_cells = reader_cells(fill_cells(post_cells(post), result, "plain"), *head)
     figure_dir = Path(result.figure_dir) if result is not None and result.figure_dir else None
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.ipynb").write_text(
         notebook_json(to_notebook(cells, result, figure_dir)), encoding="utf-8"
     )
-    script = to_script(cells, title, site_url or "", result, pip_line(pins, magic=False))
+    script = to_script(script_cells, title, site_url or "", result, pip_line(pins, magic=False))
     (folder / f"{name}.py").write_text(script, encoding="utf-8")
     if post.inputs:
         write_archive(post, folder, name)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from techpath.config import SiteSettings, discover
-from techpath.report import write_report
 from techpath.safety import site as safety
 from techpath.site.pages import name_theme_widgets
 from techpath.stage import yamlconfig
@@ -140,9 +139,7 @@ def finish_site(staged: Staged, report_name: str) -> None:
             page.write_text(done, encoding="utf-8")
     if opts["content_security_policy"]:
         policies.finish(staged.site_dir)
-    results = staged.stager.wait()
-    if results:
-        write_report(staged.site_dir / report_name, results)
+    staged.stager.write_results(staged.site_dir, report_name)
 
 
 def generator_command(generator: str, config_file: Path, strict: bool) -> list[str]:

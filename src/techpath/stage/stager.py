@@ -8,6 +8,7 @@ import datetime as dt
 import html
 import json
 import math
+import os
 import re
 import shutil
 import tempfile
@@ -22,7 +23,9 @@ from techpath.parse.notebook import notebook_markdown
 from techpath.render.api_links import link_names, page_urls
 from techpath.render.downloads import download_links, write_downloads
 from techpath.render.html import render_block
+from techpath.render.inline import fill_inline
 from techpath.render.markdown import OutputSlots, rewrite_markdown
+from techpath.report import write_report
 from techpath.safety import site as safety
 from techpath.safety.text import HTML_SIGNIFICANT, TEXT_FIELDS
 from techpath.site.math import MathRenderer, katex_asset_paths
@@ -152,7 +155,7 @@ class Stager:
         """The page's result, waiting for it if it is still executing; failures logged once."""
         if record.uri in self._reported:
             return record.result
-        if self._run is None or not record.post.blocks:
+        if self._run is None or not record.post.runs:
             return None
         result = self._run.result(record.post.display_path)
         self._reported.add(record.uri)
@@ -160,6 +163,20 @@ class Stager:
         for error in result.errors if result else []:
             self._error(error.headline() + ("\n" + error.traceback if error.traceback else ""))
         return result
+
+    def write_results(self, site_dir: Path, report_name: str) -> None:
+        """The execution report in the built site, and (when $TECHPATH_RESULTS names a file) a
+        portable result snapshot for `techpath diff` (diff/snapshot.py)."""
+        results = self.wait()
+        if not results:
+            return
+        write_report(site_dir / report_name, results)
+        target = os.environ.get("TECHPATH_RESULTS")
+        if target:
+            from techpath.diff.snapshot import write_snapshot
+
+            posts = {r.post.display_path: r.post for r in self.records.executable()}
+            write_snapshot(Path(target), results, posts)
 
     def wait(self) -> dict[str, PageResult]:
         """Every result (pages never rendered still report their failures)."""
@@ -175,6 +192,8 @@ class Stager:
             return body
         result = self.result(record)
         slots = self._slots.for_page(uri)
+        if record.post.runs:
+            body = fill_inline(body, result)  # inline values and claims (render/inline.py)
         text = rewrite_markdown(body, slots, result) if record.post.blocks else body
         text = convert_boxes(text)
         text = self._generated_sections(record, text)

@@ -105,4 +105,4 @@ class SiteRecords:
         return [r.entry for r in self.pages.values() if r.entry is not None]
 
     def executable(self) -> list[PageRecord]:
-        return [r for r in self.pages.values() if r.post.blocks]
+        return [r for r in self.pages.values() if r.post.runs]

@@ -1,0 +1,242 @@
+"""`techpath diff`: a code edit that moves an accuracy and a figure is reported as exactly that."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from techpath.cli import main
+from techpath.diff.compare import compare, line_diff, same_text
+from techpath.diff.report import markdown_summary
+from techpath.diff.snapshot import read_snapshot, write_snapshot
+from techpath.engine import Engine, Settings
+from techpath.parse import load_post
+from tests.engine_helpers import line_of
+
+POST = """
+# A threshold
+
+```python
+import numpy as np
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(300, 2))
+y = (X[:, 0] + 0.6 * X[:, 1] > 0).astype(int)
+threshold = THRESHOLD
+accuracy = ((X[:, 0] > threshold) == y).mean()
+print(f"rows {len(X)}, accuracy {accuracy:.3f}")
+```
+
+PROSE it gets `{python} accuracy:.2f` right.
+
+```python
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(3, 2))
+ax.scatter(X[:, 0], X[:, 1], c=y, s=4)
+ax.axvline(threshold, color="black")
+ax.set_title("Where the threshold cuts")
+plt.show()
+```
+"""
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    folder = tmp_path_factory.mktemp("diff-cache")
+    with Engine(Settings(jobs=1, cache_dir=folder, refresh=True)) as running:
+        yield running
+
+
+def snapshot(engine: Engine, path: Path, text: str, out: Path) -> Path:
+    path.write_text(text, encoding="utf-8")
+    post = load_post(path)
+    results = engine.run([post])
+    assert all(r.ok for r in results.values()), [r.errors for r in results.values()]
+    write_snapshot(out, results, {post.display_path: post})
+    return out
+
+
+def post_text(threshold: str = "0.0", prose: str = "The rule") -> str:
+    return POST.lstrip("\n").replace("THRESHOLD", threshold).replace("PROSE", prose)
+
+
+@pytest.fixture(scope="module")
+def snapshots(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("diff")
+    post = folder / "post.md"
+    return {
+        "post": post,
+        "base": snapshot(engine, post, post_text(), folder / "base.json"),
+        "prose": snapshot(engine, post, post_text(prose="Reworded, the rule"), folder / "prose.json"),
+        "code": snapshot(engine, post, post_text(threshold="0.4"), folder / "code.json"),
+    }
+
+
+def test_prose_only_change_reports_nothing(snapshots: dict[str, Path]) -> None:
+    changes = compare(read_snapshot(snapshots["base"]), read_snapshot(snapshots["prose"]))
+    assert changes == []
+    assert "No executed output changed" in markdown_summary(changes)
+
+
+def test_code_change_reports_the_accuracy_and_the_figure(snapshots: dict[str, Path]) -> None:
+    changes = compare(read_snapshot(snapshots["base"]), read_snapshot(snapshots["code"]))
+    post = snapshots["post"]
+    shown = load_post(post).display_path
+    by_kind = {c.kind: c for c in changes}
+    assert sorted(by_kind) == ["figure", "inline", "text"] and len(changes) == 3
+    text = by_kind["text"]
+    assert text.where == f"{shown}:{line_of(post, 'import numpy')}"
+    (pair,) = text.lines
+    assert pair.old.startswith("rows 300, accuracy") and len(pair.numbers) == 1  # rows did not move
+    old, new = pair.numbers[0]
+    assert old != new
+    inline = by_kind["inline"]
+    assert inline.where == f"{shown}:{line_of(post, 'it gets')}"
+    assert inline.summary.startswith("`accuracy:.2f` reads 0.")
+    figure = by_kind["figure"].figure
+    assert by_kind["figure"].where == f"{shown}:{line_of(post, 'import matplotlib')}"
+    assert figure["measured"], figure["summary"]
+    assert 0.0 < figure["changed_pixels"] < 0.5
+    summary = markdown_summary(changes)
+    assert summary.index("inline") < summary.index("figure") < summary.index("**text**")
+    assert f"{old} → {new}" in summary
+
+
+def test_tolerance_ignores_float_noise() -> None:
+    assert same_text("loss 0.1234567", "loss 0.1234568", 1e-6)
+    assert not same_text("loss 0.1234567", "loss 0.1234568", 0.0)
+    assert not same_text("loss 0.12", "cost 0.12", 1.0)
+    (pair,) = line_diff("a 1\nb 2.0001\n", "a 1\nb 2.5\n", 0.001)
+    assert pair.numbers == [("2.0001", "2.5")]
+    assert line_diff("a 1\nb 2.0001\n", "a 1\nb 2.0002\n", 0.001) == []
+
+
+def test_status_and_time_changes_come_first(tmp_path: Path) -> None:
+    page = {
+        "path": "p.md",
+        "status": "ok",
+        "duration": 2.0,
+        "versions": {},
+        "inline": [],
+        "blocks": [{"index": 0, "line": 3, "status": "ok", "error": "", "outputs": []}],
+    }
+    failing = json.loads(json.dumps(page))
+    failing.update(status="failed", duration=5.0)
+    failing["blocks"][0].update(status="error", error="p.md:4: ValueError: no")
+    failing["blocks"][0]["outputs"] = [
+        {"kind": "text", "name": "stderr", "text": "x.py:1: FutureWarning: soon\n"}
+    ]
+    changes = compare({"p.md": page}, {"p.md": failing})
+    assert [c.kind for c in changes] == ["status", "status", "warning", "text", "time"]
+    assert changes[1].summary == "block ok → error: p.md:4: ValueError: no"
+
+
+def test_summary_stays_under_its_limit() -> None:
+    page = {"path": "p.md", "status": "ok", "duration": 0, "versions": {}, "inline": []}
+    many = [{"index": i, "line": i, "status": "ok", "error": "", "outputs": []} for i in range(3000)]
+    changed = [{**b, "outputs": [{"kind": "text", "name": "stdout", "text": "x" * 300}]} for b in many]
+    changes = compare({"p.md": {**page, "blocks": many}}, {"p.md": {**page, "blocks": changed}})
+    summary = markdown_summary(changes, limit=50_000)
+    assert len(summary.encode()) < 50_000 and "more changes: see the HTML report" in summary
+
+
+def test_cli_writes_reports_and_rejects_non_snapshots(
+    snapshots: dict[str, Path], tmp_path: Path, capsys
+) -> None:
+    html_file, md_file = tmp_path / "diff.html", tmp_path / "summary.md"
+    argv = ["diff", str(snapshots["base"]), str(snapshots["code"]), "--html", str(html_file)]
+    assert main([*argv, "--markdown", str(md_file), "--fail-on-change"]) == 1
+    assert "3 inline" not in md_file.read_text() and "figures changed" in md_file.read_text()
+    page = html_file.read_text()
+    assert page.count("data:image/png;base64,") == 3 and "<mark>" in page
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    assert main(["diff", str(bad), str(snapshots["code"])]) == 2
+    assert "not a result snapshot" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(
+    not shutil.which("chromium") and not os.environ.get("TECHPATH_CHROMIUM"), reason="no chromium"
+)
+def test_html_report_shows_figure_pair_and_difference(snapshots: dict[str, Path], tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    html_file = tmp_path / "diff.html"
+    main(["diff", str(snapshots["base"]), str(snapshots["code"]), "--html", str(html_file)])
+    shots = Path(os.environ.get("TECHPATH_SHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(html_file.as_uri())
+        images = page.locator(".figures img")
+        assert images.count() == 3
+        for k in range(3):  # every picture decoded and laid out side by side
+            box = images.nth(k).bounding_box()
+            assert box is not None and box["width"] > 100
+            assert images.nth(k).evaluate("i => i.naturalWidth") > 100
+        tops = {round(images.nth(k).bounding_box()["y"]) for k in range(3)}
+        assert len(tops) == 1
+        assert page.locator("mark").count() >= 2
+        page.screenshot(path=str(shots / "diff-report.png"), full_page=True)
+        browser.close()
+
+
+def test_an_error_is_reported_once_not_as_every_block_it_stopped() -> None:
+    def page(statuses: list[str], error: str = "") -> dict:
+        blocks = [
+            {
+                "index": i,
+                "line": 10 * (i + 1),
+                "status": s,
+                "error": error if s == "error" else "",
+                "outputs": [],
+            }
+            for i, s in enumerate(statuses)
+        ]
+        inline = [{"index": 0, "line": 95, "source": "x", "status": statuses[-1], "text": "1", "value": "1"}]
+        return {
+            "path": "p.md",
+            "status": "ok",
+            "duration": 0,
+            "versions": {},
+            "inline": inline,
+            "blocks": blocks,
+        }
+
+    base = page(["ok"] * 12)
+    head = page(["ok", "error", *["not-run"] * 10], "p.md:21: AssertionError: 2")
+    head["status"] = "failed"
+    changes = compare({"p.md": base}, {"p.md": head})
+    assert [c.summary for c in changes] == [
+        "page ok → failed",
+        "block ok → error: p.md:21: AssertionError: 2",
+        "10 blocks from here on not run",
+    ]
+    assert [c.where for c in changes] == ["p.md", "p.md:20", "p.md:30"]
+
+
+def test_a_claim_that_stops_holding_is_a_status_change() -> None:
+    value = {
+        "index": 0,
+        "line": 7,
+        "source": "0.7 ~ acc +- 0.02",
+        "status": "ok",
+        "text": "0.7",
+        "value": "0.69",
+    }
+    page = {"path": "p.md", "status": "ok", "duration": 0, "versions": {}, "blocks": [], "inline": [value]}
+    broken = {**value, "status": "error", "value": "0.77", "error": "p.md:7: ClaimFailed: the prose says 0.7"}
+    changes = compare({"p.md": page}, {"p.md": {**page, "status": "failed", "inline": [broken]}})
+    assert [(c.kind, c.where) for c in changes] == [
+        ("status", "p.md"),
+        ("status", "p.md:7"),
+        ("inline", "p.md:7"),
+    ]
+    assert "ClaimFailed" in changes[1].summary
