@@ -51,6 +51,20 @@ class Markers:
             return f"\n\n{opening}\n\n{fragment}\n\n{closing}\n\n"
         return opening + fragment + closing
 
+    def top(self, fragment: str) -> str:
+        """The post top (place, date, downloads, header): a blog index's excerpt leaves it out,
+        since the theme shows its own date and read time there and the links are the post's."""
+        return f"<!-- techpath:top {self.key} -->\n{fragment}\n<!-- /techpath:top {self.key} -->"
+
+    def without_top(self, text: str) -> str:
+        k = re.escape(self.key)
+        return re.sub(
+            rf"(?:<p>)?<!-- techpath:top {k} -->.*?<!-- /techpath:top {k} -->(?:</p>)?\n?",
+            "",
+            text,
+            flags=re.S,
+        )
+
     def page(self, uri: str, body: str) -> str:
         return f"<!-- techpath:page {self.key} {uri} -->\n\n{body}\n\n<!-- /techpath:page {self.key} -->\n"
 
@@ -70,7 +84,7 @@ class Markers:
 
     def strip(self, text: str) -> str:
         k = re.escape(self.key)
-        return re.sub(rf"(?:<p>)?<!-- /?techpath:(?:keep|page) {k}(?: \S+)? -->(?:</p>)?\n?", "", text)
+        return re.sub(rf"(?:<p>)?<!-- /?techpath:(?:keep|page|top) {k}(?: \S+)? -->(?:</p>)?\n?", "", text)
 
 
 def toc_items(content: str) -> list[TocItem]:
@@ -124,8 +138,11 @@ def finish_page(page_html: str, markers: Markers, finish: Callable[[str, str], s
         if end_at < 0:  # an excerpt: it ends where the theme's own markup starts again
             ends = [page_html.find(b, start.end(), limit) for b in EXCERPT_ENDS]
             end_at = min([e for e in ends if e >= 0], default=limit)
+        region = page_html[start.end() : end_at]
+        if page_html.startswith(markers.page_end(), end_at) is False:  # an excerpt
+            region = markers.without_top(region)
         out.append(page_html[position : start.start()])
-        out.append(finish(start[1], page_html[start.end() : end_at]))
+        out.append(finish(start[1], region))
         uris.append(start[1])
         position = end_at
     out.append(page_html[position:])

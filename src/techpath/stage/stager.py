@@ -205,7 +205,7 @@ class Stager:
                 self._error(f"{where}: cannot typeset ${problem.tex}$: {problem.message}")
         text = self._slots.fill(text, lambda _page, index: self.markers.keep(self._output(record, index)))
         if record.entry is not None:
-            top = self.markers.keep(markdown_html(self._post_top(record)))
+            top = self.markers.keep(self.markers.top(markdown_html(self._post_top(record))))
             end = self.markers.keep(markdown_html(self._post_end(record)))
             text = top + TOC_MARKER + "\n\n" + text.lstrip("\n") + "\n\n" + end
         return self.markers.page(uri, text)
