@@ -39,7 +39,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests
 
 lock:  ## regenerate requirements.lock from pyproject.toml (needs uv: pip install uv)
-	uv pip compile pyproject.toml requirements.in --extra dev --universal --python-version 3.11 \
+	uv pip compile pyproject.toml requirements.in --extra dev --extra site --universal --python-version 3.11 \
 	  --generate-hashes -o requirements.lock
 
 clean:

