@@ -20,6 +20,10 @@ def test_wheel_installs_alone_and_pip_check_is_clean(tmp_path: Path) -> None:
         check=True,
     )
     (wheel,) = dist.glob("techpath-*.whl")
+    twine = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", wheel], capture_output=True, text=True
+    )
+    assert twine.returncode == 0, twine.stdout + twine.stderr
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
