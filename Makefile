@@ -42,7 +42,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests scripts
 
 lock:  ## regenerate requirements.lock from pyproject.toml (needs uv: pip install uv)
-	uv pip compile pyproject.toml requirements.in --extra dev --extra generators --universal --python-version 3.11 \
+	uv pip compile pyproject.toml requirements.in --extra dev --extra site --extra generators --universal --python-version 3.11 \
 	  --generate-hashes -o requirements.lock
 
 clean:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
+from techpath.site import math
 from techpath.site.math import MathRenderer
 
 KATEX = Path(__file__).resolve().parents[1] / "node_modules" / "katex"
@@ -38,9 +40,42 @@ def test_bad_tex_is_reported_and_left_visible(renderer: MathRenderer) -> None:
     assert "techpath-math-error" in out and "\\frac{1}" in out
 
 
-def test_missing_katex_gives_an_instruction(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match="npm ci"):
-        MathRenderer(tmp_path)
+def test_a_site_without_katex_uses_the_one_in_the_wheel(tmp_path: Path) -> None:
+    r = MathRenderer(tmp_path)  # no node_modules/katex here
+    out, errors = r.render_html('<span class="arithmatex">\\(x^2\\)</span>')
+    r.close()
+    assert r.katex_dir == math.BUNDLED_KATEX and errors == [] and 'class="katex"' in out
+    assert set(math.katex_asset_paths(tmp_path)) >= {
+        "assets/katex/katex.min.css",
+        "assets/katex/fonts/KaTeX_Main-Regular.woff2",
+    }
+
+
+def test_quickjs_and_node_typeset_alike() -> None:
+    in_process = MathRenderer(KATEX)
+    with_node = MathRenderer(KATEX, node=math.find_node())
+    for tex, display in [("\\hat{y} < 1", False), ("\\sum_{i=1}^{n} x_i", True), ("\\frac{1}", False)]:
+        assert in_process.render_formula(tex, display) == with_node.render_formula(tex, display)
+    assert in_process._process is None and with_node._process is not None
+    in_process.close()
+    with_node.close()
+
+
+def test_no_typesetter_is_one_line_and_math_stays_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "quickjs", None)  # import fails
+
+    def no_node() -> str:
+        raise RuntimeError("no node")
+
+    monkeypatch.setattr(math, "find_node", no_node)
+    r = MathRenderer(tmp_path)
+    page = '<span class="arithmatex">\\(x^2\\)</span>'
+    assert r.render_html(page) == (page, [])
+    r.close()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no math typesetter" in err
 
 
 def test_typeset_formulas_are_kept_between_builds(tmp_path: Path) -> None:

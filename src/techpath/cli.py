@@ -12,16 +12,20 @@ from techpath import __version__
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="techpath",
-        description="Execute and verify the code in The Technician's Path posts.",
+        description="Execute and verify the code in the pages and notebooks of your MkDocs site.",
     )
     parser.add_argument("--version", action="version", version=f"techpath {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = commands.add_parser(
-        "check", help="execute posts without building the site; exit 1 on any failure"
+        "check", help="execute your site's pages without building it; exit 1 on any failure"
     )
     check.add_argument(
-        "paths", nargs="*", type=Path, metavar="PATH", help="post files or folders (default: docs/)"
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="pages or notebooks, files or folders (default: docs/)",
     )
     add_execution_options(check)
     check.add_argument("--report", type=Path, help="also write the execution report (JSON) here")
@@ -36,10 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     lint = commands.add_parser(
-        "lint", help="check front matter and post lint without executing anything (fast)"
+        "lint", help="check front matter and page lint without executing anything (fast)"
     )
     lint.add_argument(
-        "paths", nargs="*", type=Path, metavar="PATH", help="post files or folders (default: docs/)"
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="pages or notebooks, files or folders (default: docs/)",
     )
     lint.add_argument(
         "--max-code-line",
@@ -53,11 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("file", type=Path, help="e.g. site/techpath-report.json")
 
-    new = commands.add_parser("new", help="create a post that builds and checks green right away")
+    new = commands.add_parser("new", help="create a blog post that builds and checks green")
     new.add_argument("title", help='the post title, in quotes: "Scaling features"')
     new.add_argument("--notebook", action="store_true", help="create a Jupyter notebook post (.ipynb)")
     new.add_argument("--stage", default="1", help="path stage: 1, 2, 3 or essay (default 1)")
-    new.add_argument("--author", default="team", help="author id from docs/blog/.authors.yml (default team)")
+    new.add_argument("--author", default="team", help="author id from your blog's .authors.yml")
     new.add_argument("--tags", default="draft", help="comma-separated tags (default draft)")
 
     convert = commands.add_parser(

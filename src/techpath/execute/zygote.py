@@ -22,6 +22,7 @@ import contextlib
 import errno
 import gc
 import importlib
+import importlib.util
 import json
 import os
 import selectors
@@ -56,6 +57,8 @@ def warm_up(modules: list[str]) -> None:
     for name in modules:
         if name in sys.modules:
             continue
+        if importlib.util.find_spec(name.split(".")[0]) is None:
+            continue  # not installed on this site (the default list is our site's): nothing to warm
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("ignore")
             for category in POLICY_WARNINGS:

