@@ -15,6 +15,7 @@ from techpath.config import SiteSettings
 from techpath.engine import Settings
 from techpath.parse import load_post
 from techpath.pytest_plugin import settings_for
+from techpath.stage.options import engine_settings
 from tests.engine_helpers import write_post
 
 MKDOCS_YML = """
@@ -50,7 +51,8 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _three(site: Path) -> list[Settings]:
     config = load_config(str(site / "mkdocs.yml"))
     plugin = config.plugins["techpath"]
-    from_plugin = plugin._settings(site, site / "docs")  # type: ignore[attr-defined]
+    # what TechpathPlugin.on_config (and `techpath build` for the other generators) computes
+    from_plugin = engine_settings(site, site / "docs", dict(plugin.config))
     parser = argparse.ArgumentParser()
     add_execution_options(parser)
     site_settings = SiteSettings.load(site)
