@@ -122,9 +122,11 @@ def test_duplicate_slugs_are_reported_for_each_post(tmp_path: Path) -> None:
 
 def test_unknown_author_and_category_are_named() -> None:
     path = Path(__file__).parent / "sample_site" / "docs" / "blog" / "posts" / "good.md"
-    problems = load_post(path, PostSchema(frozenset({"Drive a tool"}), frozenset({"ada"}))).problems
-    messages = sorted(p.message for p in problems)
-    assert any("'authors': unknown value 'team'" in m and ".authors.yml" in m for m in messages)
+    schema = PostSchema(
+        frozenset({"Drive a tool"}), frozenset({"ada"}), authors_file="site/news/.authors.yml"
+    )
+    messages = sorted(p.message for p in load_post(path, schema).problems)
+    assert any("'authors': unknown value 'team'" in m and "to site/news/.authors.yml)" in m for m in messages)
     assert any("'categories': unknown value 'Samples'; expected one of: Drive a tool" in m for m in messages)
 
 

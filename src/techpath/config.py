@@ -74,6 +74,7 @@ class SiteSettings:
             authors=authors,
             max_description=int(plugins.get("techpath", {}).get("max_description", 200)),
             today=dt.date.today(),
+            authors_file=authors_file.as_posix(),
         )
         return cls(
             root, docs_dir, posts_dir, schema, plugins.get("techpath", {}), has_blog, authors_file, categories
