@@ -9,7 +9,7 @@ import pytest
 
 from techpath.cli import in_shard
 from techpath.contrib.lint import lint_post, lint_site
-from techpath.contrib.scaffold import NewPost, ScaffoldError, create_post
+from techpath.contrib.scaffold import NewPost, ScaffoldError, Target, create_post
 from techpath.parse import load_post
 from techpath.parse.frontmatter import PostSchema
 from tests.conftest import ROOT, run_mkdocs_build
@@ -46,8 +46,45 @@ def test_new_post_builds_strictly_and_checks_green(tmp_path: Path, monkeypatch: 
 
 
 def test_new_explains_how_to_add_an_unknown_author(tmp_path: Path) -> None:
-    with pytest.raises(ScaffoldError, match=r"docs/blog/\.authors\.yml; add an entry like"):
-        create_post(NewPost("T", author="ada"), tmp_path, {"team"})
+    target = Target(tmp_path, blog=True, authors=("team",), authors_file=Path("site/blog/.authors.yml"))
+    with pytest.raises(ScaffoldError, match=r"site/blog/\.authors\.yml; add an entry like"):
+        create_post(NewPost("T", author="ada"), target)
+    with pytest.raises(ScaffoldError, match=r"unknown category 'Nope'; your site allows: News, Notes"):
+        create_post(NewPost("T", category="Nope"), Target(tmp_path, blog=True, categories=("News", "Notes")))
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_new_on_a_site_without_a_blog_writes_a_plain_page(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: Other\ndocs_dir: pages\nmarkdown_extensions:\n"
+        "  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
+        "plugins:\n  - search\n  - techpath\n"
+    )
+    made = techpath(tmp_path, "new", "Hello there")
+    assert made.returncode == 0, made.stderr
+    assert "created pages/hello-there.md" in made.stdout and "your site" in made.stdout
+    text = (tmp_path / "pages" / "hello-there.md").read_text()
+    assert text.startswith('---\ntitle: "Hello there"\n')
+    for field in ("authors:", "categories:", "date:", "<!-- more -->"):
+        assert field not in text
+    assert "```python standalone" in text
+
+
+def test_new_writes_under_the_sites_own_blog_dir_authors_and_categories(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: Other\nplugins:\n  - material/blog:\n      blog_dir: news\n"
+        "      categories_allowed: [Releases, Howto]\n"
+    )
+    (tmp_path / "docs" / "news").mkdir(parents=True)
+    (tmp_path / "docs" / "news" / ".authors.yml").write_text("authors:\n  zoe:\n    name: Zoe\n")
+    made = techpath(tmp_path, "new", "Version two", "--category", "2")
+    assert made.returncode == 0, made.stderr
+    text = (tmp_path / "docs" / "news" / "posts" / "version-two.md").read_text()
+    assert "authors: [zoe]\ncategories: [Howto]\n" in text
+    for ours in ("team", "Drive a tool", "Recipes from libraries", "first-classifier"):
+        assert ours not in text
+    bad = techpath(tmp_path, "new", "Other", "--author", "team")
+    assert bad.returncode == 1 and "docs/news/.authors.yml" in bad.stderr
 
 
 def test_lint_rules_name_file_and_line(tmp_path: Path) -> None:
@@ -85,9 +122,11 @@ def test_duplicate_slugs_are_reported_for_each_post(tmp_path: Path) -> None:
 
 def test_unknown_author_and_category_are_named() -> None:
     path = Path(__file__).parent / "sample_site" / "docs" / "blog" / "posts" / "good.md"
-    problems = load_post(path, PostSchema(frozenset({"Drive a tool"}), frozenset({"ada"}))).problems
-    messages = sorted(p.message for p in problems)
-    assert any("'authors': unknown value 'team'" in m and ".authors.yml" in m for m in messages)
+    schema = PostSchema(
+        frozenset({"Drive a tool"}), frozenset({"ada"}), authors_file="site/news/.authors.yml"
+    )
+    messages = sorted(p.message for p in load_post(path, schema).problems)
+    assert any("'authors': unknown value 'team'" in m and "to site/news/.authors.yml)" in m for m in messages)
     assert any("'categories': unknown value 'Samples'; expected one of: Drive a tool" in m for m in messages)
 
 

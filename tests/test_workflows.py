@@ -191,3 +191,20 @@ def test_canary_diffs_newest_libraries_against_the_lock() -> None:
     assert "--results newest-results.json" in runs
     assert "techpath diff lock-results.json newest-results.json --label" in runs
     assert "scripts/version_label.py" in runs
+
+
+def test_release_publishes_tags_with_trusted_publishing_and_no_token() -> None:
+    release = load("release.yml")
+    assert release["on"] == {"push": {"tags": ["v*"]}}
+    assert release["permissions"] == {"contents": "read"}
+    build, publish = release["jobs"]["build"], release["jobs"]["publish"]
+    runs = "\n".join(run_lines({"jobs": {"build": build}}))
+    assert "twine check --strict dist/*" in runs and "tests/test_package.py" in runs
+    assert "permissions" not in build  # OIDC only where it is used
+    assert publish["needs"] == "build" and publish["environment"]["name"] == "pypi"
+    assert publish["permissions"] == {"id-token": "write"}
+    step = next(s for s in publish["steps"] if s.get("uses", "").startswith("pypa/gh-action-pypi-publish@"))
+    assert not {"password", "user"} & set(step.get("with", {}))
+    text = (WORKFLOWS / "release.yml").read_text()
+    assert "password:" not in text and "secrets." not in text
+    assert not re.search(r"(?i)\w*token\w*:\s*\$\{\{", text)  # no token passed in from anywhere

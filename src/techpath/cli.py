@@ -61,11 +61,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("file", type=Path, help="e.g. site/techpath-report.json")
 
-    new = commands.add_parser("new", help="create a blog post that builds and checks green")
-    new.add_argument("title", help='the post title, in quotes: "Scaling features"')
-    new.add_argument("--notebook", action="store_true", help="create a Jupyter notebook post (.ipynb)")
-    new.add_argument("--stage", default="1", help="path stage: 1, 2, 3 or essay (default 1)")
-    new.add_argument("--author", default="team", help="author id from your blog's .authors.yml")
+    new = commands.add_parser(
+        "new", help="create a page for your site (a post if it has a Material blog) that checks green"
+    )
+    new.add_argument("title", help='the title, in quotes: "Scaling features"')
+    new.add_argument("--notebook", action="store_true", help="create a Jupyter notebook (.ipynb)")
+    new.add_argument(
+        "--category",
+        "--stage",
+        dest="category",
+        help="a category from your blog's categories_allowed, by name or position from 1 (default the first)",
+    )
+    new.add_argument("--author", help="author id from your blog's .authors.yml (default the first id)")
     new.add_argument("--tags", default="draft", help="comma-separated tags (default draft)")
 
     convert = commands.add_parser(
@@ -297,18 +304,25 @@ def run_report(args: argparse.Namespace) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     from techpath.config import SiteSettings
-    from techpath.contrib.scaffold import NewPost, ScaffoldError, create_post
+    from techpath.contrib.scaffold import NewPost, ScaffoldError, Target, create_post
 
     site = SiteSettings.load(Path())
     tags = tuple(t.strip() for t in args.tags.split(",") if t.strip()) or ("draft",)
-    request = NewPost(args.title, args.stage, args.author, tags, args.notebook)
+    request = NewPost(args.title, args.category, args.author, tags, args.notebook)
+    target = Target(
+        site.posts_dir if site.has_blog else site.docs_dir,
+        site.has_blog,
+        tuple(sorted(site.schema.authors)),
+        site.categories,
+        site.authors_file,
+    )
     try:
-        path = create_post(request, site.posts_dir, set(site.schema.authors))
+        path = create_post(request, target)
     except ScaffoldError as exc:
         print(f"techpath new: {exc}", file=sys.stderr)
         return 1
     print(f"created {path.as_posix()}")
-    print("preview it with `make serve`, check it with `.venv/bin/techpath check " + path.as_posix() + "`")
+    print(f"preview it on your site with `techpath serve`, check it with `techpath check {path.as_posix()}`")
     return 0
 
 

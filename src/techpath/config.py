@@ -42,6 +42,9 @@ class SiteSettings:
     posts_dir: Path
     schema: PostSchema
     plugin: dict[str, Any] = field(default_factory=dict)
+    has_blog: bool = False  # the Material blog plugin is configured
+    authors_file: Path | None = None
+    categories: tuple[str, ...] = ()  # the blog's categories_allowed, in the site's order
 
     @classmethod
     def load(cls, root: Path = Path(), config_file: Path | None = None) -> SiteSettings:
@@ -55,7 +58,8 @@ class SiteSettings:
         config = config or {}
         docs_dir = root / config.get("docs_dir", "docs")
         plugins = _plugins(config.get("plugins", []))
-        blog = plugins.get("blog", {})
+        has_blog = "blog" in plugins or "material/blog" in plugins
+        blog = plugins.get("blog", plugins.get("material/blog", {}))
         blog_dir = docs_dir / blog.get("blog_dir", "blog")
         posts_dir = Path(str(blog.get("post_dir", "{blog}/posts")).replace("{blog}", str(blog_dir)))
         authors_file = Path(
@@ -64,13 +68,17 @@ class SiteSettings:
         if not authors_file.is_absolute() and not authors_file.exists():
             authors_file = docs_dir / authors_file
         authors = read_authors(authors_file)
+        categories = tuple(str(c) for c in blog.get("categories_allowed", []) or [])
         schema = PostSchema(
-            categories=frozenset(blog.get("categories_allowed", []) or []),
+            categories=frozenset(categories),
             authors=authors,
             max_description=int(plugins.get("techpath", {}).get("max_description", 200)),
             today=dt.date.today(),
+            authors_file=authors_file.as_posix(),
         )
-        return cls(root, docs_dir, posts_dir, schema, plugins.get("techpath", {}))
+        return cls(
+            root, docs_dir, posts_dir, schema, plugins.get("techpath", {}), has_blog, authors_file, categories
+        )
 
     def is_post(self, path: Path) -> bool:
         try:

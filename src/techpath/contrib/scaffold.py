@@ -1,4 +1,5 @@
-"""`techpath new "Title"`: a post that builds and checks green the moment it is created."""
+"""`techpath new "Title"`: a page that builds and checks green the moment it is created: a post in
+the site's Material blog (its own folder, authors and categories) or, without a blog, a plain page."""
 
 from __future__ import annotations
 
@@ -26,33 +27,73 @@ def slugify(title: str) -> str:
 @dataclass
 class NewPost:
     title: str
-    stage: str = "1"
-    author: str = "team"
+    category: str | None = None  # a name from categories_allowed, or its position from 1
+    author: str | None = None  # an id from the blog's .authors.yml
     tags: tuple[str, ...] = ("draft",)
     notebook: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where `techpath new` writes and what the site allows, read from the site's own mkdocs.yml."""
+
+    folder: Path  # the blog's posts folder, or docs_dir for a site without a blog
+    blog: bool = False
+    authors: tuple[str, ...] = ()  # ids in the blog's .authors.yml, sorted
+    categories: tuple[str, ...] = ()  # the blog's categories_allowed, in order
+    authors_file: Path | None = None
 
 
 class ScaffoldError(Exception):
     pass
 
 
-def create_post(request: NewPost, posts_dir: Path, authors: set[str], today: dt.date | None = None) -> Path:
-    """Write the post; refuses to overwrite and explains how to fix an unknown author."""
-    if request.stage not in STAGES:
-        raise ScaffoldError(f"unknown stage {request.stage!r}; expected one of: {', '.join(STAGES)}")
-    if authors and request.author not in authors:
+def pick_category(request: NewPost, target: Target) -> str | None:
+    allowed = target.categories
+    if request.category is None:
+        return allowed[0] if allowed else None
+    if request.category.isdigit() and allowed:
+        index = int(request.category)
+        if not 1 <= index <= len(allowed):
+            raise ScaffoldError(
+                f"category {index}: your site has {len(allowed)} categories (1 to {len(allowed)})"
+            )
+        return allowed[index - 1]
+    if allowed and request.category not in allowed:
         raise ScaffoldError(
-            f"author {request.author!r} is not in docs/blog/.authors.yml; add an entry like\n\n"
+            f"unknown category {request.category!r}; your site allows: {', '.join(allowed)} "
+            "(categories_allowed of the blog plugin in mkdocs.yml)"
+        )
+    return request.category
+
+
+def pick_author(request: NewPost, target: Target) -> str | None:
+    if request.author is None:
+        return target.authors[0] if target.authors else None
+    if target.authors and request.author not in target.authors:
+        where = target.authors_file.as_posix() if target.authors_file else "your blog's .authors.yml"
+        raise ScaffoldError(
+            f"author {request.author!r} is not in {where}; add an entry like\n\n"
             f"  {request.author}:\n    name: Your Name\n    description: One line about you\n"
             f"    avatar: assets/avatars/{request.author}.svg\n\nand put a small picture at that path."
         )
+    return request.author
+
+
+def create_post(request: NewPost, target: Target, today: dt.date | None = None) -> Path:
+    """Write a blog post (site with a blog) or a plain page; refuses to overwrite."""
+    category, author = pick_category(request, target), pick_author(request, target)
     slug = slugify(request.title)
-    path = posts_dir / (f"{slug}.ipynb" if request.notebook else f"{slug}.md")
-    others = [p for p in posts_dir.glob(f"{slug}.*") if p.suffix in (".md", ".ipynb")]
+    folder = target.folder
+    path = folder / (f"{slug}.ipynb" if request.notebook else f"{slug}.md")
+    others = [p for p in folder.glob(f"{slug}.*") if p.suffix in (".md", ".ipynb")]
     if others:
-        raise ScaffoldError(f"{others[0]} already exists; choose another title (nothing was written)")
-    text = post_template(request, slug, today or dt.date.today())
-    posts_dir.mkdir(parents=True, exist_ok=True)
+        raise ScaffoldError(
+            f"{others[0].as_posix()} already exists; choose another title (nothing was written)"
+        )
+    day = today or dt.date.today()
+    text = post_template(request, slug, day, category, author) if target.blog else page_template(request)
+    folder.mkdir(parents=True, exist_ok=True)
     if request.notebook:
         path.write_text(notebook_json(to_notebook(markdown_cells(text))), encoding="utf-8")
     else:
@@ -60,19 +101,53 @@ def create_post(request: NewPost, posts_dir: Path, authors: set[str], today: dt.
     return path
 
 
-def post_template(request: NewPost, slug: str, today: dt.date) -> str:
+RECIPE = """```python standalone
+import numpy as np
+
+rng = np.random.default_rng(0)
+x = rng.normal(loc=5.0, scale=2.0, size=1000)
+print(f"mean {x.mean():.2f}, standard deviation {x.std():.2f}")
+```
+
+```python hide
+assert 4.8 < x.mean() < 5.2  # guards the number quoted below
+```
+
+The mean comes out close to 5, the centre we asked for.
+"""
+
+
+def page_template(request: NewPost) -> str:
+    """A plain page: only title and description, nothing a site without a blog would reject."""
+    title = request.title.replace('"', "'")
+    return f"""---
+title: "{title}"
+description: "One sentence: what the reader can do after this page."
+---
+
+# {request.title}
+
+Two to four sentences: the problem the reader has and what this page gives them.
+
+{RECIPE}"""
+
+
+def post_template(
+    request: NewPost, slug: str, today: dt.date, category: str | None, author: str | None
+) -> str:
+    """A Material blog post; authors and categories only when the site defines them."""
     tags = ", ".join(request.tags)
     title = request.title.replace('"', "'")
-    return f'''---
-title: "{title}"
-description: "One sentence: what the reader can do after this post."
-date: {today.isoformat()}
-authors: [{request.author}]
-categories: [{STAGES[request.stage]}]
-tags: [{tags}]
-math: [Mean]
-order: 99
-slug: {slug}
+    lines = [f'title: "{title}"', 'description: "One sentence: what the reader can do after this post."']
+    lines.append(f"date: {today.isoformat()}")
+    if author:
+        lines.append(f"authors: [{author}]")
+    if category:
+        lines.append(f"categories: [{category}]")
+    lines += [f"tags: [{tags}]", "math: [Mean]", "order: 99", f"slug: {slug}"]
+    head = "\n".join(lines)
+    return f"""---
+{head}
 ---
 
 Two to four sentences: the problem a practitioner has and what this post gives them.
@@ -83,20 +158,7 @@ Two to four sentences: the problem a practitioner has and what this post gives t
 
 The smallest complete program that solves the problem. It must run when pasted alone.
 
-```python standalone
-import numpy as np
-
-rng = np.random.default_rng(0)
-x = rng.normal(loc=5.0, scale=2.0, size=1000)
-print(f"mean {{x.mean():.2f}}, standard deviation {{x.std():.2f}}")
-```
-
-```python hide
-assert 4.8 < x.mean() < 5.2  # guards the number quoted below
-```
-
-The mean comes out close to 5, the centre we asked for.
-
+{RECIPE}
 ??? math "What is the mean, exactly?"
     The mean of $n$ numbers $x_1, \\dots, x_n$ is
 
@@ -113,6 +175,4 @@ The mean comes out close to 5, the centre we asked for.
 ## What you learned
 
 - One bullet per idea the reader can now use.
-
-Next on the path: link the next post, e.g. [Your first classifier](first-classifier.md).
-'''
+"""

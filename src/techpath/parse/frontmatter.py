@@ -41,6 +41,7 @@ class PostSchema:
     authors: frozenset[str] = frozenset()  # empty: any
     max_description: int = 200
     today: dt.date = field(default_factory=dt.date.today)
+    authors_file: str = "the blog's .authors.yml"  # named in the hint for an unknown author
 
 
 @dataclass
@@ -125,7 +126,7 @@ def validate_post_meta(fm: FrontMatter, path: str, schema: PostSchema, first_lin
             continue
         for value in values:
             if allowed and value not in allowed:
-                hint = " (add the author to docs/blog/.authors.yml)" if name == "authors" else ""
+                hint = f" (add the author to {schema.authors_file})" if name == "authors" else ""
                 bad(name, f"unknown value {value!r}; expected one of: {', '.join(sorted(allowed))}{hint}")
     for name in ("tags", "math"):
         if name in meta and not _is_list_of_str(meta[name]):
