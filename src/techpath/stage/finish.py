@@ -135,11 +135,12 @@ def finish_page(page_html: str, markers: Markers, finish: Callable[[str, str], s
     for number, start in enumerate(starts):
         limit = starts[number + 1].start() if number + 1 < len(starts) else len(page_html)
         end_at = page_html.find(markers.page_end(), start.end(), limit)
-        if end_at < 0:  # an excerpt: it ends where the theme's own markup starts again
+        excerpt = end_at < 0
+        if excerpt:  # it ends where the theme's own markup starts again
             ends = [page_html.find(b, start.end(), limit) for b in EXCERPT_ENDS]
             end_at = min([e for e in ends if e >= 0], default=limit)
         region = page_html[start.end() : end_at]
-        if page_html.startswith(markers.page_end(), end_at) is False:  # an excerpt
+        if excerpt:
             region = markers.without_top(region)
         out.append(page_html[position : start.start()])
         out.append(finish(start[1], region))
