@@ -43,7 +43,7 @@ from techpath.site.pages import (
 )
 from techpath.site.post_top import meta_html, place_html
 from techpath.site.stages import Stages
-from techpath.stage.boxes import box_titles_of, convert_boxes
+from techpath.stage.boxes import box_titles_of, convert_boxes, convert_exercises
 from techpath.stage.finish import TOC_MARKER, Markers, finish_content, finish_page
 from techpath.stage.fragments import markdown_html, one_block
 from techpath.stage.options import options
@@ -194,8 +194,8 @@ class Stager:
         slots = self._slots.for_page(uri)
         if record.post.runs:
             body = fill_inline(body, result)  # inline values and claims (render/inline.py)
-        text = rewrite_markdown(body, slots, result) if record.post.blocks else body
-        text = convert_boxes(text)
+        text = rewrite_markdown(body, slots, result, record.post.blocks) if record.post.blocks else body
+        text = convert_boxes(convert_exercises(text))
         text = self._generated_sections(record, text)
         if self._math is not None:
             text, problems = typeset_markdown(text, self._typeset_kept)

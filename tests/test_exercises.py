@@ -1,0 +1,277 @@
+"""Exercises: parsed with errors at file:line, verified in two forks of the page process (the
+starter must run and fail the check, the solution must pass it), nothing leaking into the page."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from techpath.cache import cache_key
+from techpath.engine import Engine, Settings
+from techpath.model import Limits
+from techpath.parse import load_post
+from tests.engine_helpers import line_of, run_one, write_post
+from tests.test_engine_processes import alive, wait_gone
+
+EXERCISE = """
+```python
+numbers = [3, 1, 2]
+total = 0
+```
+
+!!! exercise "Add them up"
+
+    Put the sum of `numbers` in `total`.
+
+    ??? tip "Hint"
+        Python has a built-in for it.
+
+    ```python starter
+    total = ...
+    ```
+
+    ```python check
+    assert total == 6, f"expected 6, got {{total!r}}"
+    ```
+
+    ```python solution
+    {solution}
+    print("total:", total)
+    ```
+
+```python
+print("after the exercise, total is", total)
+```
+"""
+
+
+def exercise_post(solution: str = "total = sum(numbers)", starter: str = "total = ...") -> str:
+    return EXERCISE.format(solution=solution).replace("total = ...", starter)
+
+
+@pytest.fixture(scope="module", params=["fork", "spawn"])
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    settings = Settings(
+        jobs=1,
+        mode=request.param,
+        preload=[],
+        limits=Limits(block_timeout=10, page_timeout=60),
+        cache_dir=tmp_path_factory.mktemp("cache"),
+        refresh=True,
+    )
+    with Engine(settings) as e:
+        yield e
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+
+def test_an_exercise_is_three_blocks_in_a_box(tmp_path: Path) -> None:
+    path = write_post(tmp_path, "post.md", exercise_post())
+    post = load_post(path)
+    assert post.problems == []
+    [exercise] = post.exercises
+    assert exercise.title == "Add them up"
+    assert exercise.line == line_of(path, "!!! exercise")
+    roles = [post.blocks[i].options.exercise for i in (exercise.starter, exercise.check, exercise.solution)]
+    assert roles == ["starter", "check", "solution"]
+    assert post.blocks[exercise.starter].line == line_of(path, "total = ...")
+
+
+BOX = '!!! exercise "T"\n\n'
+PART = "    ```python {role}\n    {code}\n    ```\n\n"
+STARTER, CHECK, SOLUTION = (
+    PART.format(role="starter", code="x = 1"),
+    PART.format(role="check", code="assert x == 2"),
+    PART.format(role="solution", code="x = 2"),
+)
+# case: (Markdown after a first block, the text on the line blamed, how many lines below it,
+# part of the message, whether the exercise survives)
+MALFORMED = {
+    "missing check": (BOX + STARTER + SOLUTION, "!!! exercise", 0, "has no `check` block", False),
+    "repeated starter": (
+        BOX + STARTER + PART.format(role="starter", code="x = 3") + CHECK + SOLUTION,
+        "x = 3",
+        -1,
+        "a second `starter` block",
+        False,
+    ),
+    "out of order": (
+        BOX + STARTER + SOLUTION + CHECK,
+        "assert x == 2",
+        -1,
+        "comes after its `solution`",
+        False,
+    ),
+    "outside a box": ("```python check\nassert x == 2\n```\n", "```python check", 0, "belongs inside", False),
+    "no title": ("!!! exercise\n\n" + STARTER + CHECK + SOLUTION, "!!! exercise", 0, "needs a title", False),
+    "?? box": ('??? exercise "T"\n\n' + STARTER + CHECK + SOLUTION, "??? exercise", 0, "opens with", False),
+    "other code in the box": (
+        BOX + PART.format(role="", code="y = 1") + STARTER + CHECK + SOLUTION,
+        "y = 1",
+        -1,
+        "inside an exercise box, a python block is",
+        True,
+    ),
+    "an option on a part": (
+        BOX + STARTER.replace("starter", "starter hide") + CHECK + SOLUTION,
+        "starter hide",
+        0,
+        "takes no hide",
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_a_malformed_exercise_is_an_error_at_its_line(case: str, tmp_path: Path) -> None:
+    body, needle, below, message, survives = MALFORMED[case]
+    path = write_post(tmp_path, "post.md", "```python\nx = 0\n```\n\n" + body)
+    post = load_post(path)
+    found = [p for p in post.problems if message in p.message]
+    assert found, post.problems
+    assert found[0].line == line_of(path, needle) + below
+    assert found[0].path == path.as_posix()
+    assert len(post.exercises) == (1 if survives else 0)
+    if not survives:  # nothing of a malformed exercise runs: its parts became skipped blocks
+        assert all(b.options.skip and not b.options.exercise for b in post.blocks[1:])
+
+
+def test_a_box_shown_inside_a_fence_is_text(tmp_path: Path) -> None:
+    shown = "````markdown\n" + textwrap.dedent(exercise_post()) + "````\n"
+    post = load_post(write_post(tmp_path, "post.md", shown))
+    assert post.problems == [] and post.exercises == [] and post.blocks == []
+
+
+def notebook(cells: list[tuple[str, list[str], str]]) -> str:
+    return json.dumps(
+        {
+            "cells": [
+                {"cell_type": kind, "metadata": {"tags": tags}, "source": source}
+                | ({"outputs": [], "execution_count": None} if kind == "code" else {})
+                for kind, tags, source in cells
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+
+
+NOTEBOOK_CELLS = [
+    ("code", [], "numbers = [3, 1, 2]\ntotal = 0"),
+    ("markdown", ["exercise"], "### Add them up\n\nPut the sum of `numbers` in `total`."),
+    ("code", ["exercise-starter"], "total = ..."),
+    ("code", ["exercise-check"], 'assert total == 6, "expected 6"'),
+    ("code", ["exercise-solution"], "total = sum(numbers)\nprint(total)"),
+    ("markdown", [], "After it."),
+    ("code", [], "print('after', total)"),
+]
+
+
+def test_a_notebook_exercise_is_tagged_cells(tmp_path: Path) -> None:
+    path = tmp_path / "post.ipynb"
+    path.write_text(notebook(NOTEBOOK_CELLS))
+    post = load_post(path)
+    assert post.problems == []
+    [exercise] = post.exercises
+    assert (exercise.title, exercise.cell, exercise.starter, exercise.solution) == ("Add them up", 2, 1, 3)
+
+
+def test_a_notebook_part_without_its_task_is_an_error_at_its_cell(tmp_path: Path) -> None:
+    path = tmp_path / "post.ipynb"
+    path.write_text(notebook([NOTEBOOK_CELLS[0], NOTEBOOK_CELLS[3]]))
+    post = load_post(path)
+    [problem] = post.problems
+    assert str(problem).startswith(f"{path.as_posix()}:cell 2:1: a cell tagged exercise-check")
+    assert post.exercises == [] and post.blocks[1].options.skip
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+def test_a_good_exercise_passes_and_leaks_nothing(engine: Engine, tmp_path: Path) -> None:
+    post, result = run_one(engine, tmp_path, exercise_post())
+    assert result.ok, result.errors
+    [outcome] = result.exercises
+    assert outcome.status == "ok"
+    assert outcome.starter_says == "AssertionError: expected 6, got Ellipsis"
+    solution = result.blocks[post.exercises[0].solution]
+    assert [o.text for o in solution.outputs] == ["total: 6\n"]
+    # the page went on from before the exercise: neither the starter nor the solution leaked
+    assert result.blocks[-1].outputs[0].text == "after the exercise, total is 0\n"
+
+
+def test_an_already_solved_starter_is_an_error_at_the_starter(engine: Engine, tmp_path: Path) -> None:
+    post, result = run_one(engine, tmp_path, exercise_post(starter="total = 6"))
+    starter = result.blocks[post.exercises[0].starter]
+    assert starter.error is not None and starter.error.type == "ExerciseSolved"
+    assert starter.error.location == f"{post.display_path}:{line_of(post.path, 'total = 6')}"
+    assert "already passes its check" in starter.error.message
+    assert result.exercises[0].status == "error"
+    assert result.blocks[-1].status == "ok"  # the rest of the page still ran
+
+
+def test_a_crashing_starter_is_an_error_at_its_line(engine: Engine, tmp_path: Path) -> None:
+    post, result = run_one(engine, tmp_path, exercise_post(starter="total = numbers[10]"))
+    error = result.blocks[post.exercises[0].starter].error
+    assert error is not None and error.type == "IndexError"
+    assert error.location == f"{post.display_path}:{line_of(post.path, 'numbers[10]')}"
+    assert "starter must run without raising" in error.message
+
+
+def test_a_failing_solution_is_an_error_at_the_solution(engine: Engine, tmp_path: Path) -> None:
+    post, result = run_one(engine, tmp_path, exercise_post(solution="total = sum(numbers) + 1"))
+    error = result.blocks[post.exercises[0].solution].error
+    assert error is not None and error.type == "AssertionError"
+    assert error.location == f"{post.display_path}:{line_of(post.path, 'sum(numbers) + 1')}"
+    check_line = line_of(post.path, "assert total == 6")
+    assert f"fails its check at {post.display_path}:{check_line}: expected 6, got 7" in error.message
+
+
+def test_a_raising_solution_is_an_error_at_its_line(engine: Engine, tmp_path: Path) -> None:
+    post, result = run_one(engine, tmp_path, exercise_post(solution="total = sum(number)"))
+    error = result.blocks[post.exercises[0].solution].error
+    assert error is not None and error.type == "NameError"
+    assert error.location == f"{post.display_path}:{line_of(post.path, 'sum(number)')}"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreaper is Linux only")
+def test_a_hanging_exercise_times_out_and_leaves_nothing_running(engine: Engine, tmp_path: Path) -> None:
+    pid_file = tmp_path / "pids.txt"
+    hanging = (
+        "import os, subprocess, time\n"
+        "    child = subprocess.Popen(['sleep', '60'])\n"
+        f"    open({str(pid_file)!r}, 'w').write(f'{{os.getpid()}} {{child.pid}}')\n"
+        "    while True:\n"
+        "        time.sleep(0.05)"
+    )
+    body = exercise_post(solution=hanging).replace("```python solution", '```python solution timeout="2"')
+    post, result = run_one(engine, tmp_path, body)
+    error = result.blocks[post.exercises[0].solution].error
+    assert error is not None and error.type == "Timeout"
+    assert error.location.startswith(f"{post.display_path}:")
+    assert result.blocks[-1].status == "ok"
+    fork, sleeper = (int(p) for p in pid_file.read_text().split())
+    assert fork != os.getpid()
+    wait_gone([fork, sleeper], seconds=5)
+    assert not alive(sleeper)
+
+
+def test_the_cache_key_follows_the_exercise_code(tmp_path: Path) -> None:
+    limits = Limits()
+
+    def key(body: str) -> str:
+        return cache_key(load_post(write_post(tmp_path, "post.md", body)), limits, fingerprint="f")
+
+    base = key(exercise_post())
+    assert key(exercise_post(solution="total = sum(sorted(numbers))")) != base
+    assert key(exercise_post(starter="total = None")) != base
+    assert key(exercise_post().replace("assert total == 6", "assert total == 6.0")) != base
+    assert key(exercise_post().replace("Put the sum", "Store the sum")) == base  # prose only
