@@ -57,9 +57,18 @@ def exercise_post(solution: str = "total = sum(numbers)", starter: str = "total 
 
 @pytest.fixture(scope="module", params=["fork", "spawn"])
 def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    yield from _engine(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def fork_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    yield from _engine("fork", tmp_path_factory)
+
+
+def _engine(mode: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     settings = Settings(
         jobs=1,
-        mode=request.param,
+        mode=mode,
         preload=[],
         limits=Limits(block_timeout=10, page_timeout=60),
         cache_dir=tmp_path_factory.mktemp("cache"),
@@ -275,3 +284,115 @@ def test_the_cache_key_follows_the_exercise_code(tmp_path: Path) -> None:
     assert key(exercise_post(starter="total = None")) != base
     assert key(exercise_post().replace("assert total == 6", "assert total == 6.0")) != base
     assert key(exercise_post().replace("Put the sum", "Store the sum")) == base  # prose only
+
+
+# -- downloads -------------------------------------------------------------------------------
+
+
+def _run_cells(notebook: dict, folder: Path) -> list[dict]:
+    """Execute the notebook's code cells in order in a real kernel (nbclient); its cells."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.reads(json.dumps(notebook), as_version=4)
+    NotebookClient(
+        nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    ).execute()
+    return nb.cells
+
+
+def _tagged(cells: list[dict], tag: str) -> list[dict]:
+    return [c for c in cells if tag in c.get("metadata", {}).get("tags", [])]
+
+
+def _text(cell: dict) -> str:
+    return "".join(o.get("text", "") + o.get("evalue", "") for o in cell.get("outputs", []))
+
+
+def test_the_downloaded_notebook_checks_the_learner(fork_engine: Engine, tmp_path: Path) -> None:
+    from techpath.render.downloads import write_downloads
+
+    post, result = run_one(fork_engine, tmp_path, exercise_post())
+    assert result.ok, result.errors
+    folder = tmp_path / "downloads"
+    write_downloads(post, result, folder)
+    notebook = json.loads((folder / "post.ipynb").read_text())
+    cells = notebook["cells"]
+    [task] = _tagged(cells, "exercise")
+    assert task["source"].startswith("### Exercise: Add them up")
+    assert "<details><summary>Hint</summary>" in task["source"]  # Jupyter shows no ??? boxes
+    [starter] = _tagged(cells, "exercise-starter")
+    [check] = _tagged(cells, "exercise-check")
+    assert _tagged(cells, "exercise-solution") == []  # the solution is a separate download
+    assert any("post-solutions.ipynb" in c["source"] for c in cells if c["cell_type"] == "markdown")
+    [solution] = _tagged(
+        json.loads((folder / "post-solutions.ipynb").read_text())["cells"], "exercise-solution"
+    )
+    assert solution["source"] == 'total = sum(numbers)\nprint("total:", total)'
+    assert [o["text"] for o in solution["outputs"]] == ["total: 6\n"]
+
+    # as downloaded, the check cell fails on the starter (a runner goes on past it) ...
+    ran = _run_cells(notebook, tmp_path)
+    [checked] = _tagged(ran, "exercise-check")
+    assert [o["output_type"] for o in checked.outputs] == ["error"]
+    assert checked.outputs[0]["ename"] == "AssertionError"
+    assert "expected 6, got Ellipsis" in checked.outputs[0]["evalue"]
+    # ... and passes with the solution pasted into the starter cell
+    starter["source"] = solution["source"]
+    ran = _run_cells(notebook, tmp_path)
+    [checked] = _tagged(ran, "exercise-check")
+    assert _text(checked) == "All checks passed.\n"
+    assert checked.source.startswith(check["source"].split("\n")[0])
+
+
+def test_the_downloaded_script_runs_the_solution_and_its_checks(fork_engine: Engine, tmp_path: Path) -> None:
+    import subprocess
+
+    from techpath.render.downloads import write_downloads
+
+    post, result = run_one(fork_engine, tmp_path, exercise_post())
+    write_downloads(post, result, tmp_path / "downloads")
+    script = (tmp_path / "downloads" / "post.py").read_text()
+    assert "total = sum(numbers)" in script and "total = ..." not in script
+    ran = subprocess.run(
+        [sys.executable, "post.py"], cwd=tmp_path / "downloads", capture_output=True, text=True
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "total: 6\nAll checks passed.\n" in ran.stdout
+    # and a wrong solution makes the script fail
+    broken = script.replace("total = sum(numbers)", "total = sum(numbers) - 1")
+    (tmp_path / "downloads" / "broken.py").write_text(broken)
+    ran = subprocess.run(
+        [sys.executable, "broken.py"], cwd=tmp_path / "downloads", capture_output=True, text=True
+    )
+    assert ran.returncode == 1 and "AssertionError: expected 6, got 5" in ran.stderr
+
+
+# -- authoring -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("notebook", [False, True])
+def test_new_with_an_exercise_writes_one_that_is_verified(
+    notebook: bool, fork_engine: Engine, tmp_path: Path
+) -> None:
+    from techpath.contrib.lint import load_checked_post
+    from techpath.contrib.scaffold import NewPost, Target, create_post
+
+    path = create_post(NewPost("Practice", notebook=notebook, exercise=True), Target(tmp_path))
+    post = load_checked_post(path, None)
+    assert post.problems == []
+    assert [e.title for e in post.exercises] == ["Centre the numbers"]
+    result = fork_engine.run([post])[post.display_path]
+    assert result.ok, result.errors
+    assert result.exercises[0].status == "ok"
+    assert result.exercises[0].starter_says.startswith("AssertionError: the mean of centred should be 0")
+
+
+def test_the_new_command_takes_an_exercise_option(tmp_path: Path) -> None:
+    from tests.test_cli import techpath
+
+    (tmp_path / "mkdocs.yml").write_text("site_name: Other\nplugins:\n  - search\n  - techpath\n")
+    made = techpath(tmp_path, "new", "Hello there", "--exercise")
+    assert made.returncode == 0, made.stderr
+    text = (tmp_path / "docs" / "hello-there.md").read_text()
+    assert '!!! exercise "Centre the numbers"' in text and "```python solution" in text

@@ -21,7 +21,7 @@ from techpath.engine import Engine, RunInBackground, Settings
 from techpath.model import PageResult, Post
 from techpath.parse.notebook import notebook_markdown
 from techpath.render.api_links import link_names, page_urls
-from techpath.render.downloads import download_links, write_downloads
+from techpath.render.downloads import download_file, download_links, write_downloads
 from techpath.render.html import render_block
 from techpath.render.inline import fill_inline
 from techpath.render.markdown import OutputSlots, rewrite_markdown
@@ -266,8 +266,7 @@ class Stager:
         assert downloads is not None
         folder = downloads.notebook.rsplit("/", 1)[0]
         name = downloads.notebook.rsplit("/", 1)[1].removesuffix(".ipynb")
-        suffix = {"notebook": "ipynb", "script": "py", "zip": "zip"}
-        return lambda kind: record.link_to(f"{folder}/{name}.{suffix[kind]}")
+        return lambda kind: record.link_to(f"{folder}/{download_file(name, kind)}")
 
     def _output(self, record: PageRecord, index: int) -> str:
         result = record.result
