@@ -116,3 +116,18 @@ def test_the_downloads_hold_the_exercise_and_its_solutions(exercise_site: Path) 
     assert any(o.get("text") == "squares: [ 0  1  4  9 16 25]\n" for o in solution["outputs"])
     page = (exercise_site / "blog" / "practice" / "index.html").read_text()
     assert "practice-solutions.ipynb" in page and "Download solutions" in page
+
+
+@pytest.mark.parametrize("generator", ["properdocs", "zensical"])
+def test_every_generator_shows_the_solution_box(generator: str, tmp_path: Path) -> None:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "TECHPATH_KEEP_WARM": "0"}
+    env["TECHPATH_CACHE_DIR"] = str(tmp_path / "cache")
+    command = [sys.executable, "-m", "techpath.cli", "build", "-g", generator, "-d", str(tmp_path / "site")]
+    built = subprocess.run(command, cwd=FIXTURE, env=env, capture_output=True, text=True)
+    assert built.returncode == 0, built.stdout + built.stderr
+    page = (tmp_path / "site" / "blog" / "practice" / "index.html").read_text()
+    box = page[page.index('<div class="admonition exercise"') :]
+    solution = box[box.index('<details class="success techpath-solution">') : box.index("</details>\n</div>")]
+    assert "<summary>Solution</summary>" in solution
+    assert "squares: [ 0  1  4  9 16 25]" in solution and "<img " in solution
+    assert "Check your answer" in box[: box.index('<details class="success')]
