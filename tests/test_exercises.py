@@ -55,7 +55,7 @@ def exercise_post(solution: str = "total = sum(numbers)", starter: str = "total 
     return EXERCISE.format(solution=solution).replace("total = ...", starter)
 
 
-@pytest.fixture(scope="module", params=["fork", "spawn"])
+@pytest.fixture(scope="module", params=["fork", pytest.param("spawn", marks=pytest.mark.slow)])
 def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     yield from _engine(request.param, tmp_path_factory)
 
@@ -396,3 +396,65 @@ def test_the_new_command_takes_an_exercise_option(tmp_path: Path) -> None:
     assert made.returncode == 0, made.stderr
     text = (tmp_path / "docs" / "hello-there.md").read_text()
     assert '!!! exercise "Centre the numbers"' in text and "```python solution" in text
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreaper is Linux only")
+def test_a_copy_that_ignores_its_alarm_is_ended_by_the_scheduler(engine: Engine, tmp_path: Path) -> None:
+    """A solution stuck where the in-process alarm cannot reach it (here: ignored) is killed
+    by the scheduler at the solution's timeout plus the check's, with the page's whole group."""
+    pid_file = tmp_path / "pid.txt"
+    stuck = (
+        "import os, signal, time\n"
+        "    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+        f"    open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+        "    while True:\n"
+        "        time.sleep(0.05)"
+    )
+    body = exercise_post(solution=stuck)
+    body = body.replace("```python solution", '```python solution timeout="1"')
+    body = body.replace("```python check", '```python check timeout="1"')
+    post, result = run_one(engine, tmp_path, body)
+    error = result.blocks[post.exercises[0].solution].error
+    assert error is not None and error.type == "Timeout", result.errors
+    assert error.location == post.blocks[post.exercises[0].solution].location(post.display_path)
+    wait_gone([int(pid_file.read_text())], seconds=5)
+
+
+def test_exercises_come_back_from_the_cache(tmp_path: Path) -> None:
+    path = write_post(tmp_path, "post.md", exercise_post())
+    settings = Settings(jobs=1, preload=[], cache_dir=tmp_path / "cache")
+    with Engine(settings) as engine:
+        first = engine.run([load_post(path)])[path.as_posix()]
+        again = engine.run([load_post(path)])[path.as_posix()]
+    assert not first.from_cache and again.from_cache
+    assert again.exercises == first.exercises and again.exercises[0].status == "ok"
+
+
+def test_the_report_and_check_count_verified_exercises(tmp_path: Path) -> None:
+    from tests.test_cli import POST, techpath
+
+    posts = tmp_path / "docs" / "blog" / "posts"
+    posts.mkdir(parents=True)
+    write_post(posts, "good.md", POST.replace("```python\nx = 1\n```", textwrap.dedent(exercise_post())))
+    write_post(
+        posts,
+        "solved.md",
+        POST.replace("```python\nx = 1\n```", textwrap.dedent(exercise_post(starter="total = 6"))),
+    )
+    done = techpath(tmp_path, "check", "--report", "report.json")
+    assert done.returncode == 1
+    assert "1 of 2 exercises verified" in done.stderr
+    assert "solved.md:" in done.stdout and "ExerciseSolved" in done.stdout
+    rows = {Path(r["path"]).name: r for r in json.loads((tmp_path / "report.json").read_text())["posts"]}
+    assert (rows["good.md"]["exercises"], rows["good.md"]["exercises_verified"]) == (1, 1)
+    assert (rows["solved.md"]["exercises"], rows["solved.md"]["exercises_verified"]) == (1, 0)
+
+
+def test_the_report_page_has_an_exercises_column() -> None:
+    from techpath.model import ExerciseResult, PageResult
+    from techpath.site.pages import report_html
+
+    result = PageResult("p.md", [], exercises=[ExerciseResult(0, "ok"), ExerciseResult(1, "error")])
+    html = report_html([("P", "p/", result), ("Q", "q/", PageResult("q.md", []))])
+    assert "<th>Exercises</th>" in html
+    assert "<td>1 of 2 failing</td>" in html and "<td>&mdash;</td>" in html
