@@ -458,3 +458,19 @@ def test_the_report_page_has_an_exercises_column() -> None:
     html = report_html([("P", "p/", result), ("Q", "q/", PageResult("q.md", []))])
     assert "<th>Exercises</th>" in html
     assert "<td>1 of 2 failing</td>" in html and "<td>&mdash;</td>" in html
+
+
+def test_lint_flags_an_answer_that_rebinds_a_name_later_blocks_read(tmp_path: Path) -> None:
+    from techpath.contrib.lint import lint_post
+
+    path = write_post(tmp_path, "post.md", exercise_post())  # the last block reads `total`
+    problems = [p for p in lint_post(load_post(path)) if "rebinds" in p.message]
+    assert [(p.line, p.message.split(" rebinds")[0]) for p in problems] == [
+        (line_of(path, "total = ..."), 'the starter of exercise "Add them up"'),
+        (line_of(path, "total = sum(numbers)"), 'the solution of exercise "Add them up"'),
+    ]
+    # a later block that binds the name before reading it is its own
+    rebound = exercise_post().replace('print("after the exercise', 'total = 1\nprint("after the exercise')
+    assert not [
+        p for p in lint_post(load_post(write_post(tmp_path, "b.md", rebound))) if "rebinds" in p.message
+    ]
