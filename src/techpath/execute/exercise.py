@@ -95,13 +95,7 @@ def verify(
     check_result = BlockResult(check.index, "ok")
     starter_says = ""
     if died:
-        running = starter if not first else check
-        starter_result.error = BlockError(
-            "Crash",
-            f"the exercise's {running.options.exercise} (run after the starter) ended its process: {died}",
-            running.line,
-            running.location(path),
-        )
+        starter_result.error = _crash([starter, check], first, died, path)
     elif first[0].error is not None:
         error = first[0].error
         starter_result.error = replace(
@@ -130,13 +124,7 @@ def verify(
     )
     solution_result = second[0] if second else BlockResult(solution.index, "ok")
     if died:
-        running = solution if not second else check
-        solution_result.error = BlockError(
-            "Crash",
-            f"the exercise's {running.options.exercise} (run after the solution) ended its process: {died}",
-            running.line,
-            running.location(path),
-        )
+        solution_result.error = _crash([solution, check], second, died, path)
     elif second[0].error is not None:
         error = second[0].error
         solution_result.error = replace(error, message=f"the exercise's solution raised: {error.message}")
@@ -157,3 +145,11 @@ def verify(
         exercise.index, "ok" if ok else "error", starter_says, time.perf_counter() - started
     )
     return {r.index: r for r in (starter_result, check_result, solution_result)}, outcome
+
+
+def _crash(parts: list[CodeBlock], results: list[BlockResult], died: str, path: str) -> BlockError:
+    """The copy running `parts` ended before writing its results: blame the part it was in."""
+    running = parts[min(len(results), len(parts) - 1)]
+    run = parts[0].options.exercise
+    message = f"the exercise's {running.options.exercise} (in the {run}'s run) ended its process: {died}"
+    return BlockError("Crash", message, running.line, running.location(path))

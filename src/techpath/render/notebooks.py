@@ -19,6 +19,7 @@ from techpath.model import BlockOptions, Output, PageResult, Post
 from techpath.parse.fences import find_fences
 from techpath.parse.notebook import cell_source, cell_tags, read_notebook
 from techpath.parse.tags import tags_for_options
+from techpath.render.markdown import box_body
 from techpath.safety.figures import figure_problem
 from techpath.safety.svg import UnsafeSvg, clean_svg
 
@@ -97,13 +98,8 @@ def _hints_as_details(text: str) -> str:
             out.append(lines[i])
             i += 1
             continue
-        body_indent = hint["indent"] + "    "
-        j = i + 1
-        while j < len(lines) and (not lines[j].strip() or lines[j].startswith(body_indent)):
-            j += 1
-        body = "\n".join(line[len(body_indent) :] for line in lines[i + 1 : j]).strip("\n")
-        out += [f"<details><summary>{hint['title'] or 'Hint'}</summary>", "", body, "", "</details>", ""]
-        i = j
+        body, i = box_body(lines, i, hint["indent"] + "    ")
+        out += [f"<details><summary>{hint['title'] or 'Hint'}</summary>", "", *body, "", "</details>", ""]
     return "\n".join(out).strip("\n")
 
 

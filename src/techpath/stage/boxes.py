@@ -12,6 +12,7 @@ import html
 import re
 
 from techpath.parse.fences import find_fences
+from techpath.render.markdown import box_body
 from techpath.site.pages import box_anchor
 
 _START = re.compile(r'^(?P<indent>[ \t]*)\?\?\?(?P<open>\+?)[ \t]+math[ \t]+"(?P<title>.*)"[ \t]*$')
@@ -35,34 +36,28 @@ def convert_boxes(markdown: str) -> str:
             i += 1
             continue
         indent = match["indent"]
-        body, j = _body(lines, i, indent + "    ")
-        anchor = box_anchor(match["title"])
-        seen[anchor] = seen.get(anchor, 0) + 1
-        if seen[anchor] > 1:
-            anchor += f"-{seen[anchor]}"
+        body, j = box_body(lines, i, indent + "    ")
+        anchor = _unique(box_anchor(match["title"]), seen)
         opened = ' open="open"' if match["open"] else ""
-        inner = convert_boxes("\n".join(body)).split("\n")
-        out.append(f'{indent}<details class="math" id="{anchor}"{opened} markdown="1">')
-        out.append(f'{indent}<summary markdown="span">{match["title"]}</summary>')
-        out.append("")
-        out += [f"{indent}{line}" if line else "" for line in inner]
-        out.append("")
-        out.append(f"{indent}</details>")
+        head = [
+            f'<details class="math" id="{anchor}"{opened} markdown="1">',
+            f'<summary markdown="span">{match["title"]}</summary>',
+        ]
+        out += _wrapped(indent, head, convert_boxes("\n".join(body)), "</details>")
         i = j
     return "\n".join(out)
 
 
-def _body(lines: list[str], i: int, body_indent: str) -> tuple[list[str], int]:
-    """The dedented body of the box opened on line `i`, and the index of the line after it."""
-    j = i + 1
-    body: list[str] = []
-    while j < len(lines) and (lines[j].startswith(body_indent) or not lines[j].strip()):
-        body.append(lines[j][len(body_indent) :] if lines[j].strip() else "")
-        j += 1
-    while body and not body[-1]:
-        body.pop()
-        j -= 1
-    return body, j
+def _wrapped(indent: str, head: list[str], inner: str, close: str) -> list[str]:
+    """A converted box: its opening tags, its (dedented, converted) body, its closing tag."""
+    body = [f"{indent}{line}" if line else "" for line in inner.split("\n")]
+    return [f"{indent}{line}" for line in head] + ["", *body, "", f"{indent}{close}"]
+
+
+def _unique(anchor: str, seen: dict[str, int]) -> str:
+    """`anchor`, or `anchor-2`, `anchor-3` for its later uses on the page."""
+    seen[anchor] = seen.get(anchor, 0) + 1
+    return anchor if seen[anchor] == 1 else f"{anchor}-{seen[anchor]}"
 
 
 _EXERCISE = re.compile(r'^(?P<indent>[ \t]*)!!![ \t]+exercise[ \t]+"(?P<title>.*)"[ \t]*$')
@@ -88,23 +83,17 @@ def convert_exercises(markdown: str, inside: bool = False) -> str:
         found = box or solution
         assert found is not None
         indent = found["indent"]
-        body, j = _body(lines, i, indent + "    ")
-        inner = convert_exercises("\n".join(body), inside=True).split("\n")
+        body, j = box_body(lines, i, indent + "    ")
+        inner = convert_exercises("\n".join(body), inside=True)
         if box is not None:
-            title = html.escape(box["title"])
-            anchor = "exercise-" + box_anchor(box["title"]).removeprefix("math-")
-            seen[anchor] = seen.get(anchor, 0) + 1
-            anchor += f"-{seen[anchor]}" if seen[anchor] > 1 else ""
-            out.append(f'{indent}<div class="admonition exercise" id="{anchor}" markdown="1">')
-            out.append(f'{indent}<p class="admonition-title">{title}</p>')
-            close = "</div>"
+            anchor = _unique("exercise-" + box_anchor(box["title"]).removeprefix("math-"), seen)
+            head = [
+                f'<div class="admonition exercise" id="{anchor}" markdown="1">',
+                f'<p class="admonition-title">{html.escape(box["title"])}</p>',
+            ]
+            out += _wrapped(indent, head, inner, "</div>")
         else:
-            out.append(f'{indent}<details class="success techpath-solution" markdown="1">')
-            out.append(f'{indent}<summary markdown="span">Solution</summary>')
-            close = "</details>"
-        out.append("")
-        out += [f"{indent}{line}" if line else "" for line in inner]
-        out.append("")
-        out.append(f"{indent}{close}")
+            head = ['<details class="success techpath-solution" markdown="1">', "<summary>Solution</summary>"]
+            out += _wrapped(indent, head, inner, "</details>")
         i = j
     return "\n".join(out)
