@@ -474,3 +474,29 @@ def test_lint_flags_an_answer_that_rebinds_a_name_later_blocks_read(tmp_path: Pa
     assert not [
         p for p in lint_post(load_post(write_post(tmp_path, "b.md", rebound))) if "rebinds" in p.message
     ]
+
+
+def test_a_failing_solution_shows_its_error_in_an_open_box(engine: Engine, tmp_path: Path) -> None:
+    from techpath.render.markdown import OutputSlots, rewrite_markdown
+    from techpath.stage.boxes import convert_exercises
+
+    post, result = run_one(engine, tmp_path, exercise_post(solution="total = sum(numbers) + 1"))
+    slots = OutputSlots().for_page("post.md")
+    staged = convert_exercises(rewrite_markdown(post.text, slots, result, post.blocks))
+    assert '<details class="success techpath-solution" open="open" markdown="1">' in staged
+    good, passed = run_one(engine, tmp_path, exercise_post(), name="good.md")
+    staged = convert_exercises(rewrite_markdown(good.text, slots, passed, good.blocks))
+    assert '<details class="success techpath-solution" markdown="1">' in staged
+
+
+def test_a_post_converted_to_a_notebook_keeps_its_exercise(tmp_path: Path) -> None:
+    from techpath.render.notebooks import markdown_cells, notebook_json, to_notebook
+
+    markdown = load_post(write_post(tmp_path, "post.md", exercise_post()))
+    path = tmp_path / "post.ipynb"
+    path.write_text(notebook_json(to_notebook(markdown_cells(markdown.text))))
+    notebook = load_post(path)
+    assert notebook.problems == []
+    assert [(e.title, e.starter, e.check, e.solution) for e in notebook.exercises] == [
+        (e.title, e.starter, e.check, e.solution) for e in markdown.exercises
+    ]

@@ -92,7 +92,8 @@ def _exercise_part(fence: Fence, lines: list[str], part: str, token: str, failed
     if part == "check":
         return [f"{indent}{CHECK_LABEL}", "", *code, *(slot if failed else [])]
     inner = [("    " + line) if line.strip() else "" for line in [*code, *slot]]
-    return [f"{indent}{SOLUTION_BOX}", "", *inner]
+    box = SOLUTION_BOX.replace("???", "???+") if failed else SOLUTION_BOX  # an error is never hidden
+    return [f"{indent}{box}", "", *inner]
 
 
 def box_body(lines: list[str], i: int, body_indent: str) -> tuple[list[str], int]:

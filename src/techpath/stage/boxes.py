@@ -61,7 +61,7 @@ def _unique(anchor: str, seen: dict[str, int]) -> str:
 
 
 _EXERCISE = re.compile(r'^(?P<indent>[ \t]*)!!![ \t]+exercise[ \t]+"(?P<title>.*)"[ \t]*$')
-_SOLUTION = re.compile(r'^(?P<indent>[ \t]*)\?\?\?[ \t]+success[ \t]+"Solution"[ \t]*$')
+_SOLUTION = re.compile(r'^(?P<indent>[ \t]*)\?\?\?(?P<open>\+?)[ \t]+success[ \t]+"Solution"[ \t]*$')
 
 
 def convert_exercises(markdown: str, inside: bool = False) -> str:
@@ -93,7 +93,11 @@ def convert_exercises(markdown: str, inside: bool = False) -> str:
             ]
             out += _wrapped(indent, head, inner, "</div>")
         else:
-            head = ['<details class="success techpath-solution" markdown="1">', "<summary>Solution</summary>"]
+            opened = ' open="open"' if solution["open"] else ""
+            head = [
+                f'<details class="success techpath-solution"{opened} markdown="1">',
+                "<summary>Solution</summary>",
+            ]
             out += _wrapped(indent, head, inner, "</details>")
         i = j
     return "\n".join(out)
