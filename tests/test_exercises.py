@@ -500,3 +500,27 @@ def test_a_post_converted_to_a_notebook_keeps_its_exercise(tmp_path: Path) -> No
     assert [(e.title, e.starter, e.check, e.solution) for e in notebook.exercises] == [
         (e.title, e.starter, e.check, e.solution) for e in markdown.exercises
     ]
+
+
+def test_an_exercise_after_openmp_work_does_not_hang(fork_engine: Engine, tmp_path: Path) -> None:
+    """GNU OpenMP is not fork-safe: a copy of a page whose OpenMP pool is running would wait for
+    the pool's threads forever in its next parallel region, unless it runs on one thread."""
+    setup = (
+        '```python timeout="60"\n'
+        "from threadpoolctl import threadpool_limits\n"
+        "from sklearn.datasets import make_classification\n"
+        "from sklearn.ensemble import HistGradientBoostingClassifier\n"
+        "threadpool_limits(2)  # a pool of two threads, whatever the machine\n"
+        "X, y = make_classification(n_samples=200, random_state=0)\n"
+        "HistGradientBoostingClassifier(max_iter=3).fit(X, y)\n"
+        "score = 0\n```\n\n"
+    )
+    box = (
+        '!!! exercise "Fit"\n\n    Fit.\n\n    ```python starter\n    score = 0\n    ```\n\n'
+        '    ```python check\n    assert score > 0.8, "fit it"\n    ```\n\n'
+        '    ```python solution timeout="30"\n'
+        "    score = HistGradientBoostingClassifier(max_iter=3).fit(X, y).score(X, y)\n    ```\n"
+    )
+    _post, result = run_one(fork_engine, tmp_path, setup + box)
+    assert result.ok, result.errors
+    assert result.exercises[0].status == "ok"

@@ -169,6 +169,9 @@ def run_page(job: dict[str, Any]) -> None:
     def on_start(index: int) -> None:
         events.write({"event": "start", "block": index, "time": time.time()})
 
+    def on_result(result: BlockResult) -> None:
+        events.write({"event": "block", "result": asdict(result)})
+
     run_inline(-1)
     for block in blocks:
         if block.index in verified:
@@ -176,9 +179,7 @@ def run_page(job: dict[str, Any]) -> None:
             continue
         if block.index in exercises and not failed:
             exercise = exercises[block.index]
-            results, outcome = _exercise(session, exercise, blocks, timeout_of, result_dir, on_start)
-            for index in sorted(results):
-                events.write({"event": "block", "result": asdict(results[index])})
+            outcome = _exercise(session, exercise, blocks, timeout_of, result_dir, on_start, on_result)
             events.write({"event": "exercise", "result": asdict(outcome)})
             verified.update((exercise.check, exercise.solution))
             run_inline(block.index)
@@ -219,14 +220,16 @@ def _exercise(
     timeout_of: Any,
     scratch: Path,
     on_start: Any,
-) -> tuple[dict[int, BlockResult], ExerciseResult]:
+    on_result: Any,
+) -> ExerciseResult:
     from techpath.execute.exercise import fork_available, verify
 
     if fork_available():
-        return verify(session, exercise, blocks, timeout_of, scratch, on_start)
-    parts = (exercise.starter, exercise.check, exercise.solution)  # pragma: no cover - Windows
+        return verify(session, exercise, blocks, timeout_of, scratch, on_start, on_result)
+    for index in (exercise.starter, exercise.check, exercise.solution):  # pragma: no cover - Windows
+        on_result(BlockResult(index, "skipped"))
     note = "not verified: checking an exercise forks the page, and this platform has no fork()"
-    return {i: BlockResult(i, "skipped") for i in parts}, ExerciseResult(exercise.index, "skipped", note)
+    return ExerciseResult(exercise.index, "skipped", note)
 
 
 def write_main_script(job: dict[str, Any]) -> str:

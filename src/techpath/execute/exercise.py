@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
@@ -30,6 +31,20 @@ def fork_available() -> bool:
     return hasattr(os, "fork")
 
 
+def _one_thread_per_pool() -> None:
+    """The copy's native thread pools run on one thread. GNU OpenMP (scikit-learn's wheels
+    bundle it) is not fork-safe: a pool the page already started has no threads in the copy,
+    and its next parallel region waits for them forever. With one thread it never uses them."""
+    if "numpy" not in sys.modules and "sklearn" not in sys.modules:
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except Exception:  # threadpoolctl missing, or a library it cannot drive: nothing to limit
+        pass
+
+
 def run_in_fork(
     session: Any,
     parts: list[CodeBlock],
@@ -46,6 +61,7 @@ def run_in_fork(
         code = 0
         try:
             procs.die_with_parent(signal.SIGKILL)
+            _one_thread_per_pool()
             results = []
             for block in parts:
                 result = session.run_block(block, timeout_of(block))
@@ -82,8 +98,11 @@ def verify(
     timeout_of: Callable[[CodeBlock], float],
     scratch: Path,
     on_start: Callable[[int], None] = lambda index: None,
-) -> tuple[dict[int, BlockResult], ExerciseResult]:
-    """Both runs of an exercise: the results of its three blocks and the exercise's own."""
+    on_result: Callable[[BlockResult], None] = lambda result: None,
+) -> ExerciseResult:
+    """Both runs of an exercise. Each part's result goes to `on_result` as soon as it is known
+    (the starter's and check's before the solution runs, so a kill then loses neither); the
+    exercise's own is returned."""
     started = time.perf_counter()
     starter, check, solution = (blocks[i] for i in (exercise.starter, exercise.check, exercise.solution))
     path = session.path
@@ -118,6 +137,9 @@ def verify(
         )
     else:
         starter_says = f"{first[1].error.type}: {first[1].error.message}"
+    starter_result.status = "error" if starter_result.error is not None else "ok"
+    on_result(starter_result)
+    on_result(check_result)
     on_start(solution.index)
     second, died = run_in_fork(
         session, [solution, check], timeout_of, scratch / f"exercise-{exercise.index}-b.json"
@@ -138,13 +160,12 @@ def verify(
             solution.location(path),
             error.traceback,
         )
-    for result in (starter_result, solution_result):
-        result.status = "error" if result.error is not None else "ok"
+    solution_result.status = "error" if solution_result.error is not None else "ok"
+    on_result(solution_result)
     ok = starter_result.error is None and solution_result.error is None
-    outcome = ExerciseResult(
+    return ExerciseResult(
         exercise.index, "ok" if ok else "error", starter_says, time.perf_counter() - started
     )
-    return {r.index: r for r in (starter_result, check_result, solution_result)}, outcome
 
 
 def _crash(parts: list[CodeBlock], results: list[BlockResult], died: str, path: str) -> BlockError:
