@@ -33,7 +33,7 @@ def markdown_summary(changes: list[Change], label: str = "", limit: int = SUMMAR
     out = [f"## What this change moved\n\n{headline(changes, label)}\n"]
     size = len(out[0].encode())
     for number, change in enumerate(changes):
-        part = [f"- **{change.kind}** `{change.where}`: {_md_inline(change.summary)}"]
+        part = [f"- **{change.kind}** `{change.where}`{_edited(change)}: {_md_inline(change.summary)}"]
         if change.lines:
             part.append("  ```diff")
             for pair in change.lines[:20]:
@@ -54,6 +54,12 @@ def markdown_summary(changes: list[Change], label: str = "", limit: int = SUMMAR
         out.append(text)
         size += len(text.encode())
     return "\n".join(out)
+
+
+def _edited(change: Change) -> str:
+    """Marks a change whose block's code (or value's expression) was edited: the others moved
+    because of something above them or a library."""
+    return " (code edited)" if change.edited else ""
 
 
 def _md_inline(text: str) -> str:
@@ -125,7 +131,8 @@ def html_report(changes: list[Change], label: str = "") -> str:
             parts.append(f"<h2>{html.escape(page)}</h2>")
         parts.append(
             f'<div class="change kind-{change.kind}"><p><strong>{change.kind}</strong> '
-            f'<span class="where">{html.escape(change.where)}</span>: {html.escape(change.summary)}</p>'
+            f'<span class="where">{html.escape(change.where)}</span>{_edited(change)}: '
+            f"{html.escape(change.summary)}</p>"
             + (_lines_html(change.lines) if change.lines else "")
             + _figure_html(change)
             + "</div>"
