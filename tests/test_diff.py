@@ -12,7 +12,7 @@ import pytest
 
 from techpath.cli import main
 from techpath.diff.compare import compare, line_diff, same_text
-from techpath.diff.report import markdown_summary
+from techpath.diff.report import headline, markdown_summary
 from techpath.diff.snapshot import read_snapshot, write_snapshot
 from techpath.engine import Engine, Settings
 from techpath.parse import load_post
@@ -115,6 +115,10 @@ def test_code_change_reports_the_accuracy_and_the_figure(snapshots: dict[str, Pa
     assert figure["measured"], figure["summary"]
     assert 0.0 < figure["changed_pixels"] < 0.5
     assert text.edited and not by_kind["figure"].edited and not inline.edited  # moved, not edited
+    assert headline(changes, "threshold 0.4") == (
+        "threshold 0.4: 1 inline value changed, 1 figure changed, 1 text output changed"
+        " (2 numbers moved) in 1 page."
+    )
     summary = markdown_summary(changes)
     assert summary.index("inline") < summary.index("figure") < summary.index("**text**")
     assert f"{old} → {new}" in summary
@@ -183,7 +187,7 @@ def test_cli_writes_reports_and_rejects_non_snapshots(
     html_file, md_file = tmp_path / "diff.html", tmp_path / "summary.md"
     argv = ["diff", str(snapshots["base"]), str(snapshots["code"]), "--html", str(html_file)]
     assert main([*argv, "--markdown", str(md_file), "--fail-on-change"]) == 1
-    assert "3 inline" not in md_file.read_text() and "figures changed" in md_file.read_text()
+    assert "\n1 inline value changed, 1 figure changed, 1 text output changed" in md_file.read_text()
     page = html_file.read_text()
     assert page.count("data:image/png;base64,") == 3 and "<mark>" in page
     bad = tmp_path / "bad.json"

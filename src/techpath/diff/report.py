@@ -8,24 +8,28 @@ from collections import Counter
 from techpath.diff.compare import NUMBER, Change, LinePair
 
 SUMMARY_LIMIT = 200_000  # bytes; GitHub's job summary allows 1 MiB
-LABELS = {
-    "page": "pages added or removed",
-    "status": "status changes",
-    "inline": "inline values changed",
-    "figure": "figures changed",
-    "warning": "new warnings",
-    "text": "text outputs changed",
-    "time": "execution time moved",
+LABELS = {  # kind: (one, many)
+    "page": ("page added or removed", "pages added or removed"),
+    "status": ("status change", "status changes"),
+    "inline": ("inline value changed", "inline values changed"),
+    "figure": ("figure changed", "figures changed"),
+    "warning": ("new warning", "new warnings"),
+    "text": ("text output changed", "text outputs changed"),
+    "time": ("execution time moved", "execution times moved"),
 }
 
 
 def headline(changes: list[Change], label: str = "") -> str:
+    """`scikit-learn 1.9.1 → 1.8.0: 2 inline values changed, 1 figure changed, 3 text outputs
+    changed (7 numbers moved) in 2 pages.`"""
     if not changes:
         return f"No executed output changed{f' ({label})' if label else ''}."
     counts = Counter(c.kind for c in changes)
     pages = len({c.page for c in changes})
-    parts = [f"{counts[k]} {LABELS[k]}" for k in LABELS if counts[k]]
-    return f"{label + ': ' if label else ''}{', '.join(parts)} in {pages} page{'s' * (pages != 1)}."
+    parts = [f"{counts[k]} {LABELS[k][counts[k] != 1]}" for k in LABELS if counts[k]]
+    moved = sum(len(p.numbers) for c in changes for p in c.lines)
+    numbers = f" ({moved} number{'s' * (moved != 1)} moved)" if moved else ""
+    return f"{label + ': ' if label else ''}{', '.join(parts)}{numbers} in {pages} page{'s' * (pages != 1)}."
 
 
 def markdown_summary(changes: list[Change], label: str = "", limit: int = SUMMARY_LIMIT) -> str:
