@@ -352,3 +352,43 @@ def test_inline_values_are_matched_by_expression_and_position() -> None:
         ("p.md:100", "`acc:.2f` → `acc:.3f` reads 0.97 → 0.968 (value 0.97 → 0.968)", True),
         ("p.md:103", "new inline `2 * n` reads 76", False),
     ]
+
+
+def test_library_frames_and_versions_do_not_read_as_moved_numbers() -> None:
+    """From a real canary: a library's traceback lines and paths differ between versions, and
+    a printed version is one token, not the numbers 1.9 and .1."""
+
+    def raised(site: str, line: int) -> str:
+        return (
+            "Traceback (most recent call last):\n"
+            '  File "p.md", line 12, in <module>\n'
+            "    clf.predict(x)\n"
+            f'  File "{site}/sklearn/base.py", line {line}, in predict\n'
+            "    X = validate_data(\n"
+            "        ^^^^^^^^^^^^^^\n"
+            f'  File "{site}/sklearn/utils/validation.py", line {line + 7}, in check_array\n'
+            "    raise ValueError(msg)\n"
+            "ValueError: Expected 2D array, got 1D array instead\n"
+        )
+
+    def page(text: str, printed: str) -> dict:
+        base = _page([("clf.predict(x)", printed)])
+        base["blocks"][0]["outputs"].append({"kind": "error", "text": text})
+        return base
+
+    old = page(raised("/a/.venv/lib/python3.11/site-packages", 3041), "{'scikit-learn': '1.9.1'}\n")
+    new = page(raised("/tmp/v/lib/python3.11/site-packages", 2902), "{'scikit-learn': '1.8.0'}\n")
+    (change,) = compare({"p.md": old}, {"p.md": new})
+    assert [(p.old, p.new, p.numbers) for p in change.lines] == [
+        ("{'scikit-learn': '1.9.1'}", "{'scikit-learn': '1.8.0'}", [("1.9.1", "1.8.0")])
+    ]
+    other = page(raised("/a", 3041).replace("got 1D", "got 3D"), "{'scikit-learn': '1.9.1'}\n")
+    (moved,) = compare({"p.md": old}, {"p.md": other})  # the exception itself still counts
+    assert moved.lines[0].numbers == [("1", "3")]
+
+
+def test_a_claim_that_still_holds_reports_its_value_moving() -> None:
+    base, head = _page([], [("0.5 ~ gap +- 0.2", "0.5")]), _page([], [("0.5 ~ gap +- 0.2", "0.5")])
+    base["inline"][0]["value"], head["inline"][0]["value"] = "0.552", "0.588"
+    (change,) = compare({"p.md": base}, {"p.md": head})
+    assert change.summary == "`0.5 ~ gap +- 0.2` still reads 0.5 (value 0.552 → 0.588)"

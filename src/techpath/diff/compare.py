@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+# a version (1.9.1) is one token, not the numbers 1.9 and .1
+NUMBER = re.compile(r"\d+(?:\.\d+){2,}|[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+FRAME = re.compile(r'^  File "(?P<path>[^"]*)", line \d+')
 WARNING = re.compile(r"\b\w*Warning\b:?.*")
 RANK = {"page": 0, "status": 0, "inline": 1, "figure": 2, "warning": 3, "text": 4, "time": 5}
 
@@ -94,8 +96,34 @@ def _where(page: str, line: int, cell: int | None = None) -> str:
     return f"{page}:{line}" if line else page
 
 
-def _text(block: dict[str, Any]) -> str:
-    return "".join(o["text"] for o in block.get("outputs", []) if o["kind"] in ("text", "error"))
+def _text(block: dict[str, Any], page: str = "") -> str:
+    return "".join(
+        o["text"] if o["kind"] == "text" else _post_frames(o["text"], page)
+        for o in block.get("outputs", [])
+        if o["kind"] in ("text", "error")
+    )
+
+
+def _post_frames(traceback: str, page: str) -> str:
+    """The traceback with each run of frames outside the page as one `File <library>` line: a
+    library's file paths and line numbers differ between environments and versions and say
+    nothing about the post; the post's own frames and the exception stay."""
+    out: list[str] = []
+    skipping = False
+    for line in traceback.splitlines(keepends=True):
+        frame = FRAME.match(line)
+        if frame:
+            skipping = not (page and frame.group("path").startswith(page))
+            if skipping:
+                if not out or out[-1] != "  File <library>\n":
+                    out.append("  File <library>\n")
+                continue
+        elif skipping and line.startswith("    "):
+            continue  # the library frame's code and its ^^^ markers
+        else:
+            skipping = False
+        out.append(line)
+    return "".join(out)
 
 
 def _warnings(block: dict[str, Any]) -> set[str]:
@@ -265,7 +293,7 @@ def _compare_block(
         changes.append(Change("status", page, where, f"block {before['status']} → {block['status']}{error}"))
     for warning in sorted(_warnings(block) - _warnings(before)):
         changes.append(Change("warning", page, where, f"new warning: {warning[:200]}"))
-    old_text, new_text = _text(before), _text(block)
+    old_text, new_text = _text(before, page), _text(block, page)
     if not same_text(old_text, new_text, tolerance):
         lines = line_diff(old_text, new_text, tolerance)
         moved = sum(len(p.numbers) for p in lines)
@@ -308,7 +336,8 @@ def _compare_value(
         return changes
     was, now = before["text"] or before["status"], value["text"] or value["status"]
     source = f"`{before['source']}` → `{value['source']}`" if edited else f"`{value['source']}`"
-    shown = f"{source} reads {was} → {now} (value {before['value']} → {value['value']})"
+    reads = f"still reads {now}" if was == now else f"reads {was} → {now}"  # a claim that still holds
+    shown = f"{source} {reads} (value {before['value']} → {value['value']})"
     numbers = changed_numbers(before["value"], value["value"], tolerance)
     pair = LinePair(before["value"], value["value"], numbers)
     return [*changes, Change("inline", page, where, shown, lines=[pair], edited=edited)]
