@@ -12,7 +12,7 @@ import pytest
 
 from techpath.cli import main
 from techpath.diff.compare import compare, line_diff, same_text
-from techpath.diff.report import markdown_summary
+from techpath.diff.report import headline, markdown_summary
 from techpath.diff.snapshot import read_snapshot, write_snapshot
 from techpath.engine import Engine, Settings
 from techpath.parse import load_post
@@ -33,7 +33,7 @@ print(f"rows {len(X)}, accuracy {accuracy:.3f}")
 ```
 
 PROSE it gets `{python} accuracy:.2f` right.
-
+INSERT
 ```python
 import matplotlib.pyplot as plt
 
@@ -62,8 +62,18 @@ def snapshot(engine: Engine, path: Path, text: str, out: Path) -> Path:
     return out
 
 
-def post_text(threshold: str = "0.0", prose: str = "The rule") -> str:
-    return POST.lstrip("\n").replace("THRESHOLD", threshold).replace("PROSE", prose)
+INSERTED = """
+The first two rows, rounded: `{python} X[:2].round(1).tolist()`.
+
+```python
+print(X[:2].round(2))
+```
+"""
+
+
+def post_text(threshold: str = "0.0", prose: str = "The rule", insert: str = "") -> str:
+    text = POST.lstrip("\n").replace("THRESHOLD", threshold).replace("PROSE", prose)
+    return text.replace("INSERT", insert)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +84,8 @@ def snapshots(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> dict[
         "post": post,
         "base": snapshot(engine, post, post_text(), folder / "base.json"),
         "prose": snapshot(engine, post, post_text(prose="Reworded, the rule"), folder / "prose.json"),
-        "code": snapshot(engine, post, post_text(threshold="0.4"), folder / "code.json"),
+        "insert": snapshot(engine, post, post_text(insert=INSERTED), folder / "insert.json"),
+        "code": snapshot(engine, post, post_text(threshold="0.4"), folder / "code.json"),  # left on disk
     }
 
 
@@ -103,9 +114,33 @@ def test_code_change_reports_the_accuracy_and_the_figure(snapshots: dict[str, Pa
     assert by_kind["figure"].where == f"{shown}:{line_of(post, 'import matplotlib')}"
     assert figure["measured"], figure["summary"]
     assert 0.0 < figure["changed_pixels"] < 0.5
+    assert text.edited and not by_kind["figure"].edited and not inline.edited  # moved, not edited
+    assert headline(changes, "threshold 0.4") == (
+        "threshold 0.4: 1 inline value changed, 1 figure changed, 1 text output changed"
+        " (2 numbers moved) in 1 page."
+    )
     summary = markdown_summary(changes)
     assert summary.index("inline") < summary.index("figure") < summary.index("**text**")
     assert f"{old} → {new}" in summary
+
+
+def test_an_inserted_block_is_the_only_change(snapshots: dict[str, Path]) -> None:
+    """Blocks are matched by their code: the blocks after the new one compare with themselves,
+    not with the block that used to sit at their index."""
+    base, inserted = read_snapshot(snapshots["base"]), read_snapshot(snapshots["insert"])
+    changes = compare(base, inserted)
+    shown = load_post(snapshots["post"]).display_path
+    new_line = 1 + post_text(insert=INSERTED).splitlines().index("print(X[:2].round(2))")
+    value_line = 1 + post_text(insert=INSERTED).splitlines().index(INSERTED.strip().splitlines()[0])
+    assert [(c.kind, c.where) for c in changes] == [
+        ("status", f"{shown}:{new_line}"),
+        ("inline", f"{shown}:{value_line}"),
+    ]
+    assert changes[0].summary == "new block (ok)"
+    assert changes[1].summary.startswith("new inline `X[:2].round(1).tolist()` reads [[")
+    (removed_block, removed_value) = compare(inserted, base)
+    assert removed_block.summary == f"block removed (was at line {new_line})"
+    assert removed_value.summary == f"inline `X[:2].round(1).tolist()` removed (was at line {value_line})"
 
 
 def test_tolerance_ignores_float_noise() -> None:
@@ -152,7 +187,7 @@ def test_cli_writes_reports_and_rejects_non_snapshots(
     html_file, md_file = tmp_path / "diff.html", tmp_path / "summary.md"
     argv = ["diff", str(snapshots["base"]), str(snapshots["code"]), "--html", str(html_file)]
     assert main([*argv, "--markdown", str(md_file), "--fail-on-change"]) == 1
-    assert "3 inline" not in md_file.read_text() and "figures changed" in md_file.read_text()
+    assert "\n1 inline value changed, 1 figure changed, 1 text output changed" in md_file.read_text()
     page = html_file.read_text()
     assert page.count("data:image/png;base64,") == 3 and "<mark>" in page
     bad = tmp_path / "bad.json"
@@ -240,3 +275,120 @@ def test_a_claim_that_stops_holding_is_a_status_change() -> None:
         ("inline", "p.md:7"),
     ]
     assert "ClaimFailed" in changes[1].summary
+
+
+def _page(blocks: list[tuple[str, str]], inline: list[tuple[str, str]] = ()) -> dict:
+    """A snapshot page from (code, stdout) pairs and (expression, shown text) pairs."""
+    return {
+        "path": "p.md",
+        "status": "ok",
+        "duration": 0,
+        "versions": {},
+        "blocks": [
+            {
+                "index": i,
+                "line": 10 * (i + 1),
+                "source": code,
+                "status": "ok",
+                "error": "",
+                "outputs": [{"kind": "text", "name": "stdout", "text": out}],
+            }
+            for i, (code, out) in enumerate(blocks)
+        ],
+        "inline": [
+            {"index": i, "line": 100 + i, "source": src, "status": "ok", "text": text, "value": text}
+            for i, (src, text) in enumerate(inline)
+        ],
+    }
+
+
+def test_an_edited_block_and_what_it_moved_are_the_only_changes() -> None:
+    base = _page([("a = 1\nprint(a)", "1"), ("b = a + 1\nprint(b)", "2"), ("print('x')", "x")])
+    head = _page([("a = 5\nprint(a)", "5"), ("b = a + 1\nprint(b)", "6"), ("print('x')", "x")])
+    changes = compare({"p.md": base}, {"p.md": head})
+    assert [(c.where, c.edited, c.lines[0].numbers) for c in changes] == [
+        ("p.md:10", True, [("1", "5")]),
+        ("p.md:20", False, [("2", "6")]),
+    ]
+    summary = markdown_summary(changes)
+    assert "`p.md:10` (code edited):" in summary and "`p.md:20`:" in summary
+
+
+def test_edit_and_insert_in_one_run_pair_the_similar_blocks() -> None:
+    """Two new blocks where one was: the one like the old code is it, edited; the other is new."""
+    base = _page([("import numpy", ""), ("model.fit(X, y)\nprint(model.score(X, y))", "0.91"), ("end()", "")])
+    head = _page(
+        [
+            ("import numpy", ""),
+            ("print('a brand new table of numbers')", "table"),
+            ("model.fit(X, y)\nprint(round(model.score(X, y), 3))", "0.912"),
+            ("end()", ""),
+        ]
+    )
+    changes = compare({"p.md": base}, {"p.md": head})
+    assert [(c.kind, c.where, c.summary, c.edited) for c in changes] == [
+        ("status", "p.md:20", "new block (ok)", False),
+        ("text", "p.md:30", "output changed: 1 number", True),
+    ]
+
+
+def test_snapshots_without_block_code_pair_blocks_by_position() -> None:
+    base = _page([("a", "1"), ("b", "2")])
+    head = _page([("c", "1"), ("d", "3")])
+    for block in base["blocks"] + head["blocks"]:
+        del block["source"]
+    changes = compare({"p.md": base}, {"p.md": head})
+    assert [(c.where, c.edited) for c in changes] == [("p.md:20", False)]
+
+
+def test_inline_values_are_matched_by_expression_and_position() -> None:
+    blocks = [("x = 1", "")]
+    base = _page(blocks, [("acc:.2f", "0.97"), ("n", "38"), ("acc:.2f", "0.97")])
+    moved = _page(blocks, [("n", "38"), ("acc:.2f", "0.97"), ("acc:.2f", "0.97")])
+    assert compare({"p.md": base}, {"p.md": moved}) == []  # sentences moved, nothing executed differently
+    edited = _page(blocks, [("acc:.3f", "0.968"), ("n", "38"), ("acc:.2f", "0.97"), ("2 * n", "76")])
+    changes = compare({"p.md": base}, {"p.md": edited})
+    assert [(c.where, c.summary, c.edited) for c in changes] == [
+        ("p.md:100", "`acc:.2f` → `acc:.3f` reads 0.97 → 0.968 (value 0.97 → 0.968)", True),
+        ("p.md:103", "new inline `2 * n` reads 76", False),
+    ]
+
+
+def test_library_frames_and_versions_do_not_read_as_moved_numbers() -> None:
+    """From a real canary: a library's traceback lines and paths differ between versions, and
+    a printed version is one token, not the numbers 1.9 and .1."""
+
+    def raised(site: str, line: int) -> str:
+        return (
+            "Traceback (most recent call last):\n"
+            '  File "p.md", line 12, in <module>\n'
+            "    clf.predict(x)\n"
+            f'  File "{site}/sklearn/base.py", line {line}, in predict\n'
+            "    X = validate_data(\n"
+            "        ^^^^^^^^^^^^^^\n"
+            f'  File "{site}/sklearn/utils/validation.py", line {line + 7}, in check_array\n'
+            "    raise ValueError(msg)\n"
+            "ValueError: Expected 2D array, got 1D array instead\n"
+        )
+
+    def page(text: str, printed: str) -> dict:
+        base = _page([("clf.predict(x)", printed)])
+        base["blocks"][0]["outputs"].append({"kind": "error", "text": text})
+        return base
+
+    old = page(raised("/a/.venv/lib/python3.11/site-packages", 3041), "{'scikit-learn': '1.9.1'}\n")
+    new = page(raised("/tmp/v/lib/python3.11/site-packages", 2902), "{'scikit-learn': '1.8.0'}\n")
+    (change,) = compare({"p.md": old}, {"p.md": new})
+    assert [(p.old, p.new, p.numbers) for p in change.lines] == [
+        ("{'scikit-learn': '1.9.1'}", "{'scikit-learn': '1.8.0'}", [("1.9.1", "1.8.0")])
+    ]
+    other = page(raised("/a", 3041).replace("got 1D", "got 3D"), "{'scikit-learn': '1.9.1'}\n")
+    (moved,) = compare({"p.md": old}, {"p.md": other})  # the exception itself still counts
+    assert moved.lines[0].numbers == [("1", "3")]
+
+
+def test_a_claim_that_still_holds_reports_its_value_moving() -> None:
+    base, head = _page([], [("0.5 ~ gap +- 0.2", "0.5")]), _page([], [("0.5 ~ gap +- 0.2", "0.5")])
+    base["inline"][0]["value"], head["inline"][0]["value"] = "0.552", "0.588"
+    (change,) = compare({"p.md": base}, {"p.md": head})
+    assert change.summary == "`0.5 ~ gap +- 0.2` still reads 0.5 (value 0.552 → 0.588)"

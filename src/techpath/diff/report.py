@@ -8,24 +8,28 @@ from collections import Counter
 from techpath.diff.compare import NUMBER, Change, LinePair
 
 SUMMARY_LIMIT = 200_000  # bytes; GitHub's job summary allows 1 MiB
-LABELS = {
-    "page": "pages added or removed",
-    "status": "status changes",
-    "inline": "inline values changed",
-    "figure": "figures changed",
-    "warning": "new warnings",
-    "text": "text outputs changed",
-    "time": "execution time moved",
+LABELS = {  # kind: (one, many)
+    "page": ("page added or removed", "pages added or removed"),
+    "status": ("status change", "status changes"),
+    "inline": ("inline value changed", "inline values changed"),
+    "figure": ("figure changed", "figures changed"),
+    "warning": ("new warning", "new warnings"),
+    "text": ("text output changed", "text outputs changed"),
+    "time": ("execution time moved", "execution times moved"),
 }
 
 
 def headline(changes: list[Change], label: str = "") -> str:
+    """`scikit-learn 1.9.1 → 1.8.0: 2 inline values changed, 1 figure changed, 3 text outputs
+    changed (7 numbers moved) in 2 pages.`"""
     if not changes:
         return f"No executed output changed{f' ({label})' if label else ''}."
     counts = Counter(c.kind for c in changes)
     pages = len({c.page for c in changes})
-    parts = [f"{counts[k]} {LABELS[k]}" for k in LABELS if counts[k]]
-    return f"{label + ': ' if label else ''}{', '.join(parts)} in {pages} page{'s' * (pages != 1)}."
+    parts = [f"{counts[k]} {LABELS[k][counts[k] != 1]}" for k in LABELS if counts[k]]
+    moved = sum(len(p.numbers) for c in changes for p in c.lines)
+    numbers = f" ({moved} number{'s' * (moved != 1)} moved)" if moved else ""
+    return f"{label + ': ' if label else ''}{', '.join(parts)}{numbers} in {pages} page{'s' * (pages != 1)}."
 
 
 def markdown_summary(changes: list[Change], label: str = "", limit: int = SUMMARY_LIMIT) -> str:
@@ -33,7 +37,7 @@ def markdown_summary(changes: list[Change], label: str = "", limit: int = SUMMAR
     out = [f"## What this change moved\n\n{headline(changes, label)}\n"]
     size = len(out[0].encode())
     for number, change in enumerate(changes):
-        part = [f"- **{change.kind}** `{change.where}`: {_md_inline(change.summary)}"]
+        part = [f"- **{change.kind}** `{change.where}`{_edited(change)}: {_md_inline(change.summary)}"]
         if change.lines:
             part.append("  ```diff")
             for pair in change.lines[:20]:
@@ -54,6 +58,12 @@ def markdown_summary(changes: list[Change], label: str = "", limit: int = SUMMAR
         out.append(text)
         size += len(text.encode())
     return "\n".join(out)
+
+
+def _edited(change: Change) -> str:
+    """Marks a change whose block's code (or value's expression) was edited: the others moved
+    because of something above them or a library."""
+    return " (code edited)" if change.edited else ""
 
 
 def _md_inline(text: str) -> str:
@@ -125,7 +135,8 @@ def html_report(changes: list[Change], label: str = "") -> str:
             parts.append(f"<h2>{html.escape(page)}</h2>")
         parts.append(
             f'<div class="change kind-{change.kind}"><p><strong>{change.kind}</strong> '
-            f'<span class="where">{html.escape(change.where)}</span>: {html.escape(change.summary)}</p>'
+            f'<span class="where">{html.escape(change.where)}</span>{_edited(change)}: '
+            f"{html.escape(change.summary)}</p>"
             + (_lines_html(change.lines) if change.lines else "")
             + _figure_html(change)
             + "</div>"

@@ -20,6 +20,7 @@ FORMAT = 1
 def page_snapshot(result: PageResult, post: Post | None = None) -> dict[str, Any]:
     lines = {b.index: b.line for b in post.blocks} if post is not None else {}
     cells = {b.index: b.cell for b in post.blocks} if post is not None else {}
+    sources = {b.index: b.source for b in post.blocks} if post is not None else {}
     blocks = []
     for block in result.blocks:
         outputs: list[dict[str, Any]] = []
@@ -48,6 +49,7 @@ def page_snapshot(result: PageResult, post: Post | None = None) -> dict[str, Any
                 "index": block.index,
                 "line": lines.get(block.index, 0),
                 "cell": cells.get(block.index),
+                **({"source": sources[block.index]} if block.index in sources else {}),
                 "status": block.status,
                 "error": block.error.headline() if block.error else "",
                 "error_type": block.error.type if block.error else "",
