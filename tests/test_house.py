@@ -43,6 +43,6 @@ def test_one_table_maps_tags_options_and_fence_words() -> None:
         options = BlockOptions(**options_for_tags([tag]))
         assert getattr(options, field) == value
         assert fence_word(tag) == word
-        # writing the options back gives the first tag of that option in the table
-        first = next(t for t, _w, f, _v in NOTEBOOK_TAGS if f == field)
+        # writing the options back gives the first tag of that option (and value) in the table
+        first = next(t for t, _w, f, v in NOTEBOOK_TAGS if f == field and v == value)
         assert tags_for_options(options) == [first]

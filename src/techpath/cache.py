@@ -25,8 +25,8 @@ from techpath.safety.figures import drop_bad_figures, result_problems
 LAYOUT = "v1"
 # Bumped when results gain a field (2: the names in each block, for API links), so older
 # entries are executed again instead of being shown without it.
-# 3: inline values and claims (PageResult.inline).
-RESULT_FORMAT = 3
+# 3: inline values and claims (PageResult.inline). 4: exercises (PageResult.exercises).
+RESULT_FORMAT = 4
 RESULT_FILE = "result.json"
 
 # A failed page is cached only when every error in it is one of these: exceptions that the same
@@ -40,7 +40,7 @@ DETERMINISTIC_ERRORS = frozenset(
         "TypeError", "ValueError", "AttributeError", "KeyError", "IndexError", "LookupError",
         "ZeroDivisionError", "ArithmeticError", "OverflowError", "AssertionError",
         "ImportError", "ModuleNotFoundError", "NotImplementedError", "StopIteration",
-        "UnicodeDecodeError", "UnicodeEncodeError", "SystemExit", "DidNotRaise",
+        "UnicodeDecodeError", "UnicodeEncodeError", "SystemExit", "DidNotRaise", "ExerciseSolved",
         "DeprecationWarning", "FutureWarning", "PendingDeprecationWarning",
     }
 )  # fmt: skip
@@ -60,6 +60,7 @@ def cache_key(post: Post, limits: Limits, fingerprint: str | None = None) -> str
         "path": post.display_path,
         "blocks": [asdict(b) for b in post.blocks],
         "inline": [asdict(i) for i in post.inline],
+        "exercises": [asdict(e) for e in post.exercises],
         "allow_warnings": post.meta.get("allow_warnings", []),
         "timeout": post.meta.get("timeout"),
         "limits": asdict(limits),

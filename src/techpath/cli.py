@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new.add_argument("--author", help="author id from your blog's .authors.yml (default the first id)")
     new.add_argument("--tags", default="draft", help="comma-separated tags (default draft)")
+    new.add_argument(
+        "--exercise",
+        action="store_true",
+        help="add an exercise skeleton (a starter that fails its check, a solution that passes)",
+    )
 
     convert = commands.add_parser(
         "convert", help="turn a Markdown post into a notebook post (.ipynb beside it)"
@@ -252,10 +257,13 @@ def run_check(args: argparse.Namespace) -> int:
         from techpath.diff.snapshot import write_snapshot
 
         write_snapshot(args.results, results, {p.display_path: p for p in runnable})
+    exercises = [e for r in results.values() for e in r.exercises]
+    verified = sum(e.status == "ok" for e in exercises)
     summary = (
         f"checked {len(posts)} files, {len(runnable)} with code: {stats.executed} executed, "
         f"{stats.from_cache} from cache, in {stats.seconds:.1f} s; "
-        f"{len(failed)} failed, {len(problems)} input problems"
+        + (f"{verified} of {len(exercises)} exercises verified; " if exercises else "")
+        + f"{len(failed)} failed, {len(problems)} input problems"
     )
     print(summary, file=sys.stderr)
     return 1 if failed or problems else 0
@@ -308,7 +316,7 @@ def run_new(args: argparse.Namespace) -> int:
 
     site = SiteSettings.load(Path())
     tags = tuple(t.strip() for t in args.tags.split(",") if t.strip()) or ("draft",)
-    request = NewPost(args.title, args.category, args.author, tags, args.notebook)
+    request = NewPost(args.title, args.category, args.author, tags, args.notebook, args.exercise)
     target = Target(
         site.posts_dir if site.has_blog else site.docs_dir,
         site.has_blog,

@@ -25,6 +25,7 @@ class BlockOptions:
     raises: str | None = None  # expected exception class name ("" = any exception)
     timeout: float | None = None  # seconds for this block; None = the run's default
     standalone: bool = False  # must also pass alone in a fresh interpreter
+    exercise: str = ""  # "starter", "check" or "solution": a part of an exercise (parse/exercises.py)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,23 @@ class InlineExpr:
 
 
 @dataclass(frozen=True)
+class Exercise:
+    """An exercise: a task in prose and three blocks, verified in two forks of the page process
+    (execute/exercise.py). The page itself runs none of them: later blocks see the state before."""
+
+    index: int  # 0-based position among the post's exercises
+    title: str
+    line: int  # 1-based line of the `!!! exercise` box (for notebooks: 1, with `cell`)
+    starter: int  # block indices
+    check: int
+    solution: int
+    cell: int | None = None  # notebook cell number of the task (1-based), None for Markdown
+
+    def location(self, path: str) -> str:
+        return f"{path}:cell {self.cell}:1" if self.cell is not None else f"{path}:{self.line}"
+
+
+@dataclass(frozen=True)
 class Problem:
     """Bad input, found before anything runs: file, line, what was expected."""
 
@@ -88,6 +106,7 @@ class Post:
     inputs: list[Path] = field(default_factory=list)  # local files the post declares it reads
     root: Path | None = None  # its repository: inputs may lie anywhere inside (parse/inputs.py)
     inline: list[InlineExpr] = field(default_factory=list)  # inline values and claims (parse/inline.py)
+    exercises: list[Exercise] = field(default_factory=list)  # parse/exercises.py
 
     @property
     def runs(self) -> bool:
@@ -192,6 +211,20 @@ class InlineResult:
 
 
 @dataclass
+class ExerciseResult:
+    """How an exercise fared: the starter ran and failed the check, the solution passed it."""
+
+    index: int
+    status: Status
+    starter_says: str = ""  # what the check said about the starter ("AssertionError: ...")
+    duration: float = 0.0  # seconds, both forks
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ExerciseResult:
+        return cls(**data)
+
+
+@dataclass
 class PageResult:
     """Everything one post's execution produced."""
 
@@ -204,6 +237,7 @@ class PageResult:
     from_cache: bool = False
     figure_dir: str = ""  # folder holding this result's figure files
     inline: list[InlineResult] = field(default_factory=list)
+    exercises: list[ExerciseResult] = field(default_factory=list)
 
     @property
     def errors(self) -> list[BlockError]:
@@ -224,4 +258,5 @@ class PageResult:
     def from_json(cls, data: dict[str, Any]) -> PageResult:
         blocks = [BlockResult.from_json(b) for b in data["blocks"]]
         inline = [InlineResult.from_json(i) for i in data.get("inline", [])]
-        return cls(**{**data, "blocks": blocks, "inline": inline})
+        exercises = [ExerciseResult.from_json(e) for e in data.get("exercises", [])]
+        return cls(**{**data, "blocks": blocks, "inline": inline, "exercises": exercises})

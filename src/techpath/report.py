@@ -22,6 +22,8 @@ def report_rows(results: dict[str, PageResult]) -> list[dict[str, Any]]:
                 "status": "ok" if result.ok else "failed",
                 "blocks": len(result.blocks),
                 **{f"blocks_{k.replace('-', '_')}": v for k, v in counts.items()},
+                "exercises": len(result.exercises),
+                "exercises_verified": sum(e.status == "ok" for e in result.exercises),
                 "duration_s": round(result.duration, 3),
                 "peak_memory_mb": round(result.peak_memory_mb, 1),
                 "executed_at": result.executed_at,
@@ -47,6 +49,18 @@ def format_failures(results: dict[str, PageResult], problems: Iterable[Problem] 
             if error.traceback.strip():
                 parts.append(textwrap.indent(error.traceback.rstrip(), "    "))
     return "\n".join(parts)
+
+
+def exercise_summary(result: PageResult) -> str:
+    """`2 verified`, `1 of 2 failing`, or '' for a page without exercises."""
+    total = len(result.exercises)
+    if not total:
+        return ""
+    verified = sum(e.status == "ok" for e in result.exercises)
+    failing = sum(e.status == "error" for e in result.exercises)
+    if failing:
+        return f"{failing} of {total} failing"
+    return f"{verified} verified" + (f", {total - verified} not run" if verified < total else "")
 
 
 def markdown_table_from_rows(rows: list[dict[str, Any]]) -> str:

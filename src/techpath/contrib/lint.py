@@ -8,6 +8,7 @@ point at files that exist. In the code: no downloads
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections import defaultdict
@@ -63,6 +64,7 @@ def lint_post(post: Post) -> list[Problem]:
                 "list one concept per box, in order (math: [...])",
             )
         )
+    problems += _exercise_rebinds(post)
     for block in post.blocks:
         for offset, line in enumerate(block.source.split("\n"), start=1):
             for pattern, message in _CODE_RULES:
@@ -70,6 +72,69 @@ def lint_post(post: Post) -> list[Problem]:
                     where, number = _where(shown, block.cell, block.line + offset - 1, offset)
                     problems.append(Problem(where, number, message))
     return sorted(problems, key=lambda p: (p.path, p.line))
+
+
+def _exercise_rebinds(post: Post) -> list[Problem]:
+    """A starter or solution that rebinds a name a later block reads. On the page the exercise
+    runs in a fork, but the downloads run the starter (notebook) or the solution (script)
+    inline, so that later block would see another value there."""
+    problems: list[Problem] = []
+    for exercise in post.exercises:
+        later = [
+            b for b in post.blocks[exercise.solution + 1 :] if not b.options.exercise and not b.options.skip
+        ]
+        for part in ("starter", "solution"):
+            block = post.blocks[getattr(exercise, part)]
+            for name in sorted(_names(block.source)[0]):
+                first = next(((b, r) for b in later if (r := _reads_first(b.source, name)) is not None), None)
+                if first is None or not first[1]:  # no later block uses it, or one binds it first
+                    continue
+                reader = first[0]
+                where, number = _where(post.display_path, block.cell, block.line, 1)
+                read_at = f"cell {reader.cell}" if reader.cell is not None else f"line {reader.line}"
+                problems.append(
+                    Problem(
+                        where,
+                        number,
+                        f'the {part} of exercise "{exercise.title}" rebinds `{name}`, which the block '
+                        f"at {read_at} reads; the downloads run the {part} inline, so that block would "
+                        "see another value there: give the answer a name of its own",
+                    )
+                )
+    return problems
+
+
+def _names(source: str) -> tuple[set[str], set[str]]:
+    """(names bound, names read) at the top level of `source` (not inside functions, classes or
+    comprehensions, whose names are their own)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set(), set()
+    bound: set[str] = set()
+    read: set[str] = set()
+    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.comprehension)
+    todo: list[ast.AST] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Name):
+            (bound if isinstance(node.ctx, ast.Store) else read).add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        if not isinstance(node, scopes):
+            todo += list(ast.iter_child_nodes(node))
+    return bound, read
+
+
+def _reads_first(source: str, name: str) -> bool | None:
+    """True: the block reads `name` without binding it; False: it binds it (what it reads after
+    is its own); None: it does neither."""
+    bound, read = _names(source)
+    if name in bound:
+        return False
+    return True if name in read else None
 
 
 def _where(shown: str, cell: int | None, file_line: int, cell_line: int) -> tuple[str, int]:

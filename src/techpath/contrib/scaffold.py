@@ -31,6 +31,7 @@ class NewPost:
     author: str | None = None  # an id from the blog's .authors.yml
     tags: tuple[str, ...] = ("draft",)
     notebook: bool = False
+    exercise: bool = False  # add an exercise skeleton (its starter fails the check, its solution passes)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,34 @@ The mean comes out close to 5, the centre we asked for.
 """
 
 
+EXERCISE = """!!! exercise "Centre the numbers"
+
+    One idea, two to four sentences: subtract the mean from `x` and store the result in
+    `centred`, so that its mean is 0. Name the variables the checks read.
+
+    ??? tip "Hint"
+        One nudge, not the answer: NumPy subtracts a number from every element of an array.
+
+    ```python starter
+    centred = x
+    ```
+
+    ```python check
+    assert centred.shape == x.shape, "keep one value for every number of x"
+    assert abs(centred.mean()) < 1e-9, f"the mean of centred should be 0, not {centred.mean():.3f}"
+    ```
+
+    ```python solution
+    centred = x - x.mean()
+    print(f"mean after centring: {abs(centred.mean()):.3f}")
+    ```
+"""
+
+
+def _recipe(request: NewPost) -> str:
+    return RECIPE + ("\n" + EXERCISE if request.exercise else "")
+
+
 def page_template(request: NewPost) -> str:
     """A plain page: only title and description, nothing a site without a blog would reject."""
     title = request.title.replace('"', "'")
@@ -129,7 +158,7 @@ description: "One sentence: what the reader can do after this page."
 
 Two to four sentences: the problem the reader has and what this page gives them.
 
-{RECIPE}"""
+{_recipe(request)}"""
 
 
 def post_template(
@@ -158,7 +187,7 @@ Two to four sentences: the problem a practitioner has and what this post gives t
 
 The smallest complete program that solves the problem. It must run when pasted alone.
 
-{RECIPE}
+{_recipe(request)}
 ??? math "What is the mean, exactly?"
     The mean of $n$ numbers $x_1, \\dots, x_n$ is
 

@@ -27,7 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from techpath.execute import cgroups, procs
-from techpath.model import BlockOptions, BlockResult, CodeBlock, InlineExpr, InlineResult
+from techpath.model import (
+    BlockOptions,
+    BlockResult,
+    CodeBlock,
+    Exercise,
+    ExerciseResult,
+    InlineExpr,
+    InlineResult,
+)
 
 STANDALONE_FLAGS = [
     "-W",
@@ -45,6 +53,10 @@ def job_blocks(job: dict[str, Any]) -> list[CodeBlock]:
 
 def job_inline(job: dict[str, Any]) -> list[InlineExpr]:
     return [InlineExpr(**e) for e in job.get("inline", [])]
+
+
+def job_exercises(job: dict[str, Any]) -> list[Exercise]:
+    return [Exercise(**e) for e in job.get("exercises", [])]
 
 
 def isolate(job: dict[str, Any]) -> None:
@@ -147,8 +159,31 @@ def run_page(job: dict[str, Any]) -> None:
             value = value or session.run_inline(expr, float(job["block_timeout"]))
             events.write({"event": "inline", "result": asdict(value)})
 
+    blocks = job_blocks(job)
+    exercises = {e.starter: e for e in job_exercises(job)}
+    verified: set[int] = set()  # parts whose results were written with their exercise's
+
+    def timeout_of(block: CodeBlock) -> float:
+        return float(block.options.timeout or job["block_timeout"])
+
+    def on_start(index: int) -> None:
+        events.write({"event": "start", "block": index, "time": time.time()})
+
+    def on_result(result: BlockResult) -> None:
+        events.write({"event": "block", "result": asdict(result)})
+
     run_inline(-1)
-    for block in job_blocks(job):
+    for block in blocks:
+        if block.index in verified:
+            run_inline(block.index)
+            continue
+        if block.index in exercises and not failed:
+            exercise = exercises[block.index]
+            outcome = _exercise(session, exercise, blocks, timeout_of, result_dir, on_start, on_result)
+            events.write({"event": "exercise", "result": asdict(outcome)})
+            verified.update((exercise.check, exercise.solution))
+            run_inline(block.index)
+            continue
         if block.options.skip or failed:
             status = "skipped" if block.options.skip else "not-run"
             events.write({"event": "block", "result": asdict(BlockResult(block.index, status))})
@@ -178,13 +213,32 @@ def run_page(job: dict[str, Any]) -> None:
     )
 
 
+def _exercise(
+    session: Any,
+    exercise: Exercise,
+    blocks: list[CodeBlock],
+    timeout_of: Any,
+    scratch: Path,
+    on_start: Any,
+    on_result: Any,
+) -> ExerciseResult:
+    from techpath.execute.exercise import fork_available, verify
+
+    if fork_available():
+        return verify(session, exercise, blocks, timeout_of, scratch, on_start, on_result)
+    for index in (exercise.starter, exercise.check, exercise.solution):  # pragma: no cover - Windows
+        on_result(BlockResult(index, "skipped"))
+    note = "not verified: checking an exercise forks the page, and this platform has no fork()"
+    return ExerciseResult(exercise.index, "skipped", note)
+
+
 def write_main_script(job: dict[str, Any]) -> str:
     """The page as a Python script (its blocks at their own line numbers), the `__file__` of the
     page's `__main__`: `multiprocessing` in spawn mode and `inspect` read it as they would a
     script's. Blocks that are skipped or must raise are left out, as a script would be fixed."""
     lines: list[str] = []
     for block in job_blocks(job):
-        if block.options.skip or block.options.raises is not None:
+        if block.options.skip or block.options.raises is not None or block.options.exercise:
             continue
         start = 0 if job.get("notebook") else block.line - 1
         if start > len(lines):

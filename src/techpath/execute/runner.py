@@ -24,7 +24,7 @@ from typing import Any
 
 from techpath.execute import cgroups, procs
 from techpath.execute.launchers import ForkLauncher, Launcher, SpawnLauncher
-from techpath.model import BlockError, BlockResult, InlineResult, Limits, PageResult, Post
+from techpath.model import BlockError, BlockResult, ExerciseResult, InlineResult, Limits, PageResult, Post
 from techpath.parse.inputs import placement
 
 MPL_BACKEND = "module://techpath.execute.mpl_backend"  # plt.show() puts figures into the page
@@ -180,6 +180,7 @@ class Runner:
             "notebook": post.path.suffix == ".ipynb",
             "blocks": [asdict(b) for b in post.blocks],
             "inline": [asdict(i) for i in post.inline],
+            "exercises": [asdict(e) for e in post.exercises],
             # The same effective limits the parent enforces below (Limits.for_block/for_page).
             "block_timeout": float(post_timeout or self.limits.block_timeout),
             "page_timeout": self.limits.for_page(post.blocks, post_timeout),
@@ -242,6 +243,11 @@ class Runner:
             elif page.current_block is not None:
                 block = page.post.blocks[page.current_block]
                 allowed = self.limits.for_block(block, post_timeout)
+                if block.options.exercise:  # a starter or solution runs with the check after it
+                    check = next(
+                        e.check for e in page.post.exercises if block.index in (e.starter, e.solution)
+                    )
+                    allowed += self.limits.for_block(page.post.blocks[check], post_timeout)
                 if now - page.block_started > allowed + GRACE_SECONDS:
                     page.killed_kind = "Timeout"
                     page.killed_because = f"block {block.index + 1} did not finish within {allowed:g} s"
@@ -325,6 +331,7 @@ def assemble_result(
     """Build the page's result from its event log; blame a crash or kill on the running block."""
     by_index: dict[int, BlockResult] = {}
     inline: dict[int, InlineResult] = {}
+    exercises: dict[int, ExerciseResult] = {}
     started: int | None = None
     end: dict[str, Any] = {}
     for event in events:
@@ -338,6 +345,9 @@ def assemble_result(
         elif kind == "inline":
             value = InlineResult.from_json(event["result"])
             inline[value.index] = value
+        elif kind == "exercise":
+            outcome = ExerciseResult.from_json(event["result"])
+            exercises[outcome.index] = outcome
         elif kind == "standalone":
             _apply_standalone(post, by_index, event)
         elif kind == "end":
@@ -354,6 +364,7 @@ def assemble_result(
         duration=float(end.get("duration", 0.0)),
         peak_memory_mb=float(end.get("peak_memory_mb", 0.0)),
         inline=[inline.get(e.index, InlineResult(e.index, "not-run")) for e in post.inline],
+        exercises=[exercises.get(e.index, ExerciseResult(e.index, "not-run")) for e in post.exercises],
     )
 
 

@@ -14,6 +14,7 @@ from techpath.model import BlockOptions
 EXECUTED_LANGUAGES = {"python", "py"}
 FLAG_OPTIONS = {"skip", "hide", "hide-code", "hide-output", "standalone"}
 VALUE_OPTIONS = {"raises", "timeout"}
+EXERCISE_PARTS = ("starter", "check", "solution")  # the parts of an exercise (parse/exercises.py)
 # Options that belong to pymdownx.highlight / superfences: kept on the fence, not ours.
 HIGHLIGHT_OPTIONS = {"title", "linenums", "hl_lines", "anchor_linenums", "line_spans", "linenums_style"}
 
@@ -115,12 +116,16 @@ def _read_info(info: str, fence: Fence) -> None:
                 fence.problems.append(
                     f'timeout needs a positive number of seconds, e.g. timeout="60" (got {value!r})'
                 )
+        elif name in EXERCISE_PARTS and value is None:
+            if "exercise" in flags:
+                fence.problems.append(f"a block is one exercise part, not {flags['exercise']} and {name}")
+            flags["exercise"] = flags.get("exercise", name)
         elif name in FLAG_OPTIONS:
             fence.problems.append(f"option {name} takes no value (got {name}={value})")
         elif key in HIGHLIGHT_OPTIONS or key.startswith(("#", ".")):
             kept.append(token.group(0))
         else:
-            known = ", ".join(sorted(FLAG_OPTIONS | VALUE_OPTIONS))
+            known = ", ".join(sorted(FLAG_OPTIONS | VALUE_OPTIONS | set(EXERCISE_PARTS)))
             fence.problems.append(f"unknown option {name!r} on a python block; expected one of: {known}")
     fence.options = BlockOptions(**flags)  # type: ignore[arg-type]
     if fence.options.skip and (fence.options.hide or fence.options.standalone):

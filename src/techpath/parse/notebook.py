@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from techpath.model import BlockOptions, CodeBlock, InlineExpr, Post, Problem
+from techpath.parse.exercises import Box, assemble
 from techpath.parse.frontmatter import PostSchema, split_front_matter, validate_post_meta
 from techpath.parse.inline import inline_exprs
 from techpath.parse.inputs import declared_inputs
-from techpath.parse.tags import fence_word, options_for_tags
+from techpath.parse.tags import EXERCISE_TAG, fence_word, options_for_tags
 
 MATH_BOX_TAGS = {"math-box": "???", "math-box-open": "???+"}
 _HEADING = re.compile(r"^\s*#{1,6}\s+(.*?)\s*#*\s*$")
@@ -74,14 +75,20 @@ def load_notebook_post(path: Path, schema: PostSchema | None) -> Post:
         )
     blocks: list[CodeBlock] = []
     inline: list[InlineExpr] = []
+    boxes: list[Box] = []
+    box: Box | None = None  # the exercise whose parts may follow
+    loose: set[int] = set()
     for number, cell in enumerate(cells, start=1):
+        where = f"{shown}:cell {number}"
         if cell.get("cell_type") == "markdown":
             inline += inline_exprs(
                 cell_source(cell), blocks, shown, problems, number, len(inline), len(blocks) - 1
             )
+            if EXERCISE_TAG in cell_tags(cell):
+                box = _task_box(cell, where, number, problems)
+                boxes.append(box)
         if cell.get("cell_type") != "code":
             continue
-        where = f"{shown}:cell {number}"
         if cell.get("outputs"):
             problems.append(
                 Problem(
@@ -92,9 +99,27 @@ def load_notebook_post(path: Path, schema: PostSchema | None) -> Post:
                 )
             )
         options = options_for_tags(cell_tags(cell))
+        role = options.get("exercise", "")
+        if role and box is not None:
+            box.parts.append((role, len(blocks), where, 1))
+        elif role:
+            message = f"a cell tagged exercise-{role} follows a markdown cell tagged `exercise` (the task)"
+            problems.append(Problem(where, 1, message))
+            loose.add(len(blocks))
+        else:
+            box = None  # other code ends the exercise
         blocks.append(CodeBlock(len(blocks), cell_source(cell), 1, BlockOptions(**options), cell=number))
+    blocks, exercises = assemble(boxes, blocks, loose, problems)
     inputs, root = declared_inputs(path, meta, 1, problems)
-    return Post(path, meta, blocks, text, problems, inputs, root, inline)
+    return Post(path, meta, blocks, text, problems, inputs, root, inline, exercises)
+
+
+def _task_box(cell: dict[str, Any], where: str, number: int, problems: list[Problem]) -> Box:
+    lines = cell_source(cell).strip("\n").split("\n")
+    heading = _HEADING.match(lines[0]) if lines else None
+    if heading is None:
+        problems.append(Problem(where, 1, "an exercise's task cell starts with its title: `### Title`"))
+    return Box(heading.group(1) if heading else "", 1, where, number)
 
 
 def notebook_markdown(path: Path) -> str:
@@ -104,20 +129,45 @@ def notebook_markdown(path: Path) -> str:
     if notebook is None:
         return ""
     parts: list[str] = []
+    in_exercise = False  # cells from a task cell to its solution are inside the exercise box
     for number, cell in enumerate(notebook["cells"], start=1):
         source = cell_source(cell).rstrip("\n")
         kind = cell.get("cell_type")
         tags = cell_tags(cell)
+        part = ""
         if kind == "raw" and number == 1 and source.lstrip().startswith("---"):
             parts.append(source)
+        elif kind == "markdown" and EXERCISE_TAG in tags:
+            parts.append(_exercise_box(source))
+            in_exercise = True
+            continue
         elif kind == "markdown":
             box = next((MATH_BOX_TAGS[t] for t in tags if t in MATH_BOX_TAGS), None)
-            parts.append(_math_box(source, box) if box else source)
+            part = _math_box(source, box) if box else source
         elif kind == "code":
             options = [name for tag in tags for name in _fence_words(tag)]
             fence = "```" if "```" not in source else "````"
-            parts.append(f"{fence}{' '.join(['python', *options])}\n{source}\n{fence}")
+            part = f"{fence}{' '.join(['python', *options])}\n{source}\n{fence}"
+            if not options_for_tags(tags).get("exercise"):
+                in_exercise = False
+        if part:
+            parts.append(_indented(part) if in_exercise else part)
+        if "exercise-solution" in tags:
+            in_exercise = False
     return "\n\n".join(parts) + "\n"
+
+
+def _indented(text: str) -> str:
+    return "\n".join(("    " + line) if line.strip() else "" for line in text.split("\n"))
+
+
+def _exercise_box(source: str) -> str:
+    """A task cell as the opening of a Markdown exercise box (its heading is the title)."""
+    lines = source.split("\n")
+    heading = _HEADING.match(lines[0]) if lines else None
+    title = heading.group(1) if heading else "Exercise"
+    body = _indented("\n".join(lines[1:] if heading else lines)).strip("\n")
+    return f'!!! exercise "{title.replace(chr(34), chr(39))}"' + (f"\n\n{body}" if body.strip() else "")
 
 
 def _fence_words(tag: str) -> list[str]:

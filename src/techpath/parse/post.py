@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from techpath.model import CodeBlock, Post, Problem
+from techpath.parse.exercises import markdown_exercises
 from techpath.parse.fences import find_fences
 from techpath.parse.frontmatter import PostSchema, split_front_matter, validate_post_meta
 from techpath.parse.inline import inline_exprs
@@ -31,9 +32,10 @@ def load_post(path: Path, schema: PostSchema | None = None) -> Post:
     elif fm.meta:
         problems += validate_post_meta(fm, shown, schema)
     blocks = markdown_blocks(text, shown, problems)
+    blocks, exercises = markdown_exercises(text, blocks, shown, problems)
     inline = inline_exprs(text, blocks, shown, problems)
     inputs, root = declared_inputs(path, fm.meta, fm.field_lines.get("inputs", 1), problems)
-    return Post(path, fm.meta, blocks, text, problems, inputs, root, inline)
+    return Post(path, fm.meta, blocks, text, problems, inputs, root, inline, exercises)
 
 
 def markdown_blocks(text: str, shown: str, problems: list[Problem]) -> list[CodeBlock]:

@@ -21,7 +21,11 @@ NOTEBOOK_TAGS: tuple[tuple[str, str, str, Any], ...] = (
     ("raises-exception", "raises", "raises", ""),
     ("skip-execution", "skip", "skip", True),
     ("standalone", "standalone", "standalone", True),
+    ("exercise-starter", "starter", "exercise", "starter"),
+    ("exercise-check", "check", "exercise", "check"),
+    ("exercise-solution", "solution", "exercise", "solution"),
 )
+EXERCISE_TAG = "exercise"  # on the markdown cell holding an exercise's task
 
 
 def options_for_tags(tags: list[str]) -> dict[str, Any]:
@@ -39,7 +43,7 @@ def tags_for_options(options: BlockOptions) -> list[str]:
     done: set[str] = set()
     for tag, _word, field, value in NOTEBOOK_TAGS:
         current = getattr(options, field)
-        is_set = current is not None if value == "" else current is True
+        is_set = current is not None if value == "" else current == value
         if is_set and field not in done:
             tags.append(tag)
             done.add(field)

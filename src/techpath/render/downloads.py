@@ -11,11 +11,23 @@ from urllib.parse import quote
 
 from techpath.model import PageResult, Post
 from techpath.render.inline import fill_cells
-from techpath.render.notebooks import notebook_json, post_cells, reader_cells, to_notebook, to_script
+from techpath.render.notebooks import (
+    exercise_cells,
+    notebook_json,
+    post_cells,
+    reader_cells,
+    to_notebook,
+    to_script,
+)
 from techpath.render.requirements import pip_line, requirements
 from techpath.safety.paths import checked_download_name
 
-_SUFFIX = {"notebook": "ipynb", "script": "py", "zip": "zip"}
+_SUFFIX = {"notebook": ".ipynb", "script": ".py", "zip": ".zip", "solutions": "-solutions.ipynb"}
+
+
+def download_file(name: str, kind: str) -> str:
+    """The file name of one download: notebook, script, zip, or the exercises' solutions."""
+    return name + _SUFFIX[kind]
 
 
 def download_name(post: Post) -> str:
@@ -34,11 +46,13 @@ def download_links(
     `href("notebook" | "script" | "zip")`: where the files are, from the page (default: beside
     it); `notebook_path`: the notebook's path in the site, for JupyterLite's absolute URL."""
     name = download_name(post)
-    where = href or (lambda kind: f"{name}.{_SUFFIX[kind]}")
+    where = href or (lambda kind: download_file(name, kind))
     links = [
         f'<a href="{html.escape(where("notebook"))}" download>Download notebook</a>',
         f'<a href="{html.escape(where("script"))}" download>Download script</a>',
     ]
+    if post.exercises:  # the notebook has the exercises to do; this one has them done
+        links.append(f'<a href="{html.escape(where("solutions"))}" download>Download solutions</a>')
     if post.inputs:  # the code reads data files: offer them laid out as the code expects
         links.append(
             f'<a href="{html.escape(where("zip"))}" download>Download notebook, script and data (.zip)</a>'
@@ -83,13 +97,22 @@ def write_downloads(post: Post, result: PageResult | None, folder: Path, site_ur
     title = str(post.meta.get("title") or name)
     pins = requirements(post, result)
     head = (title, str(post.meta.get("description") or ""), pip_line(pins))
-    cells = reader_cells(fill_cells(post_cells(post), result, "markdown"), *head)
-    script_cells = reader_cells(fill_cells(post_cells(post), result, "plain"), *head)
+    solutions = download_file(name, "solutions") if post.exercises else ""
+    cells = reader_cells(exercise_cells(fill_cells(post_cells(post), result, "markdown"), solutions), *head)
+    # The script runs each exercise's solution and its checks, so running it proves them again.
+    script_cells = reader_cells(exercise_cells(fill_cells(post_cells(post), result, "plain")), *head)
     figure_dir = Path(result.figure_dir) if result is not None and result.figure_dir else None
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.ipynb").write_text(
         notebook_json(to_notebook(cells, result, figure_dir)), encoding="utf-8"
     )
+    if solutions:
+        solved = exercise_cells(fill_cells(post_cells(post), result, "markdown"))
+        solved_head = (f"{title}: solutions", *head[1:])
+        (folder / solutions).write_text(
+            notebook_json(to_notebook(reader_cells(solved, *solved_head), result, figure_dir)),
+            encoding="utf-8",
+        )
     script = to_script(script_cells, title, site_url or "", result, pip_line(pins, magic=False))
     (folder / f"{name}.py").write_text(script, encoding="utf-8")
     if post.inputs:
@@ -106,8 +129,10 @@ def write_archive(post: Post, folder: Path, name: str) -> Path:
     archive = folder / f"{name}.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         where = post_dir.relative_to(base)
-        for suffix in (".ipynb", ".py"):
-            zf.write(folder / f"{name}{suffix}", (Path(name) / where / f"{name}{suffix}").as_posix())
+        for kind in ("notebook", "script", "solutions"):
+            file = download_file(name, kind)
+            if kind != "solutions" or post.exercises:
+                zf.write(folder / file, (Path(name) / where / file).as_posix())
         for data in files:
             zf.write(data, (Path(name) / data.relative_to(base)).as_posix())
     return archive

@@ -7,8 +7,8 @@ import re
 import secrets
 from collections.abc import Callable
 
-from techpath.model import PageResult
-from techpath.parse.fences import find_fences
+from techpath.model import CodeBlock, PageResult
+from techpath.parse.fences import Fence, find_fences
 
 
 class OutputSlots:
@@ -44,8 +44,16 @@ class PageSlots:
         return self._slots.token(self._number, index)
 
 
-def rewrite_markdown(body: str, slots: PageSlots, result: PageResult | None) -> str:
-    """`body` is the page's Markdown without front matter (what MkDocs hands to plugins)."""
+CHECK_LABEL = "**Check your answer:** run this after your code (it is silent when your answer passes)."
+SOLUTION_BOX = '??? success "Solution"'
+
+
+def rewrite_markdown(
+    body: str, slots: PageSlots, result: PageResult | None, blocks: list[CodeBlock] | None = None
+) -> str:
+    """`body` is the page's Markdown without front matter (what MkDocs hands to plugins).
+    `blocks`: the post's blocks, whose options win over the fences' (parsing may have turned
+    the parts of a malformed exercise into skipped blocks)."""
     lines = body.split("\n")
     out: list[str] = []
     cursor = 0
@@ -55,8 +63,12 @@ def rewrite_markdown(body: str, slots: PageSlots, result: PageResult | None) -> 
             continue
         out += lines[cursor : fence.start]
         cursor = fence.end + 1
-        options = fence.options
+        options = blocks[index].options if blocks is not None and index < len(blocks) else fence.options
         failed = result is not None and index < len(result.blocks) and result.blocks[index].error is not None
+        if options.exercise:
+            out += _exercise_part(fence, lines, options.exercise, slots.token(index), failed)
+            index += 1
+            continue
         if not options.hide and not options.hide_code:
             out.append(f"{fence.indent}{fence.marker}{fence.kept_info}")
             out += lines[fence.start + 1 : fence.end]
@@ -66,3 +78,33 @@ def rewrite_markdown(body: str, slots: PageSlots, result: PageResult | None) -> 
         index += 1
     out += lines[cursor:]
     return "\n".join(out)
+
+
+def _exercise_part(fence: Fence, lines: list[str], part: str, token: str, failed: bool) -> list[str]:
+    """An exercise's starter (code), check (a label, then the code to copy) or solution (code
+    and its output in a collapsed box, which stage/boxes.py makes a <details>)."""
+    indent = fence.indent
+    code = [f"{indent}{fence.marker}{fence.kept_info}", *lines[fence.start + 1 : fence.end]]
+    code.append(lines[fence.end] if fence.end > fence.start else f"{indent}{fence.marker}")
+    slot = ["", f"{indent}{token}", ""]
+    if part == "starter":
+        return code + (slot if failed else [])
+    if part == "check":
+        return [f"{indent}{CHECK_LABEL}", "", *code, *(slot if failed else [])]
+    inner = [("    " + line) if line.strip() else "" for line in [*code, *slot]]
+    box = SOLUTION_BOX.replace("???", "???+") if failed else SOLUTION_BOX  # an error is never hidden
+    return [f"{indent}{box}", "", *inner]
+
+
+def box_body(lines: list[str], i: int, body_indent: str) -> tuple[list[str], int]:
+    """The dedented body of the box (admonition, details) opened on line `i`, without trailing
+    blank lines, and the index of the line after it."""
+    j = i + 1
+    body: list[str] = []
+    while j < len(lines) and (lines[j].startswith(body_indent) or not lines[j].strip()):
+        body.append(lines[j][len(body_indent) :] if lines[j].strip() else "")
+        j += 1
+    while body and not body[-1]:
+        body.pop()
+        j -= 1
+    return body, j

@@ -19,10 +19,15 @@ from techpath.model import BlockOptions, Output, PageResult, Post
 from techpath.parse.fences import find_fences
 from techpath.parse.notebook import cell_source, cell_tags, read_notebook
 from techpath.parse.tags import tags_for_options
+from techpath.render.markdown import box_body
 from techpath.safety.figures import figure_problem
 from techpath.safety.svg import UnsafeSvg, clean_svg
 
 _BOX = re.compile(r'^(\?\?\?\+?) math(?:\s+"(?P<title>[^"]*)")?\s*$')
+_EXERCISE = re.compile(r'^!!! exercise\s+"(?P<title>[^"]*)"\s*$')
+_HINT = re.compile(r'^(?P<indent>[ \t]*)\?\?\?\+?[ \t]+tip(?:[ \t]+"(?P<title>[^"]*)")?[ \t]*$')
+CHECK_HEADER = "# Check your answer: run this cell after yours. It fails until your answer is right."
+CHECK_PASSED = 'print("All checks passed.")'
 
 
 @dataclass
@@ -54,8 +59,8 @@ def markdown_cells(text: str) -> list[Cell]:
     i = 0
     prose: list[str] = []
     while i < len(lines):
-        box = _BOX.match(lines[i])
-        if not box:
+        box, exercise = _BOX.match(lines[i]), _EXERCISE.match(lines[i])
+        if not box and not exercise:
             prose.append(lines[i])
             i += 1
             continue
@@ -65,16 +70,67 @@ def markdown_cells(text: str) -> list[Cell]:
         while j < len(lines) and (not lines[j].strip() or lines[j].startswith("    ")):
             j += 1
         content = "\n".join(line[4:] for line in lines[i + 1 : j]).strip("\n")
-        tag = "math-box-open" if box.group(1) == "???+" else "math-box"
-        title = box.group("title") or "Math"
+        if exercise:
+            tag, heading = "exercise", exercise.group("title")
+            content = _hints_as_details(content)
+        else:
+            assert box is not None
+            tag = "math-box-open" if box.group(1) == "???+" else "math-box"
+            heading = box.group("title") or "Math"
         box_cells: list[Cell] = []
-        _flush(f"### {title}\n\n{content}".split("\n"), box_cells, counter)
+        _flush(f"### {heading}\n\n{content}".split("\n"), box_cells, counter)
         if box_cells and box_cells[0].kind == "markdown":
             box_cells[0].tags.append(tag)
         cells += box_cells
         i = j
     _flush(prose, cells, counter)
     return cells
+
+
+def _hints_as_details(text: str) -> str:
+    """`??? tip "Hint"` boxes as HTML <details>, which Jupyter renders in a markdown cell."""
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        hint = _HINT.match(lines[i])
+        if hint is None:
+            out.append(lines[i])
+            i += 1
+            continue
+        body, i = box_body(lines, i, hint["indent"] + "    ")
+        out += [f"<details><summary>{hint['title'] or 'Hint'}</summary>", "", *body, "", "</details>", ""]
+    return "\n".join(out).strip("\n")
+
+
+def exercise_cells(cells: list[Cell], solutions: str = "") -> list[Cell]:
+    """The cells with each exercise as a learner meets it: the task, the starter, a check cell
+    to run after it (it fails until the answer is right), and, instead of the solution, a note
+    naming the `solutions` download. With `solutions=""`: the solved form, where the solution
+    takes the starter's place and the check after it passes (the solutions notebook, the
+    script)."""
+    out: list[Cell] = []
+    for cell in cells:
+        part = cell.options.exercise if cell.kind == "code" else ""
+        if cell.kind == "markdown" and "exercise" in cell.tags:  # the task: say what it is
+            source = re.sub(r"^(#+ )", r"\1Exercise: ", cell.source, count=1)
+            out.append(Cell("markdown", source, cell.tags, cell.block, cell.options))
+        elif part == "check":
+            source = f"{CHECK_HEADER}\n{cell.source.rstrip()}\n{CHECK_PASSED}"
+            # raises-exception: a notebook runner (nbclient, Jupyter Book) goes on past it
+            tags = [*cell.tags, "raises-exception"] if solutions else cell.tags
+            out.append(Cell("code", source, tags, cell.block, cell.options))
+        elif part == "starter" and not solutions:
+            continue  # the solved form shows the solution where the starter was
+        elif part == "solution" and solutions:
+            note = f"The solution is in the solutions notebook, `{solutions}`."
+            out.append(Cell("markdown", note, ["exercise-solution-note"]))
+        elif part == "solution":
+            check = next((i for i in range(len(out) - 1, -1, -1) if out[i].options.exercise == "check"), None)
+            out.insert(check if check is not None else len(out), cell)  # before its check
+        else:
+            out.append(cell)
+    return out
 
 
 def _flush(lines: list[str], cells: list[Cell], counter: list[int]) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from techpath.model import PageResult, Post
+from techpath.report import exercise_summary
 from techpath.site.stages import Stages
 
 MARKERS = {
@@ -234,7 +235,7 @@ def math_index_html(entries: list[PathEntry], url: Callable[[str], str], stages:
 def report_html(rows: list[tuple[str, str, PageResult]]) -> str:
     """rows: (title, url, result) for every page whose code was executed."""
     parts = ['<div class="techpath-report md-typeset__table"><table><thead><tr><th>Page</th><th>Status</th>'
-             "<th>Last executed</th>"
+             "<th>Last executed</th><th>Exercises</th>"
              "<th>Duration</th><th>Peak memory</th><th>Python</th><th>scikit-learn</th><th>NumPy</th>"
              "<th>matplotlib</th></tr></thead><tbody>"]  # fmt: skip
     for title, link, result in sorted(rows, key=lambda r: r[0].lower()):
@@ -243,6 +244,7 @@ def report_html(rows: list[tuple[str, str, PageResult]]) -> str:
         parts.append(
             f'<tr><td><a href="{_e(link)}">{_e(title)}</a></td><td>{status}</td>'
             f"<td>{_e(result.executed_at.replace('T', ' ').replace('+00:00', ' UTC'))}</td>"
+            f"<td>{_e(exercise_summary(result)) or '&mdash;'}</td>"
             f"<td>{result.duration:.2f} s</td><td>{result.peak_memory_mb:.0f} MB</td>"
             f"<td>{_e(v.get('python', '?'))}</td><td>{_e(v.get('scikit-learn', '?'))}</td>"
             f"<td>{_e(v.get('numpy', '?'))}</td><td>{_e(v.get('matplotlib', '?'))}</td></tr>"

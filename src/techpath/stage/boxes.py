@@ -8,8 +8,11 @@ it is top-level Markdown again, so outputs, figures and display math stay inside
 
 from __future__ import annotations
 
+import html
 import re
 
+from techpath.parse.fences import find_fences
+from techpath.render.markdown import box_body
 from techpath.site.pages import box_anchor
 
 _START = re.compile(r'^(?P<indent>[ \t]*)\?\?\?(?P<open>\+?)[ \t]+math[ \t]+"(?P<title>.*)"[ \t]*$')
@@ -33,26 +36,68 @@ def convert_boxes(markdown: str) -> str:
             i += 1
             continue
         indent = match["indent"]
-        body_indent = indent + "    "
-        j = i + 1
-        body: list[str] = []
-        while j < len(lines) and (lines[j].startswith(body_indent) or not lines[j].strip()):
-            body.append(lines[j][len(body_indent) :] if lines[j].strip() else "")
-            j += 1
-        while body and not body[-1]:
-            body.pop()
-            j -= 1
-        anchor = box_anchor(match["title"])
-        seen[anchor] = seen.get(anchor, 0) + 1
-        if seen[anchor] > 1:
-            anchor += f"-{seen[anchor]}"
+        body, j = box_body(lines, i, indent + "    ")
+        anchor = _unique(box_anchor(match["title"]), seen)
         opened = ' open="open"' if match["open"] else ""
-        inner = convert_boxes("\n".join(body)).split("\n")
-        out.append(f'{indent}<details class="math" id="{anchor}"{opened} markdown="1">')
-        out.append(f'{indent}<summary markdown="span">{match["title"]}</summary>')
-        out.append("")
-        out += [f"{indent}{line}" if line else "" for line in inner]
-        out.append("")
-        out.append(f"{indent}</details>")
+        head = [
+            f'<details class="math" id="{anchor}"{opened} markdown="1">',
+            f'<summary markdown="span">{match["title"]}</summary>',
+        ]
+        out += _wrapped(indent, head, convert_boxes("\n".join(body)), "</details>")
+        i = j
+    return "\n".join(out)
+
+
+def _wrapped(indent: str, head: list[str], inner: str, close: str) -> list[str]:
+    """A converted box: its opening tags, its (dedented, converted) body, its closing tag."""
+    body = [f"{indent}{line}" if line else "" for line in inner.split("\n")]
+    return [f"{indent}{line}" for line in head] + ["", *body, "", f"{indent}{close}"]
+
+
+def _unique(anchor: str, seen: dict[str, int]) -> str:
+    """`anchor`, or `anchor-2`, `anchor-3` for its later uses on the page."""
+    seen[anchor] = seen.get(anchor, 0) + 1
+    return anchor if seen[anchor] == 1 else f"{anchor}-{seen[anchor]}"
+
+
+_EXERCISE = re.compile(r'^(?P<indent>[ \t]*)!!![ \t]+exercise[ \t]+"(?P<title>.*)"[ \t]*$')
+_SOLUTION = re.compile(r'^(?P<indent>[ \t]*)\?\?\?(?P<open>\+?)[ \t]+success[ \t]+"Solution"[ \t]*$')
+
+
+def convert_exercises(markdown: str, inside: bool = False) -> str:
+    """Exercise boxes (after render/markdown.py wrote their parts) as md_in_html blocks: the box
+    an admonition `<div>` with an id, its solution a `<details>`, each body dedented, so the
+    solution's output panel is top-level HTML inside the box, as for math boxes."""
+    lines = markdown.split("\n")
+    shown = {i for f in find_fences(markdown) for i in range(f.start, f.end + 1)}  # code, not boxes
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    i = 0
+    while i < len(lines):
+        box = _EXERCISE.match(lines[i]) if i not in shown else None
+        solution = _SOLUTION.match(lines[i]) if inside and i not in shown else None
+        if box is None and solution is None:
+            out.append(lines[i])
+            i += 1
+            continue
+        found = box or solution
+        assert found is not None
+        indent = found["indent"]
+        body, j = box_body(lines, i, indent + "    ")
+        inner = convert_exercises("\n".join(body), inside=True)
+        if box is not None:
+            anchor = _unique("exercise-" + box_anchor(box["title"]).removeprefix("math-"), seen)
+            head = [
+                f'<div class="admonition exercise" id="{anchor}" markdown="1">',
+                f'<p class="admonition-title">{html.escape(box["title"])}</p>',
+            ]
+            out += _wrapped(indent, head, inner, "</div>")
+        else:
+            opened = ' open="open"' if solution["open"] else ""
+            head = [
+                f'<details class="success techpath-solution"{opened} markdown="1">',
+                "<summary>Solution</summary>",
+            ]
+            out += _wrapped(indent, head, inner, "</details>")
         i = j
     return "\n".join(out)

@@ -21,7 +21,7 @@ from techpath.engine import Engine, RunInBackground, Settings
 from techpath.model import PageResult, Post
 from techpath.parse.notebook import notebook_markdown
 from techpath.render.api_links import link_names, page_urls
-from techpath.render.downloads import download_links, write_downloads
+from techpath.render.downloads import download_file, download_links, write_downloads
 from techpath.render.html import render_block
 from techpath.render.inline import fill_inline
 from techpath.render.markdown import OutputSlots, rewrite_markdown
@@ -43,7 +43,7 @@ from techpath.site.pages import (
 )
 from techpath.site.post_top import meta_html, place_html
 from techpath.site.stages import Stages
-from techpath.stage.boxes import box_titles_of, convert_boxes
+from techpath.stage.boxes import box_titles_of, convert_boxes, convert_exercises
 from techpath.stage.finish import TOC_MARKER, Markers, finish_content, finish_page
 from techpath.stage.fragments import markdown_html, one_block
 from techpath.stage.options import options
@@ -194,8 +194,8 @@ class Stager:
         slots = self._slots.for_page(uri)
         if record.post.runs:
             body = fill_inline(body, result)  # inline values and claims (render/inline.py)
-        text = rewrite_markdown(body, slots, result) if record.post.blocks else body
-        text = convert_boxes(text)
+        text = rewrite_markdown(body, slots, result, record.post.blocks) if record.post.blocks else body
+        text = convert_boxes(convert_exercises(text))
         text = self._generated_sections(record, text)
         if self._math is not None:
             text, problems = typeset_markdown(text, self._typeset_kept)
@@ -266,8 +266,7 @@ class Stager:
         assert downloads is not None
         folder = downloads.notebook.rsplit("/", 1)[0]
         name = downloads.notebook.rsplit("/", 1)[1].removesuffix(".ipynb")
-        suffix = {"notebook": "ipynb", "script": "py", "zip": "zip"}
-        return lambda kind: record.link_to(f"{folder}/{name}.{suffix[kind]}")
+        return lambda kind: record.link_to(f"{folder}/{download_file(name, kind)}")
 
     def _output(self, record: PageRecord, index: int) -> str:
         result = record.result
