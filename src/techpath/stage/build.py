@@ -17,14 +17,12 @@ from typing import Any
 
 from techpath.config import SiteSettings, discover
 from techpath.safety import site as safety
+from techpath.site.assets import missing_extensions, stylesheets
 from techpath.site.pages import name_theme_widgets
 from techpath.stage import yamlconfig
 from techpath.stage.options import GENERATORS, engine_settings, options
 from techpath.stage.stager import Stager
 
-KATEX_CSS = "assets/katex/katex.min.css"
-# The staged Markdown needs these (links and images inside our HTML, math boxes as <details>).
-REQUIRED_EXTENSIONS = ("md_in_html", "attr_list")
 _RELATIVE_KEYS = ("docs_dir", "site_dir")
 
 
@@ -64,7 +62,7 @@ def stage(
     stager = Stager(
         site,
         engine_settings(root, site.docs_dir, site.plugin),
-        execute=bool(opts["execute"]),
+        execute=opts["execute"] is not False,
         katex_dir=katex,
         repo_url=raw.get("repo_url"),
         site_url=site_url if isinstance(site_url, str) else None,
@@ -115,12 +113,10 @@ def staged_config(raw: dict[str, Any], root: Path, docs: Path, site: Path, math:
         if name != "techpath":
             plugins.append(entry)
     config["plugins"] = plugins
-    if math:
-        config["extra_css"] = [KATEX_CSS, *[c for c in config.get("extra_css") or [] if c != KATEX_CSS]]
+    config["extra_css"] = stylesheets(config.get("extra_css") or [], math)
     config.pop("watch", None)
     extensions = list(config.get("markdown_extensions") or [])
-    names = {e if isinstance(e, str) else next(iter(e), "") for e in extensions}
-    config["markdown_extensions"] = extensions + [e for e in REQUIRED_EXTENSIONS if e not in names]
+    config["markdown_extensions"] = extensions + missing_extensions(extensions)
     return config
 
 

@@ -20,6 +20,7 @@ from techpath.contrib.lint import lint_site, load_checked_post
 from techpath.engine import Engine, RunInBackground, Settings
 from techpath.model import PageResult, Post
 from techpath.parse.notebook import notebook_markdown
+from techpath.parse.policy import RunPolicy
 from techpath.render.api_links import link_names, page_urls
 from techpath.render.downloads import download_links, write_downloads
 from techpath.render.html import render_block
@@ -28,7 +29,8 @@ from techpath.render.markdown import OutputSlots, rewrite_markdown
 from techpath.report import write_report
 from techpath.safety import site as safety
 from techpath.safety.text import HTML_SIGNIFICANT, TEXT_FIELDS
-from techpath.site.math import MathRenderer, katex_asset_paths
+from techpath.site.assets import package_assets
+from techpath.site.math import MathRenderer
 from techpath.site.pages import (
     MARKERS,
     PathEntry,
@@ -98,6 +100,11 @@ class Stager:
         self.left_out: set[Path] = set()  # posts kept out of the site (never staged or copied)
         self._slots = OutputSlots()
         opts = self.options
+        try:
+            self._policy = self.site.run_policy()
+        except ValueError as exc:  # the rest of the site still builds, with the defaults
+            self._error(str(exc))
+            self._policy = RunPolicy(self.site.docs_dir)
         self.stages = Stages.from_config(opts["path_stages"], sorted(self.site.schema.categories))
         for uri, path in pages:
             record = self._record(uri, path)
@@ -110,7 +117,7 @@ class Stager:
 
     def _record(self, uri: str, path: Path) -> PageRecord | None:
         is_post = self.site.is_post(path)
-        post = load_checked_post(shown_path(path), self.site.schema if is_post else None)
+        post = load_checked_post(shown_path(path), self.site.schema if is_post else None, self._policy)
         for problem in post.problems:
             self._error(str(problem))
         blocked = safety.blocking_problems(post, self.site.root) if is_post else []
@@ -313,12 +320,11 @@ class Stager:
 
     # -- files -----------------------------------------------------------------------------
     def files(self) -> dict[str, Path]:
-        """Files the pages link to (figures, KaTeX) that exist already: docs path -> source.
+        """Files the pages link to (the package's stylesheets and fonts, figures) that exist
+        already: docs path -> source.
         Figures are copies in `scratch`, an SVG rebuilt without anything active (a figure that
         cannot be cleaned is left out, with an error)."""
-        found: dict[str, Path] = {}
-        if self.katex_dir is not None:
-            found.update(katex_asset_paths(self.katex_dir))
+        found = package_assets(self.katex_dir)
         for record in self.records.pages.values():
             for figure in record.figures.values():
                 if self.scratch is None:
