@@ -178,3 +178,16 @@ def test_package_stylesheets_come_first_and_extensions_once_in_both_front_ends(t
     assets = package_assets(None)
     assert list(assets) == [TECHPATH_CSS] and ".techpath-output" in assets[TECHPATH_CSS].read_text()
     assert KATEX_CSS in package_assets(tmp_path / "no-katex-here")  # the bundled KaTeX then
+
+
+def test_csp_allows_material_google_fonts_unless_the_theme_turns_them_off() -> None:
+    from techpath.site.assets import csp_sources
+
+    mine = {"img-src": ["https://img.example.org"]}
+    assert csp_sources(mine, "material", {"text": "Roboto"}) == {
+        "img-src": ["https://img.example.org"],
+        "style-src": ["https://fonts.googleapis.com"],
+        "font-src": ["https://fonts.gstatic.com"],
+    }
+    assert csp_sources(mine, "material", False) == mine  # this site: font: false
+    assert csp_sources({}, "readthedocs", None) == {}

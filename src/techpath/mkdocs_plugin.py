@@ -21,9 +21,10 @@ from mkdocs.structure.pages import Page
 from techpath.config import SiteSettings
 from techpath.parse.policy import EXECUTE_MODES, SAVED_OUTPUT_POLICIES, WARNING_POLICIES
 from techpath.safety import site as safety
-from techpath.site.assets import missing_extensions, stylesheets
+from techpath.site.assets import csp_sources, missing_extensions, stylesheets
 from techpath.site.pages import name_theme_widgets
 from techpath.site.templates import cache_compiled_templates
+from techpath.stage.notebook_links import nav_to_pages
 from techpath.stage.options import GENERATORS, engine_settings
 from techpath.stage.stager import Stager
 
@@ -129,7 +130,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         assert self._stager is not None
         self._scratch = Path(tempfile.mkdtemp(prefix="techpath-downloads-"))
         self._registered = set()
-        self._csp = safety.PagePolicies(self.config.csp_sources)
+        font = config.theme.get("font")  # Material loads Google Fonts unless it is false
+        self._csp = safety.PagePolicies(csp_sources(self.config.csp_sources, config.theme.name, font))
         pages = [f for f in files if f.is_documentation_page() or f.src_uri.endswith(".ipynb")]
         records = self._stager.load((f.src_uri, Path(f.abs_src_path)) for f in pages)
         for file in pages:
@@ -150,6 +152,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
                 page_file = File.generated(config, uri, abs_src_path=str(target))
                 page_file.edit_uri = file.src_uri  # "Edit this page" opens the notebook itself
                 files.append(page_file)
+        if config.nav is not None:  # notebooks listed by their own names
+            config.nav = nav_to_pages(config.nav, self._stager.notebooks)
         self._stager.start()
         self._register(files, config)
         return files

@@ -4,7 +4,7 @@ techpath's own stylesheet, and the Markdown extensions the staged pages rely on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,22 @@ def missing_extensions(entries: Iterable[Any]) -> list[str]:
     """The required extensions `entries` (names, or {name: options} as in mkdocs.yml) lacks."""
     names = {e if isinstance(e, str) else next(iter(e), "") for e in entries}
     return [e for e in REQUIRED_EXTENSIONS if e not in names]
+
+
+def csp_sources(
+    extra: Mapping[str, list[str]] | None, theme_name: Any, theme_font: Any
+) -> dict[str, list[str]]:
+    """Extra CSP sources: the site's `csp_sources`, plus Google Fonts where Material loads them
+    (its default, unless the theme says `font: false`), so the theme the site chose still works."""
+    merged = {str(k): [str(v) for v in values] for k, values in (extra or {}).items()}
+    if theme_name == "material" and theme_font is not False:
+        for directive, source in (
+            ("style-src", "https://fonts.googleapis.com"),
+            ("font-src", "https://fonts.gstatic.com"),
+        ):
+            if source not in merged.setdefault(directive, []):
+                merged[directive].append(source)
+    return merged
 
 
 def package_assets(katex_dir: Path | None) -> dict[str, Path]:

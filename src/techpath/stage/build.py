@@ -17,9 +17,10 @@ from typing import Any
 
 from techpath.config import SiteSettings, discover
 from techpath.safety import site as safety
-from techpath.site.assets import missing_extensions, stylesheets
+from techpath.site.assets import csp_sources, missing_extensions, stylesheets
 from techpath.site.pages import name_theme_widgets
 from techpath.stage import yamlconfig
+from techpath.stage.notebook_links import nav_to_pages
 from techpath.stage.options import GENERATORS, engine_settings, options
 from techpath.stage.stager import Stager
 
@@ -80,6 +81,8 @@ def stage(
     # Zensical builds only inside the folder of its configuration: build there, move afterwards.
     built = (out / "site").resolve() if generator == "zensical" else target
     config = staged_config(raw, root, staged_docs.resolve(), built, katex is not None)
+    if "nav" in config:  # notebooks listed by their own names
+        config["nav"] = nav_to_pages(config["nav"], stager.notebooks)
     if generator == "zensical" and isinstance(config.get("theme"), dict):
         # Zensical's default look is its "modern" variant; "classic" is Material's, which our
         # styles and the other two generators use. A site that names a variant keeps it.
@@ -125,7 +128,9 @@ def finish_site(staged: Staged, report_name: str) -> None:
     the HTML phase of every page region (policy, contents, API links; stage/finish.py),
     accessible names for the theme's widgets, the CSP, and the execution report."""
     opts = options(staged.stager.site.plugin)
-    policies = safety.PagePolicies(opts["csp_sources"] or {})
+    theme = read_config(staged.config_file).get("theme")
+    theme = theme if isinstance(theme, dict) else {"name": theme}
+    policies = safety.PagePolicies(csp_sources(opts["csp_sources"], theme.get("name"), theme.get("font")))
     for page in sorted(staged.site_dir.rglob("*.html")):
         text = page.read_text(encoding="utf-8")
         done = name_theme_widgets(staged.stager.finish_file(text))

@@ -48,6 +48,7 @@ from techpath.site.stages import Stages
 from techpath.stage.boxes import box_titles_of, convert_boxes
 from techpath.stage.finish import TOC_MARKER, Markers, finish_content, finish_page
 from techpath.stage.fragments import markdown_html, one_block
+from techpath.stage.notebook_links import link_to_pages
 from techpath.stage.options import options
 from techpath.stage.structure import Downloads, PageRecord, SiteRecords
 from techpath.stage.texmath import typeset_markdown
@@ -88,6 +89,7 @@ class Stager:
         self._cleaned: set[str] = set()
         self.scratch: Path | None = None  # cleaned figures of this build (see `files`)
         self.stages = Stages()
+        self.notebooks: set[str] = set()
 
     @property
     def options(self) -> dict:
@@ -110,6 +112,12 @@ class Stager:
             record = self._record(uri, path)
             if record is not None:
                 self.records.add(record)
+        # notebooks by their own names (docs paths), for nav entries and links to point at pages
+        self.notebooks = {
+            r.uri.removesuffix(".md") + ".ipynb"
+            for r in self.records.pages.values()
+            if r.source.suffix == ".ipynb"
+        }
         posts = [r.post for r in self.records.posts()]
         for problem in lint_site(posts, max_code_line=int(opts["max_code_line"])):
             self._error(str(problem))
@@ -197,6 +205,7 @@ class Stager:
         record = self.records.get(uri)
         if record is None:
             return body
+        body = link_to_pages(body, uri, self.notebooks)
         result = self.result(record)
         slots = self._slots.for_page(uri)
         if record.post.runs:
