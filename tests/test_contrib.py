@@ -87,6 +87,17 @@ def test_new_writes_under_the_sites_own_blog_dir_authors_and_categories(tmp_path
     assert bad.returncode == 1 and "docs/news/.authors.yml" in bad.stderr
 
 
+def test_new_on_a_blog_without_authors_or_categories_writes_a_post_that_checks(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text("site_name: Other\nplugins:\n  - blog\n  - techpath\n")
+    (tmp_path / "docs" / "blog").mkdir(parents=True)  # no .authors.yml, no categories_allowed
+    made = techpath(tmp_path, "new", "First news")
+    assert made.returncode == 0, made.stderr
+    text = (tmp_path / "docs" / "blog" / "posts" / "first-news.md").read_text()
+    assert "authors:" not in text and "categories:" not in text
+    check = techpath(tmp_path, "check", "docs/blog/posts/first-news.md")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
 def test_lint_rules_name_file_and_line(tmp_path: Path) -> None:
     body = (
         POST.replace("x = 1", "from sklearn.datasets import fetch_openml\nX = fetch_openml('mnist_784')")

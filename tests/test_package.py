@@ -44,3 +44,179 @@ def test_wheel_installs_alone_and_pip_check_is_clean(tmp_path: Path) -> None:
     probe = "import techpath.mkdocs_plugin, techpath.site.math as m; print(m.BUNDLED_KATEX)"
     where = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert str(venv) in where.stdout  # the installed copy, not the repository's src/
+
+
+# A stranger's documentation site: no blog, three pages and a notebook (with saved outputs) in
+# nav, math, an illustrative fence that must not run, a markdown-exec page; configured only as
+# docs/use-on-your-site.md says, with one plugin line.
+STRANGER_SITE = {
+    "mkdocs.yml": """site_name: Acme Docs
+theme:
+  name: material
+  palette:
+    - media: "(prefers-color-scheme: light)"
+      scheme: default
+    - media: "(prefers-color-scheme: dark)"
+      scheme: slate
+nav:
+  - Home: index.md
+  - Guide: guide.md
+  - Analysis: analysis.ipynb
+  - Recipes: recipes.md
+markdown_extensions:
+  - pymdownx.superfences
+  - pymdownx.arithmatex:
+      generic: true
+plugins:
+  - search
+  - techpath: {execute: marked}
+""",
+    "docs/index.md": """# Acme
+
+The [analysis notebook](analysis.ipynb#results) has the numbers; the [guide](guide.md) fits
+$y = a x + b$.
+
+```python
+import acme  # illustrative: no such package, so this must not run
+acme.launch(rockets=3)
+```
+""",
+    "docs/guide.md": """# Guide
+
+$$
+L(a, b) = \\frac{1}{n} \\sum_{i=1}^{n} (y_i - a x_i - b)^2
+$$
+
+```python exec="on" source="above"
+total = sum(range(10))
+print(f"total = {total}")
+```
+""",
+    "docs/recipes.md": """# Recipes
+
+```python exec="on"
+print("only the output of this block is shown")
+```
+
+```python exec="on" source="material-block" session="plots"
+import matplotlib.pyplot as plt
+plt.plot([1, 2, 3], [1, 4, 9])
+plt.show()
+```
+""",
+}
+BROKEN_PAGE = (
+    '# Broken\n\nText.\n\n```python exec="on" source="above"\nx = 1\nprint(x + undefined_name)\n```\n'
+)
+
+
+def _stranger_notebook() -> str:
+    import json
+
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Analysis\n\n## Results\n\nThe mean of $x$:"]},
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": 3,
+            "source": ["xs = [1, 2, 3, 4]\n", "print(sum(xs) / len(xs))"],
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": ["2.5\n"]}],
+        },
+    ]
+    metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": metadata, "cells": cells})
+
+
+def _our_processes(venv: Path) -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if str(venv) in command:
+            found.append(f"{proc.name}: {command}")
+    return found
+
+
+@pytest.mark.slow
+def test_a_strangers_site_builds_from_the_wheel_alone_and_reads_well(tmp_path: Path) -> None:
+    import http.server
+    import os
+    import threading
+    from functools import partial
+
+    from tests.browser import offline_browser, wait_until
+
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", dist, ROOT],
+        check=True,
+    )
+    (wheel,) = dist.glob("techpath-*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True, cwd=tmp_path)
+    install = [venv / "bin" / "pip", "install", "-q", "--disable-pip-version-check", wheel, "mkdocs-material"]
+    subprocess.run(install, check=True, cwd=tmp_path)
+    site = tmp_path / "acme"
+    for name, text in STRANGER_SITE.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    (site / "docs" / "analysis.ipynb").write_text(_stranger_notebook())
+    # as on CI (the docs' example): nothing of ours may outlive the build; no repository paths
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TECHPATH_", "PYTHON", "VIRTUAL_ENV"))}
+    env.update(CI="true", NO_MKDOCS_2_WARNING="1", PATH=f"{venv / 'bin'}:/usr/bin:/bin")
+    mkdocs = [venv / "bin" / "mkdocs", "build", "--strict"]
+    built = subprocess.run(mkdocs, cwd=site, env=env, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    assert "Traceback" not in built.stderr
+    out = site / "site"
+    home, guide = (out / "index.html").read_text(), (out / "guide" / "index.html").read_text()
+    recipes, analysis = (
+        (out / "recipes" / "index.html").read_text(),
+        (out / "analysis" / "index.html").read_text(),
+    )
+    assert 'href="analysis/#results"' in home and "launch" in home and "techpath-output" not in home
+    assert "total = 45" in guide and 'class="katex' in guide and "techpath-output" in guide
+    assert "only the output of this block is shown" in recipes and "techpath-figure" in recipes
+    assert "2.5" in analysis and 'href="../analysis/"' in guide  # the notebook is a page in nav
+    assert (out / "assets" / "katex" / "fonts" / "KaTeX_Main-Regular.woff2").exists()
+    assert (out / "assets" / "techpath" / "techpath.css").exists()
+    assert _our_processes(venv) == []
+
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    shots = ROOT / "test-artifacts" / "stranger"
+    shots.mkdir(parents=True, exist_ok=True)
+    try:
+        for scheme in ("light", "dark"):
+            with offline_browser(base, color_scheme=scheme, viewport=(390, 844)) as (page, log):
+                page.goto(base + "guide/")
+                wait_until(page, "document.fonts.check('16px KaTeX_Main')")
+                style = page.evaluate(
+                    "(() => { const s = getComputedStyle(document.querySelector('.techpath-output'));"
+                    " return [s.borderLeftStyle, s.borderLeftWidth, s.backgroundColor]; })()"
+                )
+                label = page.evaluate(
+                    "getComputedStyle(document.querySelector('.techpath-output'), '::before').content"
+                )
+                page.screenshot(path=str(shots / f"guide-390-{scheme}.png"), full_page=True)
+                assert style[0] == "solid" and style[1] != "0px" and style[2] != "rgba(0, 0, 0, 0)", style
+                assert label == '"Output"'
+                # Material's default Google Fonts are allowed by the CSP; this machine is offline,
+                # so the test browser blocks them and nothing else
+                google = ("https://fonts.googleapis.com/", "https://fonts.gstatic.com/")
+                assert log.csp_violations == [], log.csp_violations
+                assert all(url.startswith(google) for url in log.blocked_requests), log.blocked_requests
+                assert [e for e in log.console_errors if "net::ERR_FAILED" not in e] == []
+    finally:
+        server.shutdown()
+
+    (site / "docs" / "broken.md").write_text(BROKEN_PAGE)
+    broken = subprocess.run(mkdocs, cwd=site, env=env, capture_output=True, text=True)
+    assert broken.returncode != 0
+    assert "docs/broken.md:7: NameError: name 'undefined_name' is not defined" in broken.stderr
+    assert "Traceback (most recent call last)" not in broken.stderr.split("docs/broken.md:7")[0]
+    assert _our_processes(venv) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as htmllib
+from pathlib import Path
 
 import markdown
 
@@ -158,3 +159,35 @@ def test_front_matter_for_other_generators_is_escaped_text() -> None:
         escaped_front_matter("---\ntitle: Don't & do\n---\n", {"title": "Don't & do"}).count("Don't & do")
         == 1
     )
+
+
+def test_package_stylesheets_come_first_and_extensions_once_in_both_front_ends(tmp_path: Path) -> None:
+    from techpath.site.assets import KATEX_CSS, TECHPATH_CSS, package_assets
+
+    raw = {
+        "extra_css": ["stylesheets/mine.css", TECHPATH_CSS],
+        "markdown_extensions": [{"attr_list": {}}, "toc"],
+        "plugins": ["search", {"techpath": {"execute": "marked"}}],
+    }
+    config = staged_config(raw, tmp_path, tmp_path / "stage" / "docs", tmp_path / "site", math=True)
+    assert config["extra_css"] == [KATEX_CSS, TECHPATH_CSS, "stylesheets/mine.css"]
+    assert config["markdown_extensions"] == [{"attr_list": {}}, "toc", "md_in_html"]
+    assert config["plugins"] == ["search"]
+    plain = staged_config(raw, tmp_path, tmp_path / "stage" / "docs", tmp_path / "site", math=False)
+    assert plain["extra_css"] == [TECHPATH_CSS, "stylesheets/mine.css"]
+    assets = package_assets(None)
+    assert list(assets) == [TECHPATH_CSS] and ".techpath-output" in assets[TECHPATH_CSS].read_text()
+    assert KATEX_CSS in package_assets(tmp_path / "no-katex-here")  # the bundled KaTeX then
+
+
+def test_csp_allows_material_google_fonts_unless_the_theme_turns_them_off() -> None:
+    from techpath.site.assets import csp_sources
+
+    mine = {"img-src": ["https://img.example.org"]}
+    assert csp_sources(mine, "material", {"text": "Roboto"}) == {
+        "img-src": ["https://img.example.org"],
+        "style-src": ["https://fonts.googleapis.com"],
+        "font-src": ["https://fonts.gstatic.com"],
+    }
+    assert csp_sources(mine, "material", False) == mine  # this site: font: false
+    assert csp_sources({}, "readthedocs", None) == {}

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from techpath.parse.frontmatter import PostSchema
+from techpath.parse.policy import RunPolicy
 
 
 class _TolerantLoader(yaml.SafeLoader):
@@ -79,6 +80,11 @@ class SiteSettings:
         return cls(
             root, docs_dir, posts_dir, schema, plugins.get("techpath", {}), has_blog, authors_file, categories
         )
+
+    def run_policy(self) -> RunPolicy:
+        """What the site lets run and how strict it is (parse/policy.py); ValueError names a bad
+        option value."""
+        return RunPolicy.from_options(self.docs_dir, self.plugin)
 
     def is_post(self, path: Path) -> bool:
         try:

@@ -19,10 +19,12 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from techpath.config import SiteSettings
+from techpath.parse.policy import EXECUTE_MODES, SAVED_OUTPUT_POLICIES, WARNING_POLICIES
 from techpath.safety import site as safety
+from techpath.site.assets import csp_sources, missing_extensions, stylesheets
 from techpath.site.pages import name_theme_widgets
 from techpath.site.templates import cache_compiled_templates
-from techpath.stage.build import KATEX_CSS, REQUIRED_EXTENSIONS
+from techpath.stage.notebook_links import nav_to_pages
 from techpath.stage.options import GENERATORS, engine_settings
 from techpath.stage.stager import Stager
 
@@ -32,8 +34,19 @@ log = get_plugin_logger(__name__)
 class TechpathConfig(base.Config):
     """Options of the `techpath` plugin in mkdocs.yml."""
 
-    execute = c.Type(bool, default=True)
-    """Execute Python blocks. Off: code is shown without outputs (fast previews of prose)."""
+    execute = c.Choice(EXECUTE_MODES, default=True)
+    """Execute Python blocks: true (every block), marked (only blocks marked exec="on", as
+    markdown-exec does; notebooks run whole), false (code shown without outputs)."""
+    include = c.Type(list, default=[])
+    """Globs (relative to docs_dir, `*` crosses folders) of the pages that may run; empty: all."""
+    exclude = c.Type(list, default=[])
+    """Globs of pages that never run (their code is shown, as with `skip`)."""
+    warnings = c.Choice(WARNING_POLICIES, default="error")
+    """Deprecation and future warnings: error (the block fails unless the page allows the
+    warning under allow_warnings) or show (printed under the block like any other warning)."""
+    saved_outputs = c.Choice(SAVED_OUTPUT_POLICIES, default="ignore")
+    """Notebooks with outputs saved in them: error, ignore (the build's own outputs are shown),
+    or strip (as ignore, and the outputs are removed from the file, as `techpath strip` does)."""
     jobs = c.Type(int, default=0)
     """Pages executed in parallel; 0 means one per CPU core."""
     block_timeout = c.Type((int, float), default=30)
@@ -97,16 +110,13 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         for problem in safety.snippet_config_problems(config.mdx_configs, root):
             log.error(problem)
         katex = (root / self.config.katex_dir).resolve() if self.config.typeset_math else None
-        if katex is not None and KATEX_CSS not in config.extra_css:
-            config.extra_css.insert(0, KATEX_CSS)
-        for extension in REQUIRED_EXTENSIONS:  # the staged Markdown uses them
-            if extension not in config.markdown_extensions:
-                config.markdown_extensions.append(extension)
+        config.extra_css[:] = stylesheets(config.extra_css, katex is not None)
+        config.markdown_extensions.extend(missing_extensions(config.markdown_extensions))
         if self._stager is None:
             self._stager = Stager(site, settings, info=log.info, error=log.error)
         stager = self._stager
         stager.site, stager.settings, stager.katex_dir = site, settings, katex
-        stager.execute = self.config.execute
+        stager.execute = self.config.execute is not False
         stager.repo_url, stager.site_url = config.repo_url, config.site_url
         stager.prewarm()  # its imports overlap MkDocs reading the site
         return config
@@ -120,7 +130,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         assert self._stager is not None
         self._scratch = Path(tempfile.mkdtemp(prefix="techpath-downloads-"))
         self._registered = set()
-        self._csp = safety.PagePolicies(self.config.csp_sources)
+        font = config.theme.get("font")  # Material loads Google Fonts unless it is false
+        self._csp = safety.PagePolicies(csp_sources(self.config.csp_sources, config.theme.name, font))
         pages = [f for f in files if f.is_documentation_page() or f.src_uri.endswith(".ipynb")]
         records = self._stager.load((f.src_uri, Path(f.abs_src_path)) for f in pages)
         for file in pages:
@@ -141,6 +152,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
                 page_file = File.generated(config, uri, abs_src_path=str(target))
                 page_file.edit_uri = file.src_uri  # "Edit this page" opens the notebook itself
                 files.append(page_file)
+        if config.nav is not None:  # notebooks listed by their own names
+            config.nav = nav_to_pages(config.nav, self._stager.notebooks)
         self._stager.start()
         self._register(files, config)
         return files

@@ -98,10 +98,11 @@ class _Batch:
 
         root = self.config.rootpath
         site = SiteSettings.load(root)
+        policy = site.run_policy()
         for item in self.items:
             shown = item.path.relative_to(root) if item.path.is_relative_to(root) else item.path
             self._posts[item.path] = load_checked_post(
-                shown, site.schema if site.is_post(item.path) else None
+                shown, site.schema if site.is_post(item.path) else None, policy
             )
         settings = settings_for(self.config, site)
         with Engine(settings) as engine:

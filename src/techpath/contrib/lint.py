@@ -18,6 +18,7 @@ from techpath.model import Post, Problem
 from techpath.parse import load_post
 from techpath.parse.fences import find_fences
 from techpath.parse.frontmatter import PostSchema, split_front_matter
+from techpath.parse.policy import RunPolicy
 from techpath.safety.paths import confinement_problems
 from techpath.safety.prose import check_prose
 
@@ -32,10 +33,13 @@ _CODE_RULES = [
 ]  # fmt: skip
 
 
-def load_checked_post(path: Path, schema: PostSchema | None = None) -> Post:
-    """What the front ends load: the parsed post (`load_post`, pure) and, for blog posts, the
-    lint pass's problems. Parsing never imports the linter, so there is no import cycle."""
+def load_checked_post(path: Path, schema: PostSchema | None = None, policy: RunPolicy | None = None) -> Post:
+    """What the front ends load: the parsed post (`load_post`, pure), the site's run policy
+    applied (parse/policy.py) and, for blog posts, the lint pass's problems. Parsing never
+    imports the linter, so there is no import cycle."""
     post = load_post(path, schema)
+    if policy is not None:
+        post = policy.apply(post)
     if schema is not None:
         post.problems += lint_post(post)
     return post

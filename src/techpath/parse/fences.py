@@ -35,6 +35,7 @@ class Fence:
     options: BlockOptions = field(default_factory=BlockOptions)
     kept_info: str = ""  # the info string without our options, for the Markdown renderer
     problems: list[str] = field(default_factory=list)
+    marked: bool = False  # markdown-exec's exec="on": runs under the site's `execute: marked`
 
     @property
     def executable(self) -> bool:
@@ -124,9 +125,13 @@ def _read_info(info: str, fence: Fence) -> None:
             fence.problems.append(f"option {name} takes no value (got {name}={value})")
         elif key in HIGHLIGHT_OPTIONS or key.startswith(("#", ".")):
             kept.append(token.group(0))
+        elif name in MARKDOWN_EXEC_OPTIONS:
+            _markdown_exec_option(name, value, fence, flags)
         else:
             known = ", ".join(sorted(FLAG_OPTIONS | VALUE_OPTIONS | set(EXERCISE_PARTS)))
             fence.problems.append(f"unknown option {name!r} on a python block; expected one of: {known}")
+    if fence.marked and "source" not in {t["key"] for t in tokens}:
+        flags["hide_code"] = True  # markdown-exec shows only the result unless asked for the source
     fence.options = BlockOptions(**flags)  # type: ignore[arg-type]
     if fence.options.skip and (fence.options.hide or fence.options.standalone):
         fence.problems.append("a skipped block cannot also be hide or standalone")
@@ -135,3 +140,37 @@ def _read_info(info: str, fence: Fence) -> None:
         if not braced
         else "{" + " ".join([f".{fence.language}", *kept]) + "}"
     )
+
+
+# markdown-exec's options (https://pawamoy.github.io/markdown-exec/usage/), read so its pages build
+# under `execute: marked`: each maps onto ours or is an error saying what to write instead.
+MARKDOWN_EXEC_OPTIONS = {"exec", "source", "result", "html", "session", "id"}
+_SHOWN_SOURCE = {"above", "material-block"}  # code above its result: what techpath always does
+
+
+def _markdown_exec_option(name: str, value: str | None, fence: Fence, flags: dict[str, object]) -> None:
+    said = f"{name}={value!r}" if value is not None else name
+    if name == "exec":
+        if (value or "").lower() in ("on", "1", "true", "yes"):
+            fence.marked = True
+        else:
+            fence.problems.append(f'{said}: write exec="on" to run the block, or leave exec out')
+    elif name == "source" and value not in _SHOWN_SOURCE:
+        fence.problems.append(
+            f'{said} is markdown-exec\'s; techpath shows the code above its output: use source="above" '
+            "(or leave source out to show only the output)"
+        )
+    elif name == "result" and value not in ("text", None):
+        fence.problems.append(
+            f'{said} is markdown-exec\'s; techpath shows printed output as plain text: use result="text" '
+            "or leave result out"
+        )
+    elif name == "html":
+        fence.problems.append(
+            f"{said} is markdown-exec's; techpath shows printed text as text: end the block with an "
+            "object whose _repr_html_() returns the HTML (e.g. IPython.display.HTML) instead of printing it"
+        )
+    elif name == "id" and value is None:
+        fence.problems.append('id needs a value, e.g. id="setup" (techpath names blocks by file:line anyway)')
+    # session="name": every block of a page shares one namespace already (`standalone` opts out);
+    # id="name": markdown-exec names blocks in its errors, techpath's errors give file:line

@@ -102,7 +102,11 @@ def validate_post_meta(fm: FrontMatter, path: str, schema: PostSchema, first_lin
             Problem(path, fm.field_lines.get(name, first_line), f"front matter field '{name}': {message}")
         )
 
-    for name in ("title", "description", "date", "authors", "categories", "tags"):
+    # authors and categories are required where the site defines them (.authors.yml,
+    # categories_allowed); a blog without them lets posts leave them out
+    required = ["title", "description", "date", *(["authors"] if schema.authors else [])]
+    required += [*(["categories"] if schema.categories else []), "tags"]
+    for name in required:
         if name not in meta:
             problems.append(Problem(path, first_line, f"front matter field '{name}' is missing"))
     _check_text(meta, "title", bad, max_length=120)

@@ -17,14 +17,13 @@ from typing import Any
 
 from techpath.config import SiteSettings, discover
 from techpath.safety import site as safety
+from techpath.site.assets import csp_sources, missing_extensions, stylesheets
 from techpath.site.pages import name_theme_widgets
 from techpath.stage import yamlconfig
+from techpath.stage.notebook_links import nav_to_pages
 from techpath.stage.options import GENERATORS, engine_settings, options
 from techpath.stage.stager import Stager
 
-KATEX_CSS = "assets/katex/katex.min.css"
-# The staged Markdown needs these (links and images inside our HTML, math boxes as <details>).
-REQUIRED_EXTENSIONS = ("md_in_html", "attr_list")
 _RELATIVE_KEYS = ("docs_dir", "site_dir")
 
 
@@ -64,7 +63,7 @@ def stage(
     stager = Stager(
         site,
         engine_settings(root, site.docs_dir, site.plugin),
-        execute=bool(opts["execute"]),
+        execute=opts["execute"] is not False,
         katex_dir=katex,
         repo_url=raw.get("repo_url"),
         site_url=site_url if isinstance(site_url, str) else None,
@@ -82,6 +81,8 @@ def stage(
     # Zensical builds only inside the folder of its configuration: build there, move afterwards.
     built = (out / "site").resolve() if generator == "zensical" else target
     config = staged_config(raw, root, staged_docs.resolve(), built, katex is not None)
+    if "nav" in config:  # notebooks listed by their own names
+        config["nav"] = nav_to_pages(config["nav"], stager.notebooks)
     if generator == "zensical" and isinstance(config.get("theme"), dict):
         # Zensical's default look is its "modern" variant; "classic" is Material's, which our
         # styles and the other two generators use. A site that names a variant keeps it.
@@ -115,12 +116,10 @@ def staged_config(raw: dict[str, Any], root: Path, docs: Path, site: Path, math:
         if name != "techpath":
             plugins.append(entry)
     config["plugins"] = plugins
-    if math:
-        config["extra_css"] = [KATEX_CSS, *[c for c in config.get("extra_css") or [] if c != KATEX_CSS]]
+    config["extra_css"] = stylesheets(config.get("extra_css") or [], math)
     config.pop("watch", None)
     extensions = list(config.get("markdown_extensions") or [])
-    names = {e if isinstance(e, str) else next(iter(e), "") for e in extensions}
-    config["markdown_extensions"] = extensions + [e for e in REQUIRED_EXTENSIONS if e not in names]
+    config["markdown_extensions"] = extensions + missing_extensions(extensions)
     return config
 
 
@@ -129,7 +128,9 @@ def finish_site(staged: Staged, report_name: str) -> None:
     the HTML phase of every page region (policy, contents, API links; stage/finish.py),
     accessible names for the theme's widgets, the CSP, and the execution report."""
     opts = options(staged.stager.site.plugin)
-    policies = safety.PagePolicies(opts["csp_sources"] or {})
+    theme = read_config(staged.config_file).get("theme")
+    theme = theme if isinstance(theme, dict) else {"name": theme}
+    policies = safety.PagePolicies(csp_sources(opts["csp_sources"], theme.get("name"), theme.get("font")))
     for page in sorted(staged.site_dir.rglob("*.html")):
         text = page.read_text(encoding="utf-8")
         done = name_theme_widgets(staged.stager.finish_file(text))

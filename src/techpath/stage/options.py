@@ -13,6 +13,10 @@ from techpath.execute.preload import modules_to_preload
 
 DEFAULTS: dict[str, Any] = {
     "execute": True,
+    "include": [],
+    "exclude": [],
+    "warnings": "error",
+    "saved_outputs": "ignore",
     "jobs": 0,
     "block_timeout": 30,
     "page_timeout": 300,

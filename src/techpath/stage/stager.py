@@ -20,6 +20,7 @@ from techpath.contrib.lint import lint_site, load_checked_post
 from techpath.engine import Engine, RunInBackground, Settings
 from techpath.model import PageResult, Post
 from techpath.parse.notebook import notebook_markdown
+from techpath.parse.policy import RunPolicy
 from techpath.render.api_links import link_names, page_urls
 from techpath.render.downloads import download_file, download_links, write_downloads
 from techpath.render.html import render_block
@@ -28,7 +29,8 @@ from techpath.render.markdown import OutputSlots, rewrite_markdown
 from techpath.report import write_report
 from techpath.safety import site as safety
 from techpath.safety.text import HTML_SIGNIFICANT, TEXT_FIELDS
-from techpath.site.math import MathRenderer, katex_asset_paths
+from techpath.site.assets import package_assets
+from techpath.site.math import MathRenderer
 from techpath.site.pages import (
     MARKERS,
     PathEntry,
@@ -46,6 +48,7 @@ from techpath.site.stages import Stages
 from techpath.stage.boxes import box_titles_of, convert_boxes, convert_exercises
 from techpath.stage.finish import TOC_MARKER, Markers, finish_content, finish_page
 from techpath.stage.fragments import markdown_html, one_block
+from techpath.stage.notebook_links import link_to_pages
 from techpath.stage.options import options
 from techpath.stage.structure import Downloads, PageRecord, SiteRecords
 from techpath.stage.texmath import typeset_markdown
@@ -86,6 +89,7 @@ class Stager:
         self._cleaned: set[str] = set()
         self.scratch: Path | None = None  # cleaned figures of this build (see `files`)
         self.stages = Stages()
+        self.notebooks: set[str] = set()
 
     @property
     def options(self) -> dict:
@@ -98,11 +102,22 @@ class Stager:
         self.left_out: set[Path] = set()  # posts kept out of the site (never staged or copied)
         self._slots = OutputSlots()
         opts = self.options
+        try:
+            self._policy = self.site.run_policy()
+        except ValueError as exc:  # the rest of the site still builds, with the defaults
+            self._error(str(exc))
+            self._policy = RunPolicy(self.site.docs_dir)
         self.stages = Stages.from_config(opts["path_stages"], sorted(self.site.schema.categories))
         for uri, path in pages:
             record = self._record(uri, path)
             if record is not None:
                 self.records.add(record)
+        # notebooks by their own names (docs paths), for nav entries and links to point at pages
+        self.notebooks = {
+            r.uri.removesuffix(".md") + ".ipynb"
+            for r in self.records.pages.values()
+            if r.source.suffix == ".ipynb"
+        }
         posts = [r.post for r in self.records.posts()]
         for problem in lint_site(posts, max_code_line=int(opts["max_code_line"])):
             self._error(str(problem))
@@ -110,7 +125,7 @@ class Stager:
 
     def _record(self, uri: str, path: Path) -> PageRecord | None:
         is_post = self.site.is_post(path)
-        post = load_checked_post(shown_path(path), self.site.schema if is_post else None)
+        post = load_checked_post(shown_path(path), self.site.schema if is_post else None, self._policy)
         for problem in post.problems:
             self._error(str(problem))
         blocked = safety.blocking_problems(post, self.site.root) if is_post else []
@@ -190,6 +205,7 @@ class Stager:
         record = self.records.get(uri)
         if record is None:
             return body
+        body = link_to_pages(body, uri, self.notebooks)
         result = self.result(record)
         slots = self._slots.for_page(uri)
         if record.post.runs:
@@ -312,12 +328,11 @@ class Stager:
 
     # -- files -----------------------------------------------------------------------------
     def files(self) -> dict[str, Path]:
-        """Files the pages link to (figures, KaTeX) that exist already: docs path -> source.
+        """Files the pages link to (the package's stylesheets and fonts, figures) that exist
+        already: docs path -> source.
         Figures are copies in `scratch`, an SVG rebuilt without anything active (a figure that
         cannot be cleaned is left out, with an error)."""
-        found: dict[str, Path] = {}
-        if self.katex_dir is not None:
-            found.update(katex_asset_paths(self.katex_dir))
+        found = package_assets(self.katex_dir)
         for record in self.records.pages.values():
             for figure in record.figures.values():
                 if self.scratch is None:

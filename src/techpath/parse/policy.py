@@ -1,0 +1,89 @@
+"""What the site lets run (`execute`, `include`, `exclude`) and how strict it is (`warnings`,
+`saved_outputs`): the techpath plugin's site-level options applied to a parsed post, the same
+way by every front end (the build, `techpath check`, the pytest plugin)."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from techpath.model import Post
+from techpath.parse.fences import find_fences
+
+EXECUTE_MODES = (True, False, "marked")
+WARNING_POLICIES = ("error", "show")
+SAVED_OUTPUT_POLICIES = ("error", "ignore", "strip")
+STORED_OUTPUTS = "stored outputs:"  # how parse/notebook.py's problem for a saved output starts
+# the categories the engine fails a block for (execute/session.py POLICY_WARNINGS)
+_POLICY_WARNINGS = ("DeprecationWarning", "FutureWarning", "PendingDeprecationWarning")
+
+
+@dataclass(frozen=True)
+class RunPolicy:
+    docs_dir: Path
+    execute: bool | str = True
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    warnings: str = "error"
+    saved_outputs: str = "ignore"
+
+    @classmethod
+    def from_options(cls, docs_dir: Path, opts: Mapping[str, Any]) -> RunPolicy:
+        """From the plugin's options (with defaults filled in); bad values raise ValueError."""
+        policy = cls(
+            docs_dir,
+            opts.get("execute", True),
+            tuple(str(g) for g in opts.get("include") or ()),
+            tuple(str(g) for g in opts.get("exclude") or ()),
+            str(opts.get("warnings", "error")),
+            str(opts.get("saved_outputs", "ignore")),
+        )
+        for name, value, allowed in (
+            ("execute", policy.execute, EXECUTE_MODES),
+            ("warnings", policy.warnings, WARNING_POLICIES),
+            ("saved_outputs", policy.saved_outputs, SAVED_OUTPUT_POLICIES),
+        ):
+            if not any(value is a or (isinstance(a, str) and value == a) for a in allowed):
+                shown = ", ".join(str(a).lower() if isinstance(a, bool) else a for a in allowed)
+                raise ValueError(f"techpath option {name}: expected one of {shown}, got {value!r}")
+        return policy
+
+    def selected(self, path: Path) -> bool:
+        """Whether the page at `path` may run: inside `include` (all pages when empty), outside
+        `exclude`. Globs match the path relative to docs_dir; `*` crosses folders."""
+        try:
+            uri = path.resolve().relative_to(self.docs_dir.resolve()).as_posix()
+        except ValueError:
+            uri = path.as_posix()
+        matches = lambda globs: any(fnmatch.fnmatchcase(uri, g) for g in globs)  # noqa: E731
+        return (not self.include or matches(self.include)) and not matches(self.exclude)
+
+    def apply(self, post: Post) -> Post:
+        """`post` with the site's policy: blocks that may not run become `skip` (shown, not run),
+        saved outputs are errors, ignored or stripped, policy warnings fail or are shown."""
+        runs = self.selected(post.path)
+        if not runs:
+            post.blocks = [replace(b, options=replace(b.options, skip=True)) for b in post.blocks]
+            post.inline = []
+        elif self.execute == "marked" and post.path.suffix == ".md":
+            marked = [f.marked for f in find_fences(post.text) if f.executable]
+            post.blocks = [
+                b if marked[b.index] else replace(b, options=replace(b.options, skip=True))
+                for b in post.blocks
+            ]
+        if self.saved_outputs != "error" and post.path.suffix == ".ipynb":
+            saved = [p for p in post.problems if p.message.startswith(STORED_OUTPUTS)]
+            post.problems = [p for p in post.problems if p not in saved]
+            if saved and self.saved_outputs == "strip":
+                from techpath.parse.notebook import strip_outputs
+
+                strip_outputs(post.path)
+        if self.warnings == "show":
+            allowed = post.meta.get("allow_warnings")
+            entries = list(allowed) if isinstance(allowed, list) else []
+            site = [{"category": c, "match": "", "reason": "site: warnings: show"} for c in _POLICY_WARNINGS]
+            post.meta["allow_warnings"] = entries + site
+        return post

@@ -1,0 +1,54 @@
+"""What the package adds to every site it builds, in one place for the MkDocs plugin and for the
+staged configuration of the other generators (stage/build.py): the KaTeX stylesheet and fonts,
+techpath's own stylesheet, and the Markdown extensions the staged pages rely on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from techpath.site.math import katex_asset_paths
+
+KATEX_CSS = "assets/katex/katex.min.css"
+TECHPATH_CSS = "assets/techpath/techpath.css"
+_PACKAGE_CSS = Path(__file__).with_name("techpath.css")
+# The staged Markdown needs these (links and images inside our HTML, math boxes as <details>).
+REQUIRED_EXTENSIONS = ("md_in_html", "attr_list")
+
+
+def stylesheets(extra_css: Iterable[Any], math: bool) -> list[Any]:
+    """`extra_css` with the package's stylesheets first (KaTeX's when math is typeset), so the
+    site's own stylesheets come after them and override them."""
+    ours = [KATEX_CSS, TECHPATH_CSS] if math else [TECHPATH_CSS]
+    return [*ours, *[entry for entry in extra_css if str(entry) not in ours]]
+
+
+def missing_extensions(entries: Iterable[Any]) -> list[str]:
+    """The required extensions `entries` (names, or {name: options} as in mkdocs.yml) lacks."""
+    names = {e if isinstance(e, str) else next(iter(e), "") for e in entries}
+    return [e for e in REQUIRED_EXTENSIONS if e not in names]
+
+
+def csp_sources(
+    extra: Mapping[str, list[str]] | None, theme_name: Any, theme_font: Any
+) -> dict[str, list[str]]:
+    """Extra CSP sources: the site's `csp_sources`, plus Google Fonts where Material loads them
+    (its default, unless the theme says `font: false`), so the theme the site chose still works."""
+    merged = {str(k): [str(v) for v in values] for k, values in (extra or {}).items()}
+    if theme_name == "material" and theme_font is not False:
+        for directive, source in (
+            ("style-src", "https://fonts.googleapis.com"),
+            ("font-src", "https://fonts.gstatic.com"),
+        ):
+            if source not in merged.setdefault(directive, []):
+                merged[directive].append(source)
+    return merged
+
+
+def package_assets(katex_dir: Path | None) -> dict[str, Path]:
+    """Files the pages load at reading time: site path -> source in the package."""
+    found = {TECHPATH_CSS: _PACKAGE_CSS}
+    if katex_dir is not None:
+        found.update(katex_asset_paths(katex_dir))
+    return found
