@@ -96,7 +96,7 @@ def test_an_exercise_reads_on_a_phone_in_dark_mode(server: str) -> None:
         assert box.bounding_box()["width"] <= 390
         scheme = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
         assert scheme == "slate"
-        # the exercise's own colour (docs/stylesheets/exercises.css), the dark variant
+        # the exercise's own colour (the package stylesheet, site/techpath.css), the dark variant
         border = page.evaluate(
             "getComputedStyle(document.querySelector('.admonition.exercise')).borderLeftColor"
         )
