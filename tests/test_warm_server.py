@@ -126,3 +126,20 @@ def test_an_outdated_warm_parent_is_retired(runtime_dir: Path, tmp_path: Path) -
     assert result.ok
     assert old.wait(timeout=15) == 0  # it let go of the socket and exited
     assert len(_server_pids()) == 1 and old.pid not in _server_pids()
+
+
+@pytest.mark.slow
+def test_techpath_stop_ends_the_warm_parent(
+    runtime_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from techpath.cli import main
+
+    with Engine(_settings(tmp_path, "c")) as engine:
+        _post, result = run_one(engine, tmp_path, "```python\nprint('warm')\n```\n")
+    assert result.ok
+    [pid] = _server_pids()  # kept for the next build (keep_warm=30)
+    assert main(["stop"]) == 0
+    assert f"stopped warm process pid {pid}" in capsys.readouterr().out
+    assert _server_pids() == [] and not Path(server_socket_path()).exists()
+    assert main(["stop", "--all"]) == 0
+    assert "no warm process was running" in capsys.readouterr().out

@@ -138,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--label", default="", help='a title for the summary, e.g. "scikit-learn 1.9"')
     diff.add_argument("--fail-on-change", action="store_true", help="exit 1 when anything changed")
 
+    stop = commands.add_parser(
+        "stop", help="stop the warm process kept between builds (this Python environment's)"
+    )
+    stop.add_argument("--all", action="store_true", help="every warm process of yours, from any environment")
+
     bench = commands.add_parser(
         "bench", help="time techpath against mkdocs-jupyter and markdown-exec on one corpus"
     )
@@ -493,6 +498,17 @@ def run_diff(args: argparse.Namespace) -> int:
     return 1 if changes and args.fail_on_change else 0
 
 
+def run_stop(args: argparse.Namespace) -> int:
+    from techpath.execute.client import stop_warm_parents
+
+    stopped = stop_warm_parents(every_environment=args.all)
+    if stopped:
+        print("techpath: stopped warm process " + ", ".join(f"pid {pid}" for pid in stopped))
+    else:
+        print("techpath: no warm process was running")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -508,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
         "build": run_build,
         "serve": run_serve,
         "diff": run_diff,
+        "stop": run_stop,
     }
     if args.command not in commands:
         parser.print_help()

@@ -228,3 +228,53 @@ def _try_connect(path: str) -> socket.socket | None:
         client.close()
         raise ZygoteDied(f"{path} is served by another user's process; refusing it")
     return client
+
+
+def stop_warm_parents(every_environment: bool = False, timeout: float = 10.0) -> list[int]:
+    """Ask this environment's shared warm parent (or, with `every_environment`, every one of this
+    user's) to let go of its socket and exit once its running pages are done; wait for it.
+    Returns the pids that answered. Sockets nobody answers on (a crashed parent) are removed."""
+    folder = sockets.socket_folder()
+    if every_environment:
+        if not folder.is_dir():
+            return []
+        sockets.check_private(folder)
+        paths = sorted(str(p) for p in folder.glob("*.sock"))
+    else:
+        paths = [server_socket_path()]
+    stopped: list[int] = []
+    for path in paths:
+        connection = _try_connect(path)
+        if connection is None:
+            if Path(path).is_socket():  # nobody listens: a parent that died without cleaning up
+                Path(path).unlink(missing_ok=True)
+            continue
+        with connection:
+            connection.settimeout(timeout)
+            buffer = b""
+            try:
+                while b"\n" not in buffer and (chunk := connection.recv(65536)):
+                    buffer += chunk
+                pid = int(json.loads(buffer.split(b"\n", 1)[0]).get("pid") or 0)
+                connection.sendall(b'{"quit": true}\n')
+                while connection.recv(65536):  # it closes our connection when it retires
+                    pass
+            except (OSError, ValueError):
+                continue
+        deadline = time.monotonic() + timeout
+        while pid and _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if pid:
+            stopped.append(pid)
+    return stopped
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie (a warm parent this process launched) counts as gone once reaped here
+    return not any(launched.pid == pid and launched.poll() is not None for launched in _LAUNCHED)
