@@ -108,7 +108,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         stager.site, stager.settings, stager.katex_dir = site, settings, katex
         stager.execute = self.config.execute
         stager.repo_url, stager.site_url = config.repo_url, config.site_url
-        stager.prewarm()  # its imports overlap MkDocs reading the site
+        stager.prewarm(always=self._is_serve)  # its imports overlap MkDocs reading the site
         return config
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
