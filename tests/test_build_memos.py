@@ -92,3 +92,113 @@ def test_a_build_with_every_result_cached_starts_no_warm_parent(tmp_path: Path, 
     stager.engine.settings.refresh = True
     stager.prewarm()
     assert len(started) == 4  # a refresh executes everything
+
+
+SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+    b'<script>alert(1)</script><rect width="%d" height="5" onclick="x()"/></svg>'
+)
+
+
+def test_a_cleaned_figure_is_kept_and_a_changed_figure_is_cleaned_again(tmp_path: Path, monkeypatch) -> None:
+    from techpath.safety import site as safety
+    from techpath.safety.svg import clean_svg
+
+    memo, source, target = tmp_path / "memo", tmp_path / "fig.svg", tmp_path / "site" / "fig.svg"
+    source.write_bytes(SVG % 3)
+    safety.write_figure(source, target, print, memo)
+    assert target.read_bytes() == clean_svg(SVG % 3)
+    assert b"script" not in target.read_bytes() and b"onclick" not in target.read_bytes()
+    assert len(list(memo.glob("*.svg"))) == 1
+
+    calls = []
+    monkeypatch.setattr(safety, "clean_svg", lambda data: calls.append(1) or clean_svg(data))
+    target.unlink()
+    safety.write_figure(source, target, print, memo)  # the same figure: copied from the memo
+    assert calls == [] and target.read_bytes() == clean_svg(SVG % 3)
+
+    source.write_bytes(SVG % 4)  # a new result: never the old cleaned file
+    safety.write_figure(source, target, print, memo)
+    assert calls == [1] and target.read_bytes() == clean_svg(SVG % 4) != clean_svg(SVG % 3)
+    assert len(list(memo.glob("*.svg"))) == 2
+
+
+def test_cleaned_figures_depend_on_the_cleaners_code(tmp_path: Path, monkeypatch) -> None:
+    from techpath.execute import client
+    from techpath.safety import site as safety
+
+    source = tmp_path / "fig.svg"
+    source.write_bytes(SVG % 3)
+    safety.write_figure(source, tmp_path / "a.svg", print, tmp_path / "memo")
+    monkeypatch.setattr(client, "engine_source_hash", lambda: "changed code")
+    calls = []
+    real = safety.clean_svg
+    monkeypatch.setattr(safety, "clean_svg", lambda data: calls.append(1) or real(data))
+    safety.write_figure(source, tmp_path / "b.svg", print, tmp_path / "memo")
+    assert calls == [1]
+
+
+def test_unused_cleaned_figures_are_evicted(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from techpath.safety import site as safety
+
+    memo = tmp_path / "memo"
+    memo.mkdir()
+    (memo / "old.svg").write_text("<svg/>")
+    (memo / "used.svg").write_text("<svg/>")
+    long_ago = time.time() - 3600
+    os.utime(memo / "old.svg", (long_ago, long_ago))
+    assert safety.evict_unused_figures(memo, unused_since=time.time() - 60) == 1
+    assert [p.name for p in memo.iterdir()] == ["used.svg"]
+
+
+def test_highlight_memo_answers_as_pygments_and_never_with_stale_html() -> None:
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+
+    from techpath.render.highlight_memo import HighlightMemo
+
+    memo = HighlightMemo(highlight)
+    py = get_lexer_by_name("python", stripnl=True)
+    plain = HtmlFormatter(cssclass="highlight", wrapcode=True)
+    numbered = HtmlFormatter(cssclass="highlight", wrapcode=True, linenos="table", hl_lines=[1])
+    cases = [
+        ("x = 1\n", py, plain),
+        ("x = 2\n", py, plain),  # the code changed
+        ("x = 2\n", py, numbered),  # the options changed
+        ("x = 2\n", get_lexer_by_name("text", stripnl=True), plain),  # the language changed
+    ]
+    answers = [memo(code, lexer, formatter) for code, lexer, formatter in cases]
+    assert answers == [highlight(c, lexer, f) for c, lexer, f in cases]
+    assert len(set(answers)) == 4 and memo.misses == 4 and memo.hits == 0
+    again = HtmlFormatter(cssclass="highlight", wrapcode=True)  # a new formatter, same options
+    assert memo("x = 1\n", get_lexer_by_name("python", stripnl=True), again) == answers[0]
+    assert memo.hits == 1
+
+
+def test_highlight_memo_in_markdown_gives_the_same_pages(monkeypatch) -> None:
+    import markdown
+    from pymdownx import highlight as module
+
+    from techpath.render import highlight_memo
+
+    extensions = ["pymdownx.highlight", "pymdownx.superfences"]
+    configs = {"pymdownx.highlight": {"anchor_linenums": True}}
+    pages = [
+        "```python\nx = 1\n```\n\n```python hl_lines=\"1\"\nx = 1\n```\n",
+        "```python\nx = 3\n```\n\n```python linenums=\"5\"\nx = 1\n```\n",
+        "```python\nx = 1\n```\n\n```python hl_lines=\"1\"\nx = 1\n```\n",
+    ]
+
+    def render(text: str) -> str:
+        return markdown.markdown(text, extensions=extensions, extension_configs=configs)
+
+    without = [render(page) for page in pages]
+    monkeypatch.setattr(module, "highlight", module.highlight)  # undone after the test
+    memo = highlight_memo.install()
+    assert memo is not None and highlight_memo.install() is memo  # installed once
+    assert [render(page) for page in pages] == without
+    assert without[0] != without[1] and memo.hits >= 2  # the third page came from the memo

@@ -19,6 +19,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from techpath.config import SiteSettings
+from techpath.render import highlight_memo
 from techpath.safety import site as safety
 from techpath.site.pages import name_theme_widgets
 from techpath.site.templates import cache_compiled_templates
@@ -88,6 +89,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._is_serve = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        highlight_memo.install()  # each code block through Pygments once per process
         config_file = Path(config.config_file_path)
         root = config_file.parent
         site = SiteSettings.load(root, config_file)

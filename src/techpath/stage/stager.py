@@ -336,10 +336,15 @@ class Stager:
                     self.scratch = Path(tempfile.mkdtemp(prefix="techpath-figures-"))
                 target = self.scratch / figure.uri
                 if not target.exists():
-                    safety.write_figure(figure.source, target, self._error)
+                    safety.write_figure(figure.source, target, self._error, self._figure_memo)
                 if target.exists():
                     found[figure.uri] = target
         return found
+
+    @property
+    def _figure_memo(self) -> Path:
+        """Cleaned SVG figures kept between builds, beside the result cache."""
+        return self.settings.cache_dir / "clean-figures"
 
     def write_downloads(self, record: PageRecord, docs: Path) -> list[str]:
         """Write the post's notebook and script under `docs`; their docs-relative paths."""
@@ -391,6 +396,7 @@ class Stager:
             removed = self.engine.evict_unused()
             if removed:
                 self._info(f"evicted {removed} unused cache entries")
+            safety.evict_unused_figures(self._figure_memo, unused_since=self.engine.started)
         self.remove_scratch()
         if not keep_engine:
             self.close_engine()
