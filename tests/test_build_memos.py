@@ -188,9 +188,9 @@ def test_highlight_memo_in_markdown_gives_the_same_pages(monkeypatch) -> None:
     extensions = ["pymdownx.highlight", "pymdownx.superfences"]
     configs = {"pymdownx.highlight": {"anchor_linenums": True}}
     pages = [
-        "```python\nx = 1\n```\n\n```python hl_lines=\"1\"\nx = 1\n```\n",
-        "```python\nx = 3\n```\n\n```python linenums=\"5\"\nx = 1\n```\n",
-        "```python\nx = 1\n```\n\n```python hl_lines=\"1\"\nx = 1\n```\n",
+        '```python\nx = 1\n```\n\n```python hl_lines="1"\nx = 1\n```\n',
+        '```python\nx = 3\n```\n\n```python linenums="5"\nx = 1\n```\n',
+        '```python\nx = 1\n```\n\n```python hl_lines="1"\nx = 1\n```\n',
     ]
 
     def render(text: str) -> str:

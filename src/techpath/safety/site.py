@@ -65,9 +65,7 @@ def enforce_prose_policy(page_html: str, post: Post | None, report: Callable[[st
     return cleaned
 
 
-def write_figure(
-    source: Path, target: Path, report: Callable[[str], None], memo: Path | None = None
-) -> None:
+def write_figure(source: Path, target: Path, report: Callable[[str], None], memo: Path | None = None) -> None:
     """Copy a figure into the site; an SVG is rebuilt without anything active first. With a
     `memo` folder, a cleaned SVG is kept there under the hash of its source and of techpath's
     code, so the next build copies it instead of cleaning it again (our 46 figures: about a
