@@ -111,8 +111,10 @@ def test_a_cleaned_figure_is_kept_and_a_changed_figure_is_cleaned_again(tmp_path
     assert b"script" not in target.read_bytes() and b"onclick" not in target.read_bytes()
     assert len(list(memo.glob("*.svg"))) == 1
 
+    from techpath.safety import svg
+
     calls = []
-    monkeypatch.setattr(safety, "clean_svg", lambda data: calls.append(1) or clean_svg(data))
+    monkeypatch.setattr(svg, "clean_svg", lambda data: calls.append(1) or clean_svg(data))
     target.unlink()
     safety.write_figure(source, target, print, memo)  # the same figure: copied from the memo
     assert calls == [] and target.read_bytes() == clean_svg(SVG % 3)
@@ -131,9 +133,11 @@ def test_cleaned_figures_depend_on_the_cleaners_code(tmp_path: Path, monkeypatch
     source.write_bytes(SVG % 3)
     safety.write_figure(source, tmp_path / "a.svg", print, tmp_path / "memo")
     monkeypatch.setattr(client, "engine_source_hash", lambda: "changed code")
+    from techpath.safety import svg
+
     calls = []
-    real = safety.clean_svg
-    monkeypatch.setattr(safety, "clean_svg", lambda data: calls.append(1) or real(data))
+    real = svg.clean_svg
+    monkeypatch.setattr(svg, "clean_svg", lambda data: calls.append(1) or real(data))
     safety.write_figure(source, tmp_path / "b.svg", print, tmp_path / "memo")
     assert calls == [1]
 
@@ -142,7 +146,7 @@ def test_unused_cleaned_figures_are_evicted(tmp_path: Path) -> None:
     import os
     import time
 
-    from techpath.safety import site as safety
+    from techpath.safety.svg import evict_unused
 
     memo = tmp_path / "memo"
     memo.mkdir()
@@ -150,7 +154,7 @@ def test_unused_cleaned_figures_are_evicted(tmp_path: Path) -> None:
     (memo / "used.svg").write_text("<svg/>")
     long_ago = time.time() - 3600
     os.utime(memo / "old.svg", (long_ago, long_ago))
-    assert safety.evict_unused_figures(memo, unused_since=time.time() - 60) == 1
+    assert evict_unused(memo, unused_since=time.time() - 60) == 1
     assert [p.name for p in memo.iterdir()] == ["used.svg"]
 
 
@@ -202,3 +206,31 @@ def test_highlight_memo_in_markdown_gives_the_same_pages(monkeypatch) -> None:
     assert memo is not None and highlight_memo.install() is memo  # installed once
     assert [render(page) for page in pages] == without
     assert without[0] != without[1] and memo.hits >= 2  # the third page came from the memo
+
+
+def test_an_excerpt_renders_as_from_the_whole_post_without_its_heavy_rest() -> None:
+    import markdown
+
+    from techpath.stage.finish import Markers, excerpt_source
+
+    markers = Markers.new()
+    panel = markers.keep('<div class="out"><pre>' + "x" * 5000 + "</pre></div>")
+    post = (
+        "Intro with [a link][ref], a note[^1] and HTML.\n\n<!-- more -->\n\n"
+        f"```python\nprint(1)\n```\n{panel}\n\nMore prose $x$.\n\n"
+        "~~~text\nnot [ref]: here\n~~~\n\n"
+        "[ref]: https://example.org/\n\n[^1]: The note.\n\n*[HTML]: HyperText Markup Language\n"
+    )
+    trimmed = excerpt_source(post, "<!-- more -->", markers)
+    assert "print(1)" not in trimmed and "xxxx" not in trimmed and "not [ref]" not in trimmed
+    assert "[ref]: https://example.org/" in trimmed and "[^1]: The note." in trimmed
+
+    def excerpt(text: str) -> str:
+        html = markdown.markdown(text, extensions=["footnotes", "abbr", "md_in_html", "pymdownx.superfences"])
+        head, rest = html.split("<!-- more -->", 1)
+        assert rest.strip()  # the view still offers "Continue reading"
+        return head
+
+    assert excerpt(trimmed) == excerpt(post)
+    assert 'href="https://example.org/"' in excerpt(trimmed) and "<abbr" in excerpt(trimmed)
+    assert excerpt_source("No separator.", "<!-- more -->", markers) == "No separator."

@@ -75,6 +75,19 @@ class TechpathConfig(base.Config):
     """Extra sources per CSP directive, e.g. {img-src: [https://img.example.org]}."""
 
 
+def _excerpt_separator(config: MkDocsConfig) -> str | None:
+    """The blog's excerpt separator, unless the site's theme overrides the excerpt template
+    (which might show all of `post.more`, the rest of the post)."""
+    custom = config.theme.custom_dir
+    if custom and (Path(custom) / "partials" / "post.html").exists():
+        return None
+    for plugin in config.plugins.values():
+        separator = getattr(getattr(plugin, "config", None), "post_excerpt_separator", None)
+        if isinstance(separator, str) and separator:
+            return separator
+    return None
+
+
 class TechpathPlugin(BasePlugin[TechpathConfig]):
     supports_multiple_instances = False
 
@@ -167,6 +180,10 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
     @event_priority(-80)  # after the feed plugin (-75) read the raw text, before any template
     def _escape_front_matter(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         safety.escape_meta(page.meta)
+        separator = _excerpt_separator(config)
+        if separator and self._stager is not None and isinstance(page.markdown, str):
+            # what the blog's views convert again for each excerpt (stage/finish.py)
+            page.markdown = self._stager.excerpt_markdown(page.file.src_uri, page.markdown, separator)
         return html
 
     on_page_content = CombinedEvent(_page_content, _escape_front_matter)

@@ -3,11 +3,7 @@ Plain functions of data and paths: the MkDocs plugin (or any other front end) su
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
 import re
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +13,7 @@ from techpath.safety import csp
 from techpath.safety.paths import confinement_problems, snippet_problems
 from techpath.safety.policy import clean_html
 from techpath.safety.prose import locate
-from techpath.safety.svg import UnsafeSvg, clean_svg
+from techpath.safety.svg import UnsafeSvg, kept_clean_svg
 from techpath.safety.text import escape_meta
 
 __all__ = [
@@ -66,55 +62,17 @@ def enforce_prose_policy(page_html: str, post: Post | None, report: Callable[[st
 
 
 def write_figure(source: Path, target: Path, report: Callable[[str], None], memo: Path | None = None) -> None:
-    """Copy a figure into the site; an SVG is rebuilt without anything active first. With a
-    `memo` folder, a cleaned SVG is kept there under the hash of its source and of techpath's
-    code, so the next build copies it instead of cleaning it again (our 46 figures: about a
-    tenth of a warm build)."""
+    """Copy a figure into the site; an SVG is rebuilt without anything active first (kept in
+    `memo` between builds: safety/svg.py, `kept_clean_svg`)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     data = source.read_bytes()
     if source.suffix == ".svg":
-        kept = memo / f"{_clean_key(data)}.svg" if memo is not None else None
-        if kept is not None and kept.is_file():
-            with contextlib.suppress(OSError):  # used by this build (see evict_unused_figures)
-                kept.touch()
-            target.write_bytes(kept.read_bytes())
-            return
         try:
-            data = clean_svg(data)
+            data = kept_clean_svg(data, memo)
         except UnsafeSvg as exc:
             report(f"{source.name}: figure left out of the site: {exc}")
             return
-        if kept is not None:
-            with contextlib.suppress(OSError):  # a read-only cache folder: clean again next time
-                _write_atomically(kept, data)
     target.write_bytes(data)
-
-
-def _clean_key(data: bytes) -> str:
-    from techpath.execute.client import engine_source_hash  # the cleaner's code is part of it
-
-    return hashlib.sha256(f"clean-svg\0{engine_source_hash()}\0".encode() + data).hexdigest()
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """(a concurrent build sharing the cache folder sees the whole file or none)"""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    partial.write_bytes(data)
-    os.replace(partial, path)
-
-
-def evict_unused_figures(memo: Path, unused_since: float) -> int:
-    """Remove cleaned figures no build has used since `unused_since` (a time.time())."""
-    removed = 0
-    for kept in memo.glob("*.svg") if memo.is_dir() else []:
-        try:
-            if kept.stat().st_mtime < unused_since:
-                kept.unlink()
-                removed += 1
-        except OSError:
-            continue
-    return removed
 
 
 _CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"]*">')

@@ -28,6 +28,7 @@ from techpath.render.inline import fill_inline
 from techpath.render.markdown import OutputSlots, rewrite_markdown
 from techpath.report import write_report
 from techpath.safety import site as safety
+from techpath.safety.svg import evict_unused
 from techpath.safety.text import HTML_SIGNIFICANT, TEXT_FIELDS
 from techpath.site.math import MathRenderer, katex_asset_paths
 from techpath.site.pages import (
@@ -45,7 +46,7 @@ from techpath.site.pages import (
 from techpath.site.post_top import meta_html, place_html
 from techpath.site.stages import Stages
 from techpath.stage.boxes import box_titles_of, convert_boxes
-from techpath.stage.finish import TOC_MARKER, Markers, finish_content, finish_page
+from techpath.stage.finish import TOC_MARKER, Markers, excerpt_source, finish_content, finish_page
 from techpath.stage.fragments import markdown_html, one_block
 from techpath.stage.options import options
 from techpath.stage.structure import Downloads, PageRecord, SiteRecords
@@ -268,6 +269,14 @@ class Stager:
 
         return finish_content(content, self.markers, clean, links)
 
+    def excerpt_markdown(self, uri: str, markdown: str, separator: str) -> str:
+        """A post's staged Markdown, once its own page is rendered, as its excerpts need it
+        (stage/finish.py, `excerpt_source`); other pages' Markdown as it is."""
+        record = self.records.get(uri)
+        if record is None or record.entry is None:
+            return markdown
+        return excerpt_source(markdown, separator, self.markers)
+
     def finish_file(self, page_html: str) -> str:
         """A whole HTML file another generator wrote: each page region in it finished."""
         return finish_page(page_html, self.markers, self.page_html)[0]
@@ -351,7 +360,7 @@ class Stager:
         if record.downloads is None:
             return []
         folder = docs / Path(record.downloads.notebook).parent
-        write_downloads(record.post, record.result, folder, self.site_url)
+        write_downloads(record.post, record.result, folder, self.site_url, self._figure_memo)
         return sorted(p.relative_to(docs).as_posix() for p in folder.iterdir() if p.is_file())
 
     def write_tree(self, out: Path) -> list[Path]:
@@ -396,7 +405,7 @@ class Stager:
             removed = self.engine.evict_unused()
             if removed:
                 self._info(f"evicted {removed} unused cache entries")
-            safety.evict_unused_figures(self._figure_memo, unused_since=self.engine.started)
+            evict_unused(self._figure_memo, unused_since=self.engine.started)
         self.remove_scratch()
         if not keep_engine:
             self.close_engine()
