@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from techpath.cache import Cache, cache_key, cacheable
+from techpath.cache import RESULT_FILE, Cache, cache_key, cacheable
 from techpath.execute.preload import modules_to_preload
 from techpath.execute.runner import Runner
 from techpath.fingerprint import library_versions
@@ -178,6 +178,19 @@ class Engine:
     def prewarm(self) -> None:
         """Start warming the parent process in the background (cheap if it is already warm)."""
         self._ensure_runner().prewarm()
+
+    def all_cached(self, posts: Iterable[Post]) -> bool:
+        """Whether a run over `posts` would execute nothing: every page that runs has its
+        entry in the cache (and no refresh was asked for). Only a hint for starting the warm
+        parent early: `run` still reads and checks each entry."""
+        if self.settings.refresh:
+            return False
+        limits = self.settings.limits
+        return all(
+            (self.cache.entry_dir(cache_key(post, limits)) / RESULT_FILE).is_file()
+            for post in posts
+            if post.runs
+        )
 
     def evict_unused(self) -> int:
         """Drop cache entries this engine did not use (after a run over the whole site)."""

@@ -20,6 +20,7 @@ from mkdocs.structure.pages import Page
 
 from techpath.config import SiteSettings
 from techpath.parse.policy import EXECUTE_MODES, SAVED_OUTPUT_POLICIES, WARNING_POLICIES
+from techpath.render import highlight_memo
 from techpath.safety import site as safety
 from techpath.site.assets import csp_sources, missing_extensions, stylesheets
 from techpath.site.pages import name_theme_widgets
@@ -87,6 +88,19 @@ class TechpathConfig(base.Config):
     """Extra sources per CSP directive, e.g. {img-src: [https://img.example.org]}."""
 
 
+def _excerpt_separator(config: MkDocsConfig) -> str | None:
+    """The blog's excerpt separator, unless the site's theme overrides the excerpt template
+    (which might show all of `post.more`, the rest of the post)."""
+    custom = config.theme.custom_dir
+    if custom and (Path(custom) / "partials" / "post.html").exists():
+        return None
+    for plugin in config.plugins.values():
+        separator = getattr(getattr(plugin, "config", None), "post_excerpt_separator", None)
+        if isinstance(separator, str) and separator:
+            return separator
+    return None
+
+
 class TechpathPlugin(BasePlugin[TechpathConfig]):
     supports_multiple_instances = False
 
@@ -101,6 +115,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._is_serve = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        highlight_memo.install()  # each code block through Pygments once per process
         config_file = Path(config.config_file_path)
         root = config_file.parent
         site = SiteSettings.load(root, config_file)
@@ -118,7 +133,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         stager.site, stager.settings, stager.katex_dir = site, settings, katex
         stager.execute = self.config.execute is not False
         stager.repo_url, stager.site_url = config.repo_url, config.site_url
-        stager.prewarm()  # its imports overlap MkDocs reading the site
+        stager.prewarm(always=self._is_serve)  # its imports overlap MkDocs reading the site
         return config
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
@@ -178,6 +193,10 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
     @event_priority(-80)  # after the feed plugin (-75) read the raw text, before any template
     def _escape_front_matter(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         safety.escape_meta(page.meta)
+        separator = _excerpt_separator(config)
+        if separator and self._stager is not None and isinstance(page.markdown, str):
+            # what the blog's views convert again for each excerpt (stage/finish.py)
+            page.markdown = self._stager.excerpt_markdown(page.file.src_uri, page.markdown, separator)
         return html
 
     on_page_content = CombinedEvent(_page_content, _escape_front_matter)

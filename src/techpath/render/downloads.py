@@ -91,8 +91,15 @@ def jupyterlite_url(post: Post, repo_url: str | None, site_url: str | None, note
     return f"{JUPYTERLITE}?fromURL={quote(notebook, safe='')}"
 
 
-def write_downloads(post: Post, result: PageResult | None, folder: Path, site_url: str | None = None) -> None:
-    """Write <name>.ipynb (with the executed outputs) and <name>.py into the page's folder."""
+def write_downloads(
+    post: Post,
+    result: PageResult | None,
+    folder: Path,
+    site_url: str | None = None,
+    figure_memo: Path | None = None,
+) -> None:
+    """Write <name>.ipynb (with the executed outputs) and <name>.py into the page's folder
+    (cleaned SVG figures kept in `figure_memo`: safety/svg.py, `kept_clean_svg`)."""
     name = download_name(post)
     title = str(post.meta.get("title") or name)
     pins = requirements(post, result)
@@ -104,7 +111,7 @@ def write_downloads(post: Post, result: PageResult | None, folder: Path, site_ur
     figure_dir = Path(result.figure_dir) if result is not None and result.figure_dir else None
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.ipynb").write_text(
-        notebook_json(to_notebook(cells, result, figure_dir)), encoding="utf-8"
+        notebook_json(to_notebook(cells, result, figure_dir, figure_memo)), encoding="utf-8"
     )
     if solutions:
         solved = exercise_cells(fill_cells(post_cells(post), result, "markdown"))

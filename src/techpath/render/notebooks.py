@@ -21,7 +21,7 @@ from techpath.parse.notebook import cell_source, cell_tags, read_notebook
 from techpath.parse.tags import tags_for_options
 from techpath.render.markdown import box_body
 from techpath.safety.figures import figure_problem
-from techpath.safety.svg import UnsafeSvg, clean_svg
+from techpath.safety.svg import UnsafeSvg, kept_clean_svg
 
 _BOX = re.compile(r'^(\?\?\?\+?) math(?:\s+"(?P<title>[^"]*)")?\s*$')
 _EXERCISE = re.compile(r'^!!! exercise\s+"(?P<title>[^"]*)"\s*$')
@@ -208,7 +208,10 @@ def reader_cells(cells: list[Cell], title: str, description: str = "", install: 
 
 
 def to_notebook(
-    cells: list[Cell], result: PageResult | None = None, figure_dir: Path | None = None
+    cells: list[Cell],
+    result: PageResult | None = None,
+    figure_dir: Path | None = None,
+    figure_memo: Path | None = None,
 ) -> dict[str, Any]:
     """An nbformat 4 notebook; with a result, code cells carry the executed outputs."""
     nb_cells = []
@@ -228,7 +231,9 @@ def to_notebook(
             if result is not None and cell.block is not None and cell.block < len(result.blocks):
                 block = result.blocks[cell.block]
                 executed = block.status in ("ok", "error")
-                outputs = [o for out in block.outputs if (o := _nb_output(out, figure_dir)) is not None]
+                outputs = [
+                    o for out in block.outputs if (o := _nb_output(out, figure_dir, figure_memo)) is not None
+                ]
             if executed:
                 count += 1
             for output in outputs:
@@ -247,7 +252,7 @@ def to_notebook(
     }
 
 
-def _nb_output(output: Output, figure_dir: Path | None) -> dict[str, Any] | None:
+def _nb_output(output: Output, figure_dir: Path | None, memo: Path | None = None) -> dict[str, Any] | None:
     if output.kind == "stream":
         return {"output_type": "stream", "name": output.name, "text": output.text}
     if output.kind in ("result", "display"):
@@ -261,7 +266,7 @@ def _nb_output(output: Output, figure_dir: Path | None) -> dict[str, Any] | None
         raw = (figure_dir / output.data["file"]).read_bytes()
         if output.data.get("format") == "svg":
             try:
-                data = {"image/svg+xml": clean_svg(raw).decode("utf-8")}
+                data = {"image/svg+xml": kept_clean_svg(raw, memo).decode("utf-8")}
             except UnsafeSvg:
                 return None
         else:

@@ -13,7 +13,7 @@ from techpath.safety import csp
 from techpath.safety.paths import confinement_problems, snippet_problems
 from techpath.safety.policy import clean_html
 from techpath.safety.prose import locate
-from techpath.safety.svg import UnsafeSvg, clean_svg
+from techpath.safety.svg import UnsafeSvg, kept_clean_svg
 from techpath.safety.text import escape_meta
 
 __all__ = [
@@ -61,13 +61,14 @@ def enforce_prose_policy(page_html: str, post: Post | None, report: Callable[[st
     return cleaned
 
 
-def write_figure(source: Path, target: Path, report: Callable[[str], None]) -> None:
-    """Copy a figure into the site; an SVG is rebuilt without anything active first."""
+def write_figure(source: Path, target: Path, report: Callable[[str], None], memo: Path | None = None) -> None:
+    """Copy a figure into the site; an SVG is rebuilt without anything active first (kept in
+    `memo` between builds: safety/svg.py, `kept_clean_svg`)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     data = source.read_bytes()
     if source.suffix == ".svg":
         try:
-            data = clean_svg(data)
+            data = kept_clean_svg(data, memo)
         except UnsafeSvg as exc:
             report(f"{source.name}: figure left out of the site: {exc}")
             return

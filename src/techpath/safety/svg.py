@@ -9,7 +9,12 @@ declares entities is refused outright (entity expansion is how XML parsers are a
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import uuid
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from techpath.safety import css, urls
 
@@ -25,6 +30,46 @@ _HREFS = {"href", f"{{{XLINK}}}href"}
 
 class UnsafeSvg(ValueError):
     """The file is not an SVG this module can read safely."""
+
+
+def kept_clean_svg(data: bytes, memo: Path | None) -> bytes:
+    """`clean_svg(data)`, kept in the folder `memo` (beside the result cache) under the hash of
+    the figure and of techpath's code: the next build copies it instead of cleaning it again
+    (the site's figure and the download notebook's; our 46 figures, twice, were about a tenth
+    of a warm build). A figure that fails to clean is never kept."""
+    if memo is None:
+        return clean_svg(data)
+    from techpath.execute.client import engine_source_hash  # the cleaner's code is in the key
+
+    key = hashlib.sha256(f"clean-svg\0{engine_source_hash()}\0".encode() + data).hexdigest()
+    kept = memo / f"{key}.svg"
+    try:
+        cleaned = kept.read_bytes()
+        with contextlib.suppress(OSError):  # used by this build (see evict_unused)
+            os.utime(kept)
+        return cleaned
+    except OSError:
+        pass
+    cleaned = clean_svg(data)
+    with contextlib.suppress(OSError):  # a read-only cache folder: clean again next time
+        memo.mkdir(parents=True, exist_ok=True)
+        partial = memo / f".{key}.{uuid.uuid4().hex}"  # others see the whole file or none
+        partial.write_bytes(cleaned)
+        os.replace(partial, kept)
+    return cleaned
+
+
+def evict_unused(memo: Path, unused_since: float) -> int:
+    """Remove cleaned figures no build has used since `unused_since` (a time.time())."""
+    removed = 0
+    for kept in memo.glob("*.svg") if memo.is_dir() else []:
+        try:
+            if kept.stat().st_mtime < unused_since:
+                kept.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 def clean_svg(data: bytes) -> bytes:

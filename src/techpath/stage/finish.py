@@ -21,6 +21,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from techpath.parse.fences import find_fences
 from techpath.site.post_top import TocItem, toc_html
 
 TOC_MARKER = "<!-- techpath:toc -->"
@@ -81,6 +82,11 @@ class Markers:
 
     def page_end(self) -> str:
         return f"<!-- /techpath:page {self.key} -->"
+
+    def kept_markdown(self) -> re.Pattern[str]:
+        """A kept fragment as `keep` wrote it into staged Markdown."""
+        k = re.escape(self.key)
+        return re.compile(rf"<!-- techpath:keep {k} -->.*?<!-- /techpath:keep {k} -->", re.S)
 
     def strip(self, text: str) -> str:
         k = re.escape(self.key)
@@ -148,3 +154,24 @@ def finish_page(page_html: str, markers: Markers, finish: Callable[[str, str], s
         position = end_at
     out.append(page_html[position:])
     return markers.strip("".join(out)), uris
+
+
+def excerpt_source(markdown: str, separator: str, markers: Markers) -> str:
+    """What a blog view needs of a post's staged Markdown to render its excerpt. Material's blog
+    converts the whole post again for every view listing it (index, archive, categories) and
+    keeps only what comes before `separator`; of the rest its templates only ask whether there
+    is any (the "Continue reading" link). So after the separator techpath's own fragments
+    (output panels, typeset math, the post's end) and closed code fences are dropped: they
+    cannot change anything before it, unlike the prose left in place (link references,
+    footnotes, abbreviations). A placeholder keeps the rest non-empty."""
+    head, found, rest = markdown.partition(separator)
+    if not found:
+        return markdown
+    rest = markers.kept_markdown().sub("", rest)
+    lines = rest.split("\n")
+    drop: set[int] = set()
+    for fence in find_fences(rest):
+        if fence.end > fence.start and re.match(rf"^[ \t]*{re.escape(fence.marker)}", lines[fence.end]):
+            drop.update(range(fence.start, fence.end + 1))
+    rest = "\n".join(line for number, line in enumerate(lines) if number not in drop)
+    return f"{head}{found}{rest}\n\n<!-- techpath:excerpt-rest -->\n"

@@ -15,10 +15,11 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from techpath.config import SiteSettings
+from techpath.config import SiteSettings, discover
 from techpath.contrib.lint import lint_site, load_checked_post
 from techpath.engine import Engine, RunInBackground, Settings
 from techpath.model import PageResult, Post
+from techpath.parse import load_post
 from techpath.parse.notebook import notebook_markdown
 from techpath.parse.policy import RunPolicy
 from techpath.render.api_links import link_names, page_urls
@@ -28,6 +29,7 @@ from techpath.render.inline import fill_inline
 from techpath.render.markdown import OutputSlots, rewrite_markdown
 from techpath.report import write_report
 from techpath.safety import site as safety
+from techpath.safety.svg import evict_unused
 from techpath.safety.text import HTML_SIGNIFICANT, TEXT_FIELDS
 from techpath.site.assets import package_assets
 from techpath.site.math import MathRenderer
@@ -46,7 +48,7 @@ from techpath.site.pages import (
 from techpath.site.post_top import meta_html, place_html
 from techpath.site.stages import Stages
 from techpath.stage.boxes import box_titles_of, convert_boxes, convert_exercises
-from techpath.stage.finish import TOC_MARKER, Markers, finish_content, finish_page
+from techpath.stage.finish import TOC_MARKER, Markers, excerpt_source, finish_content, finish_page
 from techpath.stage.fragments import markdown_html, one_block
 from techpath.stage.notebook_links import link_to_pages
 from techpath.stage.options import options
@@ -159,12 +161,28 @@ class Stager:
             # formulas typeset by earlier builds are kept beside the result cache
             self._math = MathRenderer(self.katex_dir, memo_file=self.settings.cache_dir / "math.json")
 
-    def prewarm(self) -> None:
+    def prewarm(self, always: bool = False) -> None:
+        """Start the warm parent's imports now, so they overlap the generator reading the site;
+        not when every page's result is cached already (a warm build executes nothing, and the
+        imports cost it about 4 CPU s of our site's 16), unless `always` (`mkdocs serve`: the
+        first edit should find the warm parent ready)."""
         if self.execute:
             if self.engine is None or self.engine.settings != self.settings:
                 self.close_engine()
                 self.engine = Engine(self.settings, log=self._info)
-            self.engine.prewarm()
+            if always or not self.engine.all_cached(self._parsed_pages()):
+                self.engine.prewarm()
+
+    def _parsed_pages(self) -> Iterable[Post]:
+        """The site's pages parsed only (no lint), with the site's run policy: what `load` will
+        give the engine."""
+        try:
+            policy = self.site.run_policy()
+        except ValueError:  # `load` reports it and falls back to the defaults, as here
+            policy = RunPolicy(self.site.docs_dir)
+        for path in discover([self.site.docs_dir]):
+            schema = self.site.schema if self.site.is_post(path) else None
+            yield policy.apply(load_post(shown_path(path), schema))
 
     def result(self, record: PageRecord) -> PageResult | None:
         """The page's result, waiting for it if it is still executing; failures logged once."""
@@ -273,6 +291,14 @@ class Stager:
 
         return finish_content(content, self.markers, clean, links)
 
+    def excerpt_markdown(self, uri: str, markdown: str, separator: str) -> str:
+        """A post's staged Markdown, once its own page is rendered, as its excerpts need it
+        (stage/finish.py, `excerpt_source`); other pages' Markdown as it is."""
+        record = self.records.get(uri)
+        if record is None or record.entry is None:
+            return markdown
+        return excerpt_source(markdown, separator, self.markers)
+
     def finish_file(self, page_html: str) -> str:
         """A whole HTML file another generator wrote: each page region in it finished."""
         return finish_page(page_html, self.markers, self.page_html)[0]
@@ -339,17 +365,22 @@ class Stager:
                     self.scratch = Path(tempfile.mkdtemp(prefix="techpath-figures-"))
                 target = self.scratch / figure.uri
                 if not target.exists():
-                    safety.write_figure(figure.source, target, self._error)
+                    safety.write_figure(figure.source, target, self._error, self._figure_memo)
                 if target.exists():
                     found[figure.uri] = target
         return found
+
+    @property
+    def _figure_memo(self) -> Path:
+        """Cleaned SVG figures kept between builds, beside the result cache."""
+        return self.settings.cache_dir / "clean-figures"
 
     def write_downloads(self, record: PageRecord, docs: Path) -> list[str]:
         """Write the post's notebook and script under `docs`; their docs-relative paths."""
         if record.downloads is None:
             return []
         folder = docs / Path(record.downloads.notebook).parent
-        write_downloads(record.post, record.result, folder, self.site_url)
+        write_downloads(record.post, record.result, folder, self.site_url, self._figure_memo)
         return sorted(p.relative_to(docs).as_posix() for p in folder.iterdir() if p.is_file())
 
     def write_tree(self, out: Path) -> list[Path]:
@@ -394,6 +425,7 @@ class Stager:
             removed = self.engine.evict_unused()
             if removed:
                 self._info(f"evicted {removed} unused cache entries")
+            evict_unused(self._figure_memo, unused_since=self.engine.started)
         self.remove_scratch()
         if not keep_engine:
             self.close_engine()

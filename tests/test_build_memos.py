@@ -1,0 +1,236 @@
+"""What a build keeps instead of recomputing: each memo returns what the computation would,
+and a change of its input gives the new answer, never a stale one."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from pathlib import Path
+
+from techpath.render import requirements as reqs
+
+
+def test_module_map_is_the_standard_librarys_for_this_environment() -> None:
+    reqs.module_distributions.cache_clear()
+    assert reqs.module_distributions() == importlib.metadata.packages_distributions()
+
+
+def test_modules_of_a_distribution_without_top_level_come_from_its_record(tmp_path: Path) -> None:
+    info = tmp_path / "demo-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: Demo\nVersion: 1.0\n")
+    (info / "RECORD").write_text(
+        "demo_pkg/__init__.py,sha256=x,10\n"
+        "demo_pkg/sub/deep.py,sha256=x,10\n"
+        '"demo,comma.py",sha256=x,10\n'  # csv quoting, as pip writes a name holding a comma
+        "single.py,sha256=x,10\n"
+        "data/readme.txt,,\n"
+        "demo-1.0.dist-info/METADATA,,\n"
+        "../../bin/demo,,\n"
+    )
+    dist = importlib.metadata.PathDistribution(info)
+    assert reqs._inferred_modules(dist) == {"demo_pkg", "demo,comma", "single"}
+    assert reqs._inferred_modules(dist) == importlib.metadata._top_level_inferred(dist)
+
+
+def test_the_module_map_is_read_once_per_process(monkeypatch) -> None:
+    calls = []
+    real = importlib.metadata.distributions
+    monkeypatch.setattr(importlib.metadata, "distributions", lambda: calls.append(1) or real())
+    reqs.module_distributions.cache_clear()
+    first = reqs.module_distributions()
+    assert reqs.module_distributions() is first
+    assert len(calls) == 1
+
+
+def _site(tmp_path: Path, code: str) -> Path:
+    (tmp_path / "docs").mkdir(exist_ok=True)
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\nplugins:\n  - techpath\n")
+    (tmp_path / "docs" / "index.md").write_text(f"# Page\n\n```python\n{code}\n```\n")
+    (tmp_path / "docs" / "about.md").write_text("# No code here\n")
+    return tmp_path
+
+
+def _stager(site: Path):
+    from techpath.config import SiteSettings
+    from techpath.engine import Settings
+    from techpath.stage.stager import Stager
+
+    return Stager(SiteSettings.load(site), Settings(cache_dir=site / ".cache"), info=lambda m: None)
+
+
+def _store_result_for_every_page(stager) -> None:
+    from techpath.cache import cache_key
+    from techpath.model import BlockResult, PageResult
+
+    for post in stager._parsed_pages():
+        if post.runs:
+            key = cache_key(post, stager.settings.limits)
+            result = PageResult(path=post.display_path, blocks=[BlockResult(0, "ok")])
+            stager.engine.cache.store(key, result, Path("."))
+
+
+def test_a_build_with_every_result_cached_starts_no_warm_parent(tmp_path: Path, monkeypatch) -> None:
+    from techpath.engine import Engine
+
+    site = _site(tmp_path, "print(1)")
+    monkeypatch.chdir(site)
+    started = []
+    monkeypatch.setattr(Engine, "prewarm", lambda self: started.append(1))
+    stager = _stager(site)
+    stager.prewarm()
+    assert len(started) == 1  # nothing cached yet: the imports start early
+    _store_result_for_every_page(stager)
+    stager.prewarm()
+    assert len(started) == 1  # every page cached: no warm parent
+    stager.prewarm(always=True)
+    assert len(started) == 2  # mkdocs serve: warm for the first edit anyway
+    (site / "docs" / "index.md").write_text("# Page\n\n```python\nprint(2)\n```\n")
+    stager.prewarm()
+    assert len(started) == 3  # the code changed: its page will execute
+    _store_result_for_every_page(stager)
+    stager.settings.refresh = True
+    stager.engine.settings.refresh = True
+    stager.prewarm()
+    assert len(started) == 4  # a refresh executes everything
+
+
+SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+    b'<script>alert(1)</script><rect width="%d" height="5" onclick="x()"/></svg>'
+)
+
+
+def test_a_cleaned_figure_is_kept_and_a_changed_figure_is_cleaned_again(tmp_path: Path, monkeypatch) -> None:
+    from techpath.safety import site as safety
+    from techpath.safety.svg import clean_svg
+
+    memo, source, target = tmp_path / "memo", tmp_path / "fig.svg", tmp_path / "site" / "fig.svg"
+    source.write_bytes(SVG % 3)
+    safety.write_figure(source, target, print, memo)
+    assert target.read_bytes() == clean_svg(SVG % 3)
+    assert b"script" not in target.read_bytes() and b"onclick" not in target.read_bytes()
+    assert len(list(memo.glob("*.svg"))) == 1
+
+    from techpath.safety import svg
+
+    calls = []
+    monkeypatch.setattr(svg, "clean_svg", lambda data: calls.append(1) or clean_svg(data))
+    target.unlink()
+    safety.write_figure(source, target, print, memo)  # the same figure: copied from the memo
+    assert calls == [] and target.read_bytes() == clean_svg(SVG % 3)
+
+    source.write_bytes(SVG % 4)  # a new result: never the old cleaned file
+    safety.write_figure(source, target, print, memo)
+    assert calls == [1] and target.read_bytes() == clean_svg(SVG % 4) != clean_svg(SVG % 3)
+    assert len(list(memo.glob("*.svg"))) == 2
+
+
+def test_cleaned_figures_depend_on_the_cleaners_code(tmp_path: Path, monkeypatch) -> None:
+    from techpath.execute import client
+    from techpath.safety import site as safety
+
+    source = tmp_path / "fig.svg"
+    source.write_bytes(SVG % 3)
+    safety.write_figure(source, tmp_path / "a.svg", print, tmp_path / "memo")
+    monkeypatch.setattr(client, "engine_source_hash", lambda: "changed code")
+    from techpath.safety import svg
+
+    calls = []
+    real = svg.clean_svg
+    monkeypatch.setattr(svg, "clean_svg", lambda data: calls.append(1) or real(data))
+    safety.write_figure(source, tmp_path / "b.svg", print, tmp_path / "memo")
+    assert calls == [1]
+
+
+def test_unused_cleaned_figures_are_evicted(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from techpath.safety.svg import evict_unused
+
+    memo = tmp_path / "memo"
+    memo.mkdir()
+    (memo / "old.svg").write_text("<svg/>")
+    (memo / "used.svg").write_text("<svg/>")
+    long_ago = time.time() - 3600
+    os.utime(memo / "old.svg", (long_ago, long_ago))
+    assert evict_unused(memo, unused_since=time.time() - 60) == 1
+    assert [p.name for p in memo.iterdir()] == ["used.svg"]
+
+
+def test_highlight_memo_answers_as_pygments_and_never_with_stale_html() -> None:
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+
+    from techpath.render.highlight_memo import HighlightMemo
+
+    memo = HighlightMemo(highlight)
+    py = get_lexer_by_name("python", stripnl=True)
+    plain = HtmlFormatter(cssclass="highlight", wrapcode=True)
+    numbered = HtmlFormatter(cssclass="highlight", wrapcode=True, linenos="table", hl_lines=[1])
+    cases = [
+        ("x = 1\n", py, plain),
+        ("x = 2\n", py, plain),  # the code changed
+        ("x = 2\n", py, numbered),  # the options changed
+        ("x = 2\n", get_lexer_by_name("text", stripnl=True), plain),  # the language changed
+    ]
+    answers = [memo(code, lexer, formatter) for code, lexer, formatter in cases]
+    assert answers == [highlight(c, lexer, f) for c, lexer, f in cases]
+    assert len(set(answers)) == 4 and memo.misses == 4 and memo.hits == 0
+    again = HtmlFormatter(cssclass="highlight", wrapcode=True)  # a new formatter, same options
+    assert memo("x = 1\n", get_lexer_by_name("python", stripnl=True), again) == answers[0]
+    assert memo.hits == 1
+
+
+def test_highlight_memo_in_markdown_gives_the_same_pages(monkeypatch) -> None:
+    import markdown
+    from pymdownx import highlight as module
+
+    from techpath.render import highlight_memo
+
+    extensions = ["pymdownx.highlight", "pymdownx.superfences"]
+    configs = {"pymdownx.highlight": {"anchor_linenums": True}}
+    pages = [
+        '```python\nx = 1\n```\n\n```python hl_lines="1"\nx = 1\n```\n',
+        '```python\nx = 3\n```\n\n```python linenums="5"\nx = 1\n```\n',
+        '```python\nx = 1\n```\n\n```python hl_lines="1"\nx = 1\n```\n',
+    ]
+
+    def render(text: str) -> str:
+        return markdown.markdown(text, extensions=extensions, extension_configs=configs)
+
+    without = [render(page) for page in pages]
+    monkeypatch.setattr(module, "highlight", module.highlight)  # undone after the test
+    memo = highlight_memo.install()
+    assert memo is not None and highlight_memo.install() is memo  # installed once
+    assert [render(page) for page in pages] == without
+    assert without[0] != without[1] and memo.hits >= 2  # the third page came from the memo
+
+
+def test_an_excerpt_renders_as_from_the_whole_post_without_its_heavy_rest() -> None:
+    import markdown
+
+    from techpath.stage.finish import Markers, excerpt_source
+
+    markers = Markers.new()
+    panel = markers.keep('<div class="out"><pre>' + "x" * 5000 + "</pre></div>")
+    post = (
+        "Intro with [a link][ref], a note[^1] and HTML.\n\n<!-- more -->\n\n"
+        f"```python\nprint(1)\n```\n{panel}\n\nMore prose $x$.\n\n"
+        "~~~text\nnot [ref]: here\n~~~\n\n"
+        "[ref]: https://example.org/\n\n[^1]: The note.\n\n*[HTML]: HyperText Markup Language\n"
+    )
+    trimmed = excerpt_source(post, "<!-- more -->", markers)
+    assert "print(1)" not in trimmed and "xxxx" not in trimmed and "not [ref]" not in trimmed
+    assert "[ref]: https://example.org/" in trimmed and "[^1]: The note." in trimmed
+
+    def excerpt(text: str) -> str:
+        html = markdown.markdown(text, extensions=["footnotes", "abbr", "md_in_html", "pymdownx.superfences"])
+        head, rest = html.split("<!-- more -->", 1)
+        assert rest.strip()  # the view still offers "Continue reading"
+        return head
+
+    assert excerpt(trimmed) == excerpt(post)
+    assert 'href="https://example.org/"' in excerpt(trimmed) and "<abbr" in excerpt(trimmed)
+    assert excerpt_source("No separator.", "<!-- more -->", markers) == "No separator."
