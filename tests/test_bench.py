@@ -205,3 +205,19 @@ def test_a_tiny_bench_run_checks_every_build(tmp_path: Path) -> None:
         assert by_name[name]["runs"] == 1
     assert by_name[COLD]["cpu_seconds"][0] > 0
     assert len(by_name["serve: save -> new page served"]["seconds"]) == 1
+
+
+@pytest.mark.slow
+def test_the_mkdocs_jupyter_peer_is_built_as_its_users_would(tmp_path: Path) -> None:
+    """Its kernels keep their inline backend: with the bench's MPLBACKEND=Agg inherited, every
+    page lacked its figure and the peer's row was INVALID on every run."""
+    from techpath.bench.corpus import write_sites
+    from techpath.bench.reference import measure_reference
+    from techpath.bench.run import bench_env, mkdocs_build, peer_env
+
+    site = write_sites(tmp_path / "corpus", 1, peers=("mkdocs-jupyter",))["mkdocs-jupyter"]
+    env = bench_env()
+    expected = measure_reference(1, env).lines
+    mkdocs_build(site, "mkdocs.yml", tmp_path / "out", peer_env("mkdocs-jupyter", env))
+    assert check_site(tmp_path / "out", expected) == []
+    assert "MPLBACKEND" in env and "MPLBACKEND" not in peer_env("mkdocs-jupyter", env)

@@ -51,6 +51,15 @@ def bench_env() -> dict[str, str]:
     return env
 
 
+def peer_env(peer: str, env: dict[str, str]) -> dict[str, str]:
+    """The environment a peer's build gets: the bench's, except that a Jupyter kernel must keep
+    its own inline backend. With MPLBACKEND=Agg inherited, `plt.show()` in mkdocs-jupyter's
+    kernels draws nothing and every page lacks its figure (a misconfigured peer, not a slow one)."""
+    if peer == "mkdocs-jupyter":
+        return {name: value for name, value in env.items() if name != "MPLBACKEND"}
+    return env
+
+
 def mkdocs_build(site: Path, config: str, out: Path, env: dict[str, str]) -> Measured:
     command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(site / config), "-d", str(out)]
     return run_measured(command, site, env)
@@ -111,7 +120,7 @@ def _run(root: Path, posts: int, jobs: int, runs: int, peers: tuple[str, ...], s
             out = root / f"out-{peer}-{run}"
             _record(
                 rows[PEER_ROWS[peer]],
-                mkdocs_build(sites[peer], "mkdocs.yml", out, env),
+                mkdocs_build(sites[peer], "mkdocs.yml", out, peer_env(peer, env)),
                 check_site(out, expected),
             )
     imports = Row(
