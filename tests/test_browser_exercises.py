@@ -131,3 +131,11 @@ def test_every_generator_shows_the_solution_box(generator: str, tmp_path: Path) 
     assert "<summary>Solution</summary>" in solution
     assert "squares: [ 0  1  4  9 16 25]" in solution and "<img " in solution
     assert "Check your answer" in box[: box.index('<details class="success')]
+
+
+def test_the_solution_is_left_out_of_the_search_index(exercise_site: Path) -> None:
+    index = json.loads((exercise_site / "search" / "search_index.json").read_text())
+    text = " ".join(doc["text"] for doc in index["docs"])
+    assert "Put the square of every number" in text  # the task is found by search
+    assert "values**2" not in text and "squares: [" not in text  # its solution and output are not
+    assert "every number should be squared" not in text  # nor its check

@@ -483,10 +483,11 @@ def test_a_failing_solution_shows_its_error_in_an_open_box(engine: Engine, tmp_p
     post, result = run_one(engine, tmp_path, exercise_post(solution="total = sum(numbers) + 1"))
     slots = OutputSlots().for_page("post.md")
     staged = convert_exercises(rewrite_markdown(post.text, slots, result, post.blocks))
-    assert '<details class="success techpath-solution" open="open" markdown="1">' in staged
+    opened = '<details class="success techpath-solution" open="open" data-search-exclude markdown="1">'
+    assert opened in staged
     good, passed = run_one(engine, tmp_path, exercise_post(), name="good.md")
     staged = convert_exercises(rewrite_markdown(good.text, slots, passed, good.blocks))
-    assert '<details class="success techpath-solution" markdown="1">' in staged
+    assert '<details class="success techpath-solution" data-search-exclude markdown="1">' in staged
 
 
 def test_a_post_converted_to_a_notebook_keeps_its_exercise(tmp_path: Path) -> None:

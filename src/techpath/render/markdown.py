@@ -89,8 +89,17 @@ def _exercise_part(fence: Fence, lines: list[str], part: str, token: str, failed
     slot = ["", f"{indent}{token}", ""]
     if part == "starter":
         return code + (slot if failed else [])
-    if part == "check":
-        return [f"{indent}{CHECK_LABEL}", "", *code, *(slot if failed else [])]
+    if part == "check":  # left out of the search index, like the solution: it is the answer's test
+        return [
+            f'{indent}<div class="techpath-check" data-search-exclude markdown="1">',
+            "",
+            f"{indent}{CHECK_LABEL}",
+            "",
+            *code,
+            *(slot if failed else []),
+            "",
+            f"{indent}</div>",
+        ]
     inner = [("    " + line) if line.strip() else "" for line in [*code, *slot]]
     box = SOLUTION_BOX.replace("???", "???+") if failed else SOLUTION_BOX  # an error is never hidden
     return [f"{indent}{box}", "", *inner]

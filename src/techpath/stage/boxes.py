@@ -95,7 +95,9 @@ def convert_exercises(markdown: str, inside: bool = False) -> str:
         else:
             opened = ' open="open"' if solution["open"] else ""
             head = [
-                f'<details class="success techpath-solution"{opened} markdown="1">',
+                # Left out of the search index: it repeats the task's code, and a search for a
+                # function name should not land the reader on its solution.
+                f'<details class="success techpath-solution"{opened} data-search-exclude markdown="1">',
                 "<summary>Solution</summary>",
             ]
             out += _wrapped(indent, head, inner, "</details>")
