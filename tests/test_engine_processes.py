@@ -129,6 +129,7 @@ def test_interrupted_build_leaves_nothing_running(how: str, mode: str, tmp_path:
     finally:
         if build.poll() is None:
             build.kill()
+            build.wait()  # reaped here, so a failure is reported by this test and not by a later one
     print(f"cleanup after {how} ({mode}): {seconds:.3f} s")
 
 

@@ -213,6 +213,7 @@ def test_a_strangers_site_builds_from_the_wheel_alone_and_reads_well(tmp_path: P
                 assert [e for e in log.console_errors if "net::ERR_FAILED" not in e] == []
     finally:
         server.shutdown()
+        server.server_close()  # its listening socket, or a later test reports it as leaked
 
     (site / "docs" / "broken.md").write_text(BROKEN_PAGE)
     broken = subprocess.run(mkdocs, cwd=site, env=env, capture_output=True, text=True)
