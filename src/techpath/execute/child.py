@@ -26,7 +26,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from techpath.execute import cgroups, procs
+from techpath.execute import cgroups, hooks, procs
 from techpath.model import (
     BlockOptions,
     BlockResult,
@@ -93,9 +93,9 @@ def _limit_threads(threads: int | None) -> None:
     (their pools are sized at import) and, through the environment, for anything started later."""
     if not threads:
         return
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"):
+    for name in hooks.THREAD_VARIABLES:
         os.environ[name] = str(threads)
-    if "numpy" in sys.modules:
+    if "numpy" in sys.modules and hooks.threads_at_start != threads:
         try:
             from threadpoolctl import threadpool_limits
 
@@ -323,6 +323,7 @@ def main() -> None:
     # recorded for replay, and the same memory baseline, so both modes judge a page alike.
     from techpath.execute.zygote import warm_up
 
+    hooks.record_thread_budget(os.environ)
     warm_up(job.get("preload") or [])
     isolate(job)
     run_page(job)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 show_figures: Callable[[], None] | None = None  # called by plt.show() (see mpl_backend.py)
 
@@ -11,3 +11,17 @@ show_figures: Callable[[], None] | None = None  # called by plt.show() (see mpl_
 # A page replays them when it first imports that module, so a library that warns at import fails
 # the same block in fork mode (imported in the parent) as in spawn mode (imported by the page).
 import_warnings: dict[str, list[tuple[str, str, str, int]]] = {}
+
+# The thread budget the process was started with (all of the BLAS/OpenMP variables agreeing),
+# read before any library sized its pool: a page with the same budget need not resize them.
+# Resizing an inherited OpenBLAS pool in a forked page costs 20-35 ms, and raising it starts
+# threads that spin for the rest of the page (twice its CPU time, measured).
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+threads_at_start: int | None = None
+
+
+def record_thread_budget(environ: Mapping[str, str]) -> None:
+    global threads_at_start
+    values = {environ.get(name) for name in THREAD_VARIABLES}
+    value = values.pop() if len(values) == 1 else None
+    threads_at_start = int(value) if value is not None and value.isdigit() else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import os
 import signal
 import sys
@@ -22,12 +23,18 @@ PR_SET_CHILD_SUBREAPER = 36
 _PROC = Path("/proc")
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    """Found once: `find_library` runs `ldconfig` (a process of its own, milliseconds), which
+    every page paid twice before it was kept; the warm parent finds it before it forks."""
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
 def _prctl(option: int, value: int) -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return libc.prctl(option, value, 0, 0, 0) == 0
+        return _libc().prctl(option, value, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
 

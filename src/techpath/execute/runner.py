@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from techpath.execute import cgroups, procs
+from techpath.execute import cgroups, hooks, procs
 from techpath.execute.launchers import ForkLauncher, Launcher, SpawnLauncher
 from techpath.model import BlockError, BlockResult, ExerciseResult, InlineResult, Limits, PageResult, Post
 from techpath.parse.inputs import placement
@@ -61,8 +61,7 @@ def fork_is_safe() -> bool:
 def thread_env(workers: int) -> dict[str, str]:
     """One BLAS/OpenMP thread per worker when workers fill the cores: no oversubscription."""
     threads = str(max(1, (os.cpu_count() or 1) // max(1, workers)))
-    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
-    return {name: threads for name in names}
+    return {name: threads for name in hooks.THREAD_VARIABLES}
 
 
 class Runner:

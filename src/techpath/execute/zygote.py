@@ -394,6 +394,7 @@ def main(argv: list[str] | None = None) -> None:
     # wasted work, about a fifth of the import time), then freeze them all: the children's
     # collections never walk the inherited heap, which would copy its pages on write.
     gc.disable()
+    hooks.record_thread_budget(os.environ)
     warm_up(modules)
     gc.freeze()
     zygote = Zygote(listener, args.idle, args.socket or "", args.fingerprint)
