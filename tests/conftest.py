@@ -58,7 +58,13 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return site_dir
     result = run_mkdocs_build(site_dir)
     assert result.returncode == 0, f"strict build failed:\n{result.stdout}\n{result.stderr}"
+    build_log(site_dir).write_text(result.stderr, encoding="utf-8")
     return site_dir
+
+
+def build_log(site_dir: Path) -> Path:
+    """What the build of `site_dir` logged (the `built_site` fixture keeps it beside the site)."""
+    return site_dir.with_name(site_dir.name + ".log")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

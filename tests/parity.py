@@ -57,7 +57,7 @@ def security(html: str) -> dict[str, object]:
         "policies": len(metas),
         "first in head": bool(re.search(r'<head>\s*<meta http-equiv="Content-Security-Policy"', html)),
         "unsafe-inline scripts": bool(script_src and "'unsafe-inline'" in script_src[1]),
-        "staging markers": len(re.findall(r"<!-- /?techpath:(?:keep|page|toc)", html)),
+        "staging markers": len(re.findall(r"<!-- /?techpath:(?:keep|page|toc|lazy)", html)),
     }
 
 

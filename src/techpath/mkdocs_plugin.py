@@ -6,9 +6,12 @@ the feed read it, the CSP added to every page the theme writes)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment
 from mkdocs.config import base
@@ -17,6 +20,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 
 from techpath.config import SiteSettings
 from techpath.parse.policy import EXECUTE_MODES, SAVED_OUTPUT_POLICIES, WARNING_POLICIES
@@ -110,6 +114,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._registered: set[str] = set()
         self._is_serve = False
         self._csp = safety.PagePolicies()
+        self._files: Files | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self._is_serve = command == "serve"
@@ -132,6 +137,10 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         stager = self._stager
         stager.site, stager.settings, stager.katex_dir = site, settings, katex
         stager.execute = self.config.execute is not False
+        # results are filled into the rendered pages, and pages are staged before their results
+        # where they can (stage/stager.py); TECHPATH_LAZY=0 waits for each result first
+        stager.placeholders = True
+        stager.stage_early = os.environ.get("TECHPATH_LAZY", "1") != "0"
         stager.repo_url, stager.site_url = config.repo_url, config.site_url
         stager.prewarm(always=self._is_serve)  # its imports overlap MkDocs reading the site
         return config
@@ -171,6 +180,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             config.nav = nav_to_pages(config.nav, self._stager.notebooks)
         self._stager.start()
         self._register(files, config)
+        self._files = files
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -180,11 +190,55 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if record is not None and record.entry is not None:
             # One previous/next block ends a post: ours, in path order (not the theme's footer).
             page.meta["hide"] = [*(page.meta.get("hide") or []), "footer"]
+            _same_readtime(page, record.entry.readtime)
+        if self._stager.is_lazy(page.file.src_uri):
+            return staged  # its downloads and figures are published in on_page_context
         if record is not None and record.downloads is not None and self._scratch is not None:
             for uri in self._stager.write_downloads(record, self._scratch):
                 self._add(files, config, uri, self._scratch / uri)
         self._register(files, config)  # its figures, known now that its result is in
         return staged
+
+    @event_priority(100)  # before the search plugin indexes the page's content
+    def on_page_context(self, context: dict, *, page: Page, config: MkDocsConfig, nav: Any) -> dict:
+        """A lazily staged page: its result filled in (waiting for it), its files published."""
+        assert self._stager is not None
+        uri = page.file.src_uri
+        if self._stager.is_lazy(uri) and isinstance(page.content, str):
+            page.content = self._stager.resolve(uri, page.content, self._link_from(page))
+            self._publish(uri, config)
+        return context
+
+    def _link_from(self, page: Page) -> Callable[[str], str]:
+        """docs path -> URL relative to `page` (a page's own URL; any other file's path)."""
+        files = self._files
+
+        def link(uri: str) -> str:
+            target = files.get_file_from_path(uri) if files is not None else None
+            return get_relative_url(target.url if target is not None else uri, page.file.url)
+
+        return link
+
+    def _publish(self, uri: str, config: MkDocsConfig) -> None:
+        """A lazily staged page's downloads and figures, written into the site: MkDocs copied
+        the site's files before its results came in."""
+        assert self._stager is not None
+        record = self._stager.records.get(uri)
+        if record is None:
+            return
+        sources: dict[str, Path] = {}
+        if record.downloads is not None and self._scratch is not None:
+            for name in self._stager.write_downloads(record, self._scratch):
+                sources[name] = self._scratch / name
+        sources.update(self._stager.figure_files(record))
+        site = Path(config.site_dir)
+        for name, source in sources.items():
+            if name in self._registered:
+                continue
+            self._registered.add(name)
+            target = site / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
 
     def _page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self._stager is not None
@@ -204,7 +258,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         assert self._stager is not None
         # Blog views show excerpts of posts: those regions are finished here.
-        output = name_theme_widgets(self._stager.finish_file(output))
+        output = name_theme_widgets(self._stager.finish_file(output, self._link_from(page)))
         return self._csp.add(output) if self.config.content_security_policy else output
 
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
@@ -245,3 +299,11 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
+
+
+def _same_readtime(page: Page, minutes: int) -> None:
+    """The blog's read time is the one techpath shows (words of the source), not a count of
+    the rendered HTML, which holds the outputs only once their result is in."""
+    post_config = getattr(page, "config", None)
+    if post_config is not None and hasattr(post_config, "readtime") and not post_config.readtime:
+        post_config.readtime = minutes

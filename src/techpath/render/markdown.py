@@ -7,7 +7,7 @@ import re
 import secrets
 from collections.abc import Callable
 
-from techpath.model import CodeBlock, PageResult
+from techpath.model import BlockOptions, CodeBlock, PageResult
 from techpath.parse.fences import Fence, find_fences
 
 
@@ -48,12 +48,27 @@ CHECK_LABEL = "**Check your answer:** run this after your code (it is silent whe
 SOLUTION_BOX = '??? success "Solution"'
 
 
+def slot_shown(options: BlockOptions, failed: bool) -> bool:
+    """Whether a block's output slot shows anything: an exercise's starter and check, and a
+    hidden block, only when they failed; a skipped block never."""
+    if options.exercise:
+        return options.exercise == "solution" or failed
+    return not options.skip and (not options.hide or failed)
+
+
 def rewrite_markdown(
-    body: str, slots: PageSlots, result: PageResult | None, blocks: list[CodeBlock] | None = None
+    body: str,
+    slots: PageSlots,
+    result: PageResult | None,
+    blocks: list[CodeBlock] | None = None,
+    lazy: bool = False,
 ) -> str:
     """`body` is the page's Markdown without front matter (what MkDocs hands to plugins).
     `blocks`: the post's blocks, whose options win over the fences' (parsing may have turned
-    the parts of a malformed exercise into skipped blocks)."""
+    the parts of a malformed exercise into skipped blocks).
+    `lazy`: the result comes later, so the Markdown must not depend on it: every block that
+    could show something gets its slot (filled with nothing when `slot_shown` says so) and a
+    solution box starts closed (`Stager.resolve` opens it when the solution failed)."""
     lines = body.split("\n")
     out: list[str] = []
     cursor = 0
@@ -66,27 +81,30 @@ def rewrite_markdown(
         options = blocks[index].options if blocks is not None and index < len(blocks) else fence.options
         failed = result is not None and index < len(result.blocks) and result.blocks[index].error is not None
         if options.exercise:
-            out += _exercise_part(fence, lines, options.exercise, slots.token(index), failed)
+            out += _exercise_part(fence, lines, options.exercise, slots.token(index), failed, lazy)
             index += 1
             continue
         if not options.hide and not options.hide_code:
             out.append(f"{fence.indent}{fence.marker}{fence.kept_info}")
             out += lines[fence.start + 1 : fence.end]
             out.append(lines[fence.end] if fence.end > fence.start else f"{fence.indent}{fence.marker}")
-        if not options.skip and (not options.hide or failed):
+        if (not options.skip) if lazy else slot_shown(options, failed):
             out += ["", f"{fence.indent}{slots.token(index)}", ""]
         index += 1
     out += lines[cursor:]
     return "\n".join(out)
 
 
-def _exercise_part(fence: Fence, lines: list[str], part: str, token: str, failed: bool) -> list[str]:
+def _exercise_part(
+    fence: Fence, lines: list[str], part: str, token: str, failed: bool, lazy: bool = False
+) -> list[str]:
     """An exercise's starter (code), check (a label, then the code to copy) or solution (code
     and its output in a collapsed box, which stage/boxes.py makes a <details>)."""
     indent = fence.indent
     code = [f"{indent}{fence.marker}{fence.kept_info}", *lines[fence.start + 1 : fence.end]]
     code.append(lines[fence.end] if fence.end > fence.start else f"{indent}{fence.marker}")
     slot = ["", f"{indent}{token}", ""]
+    failed = failed or lazy  # lazy: the slot is there, empty unless the part failed
     if part == "starter":
         return code + (slot if failed else [])
     if part == "check":  # left out of the search index, like the solution: it is the answer's test
@@ -101,7 +119,8 @@ def _exercise_part(fence: Fence, lines: list[str], part: str, token: str, failed
             f"{indent}</div>",
         ]
     inner = [("    " + line) if line.strip() else "" for line in [*code, *slot]]
-    box = SOLUTION_BOX.replace("???", "???+") if failed else SOLUTION_BOX  # an error is never hidden
+    # an error is never hidden (lazy: opened by Stager.resolve)
+    box = SOLUTION_BOX.replace("???", "???+") if failed and not lazy else SOLUTION_BOX
     return [f"{indent}{box}", "", *inner]
 
 

@@ -17,6 +17,8 @@ from techpath.site.pages import box_anchor
 
 _START = re.compile(r'^(?P<indent>[ \t]*)\?\?\?(?P<open>\+?)[ \t]+math[ \t]+"(?P<title>.*)"[ \t]*$')
 
+SOLUTION_OPENING = '<details class="success techpath-solution"'  # an exercise's solution box
+
 
 def box_titles_of(markdown: str) -> list[str]:
     """Titles of the math boxes, in order (as written, before any rendering)."""
@@ -97,7 +99,7 @@ def convert_exercises(markdown: str, inside: bool = False) -> str:
             head = [
                 # Left out of the search index: it repeats the task's code, and a search for a
                 # function name should not land the reader on its solution.
-                f'<details class="success techpath-solution"{opened} data-search-exclude markdown="1">',
+                f'{SOLUTION_OPENING}{opened} data-search-exclude markdown="1">',
                 "<summary>Solution</summary>",
             ]
             out += _wrapped(indent, head, inner, "</details>")

@@ -20,13 +20,14 @@ from techpath.contrib.lint import lint_site, load_checked_post
 from techpath.engine import Engine, RunInBackground, Settings
 from techpath.model import PageResult, Post
 from techpath.parse import load_post
+from techpath.parse.inline import find_spans
 from techpath.parse.notebook import notebook_markdown
 from techpath.parse.policy import RunPolicy
 from techpath.render.api_links import link_names, page_urls
 from techpath.render.downloads import download_file, download_links, write_downloads
 from techpath.render.html import render_block
 from techpath.render.inline import fill_inline
-from techpath.render.markdown import OutputSlots, rewrite_markdown
+from techpath.render.markdown import OutputSlots, rewrite_markdown, slot_shown
 from techpath.report import write_report
 from techpath.safety import site as safety
 from techpath.safety.svg import evict_unused
@@ -47,7 +48,7 @@ from techpath.site.pages import (
 )
 from techpath.site.post_top import meta_html, place_html
 from techpath.site.stages import Stages
-from techpath.stage.boxes import box_titles_of, convert_boxes, convert_exercises
+from techpath.stage.boxes import SOLUTION_OPENING, box_titles_of, convert_boxes, convert_exercises
 from techpath.stage.finish import TOC_MARKER, Markers, excerpt_source, finish_content, finish_page
 from techpath.stage.fragments import markdown_html, one_block
 from techpath.stage.notebook_links import link_to_pages
@@ -56,6 +57,8 @@ from techpath.stage.structure import Downloads, PageRecord, SiteRecords
 from techpath.stage.texmath import typeset_markdown
 
 Log = Callable[[str], None]
+Link = Callable[[str], str]  # docs path -> URL relative to the page the HTML is shown on
+TOP, REPORT = -1, -2  # placeholders that are not a block's output: the post top, the report
 _FRONT = re.compile(r"\A(---\s*\n.*?\n---\s*\n)", re.S)
 WORDS_PER_MINUTE = 265  # what Material's blog assumes for read time
 
@@ -92,6 +95,15 @@ class Stager:
         self.scratch: Path | None = None  # cleaned figures of this build (see `files`)
         self.stages = Stages()
         self.notebooks: set[str] = set()
+        # The MkDocs plugin: what a page's result decides (output panels, the post top, the
+        # report) is staged as placeholders that `resolve` fills into the rendered HTML, and a
+        # page that can (`stage_early`) is staged before its result is in, so MkDocs converts
+        # every page while the warm parent imports instead of waiting for each result in turn.
+        self.placeholders = False
+        self.stage_early = True
+        self._lazy: list[tuple[str, int]] = []  # placeholder -> (page, block index, TOP or REPORT)
+        self._lazy_pages: set[str] = set()  # pages with placeholders
+        self._early: set[str] = set()  # pages staged before their results
 
     @property
     def options(self) -> dict:
@@ -101,6 +113,7 @@ class Stager:
     def load(self, pages: Iterable[tuple[str, Path]]) -> SiteRecords:
         """Parse every page (docs-relative path, file); broken posts are left out, with an error."""
         self.records, self._reported, self._run, self._cleaned = SiteRecords(), set(), None, set()
+        self._lazy, self._lazy_pages, self._early = [], set(), set()
         self.left_out: set[Path] = set()  # posts kept out of the site (never staged or copied)
         self._slots = OutputSlots()
         opts = self.options
@@ -224,11 +237,17 @@ class Stager:
         if record is None:
             return body
         body = link_to_pages(body, uri, self.notebooks)
-        result = self.result(record)
+        placeholders = self.placeholders and self._run is not None and record.post.runs
+        lazy = placeholders and self._stages_early(record, body)
+        result = None if lazy else self.result(record)
+        if placeholders:
+            self._lazy_pages.add(uri)
         slots = self._slots.for_page(uri)
         if record.post.runs:
             body = fill_inline(body, result)  # inline values and claims (render/inline.py)
-        text = rewrite_markdown(body, slots, result, record.post.blocks) if record.post.blocks else body
+        if record.post.blocks:
+            body = rewrite_markdown(body, slots, result, record.post.blocks, lazy=lazy)
+        text = body
         text = convert_boxes(convert_exercises(text))
         text = self._generated_sections(record, text)
         if self._math is not None:
@@ -237,33 +256,99 @@ class Stager:
                 line = _line_of(record.post.text, problem.tex)
                 where = f"{record.post.display_path}:{line}" if line else record.post.display_path
                 self._error(f"{where}: cannot typeset ${problem.tex}$: {problem.message}")
-        text = self._slots.fill(text, lambda _page, index: self.markers.keep(self._output(record, index)))
+
+        def fragment(index: int) -> str:
+            return self._placeholder(uri, index) if placeholders else self._output(record, index)
+
+        text = self._slots.fill(text, lambda _page, index: self.markers.keep(fragment(index)))
         if record.entry is not None:
-            top = self.markers.keep(self.markers.top(markdown_html(self._post_top(record))))
+            top_html = self._placeholder(uri, TOP) if placeholders else markdown_html(self._post_top(record))
+            top = self.markers.keep(self.markers.top(top_html))
             end = self.markers.keep(markdown_html(self._post_end(record)))
             text = top + TOC_MARKER + "\n\n" + text.lstrip("\n") + "\n\n" + end
         return self.markers.page(uri, text)
+
+    def _stages_early(self, record: PageRecord, body: str) -> bool:
+        """Whether the page is staged before its result: only where everything the result
+        decides sits in parts `resolve` can fill into the rendered HTML. A `{python}` value is
+        prose that Markdown reads (in a heading it names the anchor), so its page waits."""
+        if record.uri in self._early:
+            return True
+        early = (
+            self.stage_early
+            and record.uri not in self._reported
+            and not any(span.kind == "value" for span in find_spans(body))
+        )
+        if early:
+            self._early.add(record.uri)
+        return early
+
+    def _placeholder(self, uri: str, index: int) -> str:
+        self._lazy.append((uri, index))
+        return self.markers.lazy(len(self._lazy) - 1)
+
+    def is_lazy(self, uri: str) -> bool:
+        return uri in self._lazy_pages
+
+    def resolve(self, uri: str, html: str, link: Link) -> str:
+        """A lazily staged page's rendered HTML (its content, or a blog excerpt of it) with
+        what its result decides filled in, waiting for the result if it is still executing:
+        output panels, the post top, a failed solution's box opened, API links. `link` makes
+        the figures' and downloads' URLs relative to the page the HTML is shown on (the
+        generator has already resolved the rest of the page's links)."""
+        record = self.records.get(uri)
+        if record is None or uri not in self._lazy_pages:
+            return html
+        result = self.result(record)
+        pattern = self.markers.lazies()
+        found = [(m.start(), self._lazy[int(m[1])]) for m in pattern.finditer(html)]
+        for at, (page, index) in reversed(found):  # an error is never hidden: its box opens
+            if page == uri and index >= 0 and self._failed_solution(record, index):
+                box = html.rfind(SOLUTION_OPENING, 0, at)
+                tag = html[box : html.find(">", box) + 1]
+                if box >= 0 and not re.search(r"\sopen\b", tag):  # (already open: staged after)
+                    html = html[: box + len(SOLUTION_OPENING)] + " open" + html[box + len(SOLUTION_OPENING) :]
+
+        def fill(match: re.Match[str]) -> str:
+            page, index = self._lazy[int(match[1])]
+            if page != uri:
+                return match[0]
+            if index == REPORT:
+                return self._report(link)
+            if index == TOP:
+                return self._post_top(record, link)
+            failed = _failed(result, index)
+            if not slot_shown(record.post.blocks[index].options, failed):
+                return ""
+            return self._output(record, index, link)
+
+        return self._api_links(record, pattern.sub(fill, html))
+
+    def _failed_solution(self, record: PageRecord, index: int) -> bool:
+        return record.post.blocks[index].options.exercise == "solution" and _failed(record.result, index)
 
     def _typeset_kept(self, tex: str, display: bool) -> tuple[str | None, str | None]:
         assert self._math is not None
         html, error = self._math.render_formula(tex, display)
         return (self.markers.keep(html, block=False) if html is not None else None), error
 
-    def _post_top(self, record: PageRecord) -> str:
-        """Above the first paragraph: place on the path, date and times, downloads, header."""
+    def _post_top(self, record: PageRecord, link: Link | None = None) -> str:
+        """Above the first paragraph: place on the path, date and times, downloads, header.
+        `link`: for HTML shown as it is (lazy staging); else links are docs-relative Markdown."""
         entry = record.entry
         assert entry is not None
         top = ""
         where = place(self.records.entries(), record.uri, self.stages)
         path_page = self.options["path_page"]
+        to = link or record.link_to
         if where is not None:
-            link = f"{record.link_to(path_page)}#{self.stages.anchor(entry.stage)}" if path_page else ""
-            top += place_html(self.stages.short_label(entry.stage), *where, link)
+            link_html = f"{to(path_page)}#{self.stages.anchor(entry.stage)}" if path_page else ""
+            top += place_html(self.stages.short_label(entry.stage), *where, link_html)
         top += meta_html(record.post.meta.get("date"), entry.readtime, record.result)
         downloads = record.downloads
         notebook = downloads.notebook if downloads is not None else ""
         top += download_links(
-            record.post, self.repo_url, self.site_url, self._download_href(record), notebook
+            record.post, self.repo_url, self.site_url, self._download_href(record, to), notebook
         )
         return top + post_header_html(entry, record.result)
 
@@ -271,17 +356,12 @@ class Stager:
         previous, following = neighbours(self.records.entries(), record.uri, self.stages)
         return path_nav_html(previous, following, record.link_to)
 
-    def page_html(self, uri: str, content: str) -> str:
+    def page_html(self, uri: str, content: str, link: Link | None = None) -> str:
         """The HTML phase of a page's rendered content (see stage/finish.py): the HTML policy on
-        its prose, its contents block, API links."""
+        its prose, its contents block, API links. A lazily staged page gets its API links in
+        `resolve`, which is run here too when `link` is given (a blog excerpt)."""
         record = self.records.get(uri)
         post = record.post if record is not None else None
-
-        def links(html: str) -> str:
-            if record is None or record.result is None or record.entry is None:
-                return html
-            result = record.result
-            return link_names(html, page_urls((b.names for b in result.blocks), result.versions))
 
         def clean(html: str) -> str:
             # reported once per page (a blog index shows the same excerpt again)
@@ -289,7 +369,16 @@ class Stager:
             self._cleaned.add(uri)
             return safety.enforce_prose_policy(html, post, report)
 
-        return finish_content(content, self.markers, clean, links)
+        if uri in self._lazy_pages:
+            finished = finish_content(content, self.markers, clean, lambda html: html)
+            return self.resolve(uri, finished, link) if link is not None else finished
+        return finish_content(content, self.markers, clean, lambda html: self._api_links(record, html))
+
+    def _api_links(self, record: PageRecord | None, html: str) -> str:
+        if record is None or record.result is None or record.entry is None:
+            return html
+        result = record.result
+        return link_names(html, page_urls((b.names for b in result.blocks), result.versions))
 
     def excerpt_markdown(self, uri: str, markdown: str, separator: str) -> str:
         """A post's staged Markdown, once its own page is rendered, as its excerpts need it
@@ -299,31 +388,35 @@ class Stager:
             return markdown
         return excerpt_source(markdown, separator, self.markers)
 
-    def finish_file(self, page_html: str) -> str:
-        """A whole HTML file another generator wrote: each page region in it finished."""
-        return finish_page(page_html, self.markers, self.page_html)[0]
+    def finish_file(self, page_html: str, link: Link | None = None) -> str:
+        """A whole HTML file another generator wrote: each page region in it finished.
+        `link`: URLs relative to that file's page, for lazily staged regions (blog excerpts)."""
+        return finish_page(page_html, self.markers, lambda uri, region: self.page_html(uri, region, link))[0]
 
-    def _download_href(self, record: PageRecord) -> Callable[[str], str]:
+    def _download_href(self, record: PageRecord, to: Link) -> Callable[[str], str]:
         downloads = record.downloads
         assert downloads is not None
         folder = downloads.notebook.rsplit("/", 1)[0]
         name = downloads.notebook.rsplit("/", 1)[1].removesuffix(".ipynb")
-        return lambda kind: record.link_to(f"{folder}/{download_file(name, kind)}")
+        return lambda kind: to(f"{folder}/{download_file(name, kind)}")
 
-    def _output(self, record: PageRecord, index: int) -> str:
+    def _output(self, record: PageRecord, index: int, link: Link | None = None) -> str:
+        """A block's output panel: as staged Markdown (figures as Markdown images the generator
+        links), or with `link` as finished HTML (lazy staging)."""
         result = record.result
         if result is None or index >= len(result.blocks):
             return ""
         options = record.post.blocks[index].options
+        to = link or record.link_to
         panel = render_block(
             result.blocks[index],
-            lambda name: record.link_to(record.figures[name].uri),
+            lambda name: to(record.figures[name].uri),
             show_output=not options.hide_output and not options.hide,
             figure_width=lambda name: record.figures[name].width if name in record.figures else None,
             scope=record.uri,
         )
         panel = one_block(panel)
-        return markdown_html(panel, images_only=True) if "<img " in panel else panel
+        return markdown_html(panel, images_only=True) if "<img " in panel and link is None else panel
 
     def _generated_sections(self, record: PageRecord, text: str) -> str:
         if "<!-- techpath:" not in text:
@@ -343,14 +436,23 @@ class Stager:
         if MARKERS["math-index"] in text:
             text = text.replace(MARKERS["math-index"], finish(math_index_html(entries, link, stages)))
         if MARKERS["report"] in text:
-            self.wait()
-            rows = [
-                (r.entry.title if r.entry else _title(r), record.link_to(r.uri), r.result)
-                for r in self.records.executable()
-                if r.result is not None
-            ]
-            text = text.replace(MARKERS["report"], finish(report_html(rows)))
+            if self.placeholders and self._run is not None:  # every result: filled in by `resolve`
+                self._lazy_pages.add(record.uri)
+                report = self.markers.keep(self._placeholder(record.uri, REPORT))
+                text = text.replace(MARKERS["report"], report)
+            else:
+                text = text.replace(MARKERS["report"], finish(self._report(record.link_to)))
         return text
+
+    def _report(self, link: Link) -> str:
+        """The execution report's table, waiting for every result."""
+        self.wait()
+        rows = [
+            (r.entry.title if r.entry else _title(r), link(r.uri), r.result)
+            for r in self.records.executable()
+            if r.result is not None
+        ]
+        return report_html(rows)
 
     # -- files -----------------------------------------------------------------------------
     def files(self) -> dict[str, Path]:
@@ -360,14 +462,20 @@ class Stager:
         cannot be cleaned is left out, with an error)."""
         found = package_assets(self.katex_dir)
         for record in self.records.pages.values():
-            for figure in record.figures.values():
-                if self.scratch is None:
-                    self.scratch = Path(tempfile.mkdtemp(prefix="techpath-figures-"))
-                target = self.scratch / figure.uri
-                if not target.exists():
-                    safety.write_figure(figure.source, target, self._error, self._figure_memo)
-                if target.exists():
-                    found[figure.uri] = target
+            found.update(self.figure_files(record))
+        return found
+
+    def figure_files(self, record: PageRecord) -> dict[str, Path]:
+        """One page's cleaned figures: docs path -> source."""
+        found: dict[str, Path] = {}
+        for figure in record.figures.values():
+            if self.scratch is None:
+                self.scratch = Path(tempfile.mkdtemp(prefix="techpath-figures-"))
+            target = self.scratch / figure.uri
+            if not target.exists():
+                safety.write_figure(figure.source, target, self._error, self._figure_memo)
+            if target.exists():
+                found[figure.uri] = target
         return found
 
     @property
@@ -419,8 +527,10 @@ class Stager:
         if self._run is not None and self.engine is not None:
             self._run.wait()
             stats = self.engine.last_stats
+            early = f"; {len(self._early)} staged before their results" if self._early else ""
             self._info(
                 f"executed {stats.executed} pages, {stats.from_cache} from cache, in {stats.seconds:.1f} s"
+                + early
             )
             removed = self.engine.evict_unused()
             if removed:
@@ -450,6 +560,10 @@ class Stager:
         if self.engine is not None:
             self.engine.close()
             self.engine = None
+
+
+def _failed(result: PageResult | None, index: int) -> bool:
+    return result is not None and index < len(result.blocks) and result.blocks[index].error is not None
 
 
 def escaped_front_matter(front: str, meta: dict) -> str:
