@@ -26,7 +26,8 @@ def post_structure(page: Path) -> dict[str, object]:
     panels = re.findall(r'<div class="techpath-output.*?</div>', html, re.S)
     # Style sheets inside rich outputs and blank lines are layout, not what the code printed.
     text = re.sub(r"<style>.*?</style>", "", "".join(panels), flags=re.S)
-    text = re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", "", text)))
+    # (a tag counts as a space: the whitespace between block tags depends on who wrote them)
+    text = re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", text)))
     found["output text"] = hashlib.sha256(text.encode()).hexdigest()[:16]  # what the code printed
     found["box ids"] = re.findall(r'<details class="math" id="(math-[a-z0-9-]+)"', html)
     found["downloads"] = sorted(set(re.findall(r'href="[^"]*/([^/"]+\.(?:ipynb|py))"', html)))

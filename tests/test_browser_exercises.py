@@ -4,28 +4,20 @@ that opens on a click; readable on a 390 px phone in dark mode."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser import ARTIFACTS, offline_browser, wait_until
+from tests.browser import ARTIFACTS, offline_browser, serve_folder, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "exercise_site"
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +37,8 @@ def exercise_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(exercise_site: Path) -> Iterator[str]:
-    handler = functools.partial(_Quiet, directory=str(exercise_site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_folder(exercise_site) as url:
+        yield url
 
 
 OPEN = "document.querySelector('.exercise details.techpath-solution').open"

@@ -8,18 +8,15 @@ no request elsewhere, no CSP violation and nothing covering the page, on every p
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser import offline_browser, wait_until
+from tests.browser import offline_browser, serve_folder, wait_until
 from tests.conftest import ROOT, run_mkdocs_build
 from tests.test_cli import techpath
 
@@ -74,12 +71,8 @@ def hostile_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def hostile_server(hostile_root: Path) -> Iterator[str]:
     """Serves the site folder (filled by `hostile_site`); started first so the build knows its URL."""
     site = hostile_root / "a" / "b" / "c" / "site"
-    handler = functools.partial(_Quiet, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_folder(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -171,11 +164,6 @@ def test_figures_and_outputs_are_cleaned_on_disk(hostile_site: Path) -> None:
             assert re.match(r"#o[0-9a-f]{8}-box", rule.strip()), rule
     # the output's element may not take the theme's drawer toggle: its id is renamed
     assert '<div id="__drawer"' not in page and re.search(r'<div id="o[0-9a-f]{8}-__drawer"', page)
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 # Points over the header, the middle and the corners: what is drawn there must not be an output

@@ -141,12 +141,9 @@ def _our_processes(venv: Path) -> list[str]:
 
 @pytest.mark.slow
 def test_a_strangers_site_builds_from_the_wheel_alone_and_reads_well(tmp_path: Path) -> None:
-    import http.server
     import os
-    import threading
-    from functools import partial
 
-    from tests.browser import offline_browser, wait_until
+    from tests.browser import offline_browser, serve_folder, wait_until
 
     dist = tmp_path / "dist"
     subprocess.run(
@@ -184,13 +181,10 @@ def test_a_strangers_site_builds_from_the_wheel_alone_and_reads_well(tmp_path: P
     assert (out / "assets" / "techpath" / "techpath.css").exists()
     assert _our_processes(venv) == []
 
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
     shots = ROOT / "test-artifacts" / "stranger"
     shots.mkdir(parents=True, exist_ok=True)
-    try:
+    with serve_folder(out) as url:
+        base = url + "/"
         for scheme in ("light", "dark"):
             with offline_browser(base, color_scheme=scheme, viewport=(390, 844)) as (page, log):
                 page.goto(base + "guide/")
@@ -211,9 +205,6 @@ def test_a_strangers_site_builds_from_the_wheel_alone_and_reads_well(tmp_path: P
                 assert log.csp_violations == [], log.csp_violations
                 assert all(url.startswith(google) for url in log.blocked_requests), log.blocked_requests
                 assert [e for e in log.console_errors if "net::ERR_FAILED" not in e] == []
-    finally:
-        server.shutdown()
-        server.server_close()  # its listening socket, or a later test reports it as leaked
 
     (site / "docs" / "broken.md").write_text(BROKEN_PAGE)
     broken = subprocess.run(mkdocs, cwd=site, env=env, capture_output=True, text=True)
