@@ -13,9 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from techpath.bench.measure import MARKER, new_marker, stop_marked
+from techpath.bench.measure import MARKER, Measured, new_marker, stop_marked
 from techpath.bench.reference import cpu_floor, overlapped_limit
-from techpath.bench.run import COLD, EDIT, PEER_ROWS, PLAIN, WARM, build_report, format_report, report_json
+from techpath.bench.run import (
+    COLD,
+    EDIT,
+    PEER_ROWS,
+    PLAIN,
+    WARM,
+    _cold_problems,
+    build_report,
+    format_report,
+    report_json,
+)
 from techpath.bench.table import Row, Target, verdict
 from techpath.bench.validity import check_site
 from techpath.cache import Cache
@@ -129,6 +139,14 @@ def test_a_peer_with_wrong_pages_makes_its_comparison_invalid() -> None:
 def test_an_invalid_build_never_passes() -> None:
     build = Row(COLD, [0.1], problems=["post 3: test accuracy missing"])
     assert verdict(Target(COLD, "limit", 1.3), build, 10.0)["status"] == "INVALID"
+
+
+def test_a_cold_build_served_by_a_warm_parent_from_elsewhere_is_invalid() -> None:
+    # A warm parent left by any earlier build of this environment serves every site: the
+    # "cold" build then skips the imports (it once timed 3.4 s against a 3.6 s limit that way).
+    served = Measured(seconds=3.4, cpu_seconds=2.1, peak_rss_mb=45.0, warm_parent_peak_mb=0.0)
+    own = Measured(seconds=4.3, cpu_seconds=6.6, peak_rss_mb=45.0, warm_parent_peak_mb=199.0)
+    assert _cold_problems(served) and not _cold_problems(own)
 
 
 def test_the_json_holds_every_run_and_the_machine(tmp_path: Path) -> None:
