@@ -109,3 +109,23 @@ def test_a_memo_from_another_katex_is_ignored(tmp_path: Path) -> None:
     renderer = MathRenderer(KATEX, memo_file=memo)
     assert 'class="katex"' in renderer.render_html('<span class="arithmatex">\\(x^2\\)</span>')[0]
     renderer.close()
+
+
+def test_inline_math_at_the_start_of_a_line_stays_in_its_paragraph(renderer: MathRenderer) -> None:
+    import markdown
+
+    from techpath.stage.finish import Markers
+    from techpath.stage.texmath import typeset_markdown
+
+    markers = Markers.new()
+
+    def typeset(tex: str, display: bool) -> tuple[str | None, str | None]:
+        html, error = renderer.render_formula(tex, display)
+        return (markers.keep(html, block=False) if html is not None else None), error
+
+    text = "Give the inner sum a name,\n$z = wx + b$, so that the output is\n$\\tanh(z)$. Then go on."
+    staged, problems = typeset_markdown(text, typeset)
+    assert problems == []
+    html = markdown.Markdown(extensions=["md_in_html", "attr_list"]).convert(staged)
+    assert html.count("<p>") == 1 and html.count('class="katex"') == 2, html
+    assert "<mo>&#61;</mo>" in html or "<mo>=</mo>" in html  # the symbols are all there

@@ -96,7 +96,15 @@ def _prose(text: str, first_line: int, typeset: Typeset, problems: list[TexProbl
 
     def inline(match: re.Match[str]) -> str:
         html = render(match["a"] if match["a"] is not None else match["b"], False, match.start())
-        return html if html is not None else f'<code class="techpath-math-error">{_escape(match[0])}</code>'
+        if html is None:
+            return f'<code class="techpath-math-error">{_escape(match[0])}</code>'
+        # Inline math is one line of HTML that never starts a line: Python-Markdown ends the
+        # paragraph at a line that starts with a comment (the kept marker) or a block tag
+        # (KaTeX's `<math>` follows a newline), which broke `$z = wx + b$` at a line's start
+        # into pieces and lost its symbols. An empty span there reads as nothing.
+        html = html.replace("\n", " ")
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        return ("<span></span>" if not text[line_start : match.start()].strip() else "") + html
 
     text = _DISPLAY.sub(display, text)
     text = _INLINE.sub(inline, text)
