@@ -191,7 +191,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             # One previous/next block ends a post: ours, in path order (not the theme's footer).
             page.meta["hide"] = [*(page.meta.get("hide") or []), "footer"]
             _same_readtime(page, record.entry.readtime)
-        if self._stager.is_lazy(page.file.src_uri):
+        if self._stager.fills_later(page.file.src_uri):
             return staged  # its downloads and figures are published in on_page_context
         if record is not None and record.downloads is not None and self._scratch is not None:
             for uri in self._stager.write_downloads(record, self._scratch):
@@ -201,10 +201,11 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     @event_priority(100)  # before the search plugin indexes the page's content
     def on_page_context(self, context: dict, *, page: Page, config: MkDocsConfig, nav: Any) -> dict:
-        """A lazily staged page: its result filled in (waiting for it), its files published."""
+        """A page whose result is filled in later: filled in now (waiting for it), its files
+        published."""
         assert self._stager is not None
         uri = page.file.src_uri
-        if self._stager.is_lazy(uri) and isinstance(page.content, str):
+        if self._stager.fills_later(uri) and isinstance(page.content, str):
             page.content = self._stager.resolve(uri, page.content, self._link_from(page))
             self._publish(uri, config)
         return context
@@ -220,8 +221,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         return link
 
     def _publish(self, uri: str, config: MkDocsConfig) -> None:
-        """A lazily staged page's downloads and figures, written into the site: MkDocs copied
-        the site's files before its results came in."""
+        """The downloads and figures of a page whose result was filled in after conversion,
+        written into the site: MkDocs copied the site's files before its results came in."""
         assert self._stager is not None
         record = self._stager.records.get(uri)
         if record is None:

@@ -48,6 +48,10 @@ CHECK_LABEL = "**Check your answer:** run this after your code (it is silent whe
 SOLUTION_BOX = '??? success "Solution"'
 
 
+def block_failed(result: PageResult | None, index: int) -> bool:
+    return result is not None and index < len(result.blocks) and result.blocks[index].error is not None
+
+
 def slot_shown(options: BlockOptions, failed: bool) -> bool:
     """Whether a block's output slot shows anything: an exercise's starter and check, and a
     hidden block, only when they failed; a skipped block never."""
@@ -61,12 +65,12 @@ def rewrite_markdown(
     slots: PageSlots,
     result: PageResult | None,
     blocks: list[CodeBlock] | None = None,
-    lazy: bool = False,
+    early: bool = False,
 ) -> str:
     """`body` is the page's Markdown without front matter (what MkDocs hands to plugins).
     `blocks`: the post's blocks, whose options win over the fences' (parsing may have turned
     the parts of a malformed exercise into skipped blocks).
-    `lazy`: the result comes later, so the Markdown must not depend on it: every block that
+    `early`: staged before the result, so the Markdown must not depend on it: every block that
     could show something gets its slot (filled with nothing when `slot_shown` says so) and a
     solution box starts closed (`Stager.resolve` opens it when the solution failed)."""
     lines = body.split("\n")
@@ -79,16 +83,16 @@ def rewrite_markdown(
         out += lines[cursor : fence.start]
         cursor = fence.end + 1
         options = blocks[index].options if blocks is not None and index < len(blocks) else fence.options
-        failed = result is not None and index < len(result.blocks) and result.blocks[index].error is not None
+        failed = block_failed(result, index)
         if options.exercise:
-            out += _exercise_part(fence, lines, options.exercise, slots.token(index), failed, lazy)
+            out += _exercise_part(fence, lines, options.exercise, slots.token(index), failed, early)
             index += 1
             continue
         if not options.hide and not options.hide_code:
             out.append(f"{fence.indent}{fence.marker}{fence.kept_info}")
             out += lines[fence.start + 1 : fence.end]
             out.append(lines[fence.end] if fence.end > fence.start else f"{fence.indent}{fence.marker}")
-        if (not options.skip) if lazy else slot_shown(options, failed):
+        if (not options.skip) if early else slot_shown(options, failed):
             out += ["", f"{fence.indent}{slots.token(index)}", ""]
         index += 1
     out += lines[cursor:]
@@ -96,7 +100,7 @@ def rewrite_markdown(
 
 
 def _exercise_part(
-    fence: Fence, lines: list[str], part: str, token: str, failed: bool, lazy: bool = False
+    fence: Fence, lines: list[str], part: str, token: str, failed: bool, early: bool = False
 ) -> list[str]:
     """An exercise's starter (code), check (a label, then the code to copy) or solution (code
     and its output in a collapsed box, which stage/boxes.py makes a <details>)."""
@@ -104,9 +108,9 @@ def _exercise_part(
     code = [f"{indent}{fence.marker}{fence.kept_info}", *lines[fence.start + 1 : fence.end]]
     code.append(lines[fence.end] if fence.end > fence.start else f"{indent}{fence.marker}")
     slot = ["", f"{indent}{token}", ""]
-    failed = failed or lazy  # lazy: the slot is there, empty unless the part failed
+    with_slot = failed or early  # staged early: the slot is there, empty unless the part failed
     if part == "starter":
-        return code + (slot if failed else [])
+        return code + (slot if with_slot else [])
     if part == "check":  # left out of the search index, like the solution: it is the answer's test
         return [
             f'{indent}<div class="techpath-check" data-search-exclude markdown="1">',
@@ -114,13 +118,13 @@ def _exercise_part(
             f"{indent}{CHECK_LABEL}",
             "",
             *code,
-            *(slot if failed else []),
+            *(slot if with_slot else []),
             "",
             f"{indent}</div>",
         ]
     inner = [("    " + line) if line.strip() else "" for line in [*code, *slot]]
-    # an error is never hidden (lazy: opened by Stager.resolve)
-    box = SOLUTION_BOX.replace("???", "???+") if failed and not lazy else SOLUTION_BOX
+    # an error is never hidden (staged early: Stager.resolve opens it)
+    box = SOLUTION_BOX.replace("???", "???+") if failed and not early else SOLUTION_BOX
     return [f"{indent}{box}", "", *inner]
 
 

@@ -66,12 +66,12 @@ class Markers:
             flags=re.S,
         )
 
-    def lazy(self, number: int) -> str:
+    def placeholder(self, number: int) -> str:
         """A placeholder for part `number` of what a page's result decides (stage/stager.py,
         `resolve`): Markdown passes an HTML comment through as it is."""
         return f"<!-- techpath:lazy {self.key} {number} -->"
 
-    def lazies(self) -> re.Pattern[str]:
+    def placeholders(self) -> re.Pattern[str]:
         return re.compile(rf"<!-- techpath:lazy {re.escape(self.key)} (\d+) -->")
 
     def page(self, uri: str, body: str) -> str:

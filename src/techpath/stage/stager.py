@@ -27,7 +27,7 @@ from techpath.render.api_links import link_names, page_urls
 from techpath.render.downloads import download_file, download_links, write_downloads
 from techpath.render.html import render_block
 from techpath.render.inline import fill_inline
-from techpath.render.markdown import OutputSlots, rewrite_markdown, slot_shown
+from techpath.render.markdown import OutputSlots, block_failed, rewrite_markdown, slot_shown
 from techpath.report import write_report
 from techpath.safety import site as safety
 from techpath.safety.svg import evict_unused
@@ -101,8 +101,8 @@ class Stager:
         # every page while the warm parent imports instead of waiting for each result in turn.
         self.placeholders = False
         self.stage_early = True
-        self._lazy: list[tuple[str, int]] = []  # placeholder -> (page, block index, TOP or REPORT)
-        self._lazy_pages: set[str] = set()  # pages with placeholders
+        self._parts: list[tuple[str, int]] = []  # placeholder -> (page, block index, TOP or REPORT)
+        self._filled_later: set[str] = set()  # pages with placeholders
         self._early: set[str] = set()  # pages staged before their results
 
     @property
@@ -113,7 +113,7 @@ class Stager:
     def load(self, pages: Iterable[tuple[str, Path]]) -> SiteRecords:
         """Parse every page (docs-relative path, file); broken posts are left out, with an error."""
         self.records, self._reported, self._run, self._cleaned = SiteRecords(), set(), None, set()
-        self._lazy, self._lazy_pages, self._early = [], set(), set()
+        self._parts, self._filled_later, self._early = [], set(), set()
         self.left_out: set[Path] = set()  # posts kept out of the site (never staged or copied)
         self._slots = OutputSlots()
         opts = self.options
@@ -238,16 +238,15 @@ class Stager:
             return body
         body = link_to_pages(body, uri, self.notebooks)
         placeholders = self.placeholders and self._run is not None and record.post.runs
-        lazy = placeholders and self._stages_early(record, body)
-        result = None if lazy else self.result(record)
+        early = placeholders and self._stages_early(record, body)
+        result = None if early else self.result(record)
         if placeholders:
-            self._lazy_pages.add(uri)
+            self._filled_later.add(uri)
         slots = self._slots.for_page(uri)
         if record.post.runs:
             body = fill_inline(body, result)  # inline values and claims (render/inline.py)
-        if record.post.blocks:
-            body = rewrite_markdown(body, slots, result, record.post.blocks, lazy=lazy)
-        text = body
+        blocks = record.post.blocks
+        text = rewrite_markdown(body, slots, result, blocks, early) if blocks else body
         text = convert_boxes(convert_exercises(text))
         text = self._generated_sections(record, text)
         if self._math is not None:
@@ -284,48 +283,45 @@ class Stager:
         return early
 
     def _placeholder(self, uri: str, index: int) -> str:
-        self._lazy.append((uri, index))
-        return self.markers.lazy(len(self._lazy) - 1)
+        self._parts.append((uri, index))
+        return self.markers.placeholder(len(self._parts) - 1)
 
-    def is_lazy(self, uri: str) -> bool:
-        return uri in self._lazy_pages
+    def fills_later(self, uri: str) -> bool:
+        """Whether the page's result is filled into its rendered HTML (`resolve`)."""
+        return uri in self._filled_later
 
     def resolve(self, uri: str, html: str, link: Link) -> str:
-        """A lazily staged page's rendered HTML (its content, or a blog excerpt of it) with
+        """A page's rendered HTML (its content, or a blog excerpt of it) with
         what its result decides filled in, waiting for the result if it is still executing:
         output panels, the post top, a failed solution's box opened, API links. `link` makes
         the figures' and downloads' URLs relative to the page the HTML is shown on (the
         generator has already resolved the rest of the page's links)."""
         record = self.records.get(uri)
-        if record is None or uri not in self._lazy_pages:
+        if record is None or uri not in self._filled_later:
             return html
         result = self.result(record)
-        pattern = self.markers.lazies()
-        found = [(m.start(), self._lazy[int(m[1])]) for m in pattern.finditer(html)]
+        pattern = self.markers.placeholders()
+        found = [(m.start(), self._parts[int(m[1])]) for m in pattern.finditer(html)]
         for at, (page, index) in reversed(found):  # an error is never hidden: its box opens
             if page == uri and index >= 0 and self._failed_solution(record, index):
-                box = html.rfind(SOLUTION_OPENING, 0, at)
-                tag = html[box : html.find(">", box) + 1]
-                if box >= 0 and not re.search(r"\sopen\b", tag):  # (already open: staged after)
-                    html = html[: box + len(SOLUTION_OPENING)] + " open" + html[box + len(SOLUTION_OPENING) :]
+                html = _opened(html, html.rfind(SOLUTION_OPENING, 0, at))
 
         def fill(match: re.Match[str]) -> str:
-            page, index = self._lazy[int(match[1])]
+            page, index = self._parts[int(match[1])]
             if page != uri:
                 return match[0]
             if index == REPORT:
                 return self._report(link)
             if index == TOP:
                 return self._post_top(record, link)
-            failed = _failed(result, index)
-            if not slot_shown(record.post.blocks[index].options, failed):
+            if not slot_shown(record.post.blocks[index].options, block_failed(result, index)):
                 return ""
             return self._output(record, index, link)
 
         return self._api_links(record, pattern.sub(fill, html))
 
     def _failed_solution(self, record: PageRecord, index: int) -> bool:
-        return record.post.blocks[index].options.exercise == "solution" and _failed(record.result, index)
+        return record.post.blocks[index].options.exercise == "solution" and block_failed(record.result, index)
 
     def _typeset_kept(self, tex: str, display: bool) -> tuple[str | None, str | None]:
         assert self._math is not None
@@ -334,7 +330,7 @@ class Stager:
 
     def _post_top(self, record: PageRecord, link: Link | None = None) -> str:
         """Above the first paragraph: place on the path, date and times, downloads, header.
-        `link`: for HTML shown as it is (lazy staging); else links are docs-relative Markdown."""
+        `link`: for HTML filled in after conversion; else links are docs-relative Markdown."""
         entry = record.entry
         assert entry is not None
         top = ""
@@ -369,7 +365,7 @@ class Stager:
             self._cleaned.add(uri)
             return safety.enforce_prose_policy(html, post, report)
 
-        if uri in self._lazy_pages:
+        if uri in self._filled_later:
             finished = finish_content(content, self.markers, clean, lambda html: html)
             return self.resolve(uri, finished, link) if link is not None else finished
         return finish_content(content, self.markers, clean, lambda html: self._api_links(record, html))
@@ -402,7 +398,7 @@ class Stager:
 
     def _output(self, record: PageRecord, index: int, link: Link | None = None) -> str:
         """A block's output panel: as staged Markdown (figures as Markdown images the generator
-        links), or with `link` as finished HTML (lazy staging)."""
+        links), or with `link` as finished HTML (filled in after conversion)."""
         result = record.result
         if result is None or index >= len(result.blocks):
             return ""
@@ -437,7 +433,7 @@ class Stager:
             text = text.replace(MARKERS["math-index"], finish(math_index_html(entries, link, stages)))
         if MARKERS["report"] in text:
             if self.placeholders and self._run is not None:  # every result: filled in by `resolve`
-                self._lazy_pages.add(record.uri)
+                self._filled_later.add(record.uri)
                 report = self.markers.keep(self._placeholder(record.uri, REPORT))
                 text = text.replace(MARKERS["report"], report)
             else:
@@ -562,8 +558,15 @@ class Stager:
             self.engine = None
 
 
-def _failed(result: PageResult | None, index: int) -> bool:
-    return result is not None and index < len(result.blocks) and result.blocks[index].error is not None
+def _opened(html: str, box: int) -> str:
+    """`html` with the solution box that starts at `box` open (unless it already is: a page
+    staged after its result has it open; -1: no box)."""
+    if box < 0:
+        return html
+    end = box + len(SOLUTION_OPENING)
+    if re.search(r"\sopen\b", html[box : html.find(">", box) + 1]):
+        return html
+    return html[:end] + " open" + html[end:]
 
 
 def escaped_front_matter(front: str, meta: dict) -> str:
