@@ -83,8 +83,11 @@ def _zip(member: str, text: str, when: tuple[int, ...]) -> bytes:
 
 def test_compare_builds_ignores_only_what_varies_between_two_builds(tmp_path: Path, capsys) -> None:
     compare_builds = load("compare_builds")
-    post = '<p class="techpath-meta">code runs in {t} s</p><pre class="techpath-stdout"><code>fit {f} s</code></pre>'
-    report = '<td>{d} 10:00:0{s} UTC</td><td>&mdash;</td><td>{t} s</td><td>17{s} MB</td>'
+    post = (
+        '<p class="techpath-meta">code runs in {t} s</p>'
+        '<pre class="techpath-stdout"><code>fit {f} s</code></pre>'
+    )
+    report = "<td>{d} 10:00:0{s} UTC</td><td>&mdash;</td><td>{t} s</td><td>17{s} MB</td>"
     common = {"assets/x.svg": "<svg/>"}
     before = _site(tmp_path / "a", {**common, "p/index.html": post.format(t="0.8", f="3.79"),
                                     "report/index.html": report.format(d="2026-01-01", t="1.00", s=1),

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from techpath.model import Problem
+from techpath.options import PluginOptions
 from techpath.safety.text import word_problem
 
 _FENCE = re.compile(r"^---[ \t]*$")
@@ -39,7 +40,7 @@ class PostSchema:
 
     categories: frozenset[str] = frozenset()  # empty: any
     authors: frozenset[str] = frozenset()  # empty: any
-    max_description: int = 200
+    max_description: int = PluginOptions.default("max_description")
     today: dt.date = field(default_factory=dt.date.today)
     authors_file: str = "the blog's .authors.yml"  # named in the hint for an unknown author
 
