@@ -78,7 +78,7 @@ class OptionSpec:
 
 
 SECTIONS = {
-    "run": "What runs",
+    "run": "Which pages and blocks run",
     "limits": "Execution: limits, cache, warm process",
     "posts": "Posts and the learning path",
     "math": "Math",
