@@ -30,6 +30,8 @@ two builds of the same code and source (found by building one checkout twice), l
 - times a page's own code measured and printed (a number followed by ms, s or min inside a
   `techpath-stdout` output, or inside a downloadable notebook's output text): the gradient
   boosting and grid search posts time their fits;
+- the memory address in a default repr (`<__main__.Rich object at 0x7f...>`) in a downloadable
+  notebook's `text/plain` output (the hostile site's output-attacks post has one);
 - `.zip` downloads are compared member by member (name and normalised content), since each
   member's header holds the time it was written.
 
@@ -147,6 +149,12 @@ RULES = (
         _MEASURED_TIME,
         "the same times in the downloadable notebooks' stored outputs",
         region=re.compile(r'^ *"text": .*$', re.M),
+    ),
+    Rule(
+        _suffix(".ipynb"),
+        re.compile(r"( object at )0x[0-9a-f]+(>)"),
+        "memory addresses in a default repr (`<__main__.Rich object at 0x7f...>`) in a notebook's output",
+        region=re.compile(r'^ *"text/plain": .*$', re.M),
     ),
 )
 

@@ -120,3 +120,15 @@ def test_compare_builds_zip_members_must_match(tmp_path: Path) -> None:
     one = compare_builds.normalise("d.zip", _zip("d/x.csv", "1,2", (2026, 1, 1, 0, 0, 0)))
     other = compare_builds.normalise("d.zip", _zip("d/x.csv", "1,3", (2026, 1, 1, 0, 0, 0)))
     assert one != other
+
+
+def test_compare_builds_ignores_repr_addresses_only_in_notebook_outputs() -> None:
+    compare_builds = load("compare_builds")
+    line = '   "text/plain": "<__main__.Rich object at 0x{}>"\n'
+    assert compare_builds.normalise(
+        "p.ipynb", line.format("7fb9bb09b410").encode()
+    ) == compare_builds.normalise("p.ipynb", line.format("7fadec4b53d0").encode())
+    prose = "<p>the object at 0x{}></p>"
+    assert compare_builds.normalise("p.html", prose.format("7f01").encode()) != compare_builds.normalise(
+        "p.html", prose.format("7f02").encode()
+    )
