@@ -26,7 +26,7 @@ two builds of the same code and source (found by building one checkout twice), l
   is written during the build; git keeps no file times);
 - `techpath-report.json`: each page's `duration_s`, `peak_memory_mb` and `executed_at`;
 - HTML pages: the number in a post's "code runs in 0.8 s"; in the execution report table (and
-  its text in `search_index.json`) each page's run date, duration and peak memory;
+  its text in the search index) each page's run date, duration and peak memory;
 - times a page's own code measured and printed (a number followed by ms, s or min inside a
   `techpath-stdout` output, or inside a downloadable notebook's output text): the gradient
   boosting and grid search posts time their fits;
@@ -58,7 +58,8 @@ from pathlib import Path
 
 NORMALISED = "<normalised>"
 _DATE = r"\d{4}-\d\d-\d\d"
-_TIME = r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?"
+_COLON = "(?::|&#58;)"  # ProperDocs and Zensical write the report's colons as &#58;
+_TIME = rf"\d\d{_COLON}\d\d(?:{_COLON}\d\d(?:\.\d+)?)?"
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def _feed(suffix: str) -> Callable[[str], bool]:
 # A time a page's own code measured and printed ("fit 3.79 s per fold", "about 22.1 ms").
 _MEASURED_TIME = re.compile(r"()\d+(?:\.\d+)?( (?:ms|s|min)\b)")
 _RUN_CELLS = rf"{_DATE} {_TIME} UTC"
+_EXERCISES = r"\d+ (?:verified|of \d+ failing)(?:, \d+ not run)?"  # report.py exercise_summary
 
 RULES = (
     Rule(_named("sitemap.xml"), re.compile(r"(<lastmod>)[^<]*(</lastmod>)"), "the build's date"),
@@ -107,7 +109,7 @@ RULES = (
     ),
     Rule(
         _feed(".json"),
-        re.compile(r'("date_modified": ")[^"]*(")'),
+        re.compile(r'("date_modified": ?")[^"]*(")'),
         "modification times: the build's for the feed, a file's for an item (a notebook post's page "
         "is written during the build; git does not keep the times of the others)",
     ),
@@ -128,14 +130,12 @@ RULES = (
     ),
     Rule(
         _suffix(".html"),
-        re.compile(rf"(<td>){_RUN_CELLS}(</td><td>[^<]*</td><td>)[\d.]+ s(</td><td>)\d+ MB(</td>)"),
+        re.compile(rf"(<td>){_RUN_CELLS}(</td>\s*<td>[^<]*</td>\s*<td>)[\d.]+ s(</td>\s*<td>)\d+ MB(</td>)"),
         "the execution report table: each page's run date, duration and peak memory",
     ),
     Rule(
-        _named("search_index.json"),
-        re.compile(
-            rf"(){_RUN_CELLS}((?:\d+ (?:verified|of \d+ failing)(?:, \d+ not run)?|\\u2014)?)[\d.]+ s\d+ MB()"
-        ),
+        _named("search_index.json", "search.json"),
+        re.compile(rf"(){_RUN_CELLS}( ?(?:{_EXERCISES}|\\u2014|—)? ?)[\d.]+ s( ?)\d+ MB()"),
         "the execution report table as the search index holds it",
     ),
     Rule(
