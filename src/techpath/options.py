@@ -192,7 +192,9 @@ class PluginOptions:
     path_page: str | None = option(
         None,
         optional(_TEXT),
-        "the page holding the learning path (`<!-- techpath:path -->`), linked from every post",
+        # (the marker itself is not quoted here: the page builder would put the path in the table)
+        "the page holding the learning path, where an HTML comment `techpath:path` stands on a line of "
+        "its own; linked from every post",
         "posts",
     )
     max_code_line: int = option(
