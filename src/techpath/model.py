@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from techpath.options import PluginOptions
+
 # ---------------------------------------------------------------------------------------------
 # Input: a post and its code blocks
 
@@ -120,11 +122,13 @@ class Post:
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of one page's execution."""
+    """Resource limits of one page's execution (defaults: the plugin options', options.py)."""
 
-    block_timeout: float = 30.0  # seconds per block unless the post or the block sets timeout
-    page_timeout: float = 300.0  # seconds for the whole page
-    memory_mb: int = 2048  # memory (private resident) the page may add on top of the warm imports
+    # seconds per block unless the post or the block sets timeout
+    block_timeout: float = float(PluginOptions.default("block_timeout"))
+    page_timeout: float = float(PluginOptions.default("page_timeout"))  # seconds for the whole page
+    # memory (private resident) the page may add on top of the warm imports
+    memory_mb: int = int(PluginOptions.default("memory_mb"))
 
     def for_block(self, block: CodeBlock, post_timeout: float | None = None) -> float:
         """The one effective timeout of a block, used by the page itself and by its parent:

@@ -11,11 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from techpath.model import Post
+from techpath.options import PluginOptions
 from techpath.parse.fences import find_fences
 
-EXECUTE_MODES = (True, False, "marked")
-WARNING_POLICIES = ("error", "show")
-SAVED_OUTPUT_POLICIES = ("error", "ignore", "strip")
 STORED_OUTPUTS = "stored outputs:"  # how parse/notebook.py's problem for a saved output starts
 # the categories the engine fails a block for (execute/session.py POLICY_WARNINGS)
 _POLICY_WARNINGS = ("DeprecationWarning", "FutureWarning", "PendingDeprecationWarning")
@@ -31,25 +29,19 @@ class RunPolicy:
     saved_outputs: str = "ignore"
 
     @classmethod
-    def from_options(cls, docs_dir: Path, opts: Mapping[str, Any]) -> RunPolicy:
-        """From the plugin's options (with defaults filled in); bad values raise ValueError."""
-        policy = cls(
+    def from_options(cls, docs_dir: Path, opts: PluginOptions | Mapping[str, Any]) -> RunPolicy:
+        """From the plugin's options (a mapping is checked first: OptionsError, a ValueError,
+        names a bad value)."""
+        if not isinstance(opts, PluginOptions):
+            opts = PluginOptions.from_mapping(opts)
+        return cls(
             docs_dir,
-            opts.get("execute", True),
-            tuple(str(g) for g in opts.get("include") or ()),
-            tuple(str(g) for g in opts.get("exclude") or ()),
-            str(opts.get("warnings", "error")),
-            str(opts.get("saved_outputs", "ignore")),
+            opts.execute,
+            tuple(str(g) for g in opts.include or ()),
+            tuple(str(g) for g in opts.exclude or ()),
+            str(opts.warnings),
+            str(opts.saved_outputs),
         )
-        for name, value, allowed in (
-            ("execute", policy.execute, EXECUTE_MODES),
-            ("warnings", policy.warnings, WARNING_POLICIES),
-            ("saved_outputs", policy.saved_outputs, SAVED_OUTPUT_POLICIES),
-        ):
-            if not any(value is a or (isinstance(a, str) and value == a) for a in allowed):
-                shown = ", ".join(str(a).lower() if isinstance(a, bool) else a for a in allowed)
-                raise ValueError(f"techpath option {name}: expected one of {shown}, got {value!r}")
-        return policy
 
     def selected(self, path: Path) -> bool:
         """Whether the page at `path` may run: inside `include` (all pages when empty), outside
