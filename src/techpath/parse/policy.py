@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from techpath.model import Post
-from techpath.parse.fences import find_fences
 
 EXECUTE_MODES = (True, False, "marked")
 WARNING_POLICIES = ("error", "show")
@@ -69,9 +68,8 @@ class RunPolicy:
             post.blocks = [replace(b, options=replace(b.options, skip=True)) for b in post.blocks]
             post.inline = []
         elif self.execute == "marked" and post.path.suffix == ".md":
-            marked = [f.marked for f in find_fences(post.text) if f.executable]
             post.blocks = [
-                b if marked[b.index] else replace(b, options=replace(b.options, skip=True))
+                b if b.options.mdexec else replace(b, options=replace(b.options, skip=True))
                 for b in post.blocks
             ]
         if self.saved_outputs != "error" and post.path.suffix == ".ipynb":
