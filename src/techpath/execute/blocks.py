@@ -57,13 +57,16 @@ def parse(block: CodeBlock, filename: str, in_file: bool) -> ast.Module:
 
 
 @contextlib.contextmanager
-def working_folder(workdir: str | None, root: Path | None) -> Iterator[None]:
+def working_folder(workdir: str | None, root: Path | None, mdexec: bool = False) -> Iterator[None]:
     """Run in `workdir` (relative to the current folder, inside the page's private folder
-    `root`), then come back, as markdown-exec's workdir= does."""
-    if not workdir:
+    `root`), then come back, as markdown-exec's workdir= does. A markdown-exec block runs from
+    `root`, the private copy of the site's folder: markdown-exec runs code where the build
+    runs, beside mkdocs.yml (techpath's own blocks run in the page's folder, as Jupyter)."""
+    if not workdir and not (mdexec and root is not None):
         yield
         return
-    target = (Path.cwd() / workdir).resolve()
+    start = root if mdexec and root is not None else Path.cwd()
+    target = (start / (workdir or ".")).resolve()
     if root is not None and not target.is_relative_to(root.resolve()):
         raise BlockSetupError(
             f'workdir="{workdir}" leads out of the folder the page runs in (a private copy of its '

@@ -329,7 +329,7 @@ class Session:
 
     def _execute(self, block: CodeBlock) -> None:
         with (
-            blocks.working_folder(block.options.workdir, self.private_root),
+            blocks.working_folder(block.options.workdir, self.private_root, block.options.mdexec),
             blocks.columns(block.options.width),
         ):
             if block.options.language != "python":

@@ -32,6 +32,12 @@ _HEADING = re.compile(r"[hH][1-6]")
 _TOKEN = "TECHPATHMDX{}Z"
 _TOKEN_PATTERN = re.compile(r"(?:<p>)?TECHPATHMDX(\d+)Z(?:</p>)?")
 ResultOf = Callable[[int], BlockResult | None]
+SVG_ADVICE = (
+    "this block's HTML holds an inline SVG the HTML policy refuses ({count} parts removed: an inline "
+    "SVG can carry scripts and styles for the whole page): let techpath capture the figure instead "
+    "(plt.show() for matplotlib: it is saved and shown as an image), or save the SVG to a file "
+    "next to the page and print an <img> of it"
+)
 
 
 @dataclass(frozen=True)
@@ -171,7 +177,10 @@ class ViewRenderer:
         view = View("")
         view.html, view.headings = self._fence(fence, [first_block], view.problems, top=True)
         cleaned, violations = clean_html(view.html)
-        view.problems += [v.message for v in violations]
+        if violations and "<svg" in view.html.lower():  # one advice, not one line per SVG part
+            view.problems.append(SVG_ADVICE.format(count=len(violations)))
+        else:
+            view.problems += [v.message for v in violations]
         view.html = cleaned
         return view
 
