@@ -182,3 +182,21 @@ def test_mkdocs_config_dir_is_set_and_keys_only_the_pages_that_read_it(tmp_path:
 def test_settings_from_a_site_give_pages_its_folder(tmp_path: Path) -> None:
     settings = Settings.from_site(tmp_path, {})
     assert settings.page_env == {"MKDOCS_CONFIG_DIR": str(tmp_path.resolve())}
+
+
+def test_output_over_the_limit_in_another_folder_is_cut_not_a_crash(tmp_path: Path) -> None:
+    result = run_page(
+        tmp_path,
+        """
+        ```bash exec="1"
+        mkdir -p elsewhere
+        ```
+
+        ```python exec="1" workdir="elsewhere"
+        print("x" * 60_000)
+        ```
+        """,
+    )
+    block = result.blocks[1]
+    assert block.status == "ok" and len(printed(result, 1)) == 50_000
+    assert [o.text[:17] for o in block.outputs if o.kind == "note"] == ["output truncated:"]

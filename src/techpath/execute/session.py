@@ -146,6 +146,8 @@ class Session:
         builtins.input = _no_input
         self._stdout, self._stderr = _Stream(self, "stdout"), _Stream(self, "stderr")
         self._overflow: io.TextIOWrapper | None = None
+        # where the page starts: a block may change folder (markdown-exec's workdir=) meanwhile
+        self._overflow_path = Path.cwd() / OVERFLOW_FILE
         sys.stdout, sys.stderr = self._stdout, self._stderr
         warnings.showwarning = self._on_warning
         for category in POLICY_WARNINGS:
@@ -177,7 +179,7 @@ class Session:
         """Past the limit, print() writes straight to a scratch file (C speed) that is only
         measured: a post printing ten million lines costs seconds, not minutes."""
         if self._overflow is None:
-            self._overflow = open(OVERFLOW_FILE, "w+", encoding="utf-8", errors="replace")  # noqa: SIM115
+            self._overflow = open(self._overflow_path, "w+", encoding="utf-8", errors="replace")  # noqa: SIM115
             sys.stdout = sys.stderr = self._overflow
         self._overflow.write(rest)
 
@@ -185,13 +187,13 @@ class Session:
         if self._overflow is None:
             return
         self._overflow.flush()
-        with open(OVERFLOW_FILE, "rb") as f:
+        with open(self._overflow_path, "rb") as f:
             while chunk := f.read(1 << 20):
                 self._dropped_chars += len(chunk)
                 self._dropped_lines += chunk.count(b"\n")
         self._overflow.close()
         self._overflow = None
-        os.remove(OVERFLOW_FILE)
+        os.remove(self._overflow_path)
         sys.stdout, sys.stderr = self._stdout, self._stderr
 
     def display(self, *objects: Any) -> None:
