@@ -207,3 +207,29 @@ def test_the_page_keeps_a_slot_for_each_view_and_its_blocks_panels() -> None:
     assert slots.view_token(0) in out and slots.token(1) in out and slots.token(0) in out
     assert "```bash\necho shown\n```" in out  # exec="off": a fence superfences takes
     assert len(find_fences(out)) == 2
+
+
+def test_an_svg_printed_as_html_becomes_an_image_of_it_cleaned() -> None:
+    import base64
+
+    from techpath.safety.svg import clean_svg
+
+    svg = (
+        '<?xml version="1.0"?>\n<svg width="40" height="20" onload="alert(1)">'
+        '<script>alert(2)</script><rect width="10" height="10" fill="red"/></svg>'
+    )
+    text = textwrap.dedent('```python exec="1" html="1"\nprint(1)\n```\n')
+    views: list[ViewSlot] = []
+    rewrite_markdown(text, OutputSlots().for_page("p.md"), None, None, False, views)
+    renderer = ViewRenderer(SiteMarkdown(EXTENSIONS), {0: printed(f"<div>{svg}</div>")}.get, clean_svg)
+    view = renderer.render(views[0].fence, 0, 1)
+    assert view.problems == [] and "<svg" not in view.html and "<script" not in view.html
+    encoded = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', view.html)
+    assert encoded is not None
+    image = base64.b64decode(encoded[1]).decode()
+    assert "<rect" in image and "script" not in image and "onload" not in image
+    # not readable as an SVG file: refused by the policy, with what to write instead
+    unreadable = {0: printed("<svg><text>t</text><g></svg>")}
+    broken = ViewRenderer(SiteMarkdown(EXTENSIONS), unreadable.get, clean_svg)
+    refused = broken.render(views[0].fence, 0, 1)
+    assert "<text" not in refused.html and "plt.show()" in refused.problems[0]

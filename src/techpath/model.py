@@ -34,6 +34,7 @@ class BlockOptions:
     returncode: int = 0  # the exit status a shell block must end with
     workdir: str | None = None  # folder the block runs in, relative to where the page runs
     width: int = 0  # COLUMNS while the block runs (0: unset)
+    html: bool = False  # what it prints is HTML (markdown-exec's html="1"): kept up to a rich output's size
 
 
 @dataclass(frozen=True)

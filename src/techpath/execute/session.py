@@ -148,6 +148,7 @@ class Session:
         self._overflow: io.TextIOWrapper | None = None
         # where the page starts: a block may change folder (markdown-exec's workdir=) meanwhile
         self._overflow_path = Path.cwd() / OVERFLOW_FILE
+        self._limit = MAX_OUTPUT_CHARS
         sys.stdout, sys.stderr = self._stdout, self._stderr
         warnings.showwarning = self._on_warning
         for category in POLICY_WARNINGS:
@@ -162,7 +163,7 @@ class Session:
     def emit(self, name: str, text: str) -> None:
         if not text:
             return
-        room = MAX_OUTPUT_CHARS - self._chars
+        room = self._limit - self._chars
         if len(text) > room:
             self._overflow_to_file(text[room:])
             text = text[:room]
@@ -277,6 +278,8 @@ class Session:
         self._block = block
         self.filename = self.path if block.cell is None else f"{self.path}:cell {block.cell}"
         self._outputs, self._chars, self._dropped_chars, self._dropped_lines = [], 0, 0, 0
+        # what a markdown-exec html="1" block prints is its HTML, bounded like a rich output
+        self._limit = MAX_RICH_CHARS if block.options.html else MAX_OUTPUT_CHARS
         self._rich_chars = 0
         self._violations = []
         started = time.perf_counter()
@@ -306,7 +309,7 @@ class Session:
             _set_alarm(0)
             self._close_overflow()
         if self.native is not None:  # what C code and subprocesses wrote to fd 1 and 2
-            outputs, chars, lines = self.native.read(MAX_OUTPUT_CHARS - self._chars)
+            outputs, chars, lines = self.native.read(self._limit - self._chars)
             self._outputs += outputs
             self._chars += sum(len(o.text) for o in outputs)
             self._dropped_chars += chars

@@ -325,6 +325,7 @@ def _markdown_exec(fence: Fence, values: dict[str, str], rest: str | None, brace
             returncode=spec.returncode,
             workdir=spec.workdir,
             width=spec.width,
+            html=spec.html,
         )
 
 

@@ -12,6 +12,7 @@ this only writes their results. Output that itself holds an executed fence (a bl
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -27,11 +28,16 @@ from techpath.parse.fences import Fence, find_fences
 from techpath.parse.mdexec import MdExec, truthy
 from techpath.render import tree
 from techpath.safety.policy import clean_html
+from techpath.safety.svg import UnsafeSvg
 
 _HEADING = re.compile(r"[hH][1-6]")
 _TOKEN = "TECHPATHMDX{}Z"
 _TOKEN_PATTERN = re.compile(r"(?:<p>)?TECHPATHMDX(\d+)Z(?:</p>)?")
 ResultOf = Callable[[int], BlockResult | None]
+CleanSvg = Callable[[bytes], bytes]
+_SVG_TOKEN = re.compile(r"TECHPATHSVG\d+Z")
+_SVG_TAG = re.compile(r"<(/?)svg\b[^>]*>", re.I)
+_PROLOGUE = re.compile(r"(?:<\?xml[^>]*\?>\s*)?(?:<!DOCTYPE[^>]*>\s*)?\Z", re.I)
 SVG_ADVICE = (
     "this block's HTML holds an inline SVG the HTML policy refuses ({count} parts removed: an inline "
     "SVG can carry scripts and styles for the whole page): let techpath capture the figure instead "
@@ -165,15 +171,17 @@ class ViewRenderer:
     """Renders one page's markdown-exec fences, numbering them as markdown-exec numbers its
     conversions (`exec-N--`), in page order."""
 
-    def __init__(self, site: SiteMarkdown, result_of: ResultOf) -> None:
+    def __init__(self, site: SiteMarkdown, result_of: ResultOf, clean_svg: CleanSvg | None = None) -> None:
         self.site = site
         self.result_of = result_of
+        self.clean_svg = clean_svg  # an SVG file's bytes, rebuilt without anything active
         self._count = 0
+        self._images: dict[str, str] = {}
 
     def render(self, fence: Fence, first_block: int, number: int) -> View:
         """`fence` (a top-level markdown-exec fence) whose first block is `first_block` and which
         is the page's `number`-th (1-based, counting those inside literate blocks)."""
-        self._count = number - 1
+        self._count, self._images = number - 1, {}
         view = View("")
         view.html, view.headings = self._fence(fence, [first_block], view.problems, top=True)
         cleaned, violations = clean_html(view.html)
@@ -181,8 +189,25 @@ class ViewRenderer:
             view.problems.append(SVG_ADVICE.format(count=len(violations)))
         else:
             view.problems += [v.message for v in violations]
-        view.html = cleaned
+        # SVGs made images after the policy: what it would refuse in them the cleaner removed
+        view.html = _SVG_TOKEN.sub(lambda m: self._images.get(m[0], ""), cleaned)
         return view
+
+    def _svgs_as_images(self, output: str) -> str:
+        """`output` (a block's HTML) with each SVG the cleaner accepts as an image token."""
+        if self.clean_svg is None or "<svg" not in output.lower():
+            return output
+        pieces: list[str] = []
+        at = 0
+        for start, end in _svg_spans(output):
+            image = svg_image(output[start:end], self.clean_svg)
+            if image is None:
+                continue
+            token = f"TECHPATHSVG{len(self._images)}Z"
+            self._images[token] = image
+            pieces += [output[at:start], token]
+            at = end
+        return "".join(pieces) + output[at:]
 
     # -- one fence ---------------------------------------------------------------------------
     def _fence(
@@ -219,7 +244,7 @@ class ViewRenderer:
             return "", []
         if spec.html:
             token = _TOKEN.format(len(stash))
-            stash[token] = output or ""
+            stash[token] = self._svgs_as_images(output or "")
             output = f'<div class="{token}"></div>' if spec.source else token
             if not spec.source:
                 return output.replace(token, stash[token]), []
@@ -297,6 +322,40 @@ class ViewRenderer:
             r'<div class="(TECHPATHMDX\d+Z)"></div>', lambda m: stash.get(m[1], m[0]), converted
         )
         return _TOKEN_PATTERN.sub(fill, converted), headings
+
+
+def svg_image(markup: str, clean: CleanSvg) -> str | None:
+    """An inline SVG as an image of it cleaned (an image runs no script and loads nothing; the
+    cleaner is the one our figures go through), or None when it cannot be cleaned."""
+    svg = markup[markup.lower().index("<svg") :]
+    if "xmlns=" not in svg[: svg.index(">")]:  # inline HTML may leave it out; a file may not
+        svg = '<svg xmlns="http://www.w3.org/2000/svg"' + svg[4:]
+    try:
+        cleaned = clean(svg.encode("utf-8"))
+    except UnsafeSvg:
+        return None
+    data = base64.b64encode(cleaned).decode("ascii")
+    return (
+        f'<img class="techpath-svg" src="data:image/svg+xml;base64,{data}" '
+        'alt="An SVG image the code above printed" style="max-width: 100%; height: auto">'
+    )
+
+
+def _svg_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each outermost <svg> element, with an XML prologue or doctype before it."""
+    spans: list[tuple[int, int]] = []
+    depth, start = 0, 0
+    for tag in _SVG_TAG.finditer(text):
+        if tag[1]:
+            depth -= 1
+            if depth == 0:
+                spans.append((start, tag.end()))
+        elif not tag[0].endswith("/>"):
+            if depth == 0:
+                prologue = _PROLOGUE.search(text, spans[-1][1] if spans else 0, tag.start())
+                start = prologue.start() if prologue else tag.start()
+            depth += 1
+    return spans
 
 
 def _printed(result: BlockResult) -> str:

@@ -32,7 +32,7 @@ from techpath.render.markdown import OutputSlots, block_failed, rewrite_markdown
 from techpath.render.mdexec import Heading, SiteMarkdown, ViewRenderer
 from techpath.report import write_report
 from techpath.safety import site as safety
-from techpath.safety.svg import evict_unused
+from techpath.safety.svg import evict_unused, kept_clean_svg
 from techpath.safety.text import HTML_SIGNIFICANT, TEXT_FIELDS
 from techpath.site.assets import package_assets
 from techpath.site.math import MathRenderer
@@ -457,9 +457,11 @@ class Stager:
         def result_of(index: int) -> BlockResult | None:
             return result.blocks[index] if result is not None and index < len(result.blocks) else None
 
-        view = ViewRenderer(self.markdown_for_views(), result_of).render(
-            slot.fence, slot.first_block, slot.number
-        )
+        def clean_svg(data: bytes) -> bytes:  # an SVG a block printed: cleaned like our figures
+            return kept_clean_svg(data, self._figure_memo)
+
+        renderer = ViewRenderer(self.markdown_for_views(), result_of, clean_svg)
+        view = renderer.render(slot.fence, slot.first_block, slot.number)
         body_line = slot.fence.start + 1
         line = record.front_lines + (
             record.body_lines.page_line(body_line) if record.body_lines else body_line
