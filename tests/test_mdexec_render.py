@@ -233,3 +233,12 @@ def test_an_svg_printed_as_html_becomes_an_image_of_it_cleaned() -> None:
     broken = ViewRenderer(SiteMarkdown(EXTENSIONS), unreadable.get, clean_svg)
     refused = broken.render(views[0].fence, 0, 1)
     assert "<text" not in refused.html and "plt.show()" in refused.problems[0]
+
+
+def test_terminal_colours_become_classes_and_other_escapes_go() -> None:
+    coloured = "\x1b[1;32mready\x1b[0m plain \x1b[31;44mred on blue\x1b[39m still blue\x1b[2K\n"
+    view = render('```bash exec="1" result="ansi"\necho\n```\n', printed(coloured))
+    assert '<span class="techpath-ansi-green-fg techpath-ansi-bold">ready</span> plain ' in view.html
+    assert '<span class="techpath-ansi-blue-bg techpath-ansi-red-fg">red on blue</span>' in view.html
+    assert '<span class="techpath-ansi-blue-bg"> still blue</span>' in view.html
+    assert "\x1b" not in view.html and "[2K" not in view.html and view.problems == []

@@ -27,6 +27,7 @@ from techpath.model import BlockResult
 from techpath.parse.fences import Fence, find_fences
 from techpath.parse.mdexec import MdExec, truthy
 from techpath.render import tree
+from techpath.render.ansi import ansi_html
 from techpath.safety.policy import clean_html
 from techpath.safety.svg import UnsafeSvg
 
@@ -248,6 +249,10 @@ class ViewRenderer:
             output = f'<div class="{token}"></div>' if spec.source else token
             if not spec.source:
                 return output.replace(token, stash[token]), []
+        elif spec.result == "ansi" and spec.source != "console":  # terminal colours as classes
+            token = _TOKEN.format(len(stash))
+            stash[token] = ansi_html(output or "")
+            output = token
         elif spec.result and spec.source != "console":
             output = _code_block(spec.result, output or "")
         if spec.source:
