@@ -199,7 +199,7 @@ def test_transcripts_run_their_commands_on_their_own_lines_and_show_their_prompt
         ("```pyodide\nx\n```", "pyodide fences load Pyodide, Ace and highlight.js from CDNs"),
         ('```python exec="1" source="left"\nx\n```', 'source="left" is not one of markdown-exec\'s'),
         ('```bash exec="1" returncode="x"\nx\n```', 'returncode="x" needs a whole number'),
-        ('```bash exec="1" workdir="/tmp"\nx\n```', "give a folder relative to the page's own folder"),
+        ('```bash exec="1" workdir="/tmp"\nx\n```', "give a folder relative to the site's folder"),
         ('```python exec="1" color="red"\nx\n```', "unknown option 'color' on a markdown-exec python block"),
         ('```python exec="1" tabs="one"\nx\n```', "needs two titles, source first"),
         ('```tree icons="fancy"\nx\n```', 'icons="fancy": expected auto'),

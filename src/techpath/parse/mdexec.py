@@ -130,8 +130,8 @@ def read_options(language: str, values: dict[str, str]) -> MdExec:
         elif name == "workdir":
             if value.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", value):
                 problems.append(
-                    f'workdir="{value}": give a folder relative to the page\'s own folder '
-                    "(blocks run in a private copy of it, never in the source tree)"
+                    f'workdir="{value}": give a folder relative to the site\'s folder, where mkdocs.yml is '
+                    "(markdown-exec blocks run in a private copy of it, never in the source tree)"
                 )
             else:
                 settings["workdir"] = value
