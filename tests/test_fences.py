@@ -290,3 +290,17 @@ def test_a_missing_include_under_check_paths_is_an_error_at_its_line(tmp_path: P
     assert [(p.line, p.message[:60]) for p in post.problems] == [
         (4, "pymdownx.snippets: Snippet at path 'nowhere.py' could not be")
     ]
+
+
+def test_a_fence_in_an_indented_code_block_is_code_on_the_page_and_does_not_run() -> None:
+    page = (
+        "Para.\n\n    ```python\n    x = 1\n    ```\n\n"
+        "!!! note\n\n    text\n\n        ```python\n        y = 2\n        ```\n"
+    )
+    html = markdown.markdown(page, extensions=["pymdownx.superfences", "admonition"])
+    assert html.count("<pre><code>```python") == 2  # superfences turns both back into their text
+    fences = find_fences(page)
+    assert [f.executable for f in fences] == [False, False]
+    assert all("shows it as an indented code block" in f.problems[0] for f in fences)
+    in_a_list = find_fences("- step\n\n    ```python\n    z = 3\n    ```\n")
+    assert [f.executable for f in in_a_list] == [True]

@@ -118,11 +118,35 @@ def find_fences(text: str, first_line: int = 0, inside_md: bool = False) -> list
         )
         if not closed:  # the page shows these lines as Markdown: neither run nor rewritten
             fence.problems.append(_unclosed(fence, first_line + end + 1 if end < len(lines) else 0))
+        elif ">" not in ws and len(ws) >= TAB_LENGTH and not _in_container(lines, i, len(ws)):
+            # an indented code block: superfences' fence is turned back into its text there
+            fence.closed = False
+            fence.problems.append(INDENTED_CODE)
         if closed and fence.kind == "mdexec" and fence.language in ("md", "markdown"):
             fence.children = find_fences(fence.code, fence.start + 1, inside_md=True)
         fences.append(fence)
         i = end + 1
     return fences
+
+
+INDENTED_CODE = (
+    "this fence is indented four spaces or more under a paragraph, so the page shows it as an "
+    "indented code block, fence lines included, and nothing of it runs; unindent it, or put it in "
+    "a list item or a box"
+)
+_CONTAINER = re.compile(r"^[ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|!!!|\?\?\?|===|:[ \t]|\[\^[^\]]+\]:)")
+
+
+def _in_container(lines: list[str], at: int, width: int) -> bool:
+    """Whether an opening fence indented `width` columns sits in a list item, a box, a tab, a
+    footnote or a definition (the nearest line above it indented less opens one), rather than
+    being an indented code block."""
+    for line in reversed(lines[:at]):
+        if not line.strip():
+            continue
+        if len(_leading(line)[0]) < width:
+            return _CONTAINER.match(line) is not None
+    return False
 
 
 def _unclosed(fence: Fence, breaking_line: int) -> str:
