@@ -242,3 +242,23 @@ def test_terminal_colours_become_classes_and_other_escapes_go() -> None:
     assert '<span class="techpath-ansi-blue-bg techpath-ansi-red-fg">red on blue</span>' in view.html
     assert '<span class="techpath-ansi-blue-bg"> still blue</span>' in view.html
     assert "\x1b" not in view.html and "[2K" not in view.html and view.problems == []
+
+
+def test_a_fence_in_a_list_item_has_its_output_filled_inside_that_item() -> None:
+    import markdown
+
+    from techpath.stage.stager import inert_except_images
+
+    page = '1. Step:\n\n    ```python exec="1"\n    print(1)\n    ```\n\n2. Next.\n'
+    slots = OutputSlots()
+    out = rewrite_markdown(page, slots.for_page("p.md"), None, None, True, [])
+    filled = slots.fill(
+        out,
+        lambda _page, _index: '\n\n<div class="panel">a*b*c</div>\n\n',
+        lambda _page, _number: '\n\n<div class="view">view</div>\n\n',
+        inert_except_images,
+    )
+    rendered = markdown.markdown(filled, extensions=["pymdownx.superfences", "md_in_html"])
+    first_item = rendered[rendered.index("<li>") : rendered.index("</li>")]
+    assert "view" in first_item and "a&#42;b&#42;c" in first_item  # in the item, not read as Markdown
+    assert rendered.count("<ol>") == 1  # the list goes on after it
