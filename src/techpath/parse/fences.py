@@ -67,7 +67,6 @@ class Fence:
     options: BlockOptions = field(default_factory=BlockOptions)
     kept_info: str = ""  # the info string without our options, for the Markdown renderer
     problems: list[str] = field(default_factory=list)
-    marked: bool = False  # markdown-exec's exec="on": runs under the site's `execute: marked`
     kind: Kind = "code"
     closed: bool = True
     mdexec: MdExec | None = None
@@ -339,7 +338,7 @@ def _markdown_exec(fence: Fence, values: dict[str, str], rest: str | None, brace
     seconds = _timeout(timeout, fence.problems)
     if spec.problems:
         return
-    fence.kind, fence.mdexec, fence.marked = "mdexec", spec, True
+    fence.kind, fence.mdexec = "mdexec", spec
     if spec.runs:
         fence.options = BlockOptions(
             timeout=seconds,
