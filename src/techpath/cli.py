@@ -288,7 +288,9 @@ def load_site_posts(
     if shard:
         files = [f for f in files if in_shard(f, shard)]
     policy = site.run_policy()
-    posts = [load_checked_post(f, site.schema if site.is_post(f) else None, policy) for f in files]
+    posts = [
+        load_checked_post(f, site.schema if site.is_post(f) else None, policy, site.snippets) for f in files
+    ]
     problems = [p for post in posts for p in post.problems]
     limit = max_code_line if max_code_line is not None else int(site.options.max_code_line or 0)
     problems += lint_site([p for p in posts if site.is_post(p.path)], max_code_line=limit)

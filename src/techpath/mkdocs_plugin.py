@@ -6,6 +6,8 @@ the feed read it, the CSP added to every page the theme writes)."""
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -19,12 +21,14 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink, TableOfContents
 from mkdocs.utils import get_relative_url
 
 from techpath import environment
 from techpath.config import SiteSettings
 from techpath.options import OptionSpec, PluginOptions, specs
 from techpath.render import highlight_memo
+from techpath.render.mdexec import Heading, SiteMarkdown
 from techpath.safety import site as safety
 from techpath.site.assets import csp_sources, missing_extensions, stylesheets
 from techpath.site.pages import name_theme_widgets
@@ -81,6 +85,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
     supports_multiple_instances = False
 
     def __init__(self) -> None:
+        self._toc_depth = 6
         self._stager: Stager | None = None
         self._scratch: Path | None = None
         self._registered: set[str] = set()
@@ -115,6 +120,9 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         stager.placeholders = True
         stager.stage_early = environment.stage_early()
         stager.repo_url, stager.site_url = config.repo_url, config.site_url
+        # markdown-exec blocks' output is converted with the page's own extensions and settings
+        stager.site_markdown = SiteMarkdown(config.markdown_extensions, config.mdx_configs)
+        self._toc_depth = _toc_depth(config.mdx_configs.get("toc", {}))
         stager.prewarm(always=self._is_serve)  # its imports overlap MkDocs reading the site
         return config
 
@@ -181,6 +189,10 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self._stager.fills_later(uri) and isinstance(page.content, str):
             page.content = self._stager.resolve(uri, page.content, self._link_from(page))
             self._publish(uri, config)
+        headings = self._stager.view_headings(uri)
+        if headings and isinstance(page.content, str):  # markdown-exec's updatetoc
+            page.toc = with_headings(page.toc, page.content, headings, self._toc_depth)
+            context["toc"] = page.toc
         return context
 
     def _link_from(self, page: Page) -> Callable[[str], str]:
@@ -273,6 +285,43 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
+
+
+def _toc_depth(settings: Any) -> int:
+    depth = settings.get("toc_depth", 6) if isinstance(settings, dict) else 6
+    return int(str(depth).split("-")[-1]) if str(depth).split("-")[-1].isdigit() else 6
+
+
+def with_headings(toc: TableOfContents, content: str, headings: list[Heading], depth: int) -> TableOfContents:
+    """`toc` with the headings markdown-exec blocks wrote, each where it stands in `content`
+    (nested by level, as the toc extension nests the page's own); unchanged when a heading of
+    `toc` cannot be found in `content`."""
+    existing: dict[str, AnchorLink] = {}
+    stack = list(toc)
+    while stack:
+        anchor = stack.pop()
+        existing[anchor.id] = anchor
+        stack += anchor.children
+    added = {h.id: h for h in headings if h.level <= depth and h.id not in existing}
+    order: list[AnchorLink] = []
+    for match in re.finditer(r'<h([1-6])\b[^>]*\bid="([^"]+)"', content):
+        anchor_id = html.unescape(match[2])
+        if anchor_id in existing:
+            order.append(existing[anchor_id])
+        elif anchor_id in added:
+            heading = added.pop(anchor_id)
+            order.append(AnchorLink(html.escape(heading.title), heading.id, heading.level))
+    if len({a.id for a in order} & existing.keys()) != len(existing):
+        return toc
+    roots: list[AnchorLink] = []
+    parents: list[AnchorLink] = []
+    for anchor in order:
+        anchor.children = []
+        while parents and parents[-1].level >= anchor.level:
+            parents.pop()
+        (parents[-1].children if parents else roots).append(anchor)
+        parents.append(anchor)
+    return TableOfContents(roots)
 
 
 def _same_readtime(page: Page, minutes: int) -> None:

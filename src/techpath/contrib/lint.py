@@ -19,6 +19,7 @@ from techpath.parse import load_post
 from techpath.parse.fences import find_fences
 from techpath.parse.frontmatter import PostSchema, split_front_matter
 from techpath.parse.policy import RunPolicy
+from techpath.parse.snippets import Snippets
 from techpath.safety.paths import confinement_problems
 from techpath.safety.prose import check_prose
 
@@ -33,11 +34,16 @@ _CODE_RULES = [
 ]  # fmt: skip
 
 
-def load_checked_post(path: Path, schema: PostSchema | None = None, policy: RunPolicy | None = None) -> Post:
-    """What the front ends load: the parsed post (`load_post`, pure), the site's run policy
-    applied (parse/policy.py) and, for blog posts, the lint pass's problems. Parsing never
-    imports the linter, so there is no import cycle."""
-    post = load_post(path, schema)
+def load_checked_post(
+    path: Path,
+    schema: PostSchema | None = None,
+    policy: RunPolicy | None = None,
+    snippets: Snippets | None = None,
+) -> Post:
+    """What the front ends load: the parsed post (`load_post`, pure; code read with the site's
+    snippets expanded), the site's run policy applied (parse/policy.py) and, for blog posts,
+    the lint pass's problems. Parsing never imports the linter, so there is no import cycle."""
+    post = load_post(path, schema, snippets)
     if policy is not None:
         post = policy.apply(post)
     if schema is not None:
@@ -73,7 +79,7 @@ def lint_post(post: Post) -> list[Problem]:
         for offset, line in enumerate(block.source.split("\n"), start=1):
             for pattern, message in _CODE_RULES:
                 if pattern.search(line):
-                    where, number = _where(shown, block.cell, block.line + offset - 1, offset)
+                    where, number = _where(shown, block.cell, block.file_line(offset), offset)
                     problems.append(Problem(where, number, message))
     return sorted(problems, key=lambda p: (p.path, p.line))
 

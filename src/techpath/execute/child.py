@@ -48,7 +48,16 @@ STANDALONE_FLAGS = [
 
 
 def job_blocks(job: dict[str, Any]) -> list[CodeBlock]:
-    return [CodeBlock(**{**b, "options": BlockOptions(**b["options"])}) for b in job["blocks"]]
+    return [
+        CodeBlock(
+            **{
+                **b,
+                "options": BlockOptions(**b["options"]),
+                "lines": tuple(b["lines"]) if b.get("lines") else None,
+            }
+        )
+        for b in job["blocks"]
+    ]
 
 
 def job_inline(job: dict[str, Any]) -> list[InlineExpr]:
@@ -71,6 +80,7 @@ def isolate(job: dict[str, Any]) -> None:
     if hasattr(signal, "SIGALRM"):  # elsewhere the parent enforces block timeouts by killing
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGALRM, _raise_timeout)
+    os.environ.update(job.get("env") or {})  # MKDOCS_CONFIG_DIR, as markdown-exec sets it
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     work = Path(job["work_dir"])
@@ -147,6 +157,7 @@ def run_page(job: dict[str, Any]) -> None:
         script_file=write_main_script(job),
     )
     session.native = NativeOutput(Path(job["work_dir"]))
+    session.private_root = Path(job["work_dir"])
     page_timeout = float(job.get("page_timeout") or 0)
     session.page_timeout = page_timeout
     standalone: dict[int, subprocess.Popen[str]] = {}
@@ -195,8 +206,10 @@ def run_page(job: dict[str, Any]) -> None:
         left = page_timeout - (time.perf_counter() - started) if page_timeout else None
         timeout = block.options.timeout or job["block_timeout"]
         result = session.run_block(block, timeout, page_deadline=left)
-        result.names = code_names(block.source, session.namespace)
-        failed = result.status == "error"
+        if block.options.language == "python" and not block.options.mdexec:
+            result.names = code_names(block.source, session.namespace_of(block))
+        # a failure stops the page (as in Jupyter), but markdown-exec runs every block on its own
+        failed = result.status == "error" and not block.options.mdexec
         events.write({"event": "block", "result": asdict(result)})
         run_inline(block.index)
     for index, process in standalone.items():
@@ -240,6 +253,8 @@ def write_main_script(job: dict[str, Any]) -> str:
     for block in job_blocks(job):
         if block.options.skip or block.options.raises is not None or block.options.exercise:
             continue
+        if block.options.language != "python" or block.lines is not None:
+            continue  # a shell block is no Python; included code has no lines of its own here
         start = 0 if job.get("notebook") else block.line - 1
         if start > len(lines):
             lines += [""] * (start - len(lines))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from techpath.model import BlockOptions, Output, PageResult, Post
-from techpath.parse.fences import find_fences
+from techpath.parse.fences import Fence, executable_fences, find_fences
 from techpath.parse.notebook import cell_source, cell_tags, read_notebook
 from techpath.parse.tags import tags_for_options
 from techpath.render.markdown import box_body
@@ -139,14 +139,27 @@ def _flush(lines: list[str], cells: list[Cell], counter: list[int]) -> None:
     cursor = 0
     text_lines = text.split("\n")
     for fence in find_fences(text):
-        if not fence.executable:
+        inner = len(executable_fences(fence.code)) if fence.children else 0
+        if not fence.executable and not inner:
             continue
         _add_markdown("\n".join(text_lines[cursor : fence.start]), cells)
-        tags = _tags(fence.options)
-        cells.append(Cell("code", fence.code, tags, counter[0], fence.options))
-        counter[0] += 1
+        if inner:  # markdown-exec's literate block: its text, its blocks' outputs not kept
+            _add_markdown(fence.code, cells)
+            counter[0] += inner
+        else:
+            cells.append(Cell("code", _cell_code(fence), _tags(fence.options), counter[0], fence.options))
+            counter[0] += 1
         cursor = fence.end + 1
     _add_markdown("\n".join(text_lines[cursor:]), cells)
+
+
+def _cell_code(fence: Fence) -> str:
+    """A block's code as a notebook cell: a transcript's commands, a shell block as a cell magic."""
+    if fence.mdexec is None:
+        return fence.code
+    code = "\n".join(line for line in fence.mdexec.run_code(fence.code).split("\n") if line.strip())
+    shell = fence.options.language
+    return f"%%{shell}\n{code}" if shell != "python" else code
 
 
 def _add_markdown(text: str, cells: list[Cell]) -> None:

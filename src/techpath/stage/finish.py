@@ -127,7 +127,7 @@ def finish_content(content: str, markers: Markers, clean: Clean, links: Callable
     kept: list[str] = []
 
     def hold(match: re.Match[str]) -> str:
-        kept.append(match[1])
+        kept.append(_unwrapped(match[1]))
         return f"techpathkept{markers.key}n{len(kept) - 1}e"
 
     held = markers.kept().sub(hold, content)
@@ -136,6 +136,16 @@ def finish_content(content: str, markers: Markers, clean: Clean, links: Callable
     if TOC_MARKER in restored:
         restored = restored.replace(TOC_MARKER, toc_html(toc_items(restored)), 1)
     return markers.strip(links(restored))
+
+
+_WRAPPED_BLOCK = re.compile(r"\A(\s*)<p>(<(?:div|pre|figure|table)\b.*)</p>(\s*)\Z", re.S)
+
+
+def _unwrapped(fragment: str) -> str:
+    """A kept block inside a list or a box (indented) is read by Markdown as a paragraph's
+    inline HTML: the <p> it put around our block goes."""
+    found = _WRAPPED_BLOCK.match(fragment)
+    return f"{found[1]}{found[2]}{found[3]}" if found else fragment
 
 
 def finish_page(page_html: str, markers: Markers, finish: Callable[[str, str], str]) -> tuple[str, list[str]]:
