@@ -180,3 +180,53 @@ def test_tags_with_html_characters_are_schema_errors() -> None:
     problems = validate_post_meta(FrontMatter(meta, 0, {"tags": 7}), "p.md", PostSchema())
     assert [p.line for p in problems if "tags" in p.message] == [7]
     assert "plain words" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("fragment", "shown"),
+    [  # html.parser reads one title; a browser reads a title and then what the title held
+        ('<p title==" style=position:fixed;inset:0;z-index:99999 ">Session expired</p>', "style"),
+        ('<details title==" open ontoggle=alert(1) "><summary>x</summary></details>', "ontoggle"),
+        ('<p title="x"\u00a0class=md-consent__overlay>y</p>', "md-consent"),
+    ],
+)
+def test_tags_are_written_as_checked_and_differentials_are_refused(fragment: str, shown: str) -> None:
+    from techpath.safety.policy import clean_html
+    from techpath.safety.starttag import browser_attributes
+
+    out, violations = clean_html(fragment)
+    assert any("a browser reads other attributes" in v.message for v in violations)
+    # the browser sees the attribute html.parser read, nothing else: the tag is written again
+    start = out[: out.index(">") + 1]
+    names = [name for name, _ in browser_attributes(start)]
+    assert names == ["title"], start
+    assert shown not in browser_attributes(start)[0][0]
+
+
+def test_prose_may_not_cover_the_page_or_dress_as_the_theme() -> None:
+    for fragment, word in [
+        ('<p style="position:absolute;top:0">x</p>', "position"),
+        ('<p style="position: sticky">x</p>', "position"),
+        ('<p style="z-index: 99999">x</p>', "z-index"),
+        ('<p style="inset: 0">x</p>', "inset"),
+        ('<p style="margin-top: -900px">x</p>', "negative"),
+        ('<p style="transform: translateY(-100vh)">x</p>', "transform"),
+        ('<p style="box-shadow: 0 0 0 100vmax white">x</p>', "box-shadow"),
+        ('<div class="md-consent__overlay">x</div>', "md-* classes"),
+        ("<p>a\u202eb</p>", "U+202E"),
+        ('<p title="a\u2066b">x</p>', "U+2066"),
+    ]:
+        messages = " ".join(v.message for v in check_html(fragment))
+        assert word in messages, fragment
+    kept = (
+        '<a class="md-button md-button--primary" href="x/">Go</a>'
+        '<p style="color: red; margin: 0 1em">a\u200fb</p>'
+    )
+    assert check_html(kept) == []
+
+
+def test_text_the_parser_did_not_read_as_a_tag_stays_text() -> None:
+    from techpath.safety.policy import clean_html
+
+    out, _ = clean_html('a < b <img src=x onerror=alert(1) alt="x"')
+    assert "<img" not in out and "&lt;img" in out

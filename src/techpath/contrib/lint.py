@@ -21,6 +21,7 @@ from techpath.parse.frontmatter import PostSchema, split_front_matter
 from techpath.parse.policy import RunPolicy
 from techpath.safety.paths import confinement_problems
 from techpath.safety.prose import check_prose
+from techpath.safety.text import bidi_problem
 
 _MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\((?P<target>[^)\s#]+)(?:#[^)\s]*)?(?:\s+\"[^\"]*\")?\)")
 _CODE_RULES = [
@@ -69,6 +70,7 @@ def lint_post(post: Post) -> list[Problem]:
             )
         )
     problems += _exercise_rebinds(post)
+    problems += _bidi_outside_prose(post)
     for block in post.blocks:
         for offset, line in enumerate(block.source.split("\n"), start=1):
             for pattern, message in _CODE_RULES:
@@ -105,6 +107,30 @@ def _exercise_rebinds(post: Post) -> list[Problem]:
                         "see another value there: give the answer a name of its own",
                     )
                 )
+    return problems
+
+
+def _bidi_outside_prose(post: Post) -> list[Problem]:
+    """Bidi controls where the HTML policy does not look: a Markdown post's front matter, a
+    notebook's code and raw cells (the policy sees the rendered prose and code of a page)."""
+    problems: list[Problem] = []
+    if post.path.suffix == ".md":
+        front, _ = split_front_matter(post.text, post.display_path)
+        for number, line in enumerate(post.text.split("\n")[: front.body_start], start=1):
+            if message := bidi_problem(line):
+                problems.append(Problem(post.display_path, number, message))
+        return problems
+    from techpath.parse.notebook import cell_source
+
+    try:
+        cells = json.loads(post.text).get("cells", [])
+    except (ValueError, AttributeError):
+        return []
+    for number, cell in enumerate(cells, start=1):
+        if isinstance(cell, dict) and cell.get("cell_type") != "markdown":
+            for offset, line in enumerate(cell_source(cell).split("\n"), start=1):
+                if message := bidi_problem(line):
+                    problems.append(Problem(f"{post.display_path}:cell {number}", offset, message))
     return problems
 
 
