@@ -230,3 +230,62 @@ def test_text_the_parser_did_not_read_as_a_tag_stays_text() -> None:
 
     out, _ = clean_html('a < b <img src=x onerror=alert(1) alt="x"')
     assert "<img" not in out and "&lt;img" in out
+
+
+def test_a_download_runs_only_the_code_its_page_shows(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from techpath.model import BlockOptions
+    from techpath.parse.fences import find_fences
+    from techpath.render.notebooks import Cell, to_script
+
+    fence = find_fences(
+        "```python raises='(print(\"PWNED-raises\"), Exception)[1]'\nraise ValueError('bad')\n```"
+    )[0]
+    assert fence.problems and "exception class name" in fence.problems[0]
+    assert fence.options.raises == ""  # never the expression
+    breaks = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+    cells = [
+        Cell("markdown", "".join(f'prose{c}print("PWNED-prose-{ord(c)}")' for c in breaks)),
+        Cell("code", 'x = 1\rprint("PWNED-skip")', block=0, options=BlockOptions(skip=True)),
+        Cell("code", "raise ValueError('bad')", block=1, options=fence.options),
+        Cell("code", "raise KeyError('k')", block=2, options=BlockOptions(raises="builtins.KeyError")),
+        Cell("code", "print('shown')", block=3),
+    ]
+    title = 'T"""\nprint("PWNED-title")\n"""\\'
+    script = tmp_path / "post.py"
+    script.write_text(
+        to_script(cells, title, "https://x.example/\rprint('PWNED-url')", None, "pip install a")
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "PWNED" not in done.stdout + done.stderr
+    assert done.stdout.splitlines() == ["ValueError: bad", "KeyError: 'k'", "shown"]
+    import ast
+
+    assert ast.get_docstring(ast.parse(script.read_text()), clean=False).startswith(title)
+
+
+def test_notebook_downloads_hold_what_the_page_holds() -> None:
+    from techpath.render.notebooks import Cell, to_notebook
+
+    output = Output(
+        "result",
+        data={
+            "text/plain": "x",
+            "text/html": "<script>alert(1)</script><img src=x onerror=alert(2)><b>kept</b>",
+        },
+    )
+    result = PageResult("p.md", [BlockResult(0, "ok", outputs=[output])])
+    cells = [
+        Cell("markdown", 'Text <img src="x.png" alt="x" onerror="alert(3)">\n\n[l](javascript:alert(4))'),
+        Cell("markdown", "Plain prose with [a link](https://example.org/) and `code`."),
+        Cell("code", "x", block=0),
+    ]
+    notebook = to_notebook(cells, result)
+    text = json.dumps(notebook)
+    for word in ("<script", "onerror", "javascript:"):
+        assert word not in text, word
+    assert "<b>kept</b>" in text
+    assert notebook["cells"][1]["source"] == cells[1].source  # clean prose stays Markdown

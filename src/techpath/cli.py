@@ -351,7 +351,7 @@ def run_convert(args: argparse.Namespace) -> int:
         print(f"techpath convert: {target} exists; not overwriting it", file=sys.stderr)
         return 1
     cells = markdown_cells(args.post.read_text(encoding="utf-8"))
-    target.write_text(notebook_json(to_notebook(cells)), encoding="utf-8")
+    target.write_text(notebook_json(to_notebook(cells, for_readers=False)), encoding="utf-8")
     if args.remove:
         args.post.unlink()
     print(f"wrote {target} ({len(cells)} cells)")

@@ -290,7 +290,7 @@ class Session:
             error = self._timeout_error(block, timeout, sys.exc_info()[2])
         except BaseException as exc:
             if expected is not None and (
-                expected == "" or expected in {c.__name__ for c in type(exc).__mro__}
+                expected == "" or expected.rsplit(".", 1)[-1] in {c.__name__ for c in type(exc).__mro__}
             ):
                 self._outputs.append(Output("error", text=self._format_traceback(exc)))
             else:

@@ -19,6 +19,8 @@ EXERCISE_PARTS = ("starter", "check", "solution")  # the parts of an exercise (p
 HIGHLIGHT_OPTIONS = {"title", "linenums", "hl_lines", "anchor_linenums", "line_spans", "linenums_style"}
 
 _OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>`{3,}|~{3,})[ \t]*(?P<info>.*?)[ \t]*$")
+# `raises="..."`: an exception class, maybe by its dotted path (sklearn.exceptions.NotFittedError)
+EXCEPTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 _TOKEN = re.compile(r"""(?P<key>[.#]?[A-Za-z_][-\w]*)(?:=(?P<value>"[^"]*"|'[^']*'|[^\s"'}]+))?""")
 
 
@@ -106,7 +108,13 @@ def _read_info(info: str, fence: Fence) -> None:
         if name in FLAG_OPTIONS and value is None:
             flags[name.replace("-", "_")] = True
         elif name == "raises":
-            flags["raises"] = value or ""
+            if value and not EXCEPTION_NAME.fullmatch(value):
+                # it reaches the download's `except` clause: a name, never an expression
+                fence.problems.append(
+                    'raises needs an exception class name, e.g. raises="ValueError" or '
+                    f'raises="sklearn.exceptions.NotFittedError" (got {value[:60]!r})'
+                )
+            flags["raises"] = value if value and EXCEPTION_NAME.fullmatch(value) else ""
         elif name == "timeout":
             try:
                 seconds = float(value or "")
