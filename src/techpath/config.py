@@ -46,6 +46,7 @@ class SiteSettings:
     has_blog: bool = False  # the Material blog plugin is configured
     authors_file: Path | None = None
     categories: tuple[str, ...] = ()  # the blog's categories_allowed, in the site's order
+    config: dict[str, Any] = field(default_factory=dict)  # the whole configuration, as read
 
     @classmethod
     def load(cls, root: Path = Path(), config_file: Path | None = None) -> SiteSettings:
@@ -77,9 +78,8 @@ class SiteSettings:
             today=dt.date.today(),
             authors_file=authors_file.as_posix(),
         )
-        return cls(
-            root, docs_dir, posts_dir, schema, plugins.get("techpath", {}), has_blog, authors_file, categories
-        )
+        techpath = plugins.get("techpath", {})
+        return cls(root, docs_dir, posts_dir, schema, techpath, has_blog, authors_file, categories, config)
 
     def run_policy(self) -> RunPolicy:
         """What the site lets run and how strict it is (parse/policy.py); ValueError names a bad

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -31,8 +32,13 @@ def download_file(name: str, kind: str) -> str:
 
 
 def download_name(post: Post) -> str:
-    """The file name of the post's downloads; never a path (ValueError), see safety.paths."""
-    return checked_download_name(str(post.meta.get("slug") or post.path.stem))
+    """The file name of the post's downloads: its slug, or its file's name made plain (`odd
+    name (1).md` gives `odd-name-1`); never a path (ValueError), see safety.paths."""
+    slug = post.meta.get("slug")
+    if slug:
+        return checked_download_name(str(slug))
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "-", post.path.stem).strip("-.")
+    return checked_download_name(re.sub(r"\.{2,}", ".", plain) or "post")
 
 
 def download_links(

@@ -42,7 +42,7 @@ def declaration_problem(name: str, value: str, allow_local_refs: bool = False) -
     if "url(" in text or any(word in text for word in _FORBIDDEN_VALUE):
         return f"{prop}: CSS may not load anything (url(), image()) or run code"
     if prop == "position" and ("fixed" in text or "sticky" in text):
-        return "position: fixed/sticky would let an output cover the page"
+        return "position: fixed/sticky would let it cover the page"
     return None
 
 

@@ -150,7 +150,7 @@ class _Walker(HTMLParser):
             self._refuse(
                 f"<{tag}>: a browser reads other attributes here than this check does (an '=' after "
                 "'=', or a space that is not an ASCII space); write name=\"value\" pairs separated by spaces",
-                (raw[:24].lower(), f"<{tag} "),
+                (raw[:24].lower(), "", f"<{tag} "),
             )
         kept: list[tuple[str, str | None]] = []
         seen: set[str] = set()

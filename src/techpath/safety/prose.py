@@ -44,7 +44,18 @@ class Finding:
 def render(text: str) -> str:
     """`text` (Markdown without front matter) as the HTML the page will hold."""
     converter = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
-    return converter.convert(text)
+    return converter.convert(_fences_as_staged(text))
+
+
+def _fences_as_staged(text: str) -> str:
+    """Python fences with our options (`starter`, `hide`, `raises=...`) taken out of their info
+    string, as the build stages them: superfences does not read a fence whose info it cannot
+    parse, and would show its code as prose (where a string holding `<script>` is markup)."""
+    lines = text.split("\n")
+    for fence in find_fences(text):
+        if fence.executable and fence.kept_info:
+            lines[fence.start] = f"{fence.indent}{fence.marker}{fence.kept_info}"
+    return "\n".join(lines)
 
 
 def check_prose(text: str, first_line: int = 1) -> list[Finding]:

@@ -59,3 +59,21 @@ def visible_bidi(text: str) -> str:
     """Computed text (an inline value, an output) with each bidi control written as its escape
     (`\\u202e`): shown, never obeyed."""
     return _BIDI.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+# Line ends other than \n: Python ends a line at a bare \r, str.splitlines and editors at the
+# others, a browser shows none of them in an attribute. A notebook's JSON keeps "\r" invisible
+# in a review's diff, and a download would read the rest of the line as code.
+ODD_LINE_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_ODD_BREAK = re.compile(f"[{ODD_LINE_BREAKS}]")
+
+
+def line_break_problem(text: str) -> str | None:
+    """Why `text` (one line, as split on \\n) may not stand: it holds another line break."""
+    found = _ODD_BREAK.search(text.removesuffix("\r"))
+    if found is None:
+        return None
+    return (
+        f"U+{ord(found.group(0)):04X} is a line break only some tools see (Python ends a line at a "
+        "bare carriage return); end lines with \\n only"
+    )

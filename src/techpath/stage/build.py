@@ -17,6 +17,7 @@ from typing import Any
 
 from techpath.config import SiteSettings, discover
 from techpath.safety import site as safety
+from techpath.safety.files import FileGate
 from techpath.site.assets import csp_sources, missing_extensions, stylesheets
 from techpath.site.pages import name_theme_widgets
 from techpath.stage import yamlconfig
@@ -72,8 +73,18 @@ def stage(
     )
     for problem in safety.snippet_config_problems(_extension_configs(raw), root):
         log(f"ERROR: {problem}")
+    stager.gate = FileGate.for_site(root, site.docs_dir, opts["static_allow"], raw)
+    fatal = stager.gate.fatal_problems(safety.snippet_bases(_extension_configs(raw)))
+    if fatal:  # before anything is read through them
+        raise SystemExit("\n".join(f"ERROR: {problem}" for problem in fatal))
     docs = site.docs_dir.resolve()
-    stager.load((p.resolve().relative_to(docs).as_posix(), p) for p in discover([docs]))
+    pages = []
+    for page in discover([docs]):
+        if problem := stager.gate.read_problem(page):
+            log(f"ERROR: {problem}")  # a Problem prints as file:line: message
+        else:
+            pages.append((page.relative_to(docs).as_posix(), page))
+    stager.load(pages)
     stager.start()
     staged_docs = out / "docs"
     stager.write_tree(staged_docs)

@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "max_code_line": 0,
     "content_security_policy": True,
     "csp_sources": {},
+    "static_allow": [],
 }
 GENERATORS = ("mkdocs", "properdocs", "zensical")
 
