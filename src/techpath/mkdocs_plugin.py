@@ -29,7 +29,7 @@ from techpath.render import highlight_memo
 from techpath.safety import csp
 from techpath.safety import site as safety
 from techpath.safety.files import FileGate
-from techpath.site.assets import csp_sources, missing_extensions, stylesheets
+from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
 from techpath.site.pages import name_theme_widgets
 from techpath.site.templates import cache_compiled_templates
 from techpath.stage.notebook_links import nav_to_pages
@@ -148,6 +148,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             raise PluginError("\n".join(str(p) for p in fatal))
         katex = (root / self.config.katex_dir).resolve() if self.config.typeset_math else None
         config.extra_css[:] = stylesheets(config.extra_css, katex is not None)
+        config.extra_javascript[:] = scripts(config.extra_javascript, self.config.content_security_policy)
         config.markdown_extensions.extend(missing_extensions(config.markdown_extensions))
         if self._stager is None:
             self._stager = Stager(site, settings, info=log.info, error=log.error)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import base64
 import builtins
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -189,7 +190,9 @@ _HTML_COMMENT = re.compile(r"[ \t]*<!--.*?-->[ \t]*\n?", re.S)
 def reader_cells(cells: list[Cell], title: str, description: str = "", install: str = "") -> list[Cell]:
     """The cells a reader downloads: the title (and description) first, then a cell naming what
     to install, then the post, without its front matter or HTML comments (`<!-- more -->`)."""
-    head = [Cell("markdown", f"# {title}" + (f"\n\n{description}" if description else ""))]
+    # the page shows both as text; so does the notebook (Jupyter renders HTML in Markdown)
+    shown = f"# {html.escape(title)}" + (f"\n\n{html.escape(description)}" if description else "")
+    head = [Cell("markdown", shown)]
     if install:
         head.append(Cell("code", f"# What this page was verified with:\n{install}"))
     body = []
@@ -270,8 +273,10 @@ def safe_markdown(source: str) -> str:
     from techpath.safety.policy import check_html, clean_html
     from techpath.safety.prose import render
 
+    # Python-Markdown escapes some tags Jupyter's renderer would make elements of (an unquoted
+    # <img src=x onerror=...>), so the source is held to the policy as HTML too.
     rendered = render(source)
-    if not check_html(rendered):
+    if not check_html(rendered) and not check_html(source):
         return source
     return clean_html(rendered)[0]
 

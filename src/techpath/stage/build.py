@@ -18,7 +18,7 @@ from typing import Any
 from techpath.config import SiteSettings, discover
 from techpath.safety import site as safety
 from techpath.safety.files import FileGate
-from techpath.site.assets import csp_sources, missing_extensions, stylesheets
+from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
 from techpath.site.pages import name_theme_widgets
 from techpath.stage import yamlconfig
 from techpath.stage.notebook_links import nav_to_pages
@@ -91,7 +91,8 @@ def stage(
     target = (site_dir or root / str(raw.get("site_dir", "site"))).resolve()
     # Zensical builds only inside the folder of its configuration: build there, move afterwards.
     built = (out / "site").resolve() if generator == "zensical" else target
-    config = staged_config(raw, root, staged_docs.resolve(), built, katex is not None)
+    guard = bool(opts["content_security_policy"])
+    config = staged_config(raw, root, staged_docs.resolve(), built, katex is not None, guard)
     if "nav" in config:  # notebooks listed by their own names
         config["nav"] = nav_to_pages(config["nav"], stager.notebooks)
     if generator == "zensical" and isinstance(config.get("theme"), dict):
@@ -112,7 +113,9 @@ def _extension_configs(raw: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def staged_config(raw: dict[str, Any], root: Path, docs: Path, site: Path, math: bool) -> dict[str, Any]:
+def staged_config(
+    raw: dict[str, Any], root: Path, docs: Path, site: Path, math: bool, frame_guard: bool = True
+) -> dict[str, Any]:
     """The site's configuration pointed at the staged tree, without the techpath plugin."""
     config = dict(raw)
     # Relative to the staged configuration's folder (Zensical accepts nothing else).
@@ -128,6 +131,7 @@ def staged_config(raw: dict[str, Any], root: Path, docs: Path, site: Path, math:
             plugins.append(entry)
     config["plugins"] = plugins
     config["extra_css"] = stylesheets(config.get("extra_css") or [], math)
+    config["extra_javascript"] = scripts(config.get("extra_javascript") or [], frame_guard)
     config.pop("watch", None)
     extensions = list(config.get("markdown_extensions") or [])
     config["markdown_extensions"] = extensions + missing_extensions(extensions)
