@@ -22,8 +22,7 @@ import pytest
 
 from tests.browser import offline_browser, serve_folder, wait_until
 from tests.hostile import ENV_SECRET, GENERATORS, HostileBuild, HostileBuilds, build, hostile_copy, lint
-
-POSTS = "docs/blog/posts"
+from tests.parity import security
 
 
 def test_lint_names_every_hostile_construct_with_file_and_line(tmp_path: Path) -> None:
@@ -225,7 +224,12 @@ def test_active_files_are_published_only_when_allowed_and_then_cleaned(hostile: 
     for name in ("blog/posts/demo.html", "assets/evil.svg", "assets/evil.js", "assets/feed.xml"):
         assert not list(site.rglob(Path(name).name)), f"{name} was published"
     page = (site / "allowed" / "page.html").read_text()
-    assert re.search(r'<head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy"', page)
+    assert security(page) == {
+        "policies": 1,
+        "first in head": True,
+        "unsafe-inline scripts": False,
+        "staging markers": 0,
+    }
     assert "An allowed page" in page and "<script" not in page and "onerror" not in page
     assert "position" not in page and "display:none" not in page
     drawing = (site / "allowed" / "pic.svg").read_text()

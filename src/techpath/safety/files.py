@@ -199,7 +199,8 @@ def static_page(text: str, csp_tag: str | None) -> tuple[str, list[tuple[int, st
     problems = [(f.line, f.message) for f in locate(violations, body, offset + 1)]
     title_match = _TITLE.search(text)
     title = html.escape(html.unescape(title_match.group(1)).strip()) if title_match else ""
-    head = '<meta charset="utf-8">' + (csp_tag or "") + '<meta name="viewport" content="width=device-width">'
+    # the CSP first in <head>, as on every page (safety/csp.py puts it there when csp_tag is None)
+    head = (csp_tag or "") + '<meta charset="utf-8"><meta name="viewport" content="width=device-width">'
     document = (
         f"<!doctype html>\n<html><head>{head}<title>{title}</title></head>\n<body>{cleaned}</body></html>\n"
     )
