@@ -397,6 +397,33 @@ def test_no_page_or_figure_of_the_hostile_site_runs_anything(hostile: HostileBui
 
 
 @pytest.mark.browser
+def test_the_covering_check_sees_prose_that_would_cover_the_page(hostile_builds: HostileBuilds) -> None:
+    """The check above is not vacuous: the blog index with an overlay the policy would have
+    removed (put in by hand, in an excerpt) is reported."""
+    built = hostile_builds.get("mkdocs")
+    index = (built.site / "blog" / "index.html").read_text()
+    probe = built.site / "blog" / "probe.html"  # beside the index: its relative links still work
+    overlays = [
+        '<p style="position:fixed;inset:0;z-index:99999;background:#fff">Session expired</p>',
+        '<p style="position:absolute;top:0;left:0;width:100vw;height:100vh;background:#fff">x</p>',
+    ]
+    try:
+        with offline_browser(built.url) as (page, _log):
+            for overlay in overlays:
+                probe.write_text(
+                    index.replace(
+                        '<div class="md-post__content md-typeset">',
+                        '<div class="md-post__content md-typeset">' + overlay,
+                        1,
+                    )
+                )
+                page.goto(f"{built.url}/blog/probe.html", wait_until="networkidle")
+                assert page.evaluate(_COVERED) != [], overlay
+    finally:
+        probe.unlink(missing_ok=True)
+
+
+@pytest.mark.browser
 def test_a_page_framed_by_another_site_shows_only_a_link_to_itself(
     hostile: HostileBuild, tmp_path: Path
 ) -> None:

@@ -289,3 +289,64 @@ def test_notebook_downloads_hold_what_the_page_holds() -> None:
         assert word not in text, word
     assert "<b>kept</b>" in text
     assert notebook["cells"][1]["source"] == cells[1].source  # clean prose stays Markdown
+
+
+def test_files_outside_the_repository_or_in_git_are_never_read(tmp_path: Path) -> None:
+    from techpath.safety.files import FileGate
+    from techpath.safety.paths import input_problem
+
+    repo, outside = tmp_path / "repo", tmp_path / "outside"
+    (repo / "docs" / "data").mkdir(parents=True)
+    (repo / ".git").mkdir()
+    (repo / ".git" / "config").write_text("[core]")
+    outside.mkdir()
+    (outside / "secret.txt").write_text("secret")
+    (repo / "docs" / "leak.txt").symlink_to(outside / "secret.txt")
+    (repo / "docs" / "data" / "cfg.csv").symlink_to(Path("../../.git/config"))
+    (repo / "docs" / "inside.md").symlink_to(repo / "docs" / "page.md")
+    (repo / "docs" / "page.md").write_text("# Page")
+    gate = FileGate(repo, repo / "docs")
+    leak = gate.publish("leak.txt", repo / "docs" / "leak.txt")
+    assert leak.source is None and leak.data is None and "outside the repository" in leak.problems[0].message
+    assert "into .git" in gate.publish("data/cfg.csv", repo / "docs" / "data" / "cfg.csv").problems[0].message
+    assert gate.publish("inside.md", repo / "docs" / "inside.md").source is not None  # a link inside is fine
+    problem = input_problem("data/cfg.csv", repo / "docs", repo)
+    assert problem is not None and ".git" in problem
+    (repo / "docs" / "folder").symlink_to(outside)
+    assert [p.path for p in gate.fatal_problems()] == ["docs/folder"]
+
+
+def test_active_files_need_the_sites_allowance_and_are_cleaned(tmp_path: Path) -> None:
+    from techpath.safety.files import FileGate
+
+    docs = tmp_path / "docs"
+    (docs / "js").mkdir(parents=True)
+    (docs / "theme").mkdir()
+    evil = (
+        '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
+        '<script>alert(2)</script><rect width="1"/></svg>'
+    )
+    for name in ("a.svg", "b.svg"):
+        (docs / name).write_text(evil)
+    (docs / "page.html").write_text(
+        "<html><head><title>T</title><script>x()</script></head>\n<body>\n<p>kept</p>\n"
+        "<img src=x alt=y onerror=z()>\n</body></html>"
+    )
+    (docs / "js" / "site.js").write_text("1")
+    (docs / "theme" / "main.html").write_text("{% extends 'base.html' %}")
+    config = {"extra_javascript": ["js/site.js"], "theme": {"custom_dir": "docs/theme"}}
+    gate = FileGate.for_site(tmp_path, docs, ["a.svg", "page.html"], config)
+    assert gate.publish("b.svg", docs / "b.svg").problems[0].message.count("static_allow") == 1
+    svg = gate.publish("a.svg", docs / "a.svg")
+    assert (
+        svg.data is not None
+        and b"<rect" in svg.data
+        and b"script" not in svg.data
+        and b"onload" not in svg.data
+    )
+    page = gate.publish("page.html", docs / "page.html")
+    assert page.data is not None and b"<p>kept</p>" in page.data and b"<title>T</title>" in page.data
+    assert b"script" not in page.data and b"onerror" not in page.data
+    assert [(p.line, "onerror" in p.message) for p in page.problems] == [(4, True)]
+    for uri in ("js/site.js", "theme/main.html"):  # what the site's own configuration loads
+        assert gate.publish(uri, docs / uri).source == docs / uri

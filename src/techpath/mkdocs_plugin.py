@@ -6,6 +6,7 @@ the feed read it, the CSP added to every page the theme writes)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -209,7 +210,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         assert self._gate is not None and self._scratch is not None
         sources = csp_sources(self.config.csp_sources, config.theme.name, config.theme.get("font"))
         tag = csp.meta_tag(csp.policy_text([], sources)) if self.config.content_security_policy else None
-        gate = FileGate(self._gate.root, self._gate.docs_dir, self._gate.allowed, tag)
+        gate = dataclasses.replace(self._gate, csp_tag=tag)
         docs = os.path.normpath(config.docs_dir)
         for file in list(files):
             if file.generated_by is not None or os.path.normpath(file.src_dir or "") != docs:

@@ -11,9 +11,10 @@ folders:
   would walk it, and `/` is a folder too), and so does any snippet symlink that leaves it
   (pymdownx.snippets' `restrict_base_path` compares paths without resolving links);
 - an active file type is published only when the site lists it in `static_allow` (globs
-  relative to the docs folder) or configures it itself (`extra_javascript`, the theme's
-  `custom_dir`); an allowed SVG is rebuilt by the SVG cleaner, an allowed HTML page keeps only
-  its body, cleaned by the prose policy, in a page of ours that carries the CSP.
+  relative to the docs folder): an allowed SVG is rebuilt by the SVG cleaner, an allowed HTML
+  page keeps only its body, cleaned by the prose policy, in a page of ours that carries the CSP;
+  or when the site's configuration loads it itself (`extra_javascript`, the theme's
+  `custom_dir`), as it is: those are the maintainers' configuration, not a post's.
 """
 
 from __future__ import annotations
@@ -89,8 +90,9 @@ class Published:
 class FileGate:
     root: Path  # the repository: the folder of the site's configuration
     docs_dir: Path
-    allowed: tuple[str, ...] = ()  # globs relative to docs_dir (`*` crosses folders)
+    allowed: tuple[str, ...] = ()  # static_allow: globs relative to docs_dir (`*` crosses folders)
     csp_tag: str | None = None  # the CSP <meta> for a published HTML page (None: added later)
+    own: tuple[str, ...] = ()  # what the site's configuration loads itself: published as it is
 
     @classmethod
     def for_site(
@@ -98,18 +100,18 @@ class FileGate:
     ) -> FileGate:
         """The gate of a site: its `static_allow`, plus what its configuration loads itself
         (`extra_javascript` entries and everything under the theme's `custom_dir`)."""
-        allowed = [str(g) for g in static_allow or ()]
+        own = []
         for entry in config.get("extra_javascript") or []:
             path = entry.get("path") if isinstance(entry, dict) else getattr(entry, "path", entry)
             if isinstance(path, str) and "://" not in path:
-                allowed.append(path.lstrip("/"))
+                own.append(path.lstrip("/"))
         theme = config.get("theme")
         custom = theme.get("custom_dir") if isinstance(theme, dict) else None
         if isinstance(custom, str):
             folder = (root / custom).resolve()
-            if folder.is_relative_to(docs_dir.resolve()):
-                allowed.append(folder.relative_to(docs_dir.resolve()).as_posix() + "/*")
-        return cls(root, docs_dir, tuple(allowed))
+            if folder.is_relative_to(docs_dir.resolve()):  # templates, not pages: as they are
+                own.append(folder.relative_to(docs_dir.resolve()).as_posix() + "/*")
+        return cls(root, docs_dir, tuple(str(g) for g in static_allow or ()), own=tuple(own))
 
     def shown(self, path: Path) -> str:
         try:
@@ -159,12 +161,15 @@ class FileGate:
     def is_allowed(self, uri: str) -> bool:
         return any(fnmatch.fnmatchcase(uri, glob) for glob in self.allowed)
 
+    def is_own(self, uri: str) -> bool:
+        return any(fnmatch.fnmatchcase(uri, glob) for glob in self.own)
+
     def publish(self, uri: str, path: Path) -> Published:
         """What the site may hold for the docs file `uri` (relative to docs_dir) at `path`."""
         if problem := self.read_problem(path):
             return Published(problems=[problem])
         suffix = Path(uri).suffix.lower()
-        if suffix not in ACTIVE_SUFFIXES:
+        if suffix not in ACTIVE_SUFFIXES or self.is_own(uri):
             return Published(source=path)
         shown = self.shown(path)
         if not self.is_allowed(uri):
