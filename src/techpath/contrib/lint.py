@@ -295,15 +295,9 @@ def lint_files(
     gate = FileGate.for_site(root.resolve(), docs_dir.resolve(), static_allow, config)
     docs = docs_dir.resolve()
     if not paths:
-        extensions: dict = {}
-        for entry in config.get("markdown_extensions") or []:
-            if isinstance(entry, dict):
-                extensions.update({str(k): v or {} for k, v in entry.items()})
-            elif isinstance(entry, str):
-                extensions[entry] = {}
-        from techpath.safety.site import snippet_bases
+        from techpath.safety.site import extension_configs, snippet_bases
 
-        return gate.lint(docs, snippet_bases(extensions))
+        return gate.lint(docs, snippet_bases(extension_configs(config)))
     problems: list[Problem] = []
     for path in paths:
         absolute = path if path.is_absolute() else Path.cwd() / path

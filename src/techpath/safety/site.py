@@ -21,10 +21,23 @@ __all__ = [
     "blocking_problems",
     "enforce_prose_policy",
     "escape_meta",
+    "extension_configs",
     "snippet_bases",
     "snippet_config_problems",
     "write_figure",
 ]
+
+
+def extension_configs(raw: dict[str, Any]) -> dict[str, Any]:
+    """`markdown_extensions` of a configuration read as YAML, as MkDocs' mdx_configs:
+    extension name -> its options."""
+    found: dict[str, Any] = {}
+    for entry in raw.get("markdown_extensions") or []:
+        if isinstance(entry, dict):
+            found.update({str(k): v or {} for k, v in entry.items()})
+        elif isinstance(entry, str):
+            found[entry] = {}
+    return found
 
 
 def snippet_bases(mdx_configs: dict[str, Any]) -> list[str]:

@@ -71,10 +71,10 @@ def stage(
         info=log,
         error=lambda message: log(f"ERROR: {message}"),
     )
-    for problem in safety.snippet_config_problems(_extension_configs(raw), root):
+    for problem in safety.snippet_config_problems(safety.extension_configs(raw), root):
         log(f"ERROR: {problem}")
     stager.gate = FileGate.for_site(root, site.docs_dir, opts["static_allow"], raw)
-    fatal = stager.gate.fatal_problems(safety.snippet_bases(_extension_configs(raw)))
+    fatal = stager.gate.fatal_problems(safety.snippet_bases(safety.extension_configs(raw)))
     if fatal:  # before anything is read through them
         raise SystemExit("\n".join(f"ERROR: {problem}" for problem in fatal))
     docs = site.docs_dir.resolve()
@@ -102,15 +102,6 @@ def stage(
     staged_file = out / "mkdocs.yml"
     staged_file.write_text(yamlconfig.dump(config), encoding="utf-8")
     return Staged(staged_file, staged_docs, target, stager, built)
-
-
-def _extension_configs(raw: dict[str, Any]) -> dict[str, Any]:
-    """`markdown_extensions` as MkDocs' mdx_configs: extension name -> its options."""
-    found: dict[str, Any] = {}
-    for entry in raw.get("markdown_extensions") or []:
-        if isinstance(entry, dict):
-            found.update({str(k): v or {} for k, v in entry.items()})
-    return found
 
 
 def staged_config(
