@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import base64
 import builtins
-import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -190,9 +189,7 @@ _HTML_COMMENT = re.compile(r"[ \t]*<!--.*?-->[ \t]*\n?", re.S)
 def reader_cells(cells: list[Cell], title: str, description: str = "", install: str = "") -> list[Cell]:
     """The cells a reader downloads: the title (and description) first, then a cell naming what
     to install, then the post, without its front matter or HTML comments (`<!-- more -->`)."""
-    # the page shows both as text; so does the notebook (Jupyter renders HTML in Markdown)
-    shown = f"# {html.escape(title)}" + (f"\n\n{html.escape(description)}" if description else "")
-    head = [Cell("markdown", shown)]
+    head = [Cell("markdown", f"# {title}" + (f"\n\n{description}" if description else ""))]
     if install:
         head.append(Cell("code", f"# What this page was verified with:\n{install}"))
     body = []
@@ -346,7 +343,7 @@ def to_script(
     head.append("Every block below was executed when the page was built.")
     if install:
         head += ["", "To run it, install what the page was verified with:", f"    {install}"]
-    lines = [_docstring("\n".join(head)), ""]
+    lines = [_docstring("\n".join(head) + "\n"), ""]
     for cell in cells:
         if cell.kind == "raw" or (cell.kind == "code" and cell.block is None):
             continue  # front matter; the notebook's %pip cell (the docstring names it instead)
