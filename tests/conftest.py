@@ -12,6 +12,7 @@ import pytest
 
 from techpath import environment
 from tests.browser import serve_folder
+from tests.hostile import HostileBuilds
 
 pytest_plugins = ["pytester"]
 
@@ -74,7 +75,15 @@ def site_server(built_site: Path) -> Iterator[str]:
         yield url
 
 
-SITE_BUILDS = {"built_site", "site_server", "hostile_site"}  # fixtures that build a whole site
+@pytest.fixture(scope="session")
+def hostile_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileBuilds]:
+    """The hostile site (tests/hostile.py), built relaxed by each generator a test asks for."""
+    with HostileBuilds(tmp_path_factory.mktemp("hostile")) as builds:
+        yield builds
+
+
+# fixtures that build a whole site
+SITE_BUILDS = {"built_site", "site_server", "hostile_site", "hostile_builds"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

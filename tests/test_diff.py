@@ -392,3 +392,22 @@ def test_a_claim_that_still_holds_reports_its_value_moving() -> None:
     base["inline"][0]["value"], head["inline"][0]["value"] = "0.552", "0.588"
     (change,) = compare({"p.md": base}, {"p.md": head})
     assert change.summary == "`0.5 ~ gap +- 0.2` still reads 0.5 (value 0.552 → 0.588)"
+
+
+def test_a_page_path_or_output_cannot_break_out_of_the_summary_markup() -> None:
+    """The summary is Markdown a job page renders: a backtick in a file name or ``` in an output
+    stays inside its code span or block (issue 30)."""
+    import re
+
+    from techpath.diff.compare import Change, LinePair
+
+    where = "docs/blog/posts/a`b ``c.md:3"
+    line = "``` </details> [x](javascript:alert(1))"
+    summary = markdown_summary([Change("text", "p", where, "moved", [LinePair(line, line + " 2")])])
+    item = summary.split("\n- ", 1)[1]
+    span = re.match(r"\*\*text\*\* (`+) (.*?) \1", item)
+    assert span and span.group(2) == where  # CommonMark: the run that opens it closes it
+    fence = re.search(r"^  (`{4,})diff$", item, re.M)
+    assert fence and item.count(f"  {fence.group(1)}\n") + item.endswith(f"  {fence.group(1)}") >= 1
+    body = item.split(f"{fence.group(1)}diff\n", 1)[1].split(f"\n  {fence.group(1)}", 1)[0]
+    assert line in body and "``` </details>" in body

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.hostile import HostileBuilds
 from tests.parity import index_entries, post_structure, posts, rss_items, security
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,20 +59,12 @@ def test_index_feed_and_files_match(sites: dict[str, Path], generator: str) -> N
 
 
 SAFE = {"policies": 1, "first in head": True, "unsafe-inline scripts": False, "staging markers": 0}
-HOSTILE = ROOT / "tests" / "hostile_site"
 
 
 @pytest.fixture(scope="module")
-def hostile_sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The hostile test site (tests/test_hostile.py) built relaxed by each generator."""
-    built = {}
-    env = {**os.environ, "TECHPATH_KEEP_WARM": "0", "NO_MKDOCS_2_WARNING": "1"}
-    for generator in GENERATORS:
-        site = tmp_path_factory.mktemp(f"hostile-{generator}") / "site"
-        command = [sys.executable, "-m", "techpath.cli", "build", "-f", str(HOSTILE / "mkdocs.yml")]
-        subprocess.run([*command, "-g", generator, "-d", str(site)], cwd=ROOT, env=env, check=True)
-        built[generator] = site
-    return built
+def hostile_sites(hostile_builds: HostileBuilds) -> dict[str, Path]:
+    """The hostile test site (tests/hostile.py, tests/test_hostile.py) built relaxed by each generator."""
+    return {generator: hostile_builds.get(generator).site for generator in GENERATORS}
 
 
 class _Attributes(HTMLParser):

@@ -63,6 +63,7 @@ class SiteSettings:
     categories: tuple[str, ...] = ()  # the blog's categories_allowed, in the site's order
     markdown_extensions: list[Any] = field(default_factory=list)  # as mkdocs.yml lists them
     snippets: Snippets | None = None  # pymdownx.snippets, when the site uses it
+    config: dict[str, Any] = field(default_factory=dict)  # the whole configuration, as read
 
     @classmethod
     def load(
@@ -113,7 +114,13 @@ class SiteSettings:
             categories,
             extensions,
             Snippets.from_config(snippets, root) if snippets is not None else None,
+            config,
         )
+
+    @property
+    def mdx_configs(self) -> dict[str, dict[str, Any]]:
+        """The site's Markdown extensions as MkDocs' mdx_configs: name -> its options."""
+        return extension_options(self.markdown_extensions)
 
     def run_policy(self) -> RunPolicy:
         """What the site lets run and how strict it is (parse/policy.py)."""

@@ -6,7 +6,9 @@ the feed read it, the CSP added to every page the theme writes)."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import os
 import re
 import shutil
 import tempfile
@@ -18,6 +20,7 @@ from jinja2 import Environment
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
@@ -29,8 +32,10 @@ from techpath.config import SiteSettings
 from techpath.options import OptionSpec, PluginOptions, specs
 from techpath.render import highlight_memo
 from techpath.render.mdexec import Heading, SiteMarkdown
+from techpath.safety import csp
 from techpath.safety import site as safety
-from techpath.site.assets import csp_sources, missing_extensions, stylesheets
+from techpath.safety.files import FileGate
+from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
 from techpath.site.pages import name_theme_widgets
 from techpath.site.templates import cache_compiled_templates
 from techpath.stage.notebook_links import nav_to_pages
@@ -93,6 +98,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._csp = safety.PagePolicies()
         self._files: Files | None = None
         self.options = PluginOptions()  # the validated config as typed options (on_config)
+        self._gate: FileGate | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self._is_serve = command == "serve"
@@ -107,8 +113,17 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         settings = engine_settings(root, site.docs_dir, options)
         for problem in safety.snippet_config_problems(config.mdx_configs, root):
             log.error(problem)
+        loads = {
+            "extra_javascript": list(config.extra_javascript),
+            "theme": {"custom_dir": config.theme.custom_dir},
+        }
+        self._gate = FileGate.for_site(root, site.docs_dir, options.static_allow, loads)
+        fatal = self._gate.fatal_problems(safety.snippet_bases(config.mdx_configs))
+        if fatal:  # before MkDocs walks the docs folder (it follows symlinks) or includes a snippet
+            raise PluginError("\n".join(str(p) for p in fatal))
         katex = (root / options.katex_dir).resolve() if options.typeset_math else None
         config.extra_css[:] = stylesheets(config.extra_css, katex is not None)
+        config.extra_javascript[:] = scripts(config.extra_javascript, self.options.content_security_policy)
         config.markdown_extensions.extend(missing_extensions(config.markdown_extensions))
         if self._stager is None:
             self._stager = Stager(site, settings, info=log.info, error=log.error)
@@ -137,6 +152,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._registered = set()
         font = config.theme.get("font")  # Material loads Google Fonts unless it is false
         self._csp = safety.PagePolicies(csp_sources(self.options.csp_sources, config.theme.name, font))
+        self._gate_files(files, config)
         pages = [f for f in files if f.is_documentation_page() or f.src_uri.endswith(".ipynb")]
         records = self._stager.load((f.src_uri, Path(f.abs_src_path)) for f in pages)
         for file in pages:
@@ -163,6 +179,30 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._register(files, config)
         self._files = files
         return files
+
+    def _gate_files(self, files: Files, config: MkDocsConfig) -> None:
+        """Every file MkDocs read from the docs folder through the gate (safety/files.py):
+        symlinks out of the repository and active files the site did not allow are left out,
+        allowed SVG and HTML are published cleaned."""
+        assert self._gate is not None and self._scratch is not None
+        sources = csp_sources(self.options.csp_sources, config.theme.name, config.theme.get("font"))
+        tag = csp.meta_tag(csp.policy_text([], sources)) if self.options.content_security_policy else None
+        gate = dataclasses.replace(self._gate, csp_tag=tag)
+        docs = os.path.normpath(config.docs_dir)
+        for file in list(files):
+            if file.generated_by is not None or os.path.normpath(file.src_dir or "") != docs:
+                continue  # the theme's files and other plugins' are not the pull request's
+            published = gate.publish(file.src_uri, Path(file.abs_src_path or ""))
+            for problem in published.problems:
+                log.error(str(problem))
+            if published.source is not None:
+                continue
+            files.remove(file)
+            if published.data is not None:
+                target = self._scratch / "static" / file.src_uri
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(published.data)
+                files.append(File.generated(config, file.src_uri, abs_src_path=str(target)))
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self._stager is not None

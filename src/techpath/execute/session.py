@@ -300,7 +300,7 @@ class Session:
             error = self._error(block, kind, str(exc), block.file_line() if self.line_numbers_in_file else 1)
         except BaseException as exc:
             if expected is not None and (
-                expected == "" or expected in {c.__name__ for c in type(exc).__mro__}
+                expected == "" or expected.rsplit(".", 1)[-1] in {c.__name__ for c in type(exc).__mro__}
             ):
                 self._outputs.append(Output("error", text=self._format_traceback(exc)))
             else:

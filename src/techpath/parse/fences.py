@@ -45,6 +45,8 @@ _START = re.compile(
 _OPTION = re.compile(r"""(?P<key>[A-Za-z][A-Za-z0-9_]*)(?:=(?P<q>["'])(?P<value>.*?)(?P=q))?""")
 _HL_LINES = re.compile(r"\d+(?:-\d+)?(?:[ \t]+\d+(?:-\d+)?)*$")
 _LINENUMS = re.compile(r"\d+")
+# `raises="..."`: an exception class, maybe by its dotted path (sklearn.exceptions.NotFittedError)
+EXCEPTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 _TOKEN = re.compile(r"""(?P<key>[.#]?[A-Za-z_][-\w]*)(?:=(?P<value>"[^"]*"|'[^']*'|[^\s"'}]+))?""")
 
 Kind = Literal["code", "python", "mdexec", "plain"]
@@ -386,7 +388,13 @@ def _read_info(info: str, fence: Fence) -> None:
         if name in FLAG_OPTIONS and value is None:
             flags[name.replace("-", "_")] = True
         elif name == "raises":
-            flags["raises"] = value or ""
+            if value and not EXCEPTION_NAME.fullmatch(value):
+                # it reaches the download's `except` clause: a name, never an expression
+                fence.problems.append(
+                    'raises needs an exception class name, e.g. raises="ValueError" or '
+                    f'raises="sklearn.exceptions.NotFittedError" (got {value[:60]!r})'
+                )
+            flags["raises"] = value if value and EXCEPTION_NAME.fullmatch(value) else ""
         elif name == "timeout":
             flags["timeout"] = _timeout(value or "", fence.problems)
         elif name in EXERCISE_PARTS and value is None:

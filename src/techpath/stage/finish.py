@@ -20,6 +20,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote, unquote
 
 from techpath.parse.fences import find_fences
 from techpath.site.post_top import TocItem, toc_html
@@ -75,7 +76,9 @@ class Markers:
         return re.compile(rf"<!-- techpath:lazy {re.escape(self.key)} (\d+) -->")
 
     def page(self, uri: str, body: str) -> str:
-        return f"<!-- techpath:page {self.key} {uri} -->\n\n{body}\n\n<!-- /techpath:page {self.key} -->\n"
+        # the path percent-encoded: a file name may hold spaces (`odd name (1).md`) or `--`
+        marker = f"<!-- techpath:page {self.key} {quote(uri)} -->"
+        return f"{marker}\n\n{body}\n\n<!-- /techpath:page {self.key} -->\n"
 
     def kept(self) -> re.Pattern[str]:
         k = re.escape(self.key)
@@ -167,8 +170,9 @@ def finish_page(page_html: str, markers: Markers, finish: Callable[[str, str], s
         if excerpt:
             region = markers.without_top(region)
         out.append(page_html[position : start.start()])
-        out.append(finish(start[1], region))
-        uris.append(start[1])
+        uri = unquote(start[1])
+        out.append(finish(uri, region))
+        uris.append(uri)
         position = end_at
     out.append(page_html[position:])
     return markers.strip("".join(out)), uris

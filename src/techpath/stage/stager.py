@@ -24,13 +24,14 @@ from techpath.parse import load_post
 from techpath.parse.inline import find_spans
 from techpath.parse.notebook import notebook_markdown
 from techpath.render.api_links import link_names, page_urls
-from techpath.render.downloads import download_file, download_links, write_downloads
+from techpath.render.downloads import download_file, download_links, download_name, write_downloads
 from techpath.render.html import render_block
 from techpath.render.inline import fill_inline
 from techpath.render.markdown import OutputSlots, block_failed, rewrite_markdown, slot_shown
 from techpath.render.mdexec import Heading, SiteMarkdown, ViewRenderer
 from techpath.report import write_report
 from techpath.safety import site as safety
+from techpath.safety.files import FileGate, Published
 from techpath.safety.svg import evict_unused, kept_clean_svg
 from techpath.safety.text import HTML_SIGNIFICANT, TEXT_FIELDS
 from techpath.site.assets import package_assets
@@ -101,6 +102,8 @@ class Stager:
         # every page while the warm parent imports instead of waiting for each result in turn.
         self.placeholders = False
         self.stage_early = True
+        # what of the docs folder besides its pages reaches the staged tree (safety/files.py)
+        self.gate: FileGate | None = None
         # placeholder -> (page, block index or TOP or REPORT, is a markdown-exec view's number)
         self._parts: list[tuple[str, int, bool]] = []
         self.site_markdown: SiteMarkdown | None = None  # the site's extensions, for views
@@ -156,7 +159,7 @@ class Stager:
             record.entry = PathEntry.from_post(staged_uri, post)
             record.entry.box_titles = box_titles_of(markdown)
             record.entry.readtime = read_minutes(markdown)
-            record.downloads = Downloads.for_name(str(post.meta.get("slug") or post.path.stem))
+            record.downloads = Downloads.for_name(download_name(post))
         return record
 
     def start(self) -> None:
@@ -562,7 +565,12 @@ class Stager:
         docs = self.site.docs_dir.resolve()
         for path in docs.rglob("*"):
             if path.is_file() and path.resolve() not in staged:
-                wanted[out / path.relative_to(docs)] = path
+                rel = path.relative_to(docs)
+                published = self.gate.publish(rel.as_posix(), path) if self.gate else Published(path)
+                for problem in published.problems:
+                    self._error(str(problem))
+                if published.source is not None or published.data is not None:
+                    wanted[out / rel] = published.data if published.data is not None else path
         downloads = out.parent / (out.name + ".downloads")
         for record in self.records.pages.values():
             match = _FRONT.match(record.markdown)
