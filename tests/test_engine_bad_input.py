@@ -231,6 +231,7 @@ def test_hidden_skipped_and_display(engine: Engine, tmp_path: Path) -> None:
     assert texts == ["{'answer': 42}", "'done'"]
 
 
+@pytest.mark.slow  # imports scikit-learn inside the page (this engine preloads nothing)
 def test_rich_html_repr_is_kept_for_the_renderer(engine: Engine, tmp_path: Path) -> None:
     body = "```python\nfrom sklearn.linear_model import LogisticRegression\nLogisticRegression()\n```\n"
     _post, result = run_one(engine, tmp_path, body)
@@ -243,6 +244,7 @@ def test_no_state_leaks_into_the_test_process() -> None:
     assert os.getcwd() != "/"
 
 
+@pytest.mark.slow  # a spawn-mode page: a fresh interpreter imports matplotlib
 def test_plt_show_places_figures_in_order_and_spawn_mode_matches(tmp_path: Path) -> None:
     """plt.show() puts the figure between the text printed before and after it, also in a
     fresh interpreter (the spawn fallback used where fork is unsafe), which warms nothing."""

@@ -9,15 +9,13 @@ no request elsewhere, no CSP violation and nothing covering the page, on every p
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser import offline_browser, serve_folder, wait_until
-from tests.conftest import ROOT, run_mkdocs_build
+from tests.browser import offline_browser, wait_until
+from tests.conftest import ROOT
 from tests.test_cli import techpath
 
 HOSTILE = ROOT / "tests" / "hostile_site"
@@ -62,35 +60,8 @@ def test_lint_names_every_hostile_construct_with_file_and_line() -> None:
         assert any(where in line and what in line for line in lines), f"lint did not report {where} {what}"
 
 
-@pytest.fixture(scope="module")
-def hostile_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("outside")
-
-
-@pytest.fixture(scope="module")
-def hostile_server(hostile_root: Path) -> Iterator[str]:
-    """Serves the site folder (filled by `hostile_site`); started first so the build knows its URL."""
-    site = hostile_root / "a" / "b" / "c" / "site"
-    with serve_folder(site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def hostile_site(hostile_root: Path, hostile_server: str) -> Path:
-    """Built relaxed, four folders deep, so a slug that climbs out would land in `hostile_root`."""
-    site = hostile_root / "a" / "b" / "c" / "site"
-    previous = os.environ.get("SITE_URL")
-    os.environ["SITE_URL"] = hostile_server + "/"
-    try:
-        built = run_mkdocs_build(site, HOSTILE / "mkdocs.yml", strict=False)
-    finally:
-        if previous is None:
-            os.environ.pop("SITE_URL", None)
-        else:
-            os.environ["SITE_URL"] = previous
-    assert built.returncode == 0, built.stderr
-    (site.parent / "build.log").write_text(built.stderr)
-    return site
+# `hostile_site` and `hostile_server` (tests/conftest.py): the site built relaxed by MkDocs, four
+# folders deep, for the URL it is served on; shared with tests/test_generators.py.
 
 
 def test_bad_paths_stop_their_post_before_anything_is_written(hostile_site: Path) -> None:
