@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", help="branch or commit this branch started from (default: main)")
     parser.add_argument("--check", action="store_true", help="run `techpath check` on them")
     args = parser.parse_args(argv)
-    root = Path(git(Path.cwd(), "rev-parse", "--show-toplevel") or ".").resolve()
+    root = Path((git(Path.cwd(), "rev-parse", "--show-toplevel") or ".").strip()).resolve()
     base = base_commit(root, args.base)
     if base is None:
         print("changed_posts: no main branch to compare with; pass --base REF", file=sys.stderr)
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     if not pages:
         print(f"No page under docs/ changed since {base[:10]}: nothing to execute.")
         return 0
-    print(f"Executing the {len(pages)} page(s) changed since {base[:10]}: {' '.join(pages)}")
+    print(f"Executing the {len(pages)} page(s) changed since {base[:10]}: {' '.join(pages)}", flush=True)
     techpath = Path(sys.executable).with_name("techpath")
     return subprocess.call([str(techpath), "check", *pages], cwd=root)
 

@@ -64,7 +64,9 @@ def test_version_label_names_what_moved(tmp_path: Path) -> None:
     assert done.stdout.strip() == "scikit-learn 1.8.0 → 1.9.0"
 
 
-def test_changed_posts_are_the_pages_this_branch_added_or_edited(tmp_path: Path) -> None:
+def test_changed_posts_are_the_pages_this_branch_added_or_edited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """What `make check` executes: pages edited, committed or not, and new ones; not deleted
     ones, not files outside docs/, not pages main changed after the branch left it."""
     changed = load("changed_posts")
@@ -92,11 +94,11 @@ def test_changed_posts_are_the_pages_this_branch_added_or_edited(tmp_path: Path)
     git("switch", "-q", "post")
     base = changed.base_commit(tmp_path, None)
     assert base is not None
-    assert changed.changed_pages(tmp_path, base) == [
-        "docs/blog/posts/committed.md",
-        "docs/blog/posts/edited.md",
-        "docs/blog/posts/new.ipynb",
-    ]
+    expected = ["docs/blog/posts/committed.md", "docs/blog/posts/edited.md", "docs/blog/posts/new.ipynb"]
+    assert changed.changed_pages(tmp_path, base) == expected
+    monkeypatch.chdir(posts)  # what `make check` prints, from anywhere in the repository
+    assert changed.main([]) == 0
+    assert capsys.readouterr().out.split() == expected
 
 
 def test_the_npm_chromium_is_refused_unless_it_is_the_pinned_package(tmp_path: Path) -> None:
