@@ -7,7 +7,7 @@ test that asks for the same spec. With pytest-xdist the workers share one build 
 file, so "once per session" holds however many workers run.
 
 Tests get these through the fixtures in tests/conftest.py (`built_site`, `site_server`,
-`generator_site`, `hostile_site`, `exercise_site`, ...); CONTRIBUTING.md, "Tests: tiers and
+`generator_sites`, `hostile_site`, `exercise_site`, ...); CONTRIBUTING.md, "Tests: tiers and
 shared sites", says which to use. A test that must change a site's sources (add a broken
 post, ...) builds its own copy with `run_mkdocs_build` instead: those builds are counted too.
 """
