@@ -58,6 +58,11 @@ def snapshot(engine: Engine, path: Path, text: str, out: Path) -> Path:
     post = load_post(path)
     results = engine.run([post])
     assert all(r.ok for r in results.values()), [r.errors for r in results.values()]
+    for result in results.values():
+        # What these snapshots are compared for is the output: the page takes about 0.9 s, and
+        # on a loaded machine one of its four runs took 1.8 s, a "time" change the tests did
+        # not expect (issue 26). Time changes have their own test below.
+        result.duration = 0.5
     write_snapshot(out, results, {post.display_path: post})
     return out
 
