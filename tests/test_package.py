@@ -140,6 +140,7 @@ def _our_processes(venv: Path) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.browser
 def test_a_strangers_site_builds_from_the_wheel_alone_and_reads_well(tmp_path: Path) -> None:
     import os
 
