@@ -18,7 +18,7 @@ from typing import Any
 from techpath.config import SiteSettings, discover
 from techpath.safety import site as safety
 from techpath.site.assets import csp_sources, missing_extensions, stylesheets
-from techpath.site.pages import name_theme_widgets
+from techpath.site.theme import finish_theme
 from techpath.stage import yamlconfig
 from techpath.stage.notebook_links import nav_to_pages
 from techpath.stage.options import GENERATORS, engine_settings, options
@@ -133,7 +133,7 @@ def finish_site(staged: Staged, report_name: str) -> None:
     policies = safety.PagePolicies(csp_sources(opts["csp_sources"], theme.get("name"), theme.get("font")))
     for page in sorted(staged.site_dir.rglob("*.html")):
         text = page.read_text(encoding="utf-8")
-        done = name_theme_widgets(staged.stager.finish_file(text))
+        done = finish_theme(staged.stager.finish_file(text))
         if opts["content_security_policy"]:
             done = policies.add(done)
         if done != text:
