@@ -75,3 +75,14 @@ def test_a_script_links_its_post_and_names_the_data_it_needs(built_site: Path, t
         assert script.with_suffix(".zip").name in alone.stderr and "Traceback" not in alone.stderr, (
             alone.stderr
         )
+
+
+def test_every_page_loads_the_reader_script_before_the_themes_bundle(built_site: Path) -> None:
+    """The script that holds the search index back must run before the theme asks for it."""
+    pages = [p for p in built_site.rglob("*.html") if "assets/javascripts/bundle." in p.read_text()]
+    late = [
+        p.relative_to(built_site).as_posix()
+        for p in pages
+        if not re.search(r'assets/techpath/reader\.js"></script>\s*<script src="[^"]*bundle\.', p.read_text())
+    ]
+    assert len(pages) > 40 and late == [], late

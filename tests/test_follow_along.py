@@ -194,6 +194,8 @@ def test_the_reader_script_comes_once_before_the_themes_bundle() -> None:
     assert out.count("assets/techpath/reader.js") == 1
     assert out.index('<script src="../../assets/techpath/reader.js">') < out.index("bundle.a5f9d56c")
     assert add_reader_script("<p>no theme</p>") == "<p>no theme</p>"
+    named = PAGE.replace("<article>", "<article><p>It loads <code>assets/techpath/reader.js</code>.</p>")
+    assert add_reader_script(named).count("reader.js") == 2  # the prose, and the script
 
 
 def test_the_path_menu_marks_the_current_post_and_escapes_titles() -> None:

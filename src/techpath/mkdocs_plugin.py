@@ -281,10 +281,12 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         return self._csp.add(output) if self.config.content_security_policy else output
 
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
-        # 404.html and other theme pages are written without on_post_page: they get the CSP too
-        if self.config.content_security_policy and template_name.endswith(".html"):
-            return self._csp.add(output_content)
-        return output_content
+        # 404.html and other theme pages are written without on_post_page: they get the theme's
+        # finishing and the CSP too
+        if not template_name.endswith(".html"):
+            return output_content
+        output_content = finish_theme(output_content)
+        return self._csp.add(output_content) if self.config.content_security_policy else output_content
 
     @event_priority(-100)  # after the search plugin wrote its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:

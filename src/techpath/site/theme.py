@@ -109,8 +109,8 @@ def number_code_blocks(page_html: str) -> str:
 
 def add_reader_script(page_html: str) -> str:
     """The reader script, loaded just before the theme's bundle (same relative base)."""
-    if READER_JS in page_html:
-        return page_html
+    if re.search(rf'<script src="[^"]*{re.escape(READER_JS)}"', page_html):
+        return page_html  # (a page may name the file in its prose: only the tag counts)
     match = _BUNDLE.search(page_html)
     if match is None:
         return page_html
