@@ -210,3 +210,19 @@ def wait_until(page, expression: str, seconds: float = 10) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {seconds} s: {expression}")
         page.wait_for_timeout(100)
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every page of a built site, as URL paths ("/", "/blog/pca/", ...)."""
+    pages = []
+    for index in sorted(site.rglob("index.html")):
+        url = "/" + index.parent.relative_to(site).as_posix() + "/"
+        pages.append(url.replace("/./", "/").replace("//", "/"))
+    return pages
+
+
+def post_pages(site: Path) -> list[str]:
+    """The blog posts of a built site: the pages whose top says where they sit on the path."""
+    return [
+        u for u in site_pages(site) if "techpath-place" in (site / u.strip("/") / "index.html").read_text()
+    ]

@@ -136,6 +136,7 @@ def hostile_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile
 # fixtures that build a whole site
 
 
+@pytest.fixture(scope="session")
 def site_server(built_site: Path, servers: Servers) -> str:
     """Our MkDocs site served on a free localhost port; the base URL."""
     return servers.url(built_site)

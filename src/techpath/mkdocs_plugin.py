@@ -36,8 +36,9 @@ from techpath.safety import csp
 from techpath.safety import site as safety
 from techpath.safety.files import FileGate
 from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
-from techpath.site.pages import name_theme_widgets
+from techpath.site.search import SEARCH_ATTRIBUTES, SearchIndex
 from techpath.site.templates import cache_compiled_templates
+from techpath.site.theme import finish_theme
 from techpath.stage.notebook_links import nav_to_pages
 from techpath.stage.options import engine_settings
 from techpath.stage.stager import Stager
@@ -99,6 +100,9 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._files: Files | None = None
         self.options = PluginOptions()  # the validated config as typed options (on_config)
         self._gate: FileGate | None = None
+        self._search = SearchIndex()  # what techpath adds to Material's search index
+        self._searched = False  # the site has Material's search plugin
+        self._unindexed: dict[str, str] = {}  # page -> its content while search reads a copy
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self._is_serve = command == "serve"
@@ -139,6 +143,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         stager.site_markdown = SiteMarkdown(config.markdown_extensions, config.mdx_configs)
         self._toc_depth = _toc_depth(config.mdx_configs.get("toc", {}))
         stager.prewarm(always=self._is_serve)  # its imports overlap MkDocs reading the site
+        self._searched = any(name in ("search", "material/search") for name in config.plugins)
         return config
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
@@ -215,25 +220,38 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self._stager.fills_later(page.file.src_uri):
             return staged  # its downloads and figures are published in on_page_context
         if record is not None and record.downloads is not None and self._scratch is not None:
-            for uri in self._stager.write_downloads(record, self._scratch):
+            for uri in self._stager.write_downloads(record, self._scratch, page.url):
                 self._add(files, config, uri, self._scratch / uri)
         self._register(files, config)  # its figures, known now that its result is in
         return staged
 
     @event_priority(100)  # before the search plugin indexes the page's content
-    def on_page_context(self, context: dict, *, page: Page, config: MkDocsConfig, nav: Any) -> dict:
+    def _fill_in(self, context: dict, *, page: Page, config: MkDocsConfig, nav: Any) -> dict:
         """A page whose result is filled in later: filled in now (waiting for it), its files
-        published."""
+        published. Material's search then indexes a copy of it (site/search.py)."""
         assert self._stager is not None
         uri = page.file.src_uri
         if self._stager.fills_later(uri) and isinstance(page.content, str):
             page.content = self._stager.resolve(uri, page.content, self._link_from(page))
-            self._publish(uri, config)
+            self._publish(uri, config, page.url)
         headings = self._stager.view_headings(uri)
         if headings and isinstance(page.content, str):  # markdown-exec's updatetoc
             page.toc = with_headings(page.toc, page.content, headings, self._toc_depth)
             context["toc"] = page.toc
+        if self._searched and isinstance(page.content, str):
+            tags = [str(t) for t in page.meta.get("tags") or [] if isinstance(t, str | int | float)]
+            self._unindexed[uri] = page.content
+            page.content = self._search.page(uri, page.url, page.content, tags)
         return context
+
+    @event_priority(-100)  # after the search plugin indexed the copy: the page itself again
+    def _after_search(self, context: dict, *, page: Page, config: MkDocsConfig, nav: Any) -> dict:
+        original = self._unindexed.pop(page.file.src_uri, None)
+        if original is not None:  # without the search's attributes, as its plugin leaves pages
+            page.content = SEARCH_ATTRIBUTES.sub("", original)
+        return context
+
+    on_page_context = CombinedEvent(_fill_in, _after_search)
 
     def _link_from(self, page: Page) -> Callable[[str], str]:
         """docs path -> URL relative to `page` (a page's own URL; any other file's path)."""
@@ -245,7 +263,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
         return link
 
-    def _publish(self, uri: str, config: MkDocsConfig) -> None:
+    def _publish(self, uri: str, config: MkDocsConfig, page_url: str = "") -> None:
         """The downloads and figures of a page whose result was filled in after conversion,
         written into the site: MkDocs copied the site's files before its results came in."""
         assert self._stager is not None
@@ -254,7 +272,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             return
         sources: dict[str, Path] = {}
         if record.downloads is not None and self._scratch is not None:
-            for name in self._stager.write_downloads(record, self._scratch):
+            for name in self._stager.write_downloads(record, self._scratch, page_url):
                 sources[name] = self._scratch / name
         sources.update(self._stager.figure_files(record))
         site = Path(config.site_dir)
@@ -284,17 +302,23 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         assert self._stager is not None
         # Blog views show excerpts of posts: those regions are finished here.
-        output = name_theme_widgets(self._stager.finish_file(output, self._link_from(page)))
+        output = finish_theme(self._stager.finish_file(output, self._link_from(page)))
         return self._csp.add(output) if self.options.content_security_policy else output
 
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
-        # 404.html and other theme pages are written without on_post_page: they get the CSP too
-        if self.options.content_security_policy and template_name.endswith(".html"):
-            return self._csp.add(output_content)
-        return output_content
+        # 404.html and other theme pages are written without on_post_page: they get the theme's
+        # finishing and the CSP too
+        if not template_name.endswith(".html"):
+            return output_content
+        output_content = finish_theme(output_content)
+        return self._csp.add(output_content) if self.options.content_security_policy else output_content
 
+    @event_priority(-100)  # after the search plugin wrote its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self._stager is not None
+        if self._searched:
+            index = Path(config.site_dir) / "search" / "search_index.json"
+            self._search.write(index, self._stager.records.entries(), self._stager.stages)
         self._stager.write_results(Path(config.site_dir), self.options.report)
         if self.options.content_security_policy:
             self._csp.finish(Path(config.site_dir))

@@ -24,6 +24,7 @@ from typing import Any
 
 from techpath.execute import blocks, hooks
 from techpath.execute.display import mime_bundle
+from techpath.execute.shown_paths import shown_paths
 from techpath.model import BlockError, BlockResult, CodeBlock, InlineExpr, InlineResult, Output
 
 POLICY_WARNINGS = (DeprecationWarning, FutureWarning, PendingDeprecationWarning)
@@ -390,7 +391,8 @@ class Session:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_INTERNAL)]
         text = "".join(traceback.format_list(frames))
         head = "Traceback (most recent call last):\n" if frames else ""
-        return head + text + "".join(traceback.format_exception_only(type(exc), exc))
+        formatted = head + text + "".join(traceback.format_exception_only(type(exc), exc))
+        return shown_paths(formatted, keep=str(self.path))
 
     def _exception_error(self, block: CodeBlock, exc: BaseException) -> BlockError:
         first_line = block.line if self.line_numbers_in_file else 1
@@ -417,7 +419,8 @@ class Session:
             )
         else:
             message = f"block {block.index + 1} did not finish within {timeout:g} s (stopped at line {line})"
-        return self._error(block, "Timeout", message, line, "Traceback (most recent call last):\n" + stack)
+        stack = shown_paths("Traceback (most recent call last):\n" + stack, keep=str(self.path))
+        return self._error(block, "Timeout", message, line, stack)
 
     # -- warnings policy ---------------------------------------------------------------------
     def _on_warning(
@@ -432,9 +435,11 @@ class Session:
         text = str(message)
         if issubclass(category, POLICY_WARNINGS) and not self._allowed(category, text):
             post_line = self._calling_post_line()
-            self._violations.append((category.__name__, f"{text} (from {filename}:{lineno})", post_line))
+            where = shown_paths(f"{filename}:{lineno}", keep=str(self.path))
+            self._violations.append((category.__name__, f"{text} (from {where})", post_line))
             return
-        self.emit("stderr", warnings.formatwarning(message, category, filename, lineno, line))
+        formatted = warnings.formatwarning(message, category, filename, lineno, line)
+        self.emit("stderr", shown_paths(formatted, keep=str(self.path)))
 
     def _allowed(self, category: type[Warning], text: str) -> bool:
         return any(

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from techpath.model import PageResult, Post
 from techpath.render.inline import fill_cells
 from techpath.render.notebooks import (
+    DataFiles,
     exercise_cells,
     notebook_json,
     post_cells,
@@ -103,13 +104,21 @@ def write_downloads(
     folder: Path,
     site_url: str | None = None,
     figure_memo: Path | None = None,
+    page_url: str = "",
+    folder_url: str = "",
 ) -> None:
     """Write <name>.ipynb (with the executed outputs) and <name>.py into the page's folder
-    (cleaned SVG figures kept in `figure_memo`: safety/svg.py, `kept_clean_svg`)."""
+    (cleaned SVG figures kept in `figure_memo`: safety/svg.py, `kept_clean_svg`).
+    `page_url`: the post's address, named at the top of the script (else `site_url`);
+    `folder_url`: the address of the downloads' folder, for the data archive's link."""
     name = download_name(post)
     title = str(post.meta.get("title") or name)
     pins = requirements(post, result)
-    head = (title, str(post.meta.get("description") or ""), pip_line(pins))
+    data = data_files(post, name, folder_url)
+    description = str(post.meta.get("description") or "")
+    if data is not None:
+        description = (description + "\n\n" if description else "") + data.sentence()
+    head = (title, description, pip_line(pins))
     solutions = download_file(name, "solutions") if post.exercises else ""
     # The page shows title and description as text; so does the notebook (Jupyter renders the
     # HTML in a markdown cell), while the script's comments hold them as written.
@@ -129,10 +138,24 @@ def write_downloads(
             notebook_json(to_notebook(reader_cells(solved, *solved_head), result, figure_dir)),
             encoding="utf-8",
         )
-    script = to_script(script_cells, title, site_url or "", result, pip_line(pins, magic=False))
+    script = to_script(
+        script_cells, title, page_url or site_url or "", result, pip_line(pins, magic=False), data
+    )
     (folder / f"{name}.py").write_text(script, encoding="utf-8")
     if post.inputs:
         write_archive(post, folder, name)
+
+
+def data_files(post: Post, name: str, folder_url: str = "") -> DataFiles | None:
+    """The data files the post's code reads, relative to its folder, and the archive with them."""
+    if not post.inputs:
+        return None
+    post_dir = post.path.resolve().parent
+    names = tuple(
+        os.path.relpath(p.resolve(), post_dir).replace(os.sep, "/") for p in post.inputs if p.is_file()
+    )
+    archive = download_file(name, "zip")
+    return DataFiles(names, archive, f"{folder_url.rstrip('/')}/{archive}" if folder_url else "")
 
 
 def write_archive(post: Post, folder: Path, name: str) -> Path:

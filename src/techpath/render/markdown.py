@@ -83,7 +83,8 @@ class ViewSlot:
     number: int  # 1-based among the page's markdown-exec fences, those in literate blocks counted
 
 
-CHECK_LABEL = "**Check your answer:** run this after your code (it is silent when your answer passes)."
+CHECK_SUMMARY = "Check your answer"
+CHECK_LABEL = "Run this after your code: it is silent when your answer passes."
 SOLUTION_BOX = '??? success "Solution"'
 
 
@@ -187,12 +188,18 @@ def _exercise_part(
     if part == "starter":
         return code + (slot if with_slot else [])
     if part == "check":  # left out of the search index, like the solution: it is the answer's test
+        # Closed until the reader wants it (on a phone its code was longer than the task); a
+        # failure's output sits outside the box, so it is never hidden.
         return [
             f'{indent}<div class="techpath-check" data-search-exclude markdown="1">',
+            f'{indent}<details class="techpath-check__code" markdown="1">',
+            f"{indent}<summary>{CHECK_SUMMARY}</summary>",
             "",
             f"{indent}{CHECK_LABEL}",
             "",
             *code,
+            "",
+            f"{indent}</details>",
             *(slot if with_slot else []),
             "",
             f"{indent}</div>",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from techpath.execute.shown_paths import shown_in_build
 from techpath.model import BlockOptions, Output, PageResult, Post
 from techpath.parse.fences import EXCEPTION_NAME, Fence, executable_fences, find_fences
 from techpath.parse.notebook import cell_source, cell_tags, read_notebook
@@ -295,9 +296,9 @@ def _nb_output(
     output: Output, figure_dir: Path | None, memo: Path | None = None, prefix: str = "nb-"
 ) -> dict[str, Any] | None:
     if output.kind == "stream":
-        return {"output_type": "stream", "name": output.name, "text": output.text}
+        return {"output_type": "stream", "name": output.name, "text": shown_in_build(output.text)}
     if output.kind in ("result", "display"):
-        data = {k: v for k, v in output.data.items() if k in ("text/plain", "text/html")}
+        data = {k: shown_in_build(v) for k, v in output.data.items() if k in ("text/plain", "text/html")}
         if "text/html" in data:  # the page's own cleaning and box: no script, handler or overlay
             box = f'id="{prefix}box" style="contain: paint; overflow: auto"'
             data["text/html"] = f"<div {box}>{scoped_output(str(data['text/html']), prefix)}</div>"
@@ -318,7 +319,7 @@ def _nb_output(
         data["text/plain"] = output.data.get("alt", "Figure")
         return {"output_type": "display_data", "data": data, "metadata": {}}
     if output.kind == "error":
-        return {"output_type": "stream", "name": "stderr", "text": output.text}
+        return {"output_type": "stream", "name": "stderr", "text": shown_in_build(output.text)}
     if output.kind == "note":
         return {"output_type": "stream", "name": "stderr", "text": f"[{output.text}]\n"}
     return None
@@ -338,12 +339,15 @@ def to_script(
     source_url: str = "",
     result: PageResult | None = None,
     install: str = "",
+    data: DataFiles | None = None,
 ) -> str:
     """A plain Python script in the percent format: runs top to bottom with `python file.py`.
 
     Prose becomes comments. Hidden blocks stay (they set things up or check numbers). Skipped
     blocks are commented out. A block that raises on purpose is wrapped so the script goes on.
-    A block whose value the page displayed prints it.
+    A block whose value the page displayed prints it. `data`: the files the code reads, named
+    at the top, and checked first (a missing one stops the script with a message naming the
+    archive that holds them, not a traceback halfway through).
 
     Nothing but the page's code runs: the head is one string literal whatever the title holds,
     every comment line is a line as Python splits them (a bare `\r` ends a line for Python, and
@@ -356,7 +360,11 @@ def to_script(
     head.append("Every block below was executed when the page was built.")
     if install:
         head += ["", "To run it, install what the page was verified with:", f"    {install}"]
+    if data is not None:
+        head += ["", *data.notice()]
     lines = [_docstring("\n".join(head) + "\n"), ""]
+    if data is not None:
+        lines += [*data.guard(), ""]
     for cell in cells:
         if cell.kind == "raw" or (cell.kind == "code" and cell.block is None):
             continue  # front matter; the notebook's %pip cell (the docstring names it instead)
@@ -406,6 +414,50 @@ def _docstring(text: str) -> str:
         except (SyntaxError, ValueError):
             pass
     return repr(text)
+
+
+@dataclass(frozen=True)
+class DataFiles:
+    """The data files a post's code reads (paths relative to the post's folder, where its code
+    runs) and the archive that holds them with the notebook and the script (render/downloads.py)."""
+
+    names: tuple[str, ...]
+    archive: str  # file name of the zip
+    archive_url: str = ""  # where it can be downloaded, when the site's address is known
+
+    def notice(self) -> list[str]:
+        where = f" ({self.archive_url})" if self.archive_url else ""
+        return [
+            "It reads these data files, relative to the folder it runs in:",
+            *(f"    {name}" for name in self.names),
+            f"Download {self.archive}{where} from the post: it holds this script with the data",
+            "where the script expects it. Unzip it and run the script in the folder it holds.",
+        ]
+
+    def sentence(self) -> str:
+        """The same, for the notebook's first cell."""
+        files = ", ".join(f"`{name}`" for name in self.names)
+        where = f"[{self.archive}]({self.archive_url})" if self.archive_url else f"`{self.archive}`"
+        return (
+            f"This notebook reads {files} (relative to its own folder): download {where} from the "
+            "post, which holds it with the data where it expects it."
+        )
+
+    def guard(self) -> list[str]:
+        where = f" from {self.archive_url}" if self.archive_url else " from the post"
+        # a plain string joined at run time, never an f-string: a file or site name holding
+        # {...} must stay text, not become an expression the script evaluates
+        message = (
+            f" not found: download {self.archive}{where}, unzip it and run this script in the folder it holds"
+        )
+        return [
+            "# %%  (the data files this script reads: stop early, with a message, if one is missing)",
+            "import pathlib as _pathlib",
+            "",
+            f"for _name in {list(self.names)!r}:",
+            "    if not _pathlib.Path(_name).exists():",
+            f"        raise SystemExit(_name + {message!r})",
+        ]
 
 
 def _wrap_expected_error(source: str, expected: str) -> list[str]:

@@ -1,6 +1,6 @@
 """What the package adds to every site it builds, in one place for the MkDocs plugin and for the
 staged configuration of the other generators (stage/build.py): the KaTeX stylesheet and fonts,
-techpath's own stylesheet, and the Markdown extensions the staged pages rely on."""
+techpath's own stylesheet and reader script, and the Markdown extensions the staged pages rely on."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from techpath.site.math import katex_asset_paths
+from techpath.site.theme import READER_JS
 
 KATEX_CSS = "assets/katex/katex.min.css"
 TECHPATH_CSS = "assets/techpath/techpath.css"
 _PACKAGE_CSS = Path(__file__).with_name("techpath.css")
 FRAME_JS = "assets/techpath/frame.js"  # a framed page becomes a link to itself (frame.js)
 _PACKAGE_FRAME_JS = Path(__file__).with_name("frame.js")
+_PACKAGE_JS = Path(__file__).with_name("reader.js")  # site/theme.py loads it before the theme's bundle
 # The staged Markdown needs these (links and images inside our HTML, math boxes as <details>).
 REQUIRED_EXTENSIONS = ("md_in_html", "attr_list")
 
@@ -57,7 +59,7 @@ def csp_sources(
 
 def package_assets(katex_dir: Path | None) -> dict[str, Path]:
     """Files the pages load at reading time: site path -> source in the package."""
-    found = {TECHPATH_CSS: _PACKAGE_CSS, FRAME_JS: _PACKAGE_FRAME_JS}
+    found = {TECHPATH_CSS: _PACKAGE_CSS, FRAME_JS: _PACKAGE_FRAME_JS, READER_JS: _PACKAGE_JS}
     if katex_dir is not None:
         found.update(katex_asset_paths(katex_dir))
     return found

@@ -21,7 +21,7 @@ from techpath.options import GENERATORS
 from techpath.safety import site as safety
 from techpath.safety.files import FileGate
 from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
-from techpath.site.pages import name_theme_widgets
+from techpath.site.theme import finish_theme
 from techpath.stage import yamlconfig
 from techpath.stage.notebook_links import nav_to_pages
 from techpath.stage.options import engine_settings
@@ -141,7 +141,7 @@ def finish_site(staged: Staged, report_name: str) -> None:
     policies = safety.PagePolicies(csp_sources(opts.csp_sources, theme.get("name"), theme.get("font")))
     for page in sorted(staged.site_dir.rglob("*.html")):
         text = page.read_text(encoding="utf-8")
-        done = name_theme_widgets(staged.stager.finish_file(text))
+        done = finish_theme(staged.stager.finish_file(text))
         if opts.content_security_policy:
             done = policies.add(done)
         if done != text:

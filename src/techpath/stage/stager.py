@@ -40,11 +40,10 @@ from techpath.site.pages import (
     MARKERS,
     PathEntry,
     math_index_html,
-    neighbours,
     path_html,
     path_list_html,
-    path_nav_html,
     place,
+    post_end_html,
     post_header_html,
     report_html,
 )
@@ -366,8 +365,8 @@ class Stager:
         return top + post_header_html(entry, record.result)
 
     def _post_end(self, record: PageRecord) -> str:
-        previous, following = neighbours(self.records.entries(), record.uri, self.stages)
-        return path_nav_html(previous, following, record.link_to)
+        entries, path_page = self.records.entries(), self.options["path_page"]
+        return post_end_html(entries, record.uri, record.link_to, self.stages, path_page)
 
     def page_html(self, uri: str, content: str, link: Link | None = None) -> str:
         """The HTML phase of a page's rendered content (see stage/finish.py): the HTML policy on
@@ -548,12 +547,19 @@ class Stager:
         """Cleaned SVG figures kept between builds, beside the result cache."""
         return self.settings.cache_dir / "clean-figures"
 
-    def write_downloads(self, record: PageRecord, docs: Path) -> list[str]:
-        """Write the post's notebook and script under `docs`; their docs-relative paths."""
+    def write_downloads(self, record: PageRecord, docs: Path, page_url: str = "") -> list[str]:
+        """Write the post's notebook and script under `docs`; their docs-relative paths.
+        `page_url`: the post's URL relative to the site (the script names its post)."""
         if record.downloads is None:
             return []
-        folder = docs / Path(record.downloads.notebook).parent
-        write_downloads(record.post, record.result, folder, self.site_url, self._figure_memo)
+        where = Path(record.downloads.notebook).parent
+        folder = docs / where
+        base = (self.site_url or "").rstrip("/")
+        post_url = f"{base}/{page_url.lstrip('/')}" if base and page_url else ""
+        folder_url = f"{base}/{where.as_posix()}/" if base else ""
+        write_downloads(
+            record.post, record.result, folder, self.site_url, self._figure_memo, post_url, folder_url
+        )
         return sorted(p.relative_to(docs).as_posix() for p in folder.iterdir() if p.is_file())
 
     def write_tree(self, out: Path) -> list[Path]:
