@@ -365,7 +365,7 @@ class Stager:
         return top + post_header_html(entry, record.result)
 
     def _post_end(self, record: PageRecord) -> str:
-        entries, path_page = self.records.entries(), self.options["path_page"]
+        entries, path_page = self.records.entries(), self.site.options.path_page
         return post_end_html(entries, record.uri, record.link_to, self.stages, path_page)
 
     def page_html(self, uri: str, content: str, link: Link | None = None) -> str:
