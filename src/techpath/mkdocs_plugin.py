@@ -30,11 +30,13 @@ from mkdocs.utils import get_relative_url
 from techpath import environment
 from techpath.config import SiteSettings
 from techpath.options import OptionSpec, PluginOptions, specs
+from techpath.parse.snippets import confined_extension
 from techpath.render import highlight_memo
 from techpath.render.mdexec import Heading, SiteMarkdown
 from techpath.safety import csp
 from techpath.safety import site as safety
 from techpath.safety.files import FileGate
+from techpath.safety.site import snippet_bases
 from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
 from techpath.site.pages import name_theme_widgets
 from techpath.site.templates import cache_compiled_templates
@@ -117,7 +119,9 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             "extra_javascript": list(config.extra_javascript),
             "theme": {"custom_dir": config.theme.custom_dir},
         }
-        self._gate = FileGate.for_site(root, site.docs_dir, options.static_allow, loads)
+        self._gate = FileGate.for_site(
+            root, site.docs_dir, options.static_allow, loads, safety.page_rules(options)
+        )
         fatal = self._gate.fatal_problems(safety.snippet_bases(config.mdx_configs))
         if fatal:  # before MkDocs walks the docs folder (it follows symlinks) or includes a snippet
             raise PluginError("\n".join(str(p) for p in fatal))
@@ -125,6 +129,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         config.extra_css[:] = stylesheets(config.extra_css, katex is not None)
         config.extra_javascript[:] = scripts(config.extra_javascript, self.options.content_security_policy)
         config.markdown_extensions.extend(missing_extensions(config.markdown_extensions))
+        _confine_snippets(config, root)
         if self._stager is None:
             self._stager = Stager(site, settings, info=log.info, error=log.error)
         stager = self._stager
@@ -151,7 +156,10 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._scratch = Path(tempfile.mkdtemp(prefix="techpath-downloads-"))
         self._registered = set()
         font = config.theme.get("font")  # Material loads Google Fonts unless it is false
-        self._csp = safety.PagePolicies(csp_sources(self.options.csp_sources, config.theme.name, font))
+        images = safety.image_sources(self.options)
+        self._csp = safety.PagePolicies(
+            csp_sources(self.options.csp_sources, config.theme.name, font, images)
+        )
         self._gate_files(files, config)
         pages = [f for f in files if f.is_documentation_page() or f.src_uri.endswith(".ipynb")]
         records = self._stager.load((f.src_uri, Path(f.abs_src_path)) for f in pages)
@@ -185,7 +193,12 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         symlinks out of the repository and active files the site did not allow are left out,
         allowed SVG and HTML are published cleaned."""
         assert self._gate is not None and self._scratch is not None
-        sources = csp_sources(self.options.csp_sources, config.theme.name, config.theme.get("font"))
+        sources = csp_sources(
+            self.options.csp_sources,
+            config.theme.name,
+            config.theme.get("font"),
+            safety.image_sources(self.options),
+        )
         tag = csp.meta_tag(csp.policy_text([], sources)) if self.options.content_security_policy else None
         gate = dataclasses.replace(self._gate, csp_tag=tag)
         docs = os.path.normpath(config.docs_dir)
@@ -325,6 +338,20 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
+
+
+def _confine_snippets(config: MkDocsConfig, root: Path) -> None:
+    """The site's pymdownx.snippets, as MkDocs will build it, replaced by the same extension
+    confined to the repository (parse/snippets.py): techpath expands a page's includes itself,
+    but docstrings (mkdocstrings) and other plugins' Markdown go through MkDocs' own pass."""
+    name = "pymdownx.snippets"
+    if name not in config.markdown_extensions:
+        return
+    settings = dict(config.mdx_configs.get(name) or {})
+    if "base_path" in settings:  # MkDocs' `!relative $config_dir` placeholders, as paths
+        settings["base_path"] = snippet_bases({name: settings})
+    at = config.markdown_extensions.index(name)
+    config.markdown_extensions[at] = confined_extension(settings, root)
 
 
 def _toc_depth(settings: Any) -> int:
