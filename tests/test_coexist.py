@@ -73,7 +73,8 @@ def test_the_docs_policy_allows_what_readmes_use_and_strict_does_not() -> None:
     readme = (
         '<p align="center"><a href="https://pypi.org/project/x/"><img alt="pypi" '
         'src="https://img.shields.io/pypi/v/x.svg"></a> <tt>x --help</tt> <strike>old</strike></p>\n'
-        '<picture><source media="(prefers-color-scheme: dark)" srcset="logo-dark.png 1x, logo-dark@2x.png 2x">'
+        '<picture><source media="(prefers-color-scheme: dark)"'
+        ' srcset="logo-dark.png 1x, logo-dark@2x.png 2x">'
         '<img alt="Logo" src="logo.png" align="right"></picture>\n'
         '<table border="0" cellpadding="4"><tr valign="top"><td width="50%" nowrap>a</td></tr></table>'
     )
@@ -176,7 +177,8 @@ def test_lint_checks_every_page_not_only_posts_and_names_the_include_line(tmp_pa
     )
     page = tmp_path / "docs" / "index.md"
     page.write_text(
-        '---\ntitle: Home\n---\n# Home\n\n<tt>ok</tt>\n\n--8<-- "README.md"\n\n[x](#a){: onclick="alert(1)" }\n'
+        '---\ntitle: Home\n---\n# Home\n\n<tt>ok</tt>\n\n--8<-- "README.md"\n\n'
+        '[x](#a){: onclick="alert(1)" }\n'
     )
     site = SiteSettings.load(tmp_path)
     post = load_checked_post(page, None, site.run_policy(), site.snippets, site.prose_check())

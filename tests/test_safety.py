@@ -193,7 +193,7 @@ def test_snippets_may_not_reach_the_git_folder(tmp_path: Path) -> None:
     settings = {"base_path": [str(tmp_path), str(tmp_path / "snippets")], "check_paths": True}
     md = markdown.Markdown(extensions=[confined_extension(settings, tmp_path)])
     assert "Read me." in md.convert('--8<-- "README.md"')
-    with pytest.raises(Exception, match="is refused: it resolves into .git"):
+    with pytest.raises(Exception, match=r"is refused: it resolves into \.git"):
         md.convert('--8<-- ".git/config"')
 
 
