@@ -315,7 +315,7 @@ def run_lint(args: argparse.Namespace) -> int:
     static_allow = list(site.options.static_allow)
     from techpath.safety.site import page_rules
 
-    rules = page_rules(site.options)
+    rules = page_rules(site.options, site.markdown_extensions)
     problems = lint_files(site.root, site.docs_dir, site.config, static_allow, args.paths, rules) + problems
     for problem in problems:
         print(problem)

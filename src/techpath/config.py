@@ -167,7 +167,9 @@ class SiteSettings:
         from techpath.safety.prose import ProseCheck
         from techpath.safety.site import page_rules
 
-        return ProseCheck.for_site(self.markdown_extensions, page_rules(self.options))
+        return ProseCheck.for_site(
+            self.markdown_extensions, page_rules(self.options, self.markdown_extensions)
+        )
 
     def run_policy(self) -> RunPolicy:
         """What the site lets run and how strict it is (parse/policy.py)."""

@@ -101,6 +101,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._files: Files | None = None
         self.options = PluginOptions()  # the validated config as typed options (on_config)
         self._gate: FileGate | None = None
+        self._images: list[str] = []  # CSP img-src sources of other hosts (safety/site.py)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self._is_serve = command == "serve"
@@ -119,9 +120,9 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             "extra_javascript": list(config.extra_javascript),
             "theme": {"custom_dir": config.theme.custom_dir},
         }
-        self._gate = FileGate.for_site(
-            root, site.docs_dir, options.static_allow, loads, safety.page_rules(options)
-        )
+        rules = safety.page_rules(options, site.markdown_extensions)
+        self._images = safety.image_sources(options, site.markdown_extensions)
+        self._gate = FileGate.for_site(root, site.docs_dir, options.static_allow, loads, rules)
         fatal = self._gate.fatal_problems(safety.snippet_bases(config.mdx_configs))
         if fatal:  # before MkDocs walks the docs folder (it follows symlinks) or includes a snippet
             raise PluginError("\n".join(str(p) for p in fatal))
@@ -156,10 +157,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._scratch = Path(tempfile.mkdtemp(prefix="techpath-downloads-"))
         self._registered = set()
         font = config.theme.get("font")  # Material loads Google Fonts unless it is false
-        images = safety.image_sources(self.options)
-        self._csp = safety.PagePolicies(
-            csp_sources(self.options.csp_sources, config.theme.name, font, images)
-        )
+        sources = csp_sources(self.options.csp_sources, config.theme.name, font, self._images)
+        self._csp = safety.PagePolicies(sources)
         self._gate_files(files, config)
         pages = [f for f in files if f.is_documentation_page() or f.src_uri.endswith(".ipynb")]
         records = self._stager.load((f.src_uri, Path(f.abs_src_path)) for f in pages)
@@ -197,7 +196,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             self.options.csp_sources,
             config.theme.name,
             config.theme.get("font"),
-            safety.image_sources(self.options),
+            self._images,
         )
         tag = csp.meta_tag(csp.policy_text([], sources)) if self.options.content_security_policy else None
         gate = dataclasses.replace(self._gate, csp_tag=tag)
@@ -281,6 +280,11 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     def _page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self._stager is not None
+        if self._stager.records.get(page.file.src_uri) is None:  # not a page techpath loaded
+            source = _docs_source(page.file, config)
+            if source is None:  # another plugin made it (a coverage report): its markup, like the theme's
+                return html
+            return self._stager.other_page_html(source, html)  # from docs/ (a translation, say)
         return self._stager.page_html(page.file.src_uri, html)
 
     @event_priority(-80)  # after the feed plugin (-75) read the raw text, before any template
@@ -338,6 +342,16 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
+
+
+def _docs_source(file: File, config: MkDocsConfig) -> Path | None:
+    """The file of the docs folder a page was made from (another plugin may have renamed it:
+    mkdocs-static-i18n serves `index.fr.md` as the French `index.md`), or None for a page a
+    plugin generated from something else."""
+    if not file.abs_src_path:
+        return None
+    source = Path(file.abs_src_path).resolve()
+    return source if source.is_relative_to(Path(config.docs_dir).resolve()) else None
 
 
 def _confine_snippets(config: MkDocsConfig, root: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,20 +38,44 @@ __all__ = [
 DOCS_IMAGE_HOSTS = ("img.shields.io",)
 
 
-def image_sources(options: PluginOptions) -> list[str]:
+def image_sources(options: PluginOptions, extensions: Iterable[Any] = ()) -> list[str]:
     """CSP img-src sources of the hosts pages may show images from: the site's `image_hosts`, or
-    its HTML policy's default, each host as an https source."""
+    its HTML policy's default, each host as an https source; and the images the site's Markdown
+    `extensions` write themselves (`extension_image_sources`)."""
     hosts = options.image_hosts
     if hosts is None:
         hosts = list(DOCS_IMAGE_HOSTS) if options.html_policy == "docs" else []
-    return [h if "://" in h or h.endswith(":") else f"https://{h}" for h in map(str, hosts)]
+    listed = [h if "://" in h or h.endswith(":") else f"https://{h}" for h in map(str, hosts)]
+    return listed + [s for s in extension_image_sources(extensions) if s not in listed]
 
 
-def page_rules(options: PluginOptions) -> Profile:
+def extension_image_sources(extensions: Iterable[Any]) -> list[str]:
+    """Where the Markdown extensions a site lists (as mkdocs.yml lists them) load images from:
+    pymdownx.emoji draws `:smile:` as an image of an emoji set on a CDN. Each is a path prefix
+    pinned to one release of one set (a CSP source with a path), not the CDN's whole host, which
+    serves any repository's files an author could change after the review."""
+    settings = None
+    for entry in extensions:
+        if entry == "pymdownx.emoji":
+            settings = {}
+        elif isinstance(entry, dict) and "pymdownx.emoji" in entry:
+            settings = dict(entry["pymdownx.emoji"] or {})
+    if settings is None:
+        return []
+    chosen = dict(settings.get("options") or {})
+    paths = [str(chosen[k]) for k in ("image_path", "non_standard_image_path") if chosen.get(k)]
+    if not paths:
+        from pymdownx import emoji
+
+        paths = [str(value) for name, value in vars(emoji).items() if name.endswith("_CDN")]
+    return [p for p in paths if p.startswith("https://")]
+
+
+def page_rules(options: PluginOptions, extensions: Iterable[Any] = ()) -> Profile:
     """The site's HTML policy (safety/policy.py): its profile, with images allowed from exactly the
-    remote sources the page's CSP img-src lists (`image_hosts` and `csp_sources`' img-src)."""
+    remote sources the page's CSP img-src lists (`image_sources` and `csp_sources`' img-src)."""
     listed = (options.csp_sources or {}).get("img-src") or []
-    return profile(options.html_policy, tuple(image_sources(options) + [str(s) for s in listed]))
+    return profile(options.html_policy, tuple(image_sources(options, extensions) + [str(s) for s in listed]))
 
 
 def snippet_bases(mdx_configs: dict[str, Any]) -> list[str]:

@@ -394,6 +394,19 @@ class Stager:
             return self.resolve(uri, finished, link) if link is not None else finished
         return finish_content(content, self.markers, clean, lambda html: self._api_links(record, html))
 
+    def other_page_html(self, source: Path, content: str) -> str:
+        """The content of a page made from the docs file `source` that techpath did not load (a
+        plugin after ours added or renamed it): held to the site's policy as lint holds that
+        file, its problems reported once, with lint's file:line."""
+        key = f"other:{source}"
+        post = load_checked_post(shown_path(source), None, self._policy, self.site.snippets, self._prose)
+        report = self._error if key not in self._cleaned else (lambda _message: None)
+        if key not in self._cleaned:
+            for problem in post.problems:
+                report(str(problem))
+        self._cleaned.add(key)
+        return safety.enforce_prose_policy(content, post, report, self._rules)
+
     def _api_links(self, record: PageRecord | None, html: str) -> str:
         if record is None or record.result is None or record.entry is None:
             return html
