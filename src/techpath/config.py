@@ -137,6 +137,7 @@ class SiteSettings:
             max_description=int(options.max_description),
             today=dt.date.today(),
             authors_file=authors_file.as_posix(),
+            required=frozenset(map(str, options.required_front_matter)),
         )
         folders = {"config_dir": config_file.resolve().parent, "docs_dir": docs_dir.resolve()}
         extensions = resolve_relative(list(extensions_read), folders)
@@ -167,9 +168,8 @@ class SiteSettings:
         from techpath.safety.prose import ProseCheck
         from techpath.safety.site import page_rules
 
-        return ProseCheck.for_site(
-            self.markdown_extensions, page_rules(self.options, self.markdown_extensions)
-        )
+        rules = page_rules(self.options, self.markdown_extensions)
+        return ProseCheck.for_site(self.markdown_extensions, rules, _plugins(self.config.get("plugins", [])))
 
     def run_policy(self) -> RunPolicy:
         """What the site lets run and how strict it is (parse/policy.py)."""

@@ -298,12 +298,20 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     on_page_content = CombinedEvent(_page_content, _escape_front_matter)
 
-    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+    @event_priority(100)  # before any plugin that rewrites pages (minify drops the region markers)
+    def _finish_regions(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         assert self._stager is not None
         # Blog views show excerpts of posts: those regions are finished here.
-        output = name_theme_widgets(self._stager.finish_file(output, self._link_from(page)))
+        return name_theme_widgets(self._stager.finish_file(output, self._link_from(page)))
+
+    @event_priority(-200)  # last: the hashes are of the inline scripts as the page is written,
+    # after every other plugin (mkdocs-minify rewrites the page, mkdocs-static-i18n runs at -100)
+    def _add_policy(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         return self._csp.add(output) if self.options.content_security_policy else output
 
+    on_post_page = CombinedEvent(_finish_regions, _add_policy)
+
+    @event_priority(-200)  # after mkdocs-minify, as for pages
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
         # 404.html and other theme pages are written without on_post_page: they get the CSP too
         if self.options.content_security_policy and template_name.endswith(".html"):

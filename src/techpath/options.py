@@ -168,6 +168,13 @@ class PluginOptions:
     max_description: int = option(
         200, _WHOLE, "longest allowed `description` in a blog post's front matter", "posts"
     )
+    required_front_matter: list[str] = option(
+        [],
+        of_type(list, "a list of front matter fields, e.g. [title, description, tags]"),
+        "fields every blog post must have in its front matter besides `date` (which Material's blog "
+        "needs); `authors` and `categories` are required where the blog defines them",
+        "posts",
+    )
     katex_dir: str = option(
         "node_modules/katex",
         _TEXT,

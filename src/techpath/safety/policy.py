@@ -236,7 +236,10 @@ class _Walker(HTMLParser):
             if problem is None:
                 kept.append((name, value))
             else:
-                self._refuse(f"<{tag} {name}>: {problem}", _evidence(name, value))
+                found = _evidence(name, value)
+                if tag in GENERATED and value:  # in the source as [text][value], not as name=
+                    found = (value.lower()[:24], *found)
+                self._refuse(f"<{tag} {name}>: {problem}", found)
         if tag == "input" and dict(attrs).get("type", "text") not in INPUT_TYPES:
             self._refuse("<input> is allowed as a checkbox or radio button only", ("<input",))
             return

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,11 +58,14 @@ class ProseCheck:
     rules: Profile = STRICT
     extensions: list[str] = field(default_factory=lambda: list(EXTENSIONS))
     configs: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(EXTENSION_CONFIGS))
+    autorefs: bool = False  # the site's plugins add mkdocs-autorefs' extension (autorefs, mkdocstrings)
     _converter: markdown.Markdown | None = field(default=None, repr=False)
 
     @classmethod
-    def for_site(cls, entries: list[Any], rules: Profile = STRICT) -> ProseCheck:
-        """The check of a site whose mkdocs.yml lists `entries` under markdown_extensions."""
+    def for_site(cls, entries: list[Any], rules: Profile = STRICT, plugins: Iterable[str] = ()) -> ProseCheck:
+        """The check of a site whose mkdocs.yml lists `entries` under markdown_extensions and
+        `plugins` (names) under plugins: with mkdocs-autorefs' extension when a plugin adds it,
+        so `[text][identifier]` is checked as the `<autoref>` the build holds."""
         names: list[str] = []
         configs: dict[str, dict[str, Any]] = {}
         for entry in entries:
@@ -80,15 +84,15 @@ class ProseCheck:
         if fences is not None:  # custom fences shown as code: their formatters are not run here
             configs["pymdownx.superfences"] = {k: v for k, v in fences.items() if k != "custom_fences"}
         names += [name for name in REQUIRED if name not in names]
-        return cls(rules, names, configs)
+        autorefs = any(name in ("autorefs", "mkdocstrings") for name in plugins)
+        return cls(rules, names, configs, autorefs)
 
     def render(self, text: str) -> str:
         """`text` (Markdown without front matter) as the HTML the page will hold."""
         if self._converter is None:
             try:
-                self._converter = markdown.Markdown(
-                    extensions=self.extensions, extension_configs=self.configs
-                )
+                extensions: list[Any] = [*self.extensions, *_autorefs_extension(self.autorefs)]
+                self._converter = markdown.Markdown(extensions=extensions, extension_configs=self.configs)
             except Exception:  # an extension that cannot load here fails the build itself, loudly
                 self._converter = markdown.Markdown(
                     extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS
@@ -102,6 +106,17 @@ class ProseCheck:
         if not violations:
             return []
         return locate(violations, text, first_line)
+
+
+def _autorefs_extension(wanted: bool) -> list[Any]:
+    """mkdocs-autorefs' Markdown extension, without its plugin (it only writes `<autoref>`)."""
+    if not wanted:
+        return []
+    try:
+        from mkdocs_autorefs import AutorefsExtension
+    except ImportError:  # the build cannot use the plugin either
+        return []
+    return [AutorefsExtension()]
 
 
 def render(text: str) -> str:
