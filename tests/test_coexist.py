@@ -67,6 +67,10 @@ def test_cross_references_other_plugins_write_pass_with_their_attributes_checked
         cleaned, violations = clean_html(fragment, rules)
         assert any(why in v.message for v in violations), (fragment, violations)
         assert "alert" not in cleaned and "position" not in cleaned and "md-consent" not in cleaned
+        # the element goes, its text stays: a tag autorefs cannot read would stop the build
+        assert "<autoref" not in cleaned and "<backlinks" not in cleaned, cleaned
+    cleaned, violations = clean_html("<autoref>text</autoref> <autoref optional>more</autoref>", rules)
+    assert cleaned == "text more" and len(violations) == 2
 
 
 def test_the_docs_policy_allows_what_readmes_use_and_strict_does_not() -> None:

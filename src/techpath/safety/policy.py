@@ -197,6 +197,7 @@ class _Walker(HTMLParser):
         self.out: list[str] = []
         self.violations: list[Violation] = []
         self._dropping: list[str] = []  # open elements refused with their content
+        self._unwrapped: dict[str, int] = {}  # open generated elements refused, their text kept
 
     # -- elements ----------------------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -246,12 +247,22 @@ class _Walker(HTMLParser):
         if tag == "img" and not (dict(kept).get("alt") or "").strip():
             src = dict(attrs).get("src") or ""
             self._refuse(f"image {src} has no alt text: ![what it shows](...)", _evidence("src", src))
+        if tag in GENERATED and (len(kept) < len(seen) or "identifier" not in dict(kept)):
+            # the plugin would fail on it (no identifier) or read it differently: only its text stays
+            if "identifier" not in dict(attrs):
+                self._refuse(f"<{tag}> without an identifier", (f"<{tag}",))
+            if not closed:
+                self._unwrapped[tag] = self._unwrapped.get(tag, 0) + 1
+            return
         self.out.append(_start_tag(tag, kept, closed))
 
     def handle_endtag(self, tag: str) -> None:
         if self._dropping:
             if tag == self._dropping[-1]:
                 self._dropping.pop()
+            return
+        if self._unwrapped.get(tag):
+            self._unwrapped[tag] -= 1
             return
         if tag in self.rules.tags or tag in GENERATED:
             self.out.append(f"</{tag}>")
