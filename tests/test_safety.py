@@ -165,11 +165,36 @@ def test_inputs_slugs_and_download_names_stay_inside(tmp_path: Path) -> None:
 
 
 def test_snippets_may_not_reach_the_git_folder(tmp_path: Path) -> None:
+    """A base path at the repository's top is allowed (README.md, CHANGELOG.md), but every include
+    is checked where it resolves: .git, a symlink into it or out of the repository is refused."""
+    import markdown
+
+    from techpath.parse.snippets import Snippets, confined_extension
+
     (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("[core] repositoryformatversion = 0\n")
     (tmp_path / "snippets").mkdir()
-    assert snippet_problems(["."], True, tmp_path)
+    (tmp_path / "README.md").write_text("Read me.\n")
+    (tmp_path / "snippets" / "config.md").symlink_to(tmp_path / ".git" / "config")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.md"
+    outside.write_text("outside\n")
+    (tmp_path / "snippets" / "far.md").symlink_to(outside)
+    assert snippet_problems(["."], True, tmp_path) == []
     assert snippet_problems(["snippets"], False, tmp_path)
-    assert snippet_problems(["snippets", "CONTRIBUTING.md"], True, tmp_path) == []
+    settings = {"base_path": [".", "snippets"], "check_paths": True}
+    snippets = Snippets.from_config(settings, tmp_path)
+    assert snippets.expand('--8<-- "README.md"').text.strip() == "Read me."
+    for include in (".git/config", "config.md", "far.md"):
+        expanded = snippets.expand(f'--8<-- "{include}"')
+        assert "repositoryformatversion" not in expanded.text and "outside" not in expanded.text
+        ((line, message),) = expanded.problems
+        assert line == 1 and "is refused" in message, message
+    # the extension the MkDocs plugin puts in place of the site's own (docstrings, other plugins)
+    settings = {"base_path": [str(tmp_path), str(tmp_path / "snippets")], "check_paths": True}
+    md = markdown.Markdown(extensions=[confined_extension(settings, tmp_path)])
+    assert "Read me." in md.convert('--8<-- "README.md"')
+    with pytest.raises(Exception, match=r"is refused: it resolves into \.git"):
+        md.convert('--8<-- ".git/config"')
 
 
 def test_tags_with_html_characters_are_schema_errors() -> None:

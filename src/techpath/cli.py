@@ -292,10 +292,11 @@ def load_site_posts(
     # a page that is a symlink out of the repository (or into .git) is never read or run
     outside = {f: problem for f in files if (problem := leaves_repository(f, site.root))}
     problems = [Problem(f.as_posix(), 1, f"left out: {problem}") for f, problem in outside.items()]
-    policy = site.run_policy()
+    policy, prose = site.run_policy(), site.prose_check()
     files = [f for f in files if f not in outside]
     posts = [
-        load_checked_post(f, site.schema if site.is_post(f) else None, policy, site.snippets) for f in files
+        load_checked_post(f, site.schema if site.is_post(f) else None, policy, site.snippets, prose)
+        for f in files
     ]
     problems += [p for post in posts for p in post.problems]
     limit = max_code_line if max_code_line is not None else int(site.options.max_code_line or 0)
@@ -312,7 +313,10 @@ def run_lint(args: argparse.Namespace) -> int:
         print(f"techpath lint: {exc}", file=sys.stderr)
         return 2
     static_allow = list(site.options.static_allow)
-    problems = lint_files(site.root, site.docs_dir, site.config, static_allow, args.paths) + problems
+    from techpath.safety.site import page_rules
+
+    rules = page_rules(site.options, site.markdown_extensions)
+    problems = lint_files(site.root, site.docs_dir, site.config, static_allow, args.paths, rules) + problems
     for problem in problems:
         print(problem)
     print(f"linted {len(posts)} files: {len(problems)} problems", file=sys.stderr)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -18,6 +18,9 @@ from techpath.options import PluginOptions
 from techpath.parse.frontmatter import PostSchema
 from techpath.parse.policy import RunPolicy
 from techpath.parse.snippets import Snippets
+
+if TYPE_CHECKING:
+    from techpath.safety.prose import ProseCheck
 
 
 class _TolerantLoader(yaml.SafeLoader):
@@ -46,7 +49,39 @@ def _python_name(loader: _TolerantLoader, suffix: str, node: yaml.Node) -> Any:
         return None
 
 
+@dataclass(frozen=True)
+class RelativeTo:
+    """MkDocs' `!relative $config_dir/x` or `!relative $docs_dir/x`: a path that SiteSettings.load
+    resolves once it knows both folders. A bare `!relative` (the folder of the page being
+    rendered) has anchor "page" and is left out of paths that need one folder."""
+
+    anchor: str  # "config_dir", "docs_dir" or "page"
+    suffix: str = ""
+
+
+def _relative(loader: _TolerantLoader, node: yaml.Node) -> RelativeTo:
+    value = str(loader.construct_scalar(node) or "")  # type: ignore[arg-type]
+    for anchor in ("config_dir", "docs_dir"):
+        if value == f"${anchor}" or value.startswith(f"${anchor}/"):
+            return RelativeTo(anchor, value[len(anchor) + 1 :].lstrip("/"))
+    return RelativeTo("page", value)
+
+
+def resolve_relative(value: Any, folders: dict[str, Path]) -> Any:
+    """`value` (a setting read from mkdocs.yml) with every RelativeTo made a path string as MkDocs
+    makes it; one relative to the page being rendered becomes None."""
+    if isinstance(value, RelativeTo):
+        folder = folders.get(value.anchor)
+        return None if folder is None else str(folder / value.suffix) if value.suffix else str(folder)
+    if isinstance(value, list):
+        return [resolve_relative(v, folders) for v in value]
+    if isinstance(value, dict):
+        return {k: resolve_relative(v, folders) for k, v in value.items()}
+    return value
+
+
 _TolerantLoader.add_constructor("!ENV", _env)
+_TolerantLoader.add_constructor("!relative", _relative)
 _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/name:", _python_name)
 _TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 
@@ -79,6 +114,8 @@ class SiteSettings:
             else {}
         )
         config = config or {}
+        extensions_read = config.get("markdown_extensions") or []
+        config = resolve_relative(config, {})  # only extensions' paths are read as paths (below)
         docs_dir = root / config.get("docs_dir", "docs")
         plugins = _plugins(config.get("plugins", []))
         has_blog = "blog" in plugins or "material/blog" in plugins
@@ -100,8 +137,10 @@ class SiteSettings:
             max_description=int(options.max_description),
             today=dt.date.today(),
             authors_file=authors_file.as_posix(),
+            required=frozenset(map(str, options.required_front_matter)),
         )
-        extensions = list(config.get("markdown_extensions") or [])
+        folders = {"config_dir": config_file.resolve().parent, "docs_dir": docs_dir.resolve()}
+        extensions = resolve_relative(list(extensions_read), folders)
         snippets = extension_options(extensions).get("pymdownx.snippets")
         return cls(
             root,
@@ -121,6 +160,16 @@ class SiteSettings:
     def mdx_configs(self) -> dict[str, dict[str, Any]]:
         """The site's Markdown extensions as MkDocs' mdx_configs: name -> its options."""
         return extension_options(self.markdown_extensions)
+
+    def prose_check(self) -> ProseCheck:
+        """How lint and the build check a page's HTML: the site's HTML policy (`html_policy`,
+        images from `image_hosts` and the CSP's img-src) on its Markdown converted with the
+        extensions mkdocs.yml lists (safety/prose.py)."""
+        from techpath.safety.prose import ProseCheck
+        from techpath.safety.site import page_rules
+
+        rules = page_rules(self.options, self.markdown_extensions)
+        return ProseCheck.for_site(self.markdown_extensions, rules, _plugins(self.config.get("plugins", [])))
 
     def run_policy(self) -> RunPolicy:
         """What the site lets run and how strict it is (parse/policy.py)."""

@@ -30,11 +30,13 @@ from mkdocs.utils import get_relative_url
 from techpath import environment
 from techpath.config import SiteSettings
 from techpath.options import OptionSpec, PluginOptions, specs
+from techpath.parse.snippets import confined_extension
 from techpath.render import highlight_memo
 from techpath.render.mdexec import Heading, SiteMarkdown
 from techpath.safety import csp
 from techpath.safety import site as safety
 from techpath.safety.files import FileGate
+from techpath.safety.site import snippet_bases
 from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
 from techpath.site.search import SEARCH_ATTRIBUTES, SearchIndex
 from techpath.site.templates import cache_compiled_templates
@@ -103,6 +105,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._search = SearchIndex()  # what techpath adds to Material's search index
         self._searched = False  # the site has Material's search plugin
         self._unindexed: dict[str, str] = {}  # page -> its content while search reads a copy
+        self._images: list[str] = []  # CSP img-src sources of other hosts (safety/site.py)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self._is_serve = command == "serve"
@@ -121,7 +124,9 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             "extra_javascript": list(config.extra_javascript),
             "theme": {"custom_dir": config.theme.custom_dir},
         }
-        self._gate = FileGate.for_site(root, site.docs_dir, options.static_allow, loads)
+        rules = safety.page_rules(options, site.markdown_extensions)
+        self._images = safety.image_sources(options, site.markdown_extensions)
+        self._gate = FileGate.for_site(root, site.docs_dir, options.static_allow, loads, rules)
         fatal = self._gate.fatal_problems(safety.snippet_bases(config.mdx_configs))
         if fatal:  # before MkDocs walks the docs folder (it follows symlinks) or includes a snippet
             raise PluginError("\n".join(str(p) for p in fatal))
@@ -129,6 +134,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         config.extra_css[:] = stylesheets(config.extra_css, katex is not None)
         config.extra_javascript[:] = scripts(config.extra_javascript, self.options.content_security_policy)
         config.markdown_extensions.extend(missing_extensions(config.markdown_extensions))
+        _confine_snippets(config, root)
         if self._stager is None:
             self._stager = Stager(site, settings, info=log.info, error=log.error)
         stager = self._stager
@@ -156,7 +162,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._scratch = Path(tempfile.mkdtemp(prefix="techpath-downloads-"))
         self._registered = set()
         font = config.theme.get("font")  # Material loads Google Fonts unless it is false
-        self._csp = safety.PagePolicies(csp_sources(self.options.csp_sources, config.theme.name, font))
+        sources = csp_sources(self.options.csp_sources, config.theme.name, font, self._images)
+        self._csp = safety.PagePolicies(sources)
         self._gate_files(files, config)
         pages = [f for f in files if f.is_documentation_page() or f.src_uri.endswith(".ipynb")]
         records = self._stager.load((f.src_uri, Path(f.abs_src_path)) for f in pages)
@@ -190,7 +197,12 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         symlinks out of the repository and active files the site did not allow are left out,
         allowed SVG and HTML are published cleaned."""
         assert self._gate is not None and self._scratch is not None
-        sources = csp_sources(self.options.csp_sources, config.theme.name, config.theme.get("font"))
+        sources = csp_sources(
+            self.options.csp_sources,
+            config.theme.name,
+            config.theme.get("font"),
+            self._images,
+        )
         tag = csp.meta_tag(csp.policy_text([], sources)) if self.options.content_security_policy else None
         gate = dataclasses.replace(self._gate, csp_tag=tag)
         docs = os.path.normpath(config.docs_dir)
@@ -286,6 +298,11 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     def _page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self._stager is not None
+        if self._stager.records.get(page.file.src_uri) is None:  # not a page techpath loaded
+            source = _docs_source(page.file, config)
+            if source is None:  # another plugin made it (a coverage report): its markup, like the theme's
+                return html
+            return self._stager.other_page_html(source, html)  # from docs/ (a translation, say)
         return self._stager.page_html(page.file.src_uri, html)
 
     @event_priority(-80)  # after the feed plugin (-75) read the raw text, before any template
@@ -299,12 +316,20 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     on_page_content = CombinedEvent(_page_content, _escape_front_matter)
 
-    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+    @event_priority(100)  # before any plugin that rewrites pages (minify drops the region markers)
+    def _finish_regions(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         assert self._stager is not None
         # Blog views show excerpts of posts: those regions are finished here.
-        output = finish_theme(self._stager.finish_file(output, self._link_from(page)))
+        return finish_theme(self._stager.finish_file(output, self._link_from(page)))
+
+    @event_priority(-200)  # last: the hashes are of the inline scripts as the page is written,
+    # after every other plugin (mkdocs-minify rewrites the page, mkdocs-static-i18n runs at -100)
+    def _add_policy(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         return self._csp.add(output) if self.options.content_security_policy else output
 
+    on_post_page = CombinedEvent(_finish_regions, _add_policy)
+
+    @event_priority(-200)  # after mkdocs-minify, as for pages
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
         # 404.html and other theme pages are written without on_post_page: they get the theme's
         # finishing and the CSP too
@@ -349,6 +374,30 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
+
+
+def _docs_source(file: File, config: MkDocsConfig) -> Path | None:
+    """The file of the docs folder a page was made from (another plugin may have renamed it:
+    mkdocs-static-i18n serves `index.fr.md` as the French `index.md`), or None for a page a
+    plugin generated from something else."""
+    if not file.abs_src_path:
+        return None
+    source = Path(file.abs_src_path).resolve()
+    return source if source.is_relative_to(Path(config.docs_dir).resolve()) else None
+
+
+def _confine_snippets(config: MkDocsConfig, root: Path) -> None:
+    """The site's pymdownx.snippets, as MkDocs will build it, replaced by the same extension
+    confined to the repository (parse/snippets.py): techpath expands a page's includes itself,
+    but docstrings (mkdocstrings) and other plugins' Markdown go through MkDocs' own pass."""
+    name = "pymdownx.snippets"
+    if name not in config.markdown_extensions:
+        return
+    settings = dict(config.mdx_configs.get(name) or {})
+    if "base_path" in settings:  # MkDocs' `!relative $config_dir` placeholders, as paths
+        settings["base_path"] = snippet_bases({name: settings})
+    at = config.markdown_extensions.index(name)
+    config.markdown_extensions[at] = confined_extension(settings, root)
 
 
 def _toc_depth(settings: Any) -> int:

@@ -168,6 +168,13 @@ class PluginOptions:
     max_description: int = option(
         200, _WHOLE, "longest allowed `description` in a blog post's front matter", "posts"
     )
+    required_front_matter: list[str] = option(
+        [],
+        of_type(list, "a list of front matter fields, e.g. [title, description, tags]"),
+        "fields every blog post must have in its front matter besides `date` (which Material's blog "
+        "needs); `authors` and `categories` are required where the blog defines them",
+        "posts",
+    )
     katex_dir: str = option(
         "node_modules/katex",
         _TEXT,
@@ -211,6 +218,22 @@ class PluginOptions:
         {},
         of_type(dict, "a mapping of CSP directives to lists of sources"),
         "extra sources per CSP directive, a mapping such as `img-src: [https://img.example.org]`",
+        "security",
+    )
+    html_policy: str = option(
+        "docs",
+        one_of("docs", "strict"),
+        "what HTML a page's Markdown may hold: `docs` (also the legacy and layout tags READMEs use: "
+        "`<tt>`, `<picture>`, `align=`; SVG files under `docs_dir` published cleaned) or `strict` (for "
+        "sites whose pages come from strangers' pull requests); both refuse scripts, handlers, "
+        "frames, forms and prose laid over the page",
+        "security",
+    )
+    image_hosts: list[str] | None = option(
+        None,
+        optional(of_type(list, "a list of hosts, e.g. [img.shields.io, '*.githubusercontent.com']")),
+        "hosts (CSP host sources) pages may show images from, added to the CSP's `img-src`; unset: "
+        "`[img.shields.io]` under `html_policy: docs`, none under `strict`",
         "security",
     )
     static_allow: list[str] = option(

@@ -98,11 +98,11 @@ class _Batch:
 
         root = self.config.rootpath
         site = SiteSettings.load(root)
-        policy = site.run_policy()
+        policy, prose = site.run_policy(), site.prose_check()
         for item in self.items:
             shown = item.path.relative_to(root) if item.path.is_relative_to(root) else item.path
             self._posts[item.path] = load_checked_post(
-                shown, site.schema if site.is_post(item.path) else None, policy, site.snippets
+                shown, site.schema if site.is_post(item.path) else None, policy, site.snippets, prose
             )
         settings = settings_for(self.config, site)
         with Engine(settings) as engine:

@@ -44,6 +44,9 @@ class PostSchema:
     max_description: int = PluginOptions.default("max_description")
     today: dt.date = field(default_factory=dt.date.today)
     authors_file: str = "the blog's .authors.yml"  # named in the hint for an unknown author
+    # fields every post must have besides `date` (the plugin option `required_front_matter`);
+    # Material's blog itself needs only the date (its title comes from the first heading)
+    required: frozenset[str] = frozenset({"title", "description", "tags"})
 
 
 @dataclass
@@ -109,6 +112,10 @@ class Field:
 
 def _always(schema: PostSchema) -> bool:
     return True
+
+
+def _site_requires(name: str) -> Callable[[PostSchema], bool]:
+    return lambda schema: name in schema.required
 
 
 def _text(max_length: Callable[[PostSchema], int]) -> FieldCheck:
@@ -199,8 +206,8 @@ def _allow_warnings(value: Any, schema: PostSchema) -> list[str]:
 # In the order they are checked and reported. authors and categories are required where the
 # site defines them (.authors.yml, categories_allowed); a blog without them lets posts leave them out.
 FIELDS = (
-    Field("title", _text(lambda schema: 120), _always),
-    Field("description", _text(lambda schema: schema.max_description), _always),
+    Field("title", _text(lambda schema: 120), _site_requires("title")),
+    Field("description", _text(lambda schema: schema.max_description), _site_requires("description")),
     Field("date", _date, _always),
     Field(
         "authors",
@@ -210,7 +217,7 @@ FIELDS = (
     Field(
         "categories", _names("categories", lambda s: s.categories, lambda s: ""), lambda s: bool(s.categories)
     ),
-    Field("tags", _words("tags", word_problem), _always),
+    Field("tags", _words("tags", word_problem), _site_requires("tags")),
     Field("math", _words("math")),
     Field("order", _order),
     Field("slug", _slug),

@@ -54,7 +54,9 @@ class Snippets:
         settings = dict(config or {})
         base = settings.get("base_path", ["."])
         bases = [base] if isinstance(base, str) else list(base or [])
-        settings["base_path"] = [str((root / str(b)).resolve()) for b in bases]
+        # a base relative to the page being rendered (a bare `!relative`, config.py) has no
+        # one folder here: left out
+        settings["base_path"] = [str((root / str(b)).resolve()) for b in bases if b is not None]
         return cls(root, tuple(sorted((k, _frozen(v)) for k, v in settings.items())))
 
     @cached_property
@@ -65,7 +67,7 @@ class Snippets:
         md = markdown.Markdown(
             extensions=["pymdownx.snippets"], extension_configs={"pymdownx.snippets": settings}
         )
-        return md.preprocessors["snippet"]
+        return confine(md.preprocessors["snippet"], self.root)
 
     def expand(self, text: str) -> Expanded:
         """`text` with every include expanded as the page will show it."""
@@ -95,6 +97,42 @@ class Snippets:
         if MARK not in expanded.text:
             return expanded.text
         return "\n".join(_escaped(self._preprocessor, line) for line in expanded.text.split("\n"))
+
+
+def confine(preprocessor: Any, root: Path) -> Any:
+    """pymdownx.snippets' `preprocessor` made to refuse every file that resolves outside `root`
+    or into its .git folder, checked after resolving (a symlink counts where it leads). The
+    refusal is pymdownx's own "missing snippet" error with the reason, so the include line is
+    reported (a build with MkDocs' own snippets pass stops there). A base path may then be the
+    repository's top, as documentation sites include README.md and CHANGELOG.md from it."""
+    from pymdownx.snippets import SnippetMissingError
+
+    from techpath.safety.files import leaves_repository
+
+    found_by = preprocessor.get_snippet_path
+
+    def get_snippet_path(path: str) -> str | None:
+        found = found_by(path)
+        if found is not None and (problem := leaves_repository(Path(found), root)):
+            raise SnippetMissingError(f"Snippet at path '{path}' is refused: {problem}")
+        return found
+
+    preprocessor.get_snippet_path = get_snippet_path
+    return preprocessor
+
+
+def confined_extension(settings: Mapping[str, Any], root: Path) -> Any:
+    """pymdownx.snippets as a Markdown extension object with `settings`, confined to `root`
+    (`confine`): what the MkDocs plugin puts in place of the site's own, for the includes
+    techpath does not expand itself (in docstrings that mkdocstrings renders, say)."""
+    from pymdownx.snippets import SnippetExtension
+
+    class ConfinedSnippets(SnippetExtension):
+        def extendMarkdown(self, md: Any) -> None:
+            super().extendMarkdown(md)
+            confine(md.preprocessors["snippet"], root)
+
+    return ConfinedSnippets(**dict(settings))
 
 
 def _frozen(value: Any) -> Any:

@@ -28,7 +28,7 @@ from techpath.parse.fences import Fence, find_fences
 from techpath.parse.mdexec import MdExec, truthy
 from techpath.render import tree
 from techpath.render.ansi import ansi_html
-from techpath.safety.policy import clean_html
+from techpath.safety.policy import STRICT, Profile, clean_html
 from techpath.safety.svg import UnsafeSvg
 
 _HEADING = re.compile(r"[hH][1-6]")
@@ -172,8 +172,15 @@ class ViewRenderer:
     """Renders one page's markdown-exec fences, numbering them as markdown-exec numbers its
     conversions (`exec-N--`), in page order."""
 
-    def __init__(self, site: SiteMarkdown, result_of: ResultOf, clean_svg: CleanSvg | None = None) -> None:
+    def __init__(
+        self,
+        site: SiteMarkdown,
+        result_of: ResultOf,
+        clean_svg: CleanSvg | None = None,
+        rules: Profile = STRICT,
+    ) -> None:
         self.site = site
+        self.rules = rules  # the site's HTML policy, which what a block prints is held to
         self.result_of = result_of
         self.clean_svg = clean_svg  # an SVG file's bytes, rebuilt without anything active
         self._count = 0
@@ -185,7 +192,7 @@ class ViewRenderer:
         self._count, self._images = number - 1, {}
         view = View("")
         view.html, view.headings = self._fence(fence, [first_block], view.problems, top=True)
-        cleaned, violations = clean_html(view.html)
+        cleaned, violations = clean_html(view.html, self.rules)
         if violations and "<svg" in view.html.lower():  # one advice, not one line per SVG part
             view.problems.append(SVG_ADVICE.format(count=len(violations)))
         else:

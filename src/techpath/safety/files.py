@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from techpath.model import Problem
-from techpath.safety.policy import clean_html
+from techpath.safety.policy import STRICT, Profile, clean_html
 from techpath.safety.prose import locate
 from techpath.safety.svg import UnsafeSvg, clean_svg
 
@@ -93,13 +93,22 @@ class FileGate:
     allowed: tuple[str, ...] = ()  # static_allow: globs relative to docs_dir (`*` crosses folders)
     csp_tag: str | None = None  # the CSP <meta> for a published HTML page (None: added later)
     own: tuple[str, ...] = ()  # what the site's configuration loads itself: published as it is
+    rules: Profile = STRICT  # the HTML policy an allowed HTML page's body is held to
 
     @classmethod
     def for_site(
-        cls, root: Path, docs_dir: Path, static_allow: Iterable[str], config: dict[str, Any]
+        cls,
+        root: Path,
+        docs_dir: Path,
+        static_allow: Iterable[str],
+        config: dict[str, Any],
+        rules: Profile = STRICT,
     ) -> FileGate:
         """The gate of a site: its `static_allow`, plus what its configuration loads itself
-        (`extra_javascript` entries and everything under the theme's `custom_dir`)."""
+        (`extra_javascript` entries and everything under the theme's `custom_dir`). Under the
+        `docs` HTML policy every SVG is allowed too (logos and diagrams are documentation's
+        images), published through the SVG cleaner like any allowed one."""
+        allowed = [str(g) for g in static_allow or ()] + (["*.svg"] if rules.name == "docs" else [])
         own = []
         for entry in config.get("extra_javascript") or []:
             path = entry.get("path") if isinstance(entry, dict) else getattr(entry, "path", entry)
@@ -111,7 +120,7 @@ class FileGate:
             folder = (root / custom).resolve()
             if folder.is_relative_to(docs_dir.resolve()):  # templates, not pages: as they are
                 own.append(folder.relative_to(docs_dir.resolve()).as_posix() + "/*")
-        return cls(root, docs_dir, tuple(str(g) for g in static_allow or ()), own=tuple(own))
+        return cls(root, docs_dir, tuple(allowed), own=tuple(own), rules=rules)
 
     def shown(self, path: Path) -> str:
         try:
@@ -189,18 +198,18 @@ class FileGate:
             return Published(problems=[Problem(shown, 1, message)])
         if suffix in HTML_SUFFIXES:
             text = path.read_text(encoding="utf-8", errors="replace")
-            page, found = static_page(text, self.csp_tag)
+            page, found = static_page(text, self.csp_tag, self.rules)
             return Published(data=page.encode("utf-8"), problems=[Problem(shown, n, m) for n, m in found])
         return Published(source=path)  # allowed script or XML: the site's own, as it is
 
 
-def static_page(text: str, csp_tag: str | None) -> tuple[str, list[tuple[int, str]]]:
+def static_page(text: str, csp_tag: str | None, rules: Profile = STRICT) -> tuple[str, list[tuple[int, str]]]:
     """An allowed HTML file as the site publishes it: its body cleaned by the prose policy (each
     refusal as (line, message)) in a page with the CSP; its title kept as text."""
     body_match = _BODY.search(text)
     body = body_match.group(1) if body_match else text
     offset = text.count("\n", 0, body_match.start(1)) if body_match else 0
-    cleaned, violations = clean_html(body)
+    cleaned, violations = clean_html(body, rules)
     problems = [(f.line, f.message) for f in locate(violations, body, offset + 1)]
     title_match = _TITLE.search(text)
     title = html.escape(html.unescape(title_match.group(1)).strip()) if title_match else ""

@@ -36,17 +36,31 @@ def scripts(extra_javascript: Iterable[Any], frame_guard: bool) -> list[Any]:
 
 
 def missing_extensions(entries: Iterable[Any]) -> list[str]:
-    """The required extensions `entries` (names, or {name: options} as in mkdocs.yml) lacks."""
-    names = {e if isinstance(e, str) else next(iter(e), "") for e in entries}
+    """The required extensions `entries` lacks. An entry is a name, {name: options} as in
+    mkdocs.yml, or an extension object another plugin added before ours (mkdocs-autorefs adds
+    its `AutorefsExtension`): objects count by their class's module (`markdown.extensions.
+    attr_list` is "attr_list")."""
+    names: set[str] = set()
+    for entry in entries:
+        if isinstance(entry, str):
+            names.add(entry)
+        elif isinstance(entry, Mapping):
+            names.update(str(name) for name in entry)
+        else:
+            names.add(type(entry).__module__.removeprefix("markdown.extensions."))
     return [e for e in REQUIRED_EXTENSIONS if e not in names]
 
 
 def csp_sources(
-    extra: Mapping[str, list[str]] | None, theme_name: Any, theme_font: Any
+    extra: Mapping[str, list[str]] | None, theme_name: Any, theme_font: Any, images: Iterable[str] = ()
 ) -> dict[str, list[str]]:
-    """Extra CSP sources: the site's `csp_sources`, plus Google Fonts where Material loads them
+    """Extra CSP sources: the site's `csp_sources`, the hosts its pages may show images from
+    (`images`: safety/site.py, `image_sources`), plus Google Fonts where Material loads them
     (its default, unless the theme says `font: false`), so the theme the site chose still works."""
     merged = {str(k): [str(v) for v in values] for k, values in (extra or {}).items()}
+    for source in images:
+        if source not in merged.setdefault("img-src", []):
+            merged["img-src"].append(source)
     if theme_name == "material" and theme_font is not False:
         for directive, source in (
             ("style-src", "https://fonts.googleapis.com"),

@@ -75,7 +75,8 @@ def stage(
     )
     for problem in safety.snippet_config_problems(site.mdx_configs, root):
         log(f"ERROR: {problem}")
-    stager.gate = FileGate.for_site(root, site.docs_dir, opts.static_allow, raw)
+    rules = safety.page_rules(opts, site.markdown_extensions)
+    stager.gate = FileGate.for_site(root, site.docs_dir, opts.static_allow, raw, rules)
     fatal = stager.gate.fatal_problems(safety.snippet_bases(site.mdx_configs))
     if fatal:  # before anything is read through them
         raise SystemExit("\n".join(f"ERROR: {problem}" for problem in fatal))
@@ -138,7 +139,10 @@ def finish_site(staged: Staged, report_name: str) -> None:
     opts = staged.stager.site.options
     theme = read_config(staged.config_file).get("theme")
     theme = theme if isinstance(theme, dict) else {"name": theme}
-    policies = safety.PagePolicies(csp_sources(opts.csp_sources, theme.get("name"), theme.get("font")))
+    images = safety.image_sources(opts, staged.stager.site.markdown_extensions)
+    policies = safety.PagePolicies(
+        csp_sources(opts.csp_sources, theme.get("name"), theme.get("font"), images)
+    )
     for page in sorted(staged.site_dir.rglob("*.html")):
         text = page.read_text(encoding="utf-8")
         done = finish_theme(staged.stager.finish_file(text))

@@ -32,6 +32,7 @@ from techpath.render.mdexec import Heading, SiteMarkdown, ViewRenderer
 from techpath.report import write_report
 from techpath.safety import site as safety
 from techpath.safety.files import FileGate, Published
+from techpath.safety.policy import STRICT, Profile
 from techpath.safety.svg import evict_unused, kept_clean_svg
 from techpath.safety.text import HTML_SIGNIFICANT, TEXT_FIELDS
 from techpath.site.assets import package_assets
@@ -109,6 +110,7 @@ class Stager:
         self._reported_views: set[str] = set()
         self._filled_later: set[str] = set()  # pages with placeholders
         self._early: set[str] = set()  # pages staged before their results
+        self._rules: Profile | None = None  # the site's HTML policy (set by `load`)
 
     # -- one build -------------------------------------------------------------------------
     def load(self, pages: Iterable[tuple[str, Path]]) -> SiteRecords:
@@ -119,7 +121,8 @@ class Stager:
         self.left_out: set[Path] = set()  # posts kept out of the site (never staged or copied)
         self._slots = OutputSlots()
         opts = self.site.options
-        self._policy = self.site.run_policy()
+        self._policy, self._prose = self.site.run_policy(), self.site.prose_check()
+        self._rules = self._prose.rules
         self.stages = Stages.from_config(opts.path_stages, sorted(self.site.schema.categories))
         for uri, path in pages:
             record = self._record(uri, path)
@@ -139,7 +142,11 @@ class Stager:
     def _record(self, uri: str, path: Path) -> PageRecord | None:
         is_post = self.site.is_post(path)
         post = load_checked_post(
-            shown_path(path), self.site.schema if is_post else None, self._policy, self.site.snippets
+            shown_path(path),
+            self.site.schema if is_post else None,
+            self._policy,
+            self.site.snippets,
+            self._prose,
         )
         for problem in post.problems:
             self._error(str(problem))
@@ -379,12 +386,25 @@ class Stager:
             # reported once per page (a blog index shows the same excerpt again)
             report = self._error if uri not in self._cleaned else (lambda _message: None)
             self._cleaned.add(uri)
-            return safety.enforce_prose_policy(html, post, report)
+            return safety.enforce_prose_policy(html, post, report, self._rules)
 
         if uri in self._filled_later:
             finished = finish_content(content, self.markers, clean, lambda html: html)
             return self.resolve(uri, finished, link) if link is not None else finished
         return finish_content(content, self.markers, clean, lambda html: self._api_links(record, html))
+
+    def other_page_html(self, source: Path, content: str) -> str:
+        """The content of a page made from the docs file `source` that techpath did not load (a
+        plugin after ours added or renamed it): held to the site's policy as lint holds that
+        file, its problems reported once, with lint's file:line."""
+        key = f"other:{source}"
+        post = load_checked_post(shown_path(source), None, self._policy, self.site.snippets, self._prose)
+        report = self._error if key not in self._cleaned else (lambda _message: None)
+        if key not in self._cleaned:
+            for problem in post.problems:
+                report(str(problem))
+        self._cleaned.add(key)
+        return safety.enforce_prose_policy(content, post, report, self._rules)
 
     def _api_links(self, record: PageRecord | None, html: str) -> str:
         if record is None or record.result is None or record.entry is None:
@@ -449,7 +469,7 @@ class Stager:
         def clean_svg(data: bytes) -> bytes:  # an SVG a block printed: cleaned like our figures
             return kept_clean_svg(data, self._figure_memo)
 
-        renderer = ViewRenderer(self.markdown_for_views(), result_of, clean_svg)
+        renderer = ViewRenderer(self.markdown_for_views(), result_of, clean_svg, self._rules or STRICT)
         view = renderer.render(slot.fence, slot.first_block, slot.number)
         body_line = slot.fence.start + 1
         line = record.front_lines + (
