@@ -23,7 +23,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from techpath.config import SiteSettings
-from techpath.parse.policy import EXECUTE_MODES, SAVED_OUTPUT_POLICIES, WARNING_POLICIES
+from techpath.parse.policy import EXECUTE_MODES, JUPYTER_FIGURE_RC, SAVED_OUTPUT_POLICIES, WARNING_POLICIES
 from techpath.render import highlight_memo
 from techpath.safety import site as safety
 from techpath.site.assets import csp_sources, missing_extensions, stylesheets
@@ -46,16 +46,18 @@ class TechpathConfig(base.Config):
     """Globs (relative to docs_dir, `*` crosses folders) of the pages that may run; empty: all."""
     exclude = c.Type(list, default=[])
     """Globs of pages that never run (their code is shown, as with `skip`)."""
-    warnings = c.Choice(WARNING_POLICIES, default="error")
-    """Deprecation and future warnings: error (the block fails unless the page allows the
-    warning under allow_warnings) or show (printed under the block like any other warning)."""
+    warnings = c.Choice(WARNING_POLICIES, default="show")
+    """Deprecation and future warnings: show (as Jupyter shows them: printed under the block,
+    a DeprecationWarning only when the page's own code triggers it) or error (the block fails
+    unless the page allows the warning under allow_warnings)."""
     saved_outputs = c.Choice(SAVED_OUTPUT_POLICIES, default="ignore")
     """Notebooks with outputs saved in them: error, ignore (the build's own outputs are shown),
     or strip (as ignore, and the outputs are removed from the file, as `techpath strip` does)."""
     jobs = c.Type(int, default=0)
     """Pages executed in parallel; 0 means one per CPU core."""
-    block_timeout = c.Type((int, float), default=30)
-    """Seconds a block may run unless it sets `timeout="..."`."""
+    block_timeout = c.Optional(c.Type((int, float)))
+    """Seconds a block may run unless it sets `timeout="..."` (a notebook cell: metadata
+    `execution: {timeout: N}`); unset: no limit of its own, the page's limit holds."""
     page_timeout = c.Type((int, float), default=300)
     """Seconds a whole page may run."""
     memory_mb = c.Type(int, default=2048)
@@ -90,6 +92,9 @@ class TechpathConfig(base.Config):
     theme's inline scripts by hash; nothing from other hosts)."""
     csp_sources = c.Type(dict, default={})
     """Extra sources per CSP directive, e.g. {img-src: [https://img.example.org]}."""
+    matplotlib_rc = c.Type(dict, default=dict(JUPYTER_FIGURE_RC))
+    """matplotlib settings (rcParams) for every page's figures, after a `matplotlibrc` in the
+    page's folder; the default is what Jupyter's inline backend does (a tight bounding box)."""
 
 
 def _excerpt_separator(config: MkDocsConfig) -> str | None:
@@ -131,7 +136,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             log.error(problem)
         katex = (root / self.config.katex_dir).resolve() if self.config.typeset_math else None
         config.extra_css[:] = stylesheets(config.extra_css, katex is not None)
-        config.markdown_extensions.extend(missing_extensions(config.markdown_extensions))
+        config.markdown_extensions.extend(missing_extensions(config.markdown_extensions, config.theme.name))
         if self._stager is None:
             self._stager = Stager(site, settings, info=log.info, error=log.error)
         stager = self._stager

@@ -1,6 +1,7 @@
-"""What the site lets run (`execute`, `include`, `exclude`) and how strict it is (`warnings`,
-`saved_outputs`): the techpath plugin's site-level options applied to a parsed post, the same
-way by every front end (the build, `techpath check`, the pytest plugin)."""
+"""What the site lets run (`execute`, `include`, `exclude`), how strict it is (`warnings`,
+`saved_outputs`) and how its figures are drawn (`matplotlib_rc`): the techpath plugin's
+site-level options applied to a parsed post, the same way by every front end (the build,
+`techpath check`, the pytest plugin)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ EXECUTE_MODES = (True, False, "marked")
 WARNING_POLICIES = ("error", "show")
 SAVED_OUTPUT_POLICIES = ("error", "ignore", "strip")
 STORED_OUTPUTS = "stored outputs:"  # how parse/notebook.py's problem for a saved output starts
-# the categories the engine fails a block for (execute/session.py POLICY_WARNINGS)
-_POLICY_WARNINGS = ("DeprecationWarning", "FutureWarning", "PendingDeprecationWarning")
+# What Jupyter's inline backend does to every figure (matplotlib_inline 0.2.2 sets no rc of its
+# own; it saves with bbox_inches="tight", which this rc setting is).
+JUPYTER_FIGURE_RC: dict[str, Any] = {"savefig.bbox": "tight"}
 
 
 @dataclass(frozen=True)
@@ -27,8 +29,9 @@ class RunPolicy:
     execute: bool | str = True
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    warnings: str = "error"
+    warnings: str = "show"
     saved_outputs: str = "ignore"
+    figure_rc: tuple[tuple[str, Any], ...] = tuple(JUPYTER_FIGURE_RC.items())
 
     @classmethod
     def from_options(cls, docs_dir: Path, opts: Mapping[str, Any]) -> RunPolicy:
@@ -38,8 +41,9 @@ class RunPolicy:
             opts.get("execute", True),
             tuple(str(g) for g in opts.get("include") or ()),
             tuple(str(g) for g in opts.get("exclude") or ()),
-            str(opts.get("warnings", "error")),
+            str(opts.get("warnings", "show")),
             str(opts.get("saved_outputs", "ignore")),
+            figure_rc_option(opts.get("matplotlib_rc", JUPYTER_FIGURE_RC)),
         )
         for name, value, allowed in (
             ("execute", policy.execute, EXECUTE_MODES),
@@ -81,9 +85,18 @@ class RunPolicy:
                 from techpath.parse.notebook import strip_outputs
 
                 strip_outputs(post.path)
-        if self.warnings == "show":
-            allowed = post.meta.get("allow_warnings")
-            entries = list(allowed) if isinstance(allowed, list) else []
-            site = [{"category": c, "match": "", "reason": "site: warnings: show"} for c in _POLICY_WARNINGS]
-            post.meta["allow_warnings"] = entries + site
+        post.warnings = self.warnings
+        post.figure_rc = dict(self.figure_rc)
         return post
+
+
+def figure_rc_option(value: Any) -> tuple[tuple[str, Any], ...]:
+    """The `matplotlib_rc` option: rcParams names (`group.name`) to plain values."""
+    if not isinstance(value, Mapping):
+        raise ValueError(f"techpath option matplotlib_rc: expected a mapping of rcParams, got {value!r}")
+    for key, setting in value.items():
+        if not isinstance(key, str) or "." not in key:
+            raise ValueError(f"techpath option matplotlib_rc: {key!r} is not an rcParams name (group.name)")
+        if not isinstance(setting, str | int | float | bool | list | type(None)):
+            raise ValueError(f"techpath option matplotlib_rc: {key}: {setting!r} is not a plain value")
+    return tuple(sorted(value.items()))

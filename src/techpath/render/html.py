@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 from collections.abc import Callable
 
 from techpath.model import BlockError, BlockResult, Output
@@ -54,11 +55,18 @@ def render_output(
         css = "techpath-stderr" if output.name == "stderr" else "techpath-stdout"
         return _pre(output.text, css)
     if output.kind in ("result", "display"):
-        if "text/html" in output.data:
-            inner = sanitize(output.data["text/html"], prefix)
+        html_source = output.data.get("text/html")
+        if html_source is None and "text/markdown" in output.data:
+            html_source = markdown_output(output.data["text/markdown"])
+        if html_source is not None:
+            inner = sanitize(html_source, prefix)
             # contain: paint clips whatever the output draws to its own box (fixed positions too)
             box = f'class="techpath-html" id="{prefix}box" style="contain: paint; overflow: auto"'
             return f"<div {box}>{inner}</div>"
+        if "text/latex" in output.data:
+            return _pre(output.data["text/latex"], "techpath-result techpath-latex")
+        if "application/json" in output.data:
+            return _pre(pretty_json(output.data["application/json"]), "techpath-result")
         return _pre(output.data.get("text/plain", ""), "techpath-result")
     if output.kind == "figure":
         problem = figure_problem(output)
@@ -89,6 +97,21 @@ def _figure(
         f'width="{html.escape(width)}" height="{html.escape(height)}" '
         'loading="lazy" decoding="async"></a></figure>'
     )
+
+
+def markdown_output(text: str) -> str:
+    """What a `text/markdown` output looks like in Jupyter: its Markdown as HTML (then cleaned
+    like any rich HTML)."""
+    import markdown
+
+    return markdown.markdown(text, extensions=["tables", "fenced_code"])
+
+
+def pretty_json(text: str) -> str:
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
 
 
 def render_error(error: BlockError) -> str:

@@ -15,6 +15,8 @@ TECHPATH_CSS = "assets/techpath/techpath.css"
 _PACKAGE_CSS = Path(__file__).with_name("techpath.css")
 # The staged Markdown needs these (links and images inside our HTML, math boxes as <details>).
 REQUIRED_EXTENSIONS = ("md_in_html", "attr_list")
+# Any of these highlights fenced code with Pygments.
+HIGHLIGHTERS = frozenset({"pymdownx.superfences", "codehilite", "markdown.extensions.codehilite"})
 
 
 def stylesheets(extra_css: Iterable[Any], math: bool) -> list[Any]:
@@ -24,10 +26,24 @@ def stylesheets(extra_css: Iterable[Any], math: bool) -> list[Any]:
     return [*ours, *[entry for entry in extra_css if str(entry) not in ours]]
 
 
-def missing_extensions(entries: Iterable[Any]) -> list[str]:
-    """The required extensions `entries` (names, or {name: options} as in mkdocs.yml) lacks."""
-    names = {e if isinstance(e, str) else next(iter(e), "") for e in entries}
-    return [e for e in REQUIRED_EXTENSIONS if e not in names]
+def missing_extensions(entries: Iterable[Any], theme: Any = None) -> list[str]:
+    """The extensions `entries` (names, {name: options} as in mkdocs.yml, or extension objects
+    another plugin added) lacks: the required ones, and with Material a code highlighter, so a
+    site that only adds the plugin gets highlighted code (Material colours Pygments' spans; with
+    neither SuperFences nor CodeHilite, Python-Markdown writes plain `<pre><code>`)."""
+    names = {_extension_name(e) for e in entries}
+    missing = [e for e in REQUIRED_EXTENSIONS if e not in names]
+    if theme == "material" and not names & HIGHLIGHTERS:
+        missing.append("pymdownx.superfences")  # highlights with Pygments through pymdownx.highlight
+    return missing
+
+
+def _extension_name(entry: Any) -> str:
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, dict):
+        return str(next(iter(entry), ""))
+    return f"{type(entry).__module__}.{type(entry).__name__}"  # an extension object
 
 
 def csp_sources(

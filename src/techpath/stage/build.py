@@ -119,7 +119,8 @@ def staged_config(raw: dict[str, Any], root: Path, docs: Path, site: Path, math:
     config["extra_css"] = stylesheets(config.get("extra_css") or [], math)
     config.pop("watch", None)
     extensions = list(config.get("markdown_extensions") or [])
-    config["markdown_extensions"] = extensions + missing_extensions(extensions)
+    theme_name = theme.get("name") if isinstance(theme, dict) else theme
+    config["markdown_extensions"] = extensions + missing_extensions(extensions, theme_name)
     return config
 
 

@@ -10,15 +10,16 @@ from typing import Any
 from techpath.config import discover
 from techpath.engine import Settings
 from techpath.execute.preload import modules_to_preload
+from techpath.parse.policy import JUPYTER_FIGURE_RC
 
 DEFAULTS: dict[str, Any] = {
     "execute": True,
     "include": [],
     "exclude": [],
-    "warnings": "error",
+    "warnings": "show",
     "saved_outputs": "ignore",
     "jobs": 0,
-    "block_timeout": 30,
+    "block_timeout": None,
     "page_timeout": 300,
     "memory_mb": 2048,
     "refresh": False,
@@ -34,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "max_code_line": 0,
     "content_security_policy": True,
     "csp_sources": {},
+    "matplotlib_rc": dict(JUPYTER_FIGURE_RC),
 }
 GENERATORS = ("mkdocs", "properdocs", "zensical")
 
