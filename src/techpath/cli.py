@@ -215,7 +215,11 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--refresh", action="store_true", help="ignore cached results and execute everything")
     parser.add_argument(
-        "--timeout", type=float, default=None, metavar="SECONDS", help="per-block timeout (default 30)"
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="per-block timeout (default: the site's block_timeout; unset: only the page's limit)",
     )
     parser.add_argument(
         "--memory", type=int, default=None, metavar="MB", help="memory a page may use (default 2048)"

@@ -117,8 +117,8 @@ class FileWatch:
         if isinstance(flags, int) and flags & _WRITE_FLAGS:
             self._before_change(path, absolute)
             return
-        if os.path.isdir(absolute):
-            return
+        if os.path.isdir(absolute) or _by_import_system():
+            return  # modules are recorded by file at the end; a missing .pyc is no missing data
         real = os.path.realpath(absolute)
         relative = self._in_source(real)
         if os.path.exists(real):
@@ -152,8 +152,7 @@ class FileWatch:
         path = args[0] if args else None
         if isinstance(path, int) or not self.recording:
             return
-        caller = sys._getframe(2)  # [0] this method, [1] the hook, [2] who listed
-        if caller.f_code.co_filename.startswith(_IMPORT_MACHINERY):
+        if _by_import_system():
             return  # the import system scanning sys.path: imports are recorded by module
         absolute = self._absolute("." if path is None else path)
         if absolute is None or not os.path.isdir(absolute):
@@ -240,6 +239,13 @@ class FileWatch:
             files[relative] = file_digest(self.overlay.source_path(relative))
         listings = {f: listing_digest(self.overlay.source_path(f)) for f in sorted(self.listings)}
         return {"files": files, "listings": {k: v for k, v in listings.items() if v is not None}}
+
+
+def _by_import_system() -> bool:
+    """Whether the event comes from the import system (frames: this function, the handler, the
+    hook, then whoever raised the event)."""
+    caller = sys._getframe(3)
+    return caller.f_code.co_filename.startswith(_IMPORT_MACHINERY)
 
 
 def file_digest(path: Path) -> str | None:
