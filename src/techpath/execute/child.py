@@ -88,14 +88,15 @@ def isolate(job: dict[str, Any]) -> PageContext:
     sys.dont_write_bytecode = True  # a page's local modules leave no __pycache__ behind
     context = PageContext(ImportLog())
     work = Path(job["work_dir"])
-    if job.get("source_root"):  # the site as the page's own folder tree (as in Jupyter)
-        overlay = Overlay(Path(job["source_root"]), work)
+    overlay = _site_mirror(job, work)
+    if overlay is not None:  # the site as the page's own folder tree (as in Jupyter)
         os.chdir(overlay.prepare(job.get("cwd", ".")))
         hooks.mirror_root = str(overlay.mirror)
         folder = "" if job.get("cwd", ".") == "." else job["cwd"]
         context.watch = FileWatch(overlay, folder, _environment_folders())
         context.watch.install()
-    else:  # a job without a site (tests, old callers): an empty private folder
+    else:  # no site, or no symbolic links here: a private folder holding the declared inputs
+        copy_inputs(job, work)
         cwd = work / job.get("cwd", ".")
         cwd.mkdir(parents=True, exist_ok=True)
         os.chdir(cwd)
@@ -104,6 +105,20 @@ def isolate(job: dict[str, Any]) -> PageContext:
     _limit_threads(job.get("threads"))
     sys.argv = [job["path"]]
     return context
+
+
+def _site_mirror(job: dict[str, Any], work: Path) -> Overlay | None:
+    """The overlay of the job's site, or None where links cannot be made (Windows without the
+    symbolic-link privilege): there the page falls back to its declared inputs only."""
+    if not job.get("source_root"):
+        return None
+    probe = work / ".link-probe"
+    try:
+        os.symlink(job["source_root"], probe)
+        probe.unlink()
+    except (OSError, NotImplementedError):
+        return None
+    return Overlay(Path(job["source_root"]), work)
 
 
 @dataclass
