@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -14,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from techpath import environment
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 # Which generator built the site under test (tests/test_generators.py runs the suite on each).
-GENERATOR = os.environ.get("TECHPATH_GENERATOR", "mkdocs")
+GENERATOR = environment.generator() or "mkdocs"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 # Flags that stop Chromium from calling home: this machine (and CI) has no network.
 CHROMIUM_ARGS = [
@@ -51,14 +52,14 @@ def serve_folder(folder: Path) -> Iterator[str]:
 
 def chromium_path() -> str:
     """The Chromium binary, or a skip (locally) / failure (CI) that says how to get one."""
-    for candidate in (os.environ.get("TECHPATH_CHROMIUM"), *CHROMIUM_CANDIDATES):
+    for candidate in (environment.chromium(), *CHROMIUM_CANDIDATES):
         if candidate and shutil.which(candidate):
             return candidate
     message = (
         "Chromium is needed for the browser tests. Install it with "
         "`sudo apt-get install chromium` (Debian/Ubuntu) or set TECHPATH_CHROMIUM=/path/to/chrome."
     )
-    if os.environ.get("CI", "").lower() == "true":
+    if environment.in_ci():
         pytest.fail(message)
     pytest.skip(message)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from techpath import environment
 from tests.browser import serve_folder
 
 pytest_plugins = ["pytester"]
@@ -50,7 +51,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if os.environ.get("TECHPATH_TEST_SITE"):
         return Path(os.environ["TECHPATH_TEST_SITE"])
     site_dir = tmp_path_factory.mktemp("site")
-    generator = os.environ.get("TECHPATH_GENERATOR", "mkdocs")
+    generator = environment.generator() or "mkdocs"
     if generator != "mkdocs":
         result = run_generator_build(generator, site_dir)
         assert result.returncode == 0, f"{generator} build failed:\n{result.stdout}\n{result.stderr}"

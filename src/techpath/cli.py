@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from techpath import __version__
+from techpath.options import GENERATORS, OptionsError, PluginOptions
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--config", "-f", type=Path, default=Path("mkdocs.yml"), help="default mkdocs.yml")
     build.add_argument(
-        "--generator", "-g", choices=["mkdocs", "properdocs", "zensical"],
+        "--generator", "-g", choices=GENERATORS,
         help="default: the techpath plugin's `generator` option, or $TECHPATH_GENERATOR",
     )  # fmt: skip
     build.add_argument("--site-dir", "-d", type=Path, help="where the site goes (default: site_dir)")
@@ -114,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="preview the site with the chosen generator, rebuilt on every save (make serve)"
     )
     serve.add_argument("--config", "-f", type=Path, default=Path("mkdocs.yml"), help="default mkdocs.yml")
-    serve.add_argument("--generator", "-g", choices=["mkdocs", "properdocs", "zensical"])
+    serve.add_argument("--generator", "-g", choices=GENERATORS)
     serve.add_argument("--dev-addr", "-a", default="127.0.0.1:8000", help="default 127.0.0.1:8000")
     diff = commands.add_parser(
         "diff", help="compare two result snapshots: what a change moved, per post and block"
@@ -226,7 +227,7 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def settings_from(args: argparse.Namespace, plugin_options: dict[str, object], root: Path = Path()):
+def settings_from(args: argparse.Namespace, plugin_options: PluginOptions, root: Path = Path()):
     """The site's settings (Settings.from_site, as the MkDocs plugin computes them) with this
     command's overrides."""
     from techpath.engine import Settings
@@ -251,7 +252,7 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"techpath check: {exc}", file=sys.stderr)
         return 2
     runnable = [p for p in posts if p.blocks or p.inline]
-    with Engine(settings_from(args, site.plugin, site.root)) as engine:
+    with Engine(settings_from(args, site.options, site.root)) as engine:
         results = engine.run(runnable)
         if not args.paths and not args.shard:
             engine.evict_unused()
@@ -293,7 +294,7 @@ def load_site_posts(
     policy = site.run_policy()
     posts = [load_checked_post(f, site.schema if site.is_post(f) else None, policy) for f in files]
     problems = [p for post in posts for p in post.problems]
-    limit = max_code_line if max_code_line is not None else int(site.plugin.get("max_code_line", 0) or 0)
+    limit = max_code_line if max_code_line is not None else int(site.options.max_code_line or 0)
     problems += lint_site([p for p in posts if site.is_post(p.path)], max_code_line=limit)
     return site, posts, problems
 
@@ -533,7 +534,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command not in commands:
         parser.print_help()
         return 0
-    return commands[args.command](args)
+    try:
+        return commands[args.command](args)
+    except OptionsError as exc:  # bad values in mkdocs.yml's techpath block, each named
+        print(f"techpath {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Site settings read from mkdocs.yml without importing MkDocs: where posts live, what their
-front matter may say, and the techpath plugin's options. Used by the CLI and the pytest plugin;
-the MkDocs plugin gets the same values from MkDocs itself.
+front matter may say, and the techpath plugin's options (checked against their one declaration,
+options.py). Used by the CLI, the pytest plugin and `techpath stage/build`; the MkDocs plugin
+passes the options MkDocs validated (with the same checks) instead.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from techpath import environment
+from techpath.options import PluginOptions
 from techpath.parse.frontmatter import PostSchema
 from techpath.parse.policy import RunPolicy
 
@@ -21,15 +24,13 @@ class _TolerantLoader(yaml.SafeLoader):
 
 
 def _env(loader: _TolerantLoader, node: yaml.Node) -> Any:
-    import os
-
     if isinstance(node, yaml.SequenceNode):
         names = loader.construct_sequence(node)
         for name in names[:-1]:
-            if name in os.environ:
-                return os.environ[name]
+            if (value := environment.named(name)) is not None:
+                return value
         return names[-1] if len(names) > 1 else None
-    return os.environ.get(loader.construct_scalar(node))  # type: ignore[arg-type]
+    return environment.named(loader.construct_scalar(node))  # type: ignore[arg-type]
 
 
 _TolerantLoader.add_constructor("!ENV", _env)
@@ -42,14 +43,18 @@ class SiteSettings:
     docs_dir: Path
     posts_dir: Path
     schema: PostSchema
-    plugin: dict[str, Any] = field(default_factory=dict)
+    options: PluginOptions = field(default_factory=PluginOptions)
     has_blog: bool = False  # the Material blog plugin is configured
     authors_file: Path | None = None
     categories: tuple[str, ...] = ()  # the blog's categories_allowed, in the site's order
 
     @classmethod
-    def load(cls, root: Path = Path(), config_file: Path | None = None) -> SiteSettings:
-        """Read `config_file` (default root/mkdocs.yml); paths in it are relative to `root`."""
+    def load(
+        cls, root: Path = Path(), config_file: Path | None = None, options: PluginOptions | None = None
+    ) -> SiteSettings:
+        """Read `config_file` (default root/mkdocs.yml); paths in it are relative to `root`. The
+        techpath plugin's options are `options` when given (the MkDocs plugin's, validated by
+        MkDocs), else read from the file: OptionsError (a ValueError) names each bad one."""
         config_file = config_file or root / "mkdocs.yml"
         config = (
             yaml.load(config_file.read_text(encoding="utf-8"), Loader=_TolerantLoader)
@@ -70,21 +75,20 @@ class SiteSettings:
             authors_file = docs_dir / authors_file
         authors = read_authors(authors_file)
         categories = tuple(str(c) for c in blog.get("categories_allowed", []) or [])
+        if options is None:
+            options = PluginOptions.from_mapping(plugins.get("techpath"), config_file.as_posix())
         schema = PostSchema(
             categories=frozenset(categories),
             authors=authors,
-            max_description=int(plugins.get("techpath", {}).get("max_description", 200)),
+            max_description=int(options.max_description),
             today=dt.date.today(),
             authors_file=authors_file.as_posix(),
         )
-        return cls(
-            root, docs_dir, posts_dir, schema, plugins.get("techpath", {}), has_blog, authors_file, categories
-        )
+        return cls(root, docs_dir, posts_dir, schema, options, has_blog, authors_file, categories)
 
     def run_policy(self) -> RunPolicy:
-        """What the site lets run and how strict it is (parse/policy.py); ValueError names a bad
-        option value."""
-        return RunPolicy.from_options(self.docs_dir, self.plugin)
+        """What the site lets run and how strict it is (parse/policy.py)."""
+        return RunPolicy.from_options(self.docs_dir, self.options)
 
     def is_post(self, path: Path) -> bool:
         try:

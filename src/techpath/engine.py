@@ -15,30 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from techpath import environment
 from techpath.cache import RESULT_FILE, Cache, cache_key, cacheable
 from techpath.dependencies import Dependencies, DistributionIndex, FileDigests, installed_versions
 from techpath.execute.preload import modules_to_preload
 from techpath.execute.runner import Runner
 from techpath.fingerprint import library_versions
 from techpath.model import Limits, PageResult, Post
+from techpath.options import PluginOptions
 
 DEFAULT_CACHE_DIR = Path(".cache/techpath")
 
 
-def default_keep_warm() -> float:
-    """Keep the warm parent 10 minutes between builds on a contributor's machine; never in CI,
-    where nothing should outlive the job."""
-    if os.environ.get("CI", "").lower() == "true":
-        return 0.0
-    return float(os.environ.get("TECHPATH_KEEP_WARM", "600"))
-
-
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("TECHPATH_CACHE_DIR") or DEFAULT_CACHE_DIR)
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() not in ("", "0", "false", "no")
+    return environment.cache_dir() or DEFAULT_CACHE_DIR
 
 
 @dataclass
@@ -55,7 +45,7 @@ class Settings:
     def from_site(
         cls,
         root: Path,
-        options: Mapping[str, Any],
+        options: PluginOptions | Mapping[str, Any],
         *,
         jobs: int | None = None,
         refresh: bool | None = None,
@@ -64,30 +54,28 @@ class Settings:
     ) -> Settings:
         """The one way every front end (MkDocs plugin, CLI, pytest plugin) turns a site's
         `techpath` plugin options (from mkdocs.yml) and its own overrides into settings, so all
-        three compute the same cache keys and verdicts for the same site."""
-        default = Limits()
-        per_block = block_timeout or options.get("block_timeout") or default.block_timeout
+        three compute the same cache keys and verdicts for the same site. A front end's override
+        wins over the option; an option of 0 means its default (options.py); no block timeout
+        means the page's limit holds."""
+        opts = options if isinstance(options, PluginOptions) else PluginOptions.from_mapping(options)
+        default = PluginOptions.default
+        per_block = block_timeout or opts.block_timeout or default("block_timeout")
         limits = Limits(
             float(per_block) if per_block else None,
-            float(options.get("page_timeout") or default.page_timeout),
-            int(memory_mb or options.get("memory_mb") or default.memory_mb),
+            float(opts.page_timeout or default("page_timeout")),
+            int(memory_mb or opts.memory_mb or default("memory_mb")),
         )
-        cache_dir = (
-            Path(str(options.get("cache_dir") or "")) if options.get("cache_dir") else default_cache_dir()
-        )
+        cache_dir = Path(opts.cache_dir) if opts.cache_dir else default_cache_dir()
         if not cache_dir.is_absolute():
             cache_dir = root / cache_dir
-        configured = options.get("keep_warm")
-        keep_warm = default_keep_warm() if configured is None else float(configured)
-        if _truthy(os.environ.get("CI")):  # nothing outlives a CI job, whatever mkdocs.yml says
+        keep_warm = environment.keep_warm() if opts.keep_warm is None else float(opts.keep_warm)
+        if environment.in_ci():  # nothing outlives a CI job, whatever mkdocs.yml says
             keep_warm = 0.0
         return cls(
-            jobs=jobs or int(options.get("jobs") or 0) or os.cpu_count() or 1,
+            jobs=jobs or int(opts.jobs or 0) or os.cpu_count() or 1,
             limits=limits,
             cache_dir=cache_dir,
-            refresh=bool(refresh)
-            or bool(options.get("refresh"))
-            or _truthy(os.environ.get("TECHPATH_REFRESH")),
+            refresh=bool(refresh) or bool(opts.refresh) or environment.refresh(),
             keep_warm=keep_warm,
         )
 

@@ -6,7 +6,6 @@ the feed read it, the CSP added to every page the theme writes)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -22,79 +21,47 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
+from techpath import environment
 from techpath.config import SiteSettings
-from techpath.parse.policy import EXECUTE_MODES, JUPYTER_FIGURE_RC, SAVED_OUTPUT_POLICIES, WARNING_POLICIES
+from techpath.options import OptionSpec, PluginOptions, specs
 from techpath.render import highlight_memo
 from techpath.safety import site as safety
 from techpath.site.assets import csp_sources, missing_extensions, stylesheets
 from techpath.site.pages import name_theme_widgets
 from techpath.site.templates import cache_compiled_templates
 from techpath.stage.notebook_links import nav_to_pages
-from techpath.stage.options import GENERATORS, engine_settings
+from techpath.stage.options import engine_settings
 from techpath.stage.stager import Stager
 
 log = get_plugin_logger(__name__)
 
 
-class TechpathConfig(base.Config):
-    """Options of the `techpath` plugin in mkdocs.yml."""
+class _Declared(c.BaseConfigOption):
+    """One option of the declaration (options.py), checked by MkDocs with the declared check."""
 
-    execute = c.Choice(EXECUTE_MODES, default=True)
-    """Execute Python blocks: true (every block), marked (only blocks marked exec="on", as
-    markdown-exec does; notebooks run whole), false (code shown without outputs)."""
-    include = c.Type(list, default=[])
-    """Globs (relative to docs_dir, `*` crosses folders) of the pages that may run; empty: all."""
-    exclude = c.Type(list, default=[])
-    """Globs of pages that never run (their code is shown, as with `skip`)."""
-    warnings = c.Choice(WARNING_POLICIES, default="show")
-    """Deprecation and future warnings: show (as Jupyter shows them: printed under the block,
-    a DeprecationWarning only when the page's own code triggers it) or error (the block fails
-    unless the page allows the warning under allow_warnings)."""
-    saved_outputs = c.Choice(SAVED_OUTPUT_POLICIES, default="ignore")
-    """Notebooks with outputs saved in them: error, ignore (the build's own outputs are shown),
-    or strip (as ignore, and the outputs are removed from the file, as `techpath strip` does)."""
-    jobs = c.Type(int, default=0)
-    """Pages executed in parallel; 0 means one per CPU core."""
-    block_timeout = c.Optional(c.Type((int, float)))
-    """Seconds a block may run unless it sets `timeout="..."` (a notebook cell: metadata
-    `execution: {timeout: N}`); unset: no limit of its own, the page's limit holds."""
-    page_timeout = c.Type((int, float), default=300)
-    """Seconds a whole page may run."""
-    memory_mb = c.Type(int, default=2048)
-    """Memory a page may add on top of the warm parent process."""
-    refresh = c.Type(bool, default=False)
-    """Execute everything even when cached results exist (set TECHPATH_REFRESH=1 via !ENV)."""
-    cache_dir = c.Optional(c.Type(str))
-    """Result cache; default .cache/techpath (or $TECHPATH_CACHE_DIR)."""
-    keep_warm = c.Optional(c.Type((int, float)))
-    """Seconds the warm parent waits for the next build (serve, or build after build); default
-    600 on a contributor's machine, 0 in CI (CI=true) or as set by TECHPATH_KEEP_WARM."""
-    report = c.Type(str, default="techpath-report.json")
-    """Where the execution report is written, relative to the site folder."""
-    max_description = c.Type(int, default=200)
-    """Longest allowed `description` in a post's front matter."""
-    katex_dir = c.Type(str, default="node_modules/katex")
-    """Where KaTeX is installed (relative to mkdocs.yml); `npm ci` puts it in node_modules/."""
-    typeset_math = c.Type(bool, default=True)
-    """Typeset arithmatex math with KaTeX at build time."""
-    generator = c.Choice(GENERATORS, default="mkdocs")
-    """What `make build`/`make serve` build the site with (`techpath build` reads it too)."""
-    path_stages = c.Type(list, default=[])
-    """Blog categories that form the learning path, in reading order (Stage 1, 2, ...). Other
-    categories are sequences of their own (essays)."""
-    path_page = c.Optional(c.Type(str))
-    """The page holding the learning path (`<!-- techpath:path -->`), linked from every post's
-    "Stage 2 · 3 of 7" line."""
-    max_code_line = c.Type(int, default=0)
-    """Longest allowed line in a post's code blocks, in characters; 0 turns the rule off."""
-    content_security_policy = c.Type(bool, default=True)
-    """Give every page a Content-Security-Policy <meta> (scripts: the site's files and the
-    theme's inline scripts by hash; nothing from other hosts)."""
-    csp_sources = c.Type(dict, default={})
-    """Extra sources per CSP directive, e.g. {img-src: [https://img.example.org]}."""
-    matplotlib_rc = c.Type(dict, default=dict(JUPYTER_FIGURE_RC))
-    """matplotlib settings (rcParams) for every page's figures, after a `matplotlibrc` in the
-    page's folder; the default is what Jupyter's inline backend does (a tight bounding box)."""
+    def __init__(self, name: str, spec: OptionSpec) -> None:
+        super().__init__()
+        self.default = PluginOptions.default(name)
+        self._check = spec.check
+        self._file = "mkdocs.yml"
+
+    def pre_validation(self, config: base.Config, key_name: str) -> None:
+        self._file = Path(config.config_file_path or "mkdocs.yml").name
+
+    def run_validation(self, value: object) -> object:
+        problem = self._check(value)
+        if problem is not None:
+            raise base.ValidationError(f"{problem} (in {self._file})")
+        return value
+
+
+# The plugin's config schema, one MkDocs option per declared option (options.py).
+TechpathConfig = type(
+    "TechpathConfig",
+    (base.Config,),
+    {"__doc__": "Options of the `techpath` plugin in mkdocs.yml (declared in options.py)."}
+    | {name: _Declared(name, spec) for name, spec in specs()},
+)
 
 
 def _excerpt_separator(config: MkDocsConfig) -> str | None:
@@ -120,6 +87,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._is_serve = False
         self._csp = safety.PagePolicies()
         self._files: Files | None = None
+        self.options = PluginOptions()  # the validated config as typed options (on_config)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self._is_serve = command == "serve"
@@ -128,24 +96,24 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         highlight_memo.install()  # each code block through Pygments once per process
         config_file = Path(config.config_file_path)
         root = config_file.parent
-        site = SiteSettings.load(root, config_file)
+        self.options = options = PluginOptions.from_mapping(dict(self.config))  # as MkDocs validated it
+        site = SiteSettings.load(root, config_file, options)
         site.docs_dir = Path(config.docs_dir)
-        site.plugin = dict(self.config)  # as MkDocs validated it
-        settings = engine_settings(root, site.docs_dir, dict(self.config))
+        settings = engine_settings(root, site.docs_dir, options)
         for problem in safety.snippet_config_problems(config.mdx_configs, root):
             log.error(problem)
-        katex = (root / self.config.katex_dir).resolve() if self.config.typeset_math else None
+        katex = (root / options.katex_dir).resolve() if options.typeset_math else None
         config.extra_css[:] = stylesheets(config.extra_css, katex is not None)
         config.markdown_extensions.extend(missing_extensions(config.markdown_extensions, config.theme.name))
         if self._stager is None:
             self._stager = Stager(site, settings, info=log.info, error=log.error)
         stager = self._stager
         stager.site, stager.settings, stager.katex_dir = site, settings, katex
-        stager.execute = self.config.execute is not False
+        stager.execute = options.execute is not False
         # results are filled into the rendered pages, and pages are staged before their results
-        # where they can (stage/stager.py); TECHPATH_LAZY=0 waits for each result first
+        # where they can (stage/stager.py); _TECHPATH_STAGE_EARLY=0 waits for each result first
         stager.placeholders = True
-        stager.stage_early = os.environ.get("TECHPATH_LAZY", "1") != "0"
+        stager.stage_early = environment.stage_early()
         stager.repo_url, stager.site_url = config.repo_url, config.site_url
         stager.prewarm(always=self._is_serve)  # its imports overlap MkDocs reading the site
         return config
@@ -160,7 +128,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._scratch = Path(tempfile.mkdtemp(prefix="techpath-downloads-"))
         self._registered = set()
         font = config.theme.get("font")  # Material loads Google Fonts unless it is false
-        self._csp = safety.PagePolicies(csp_sources(self.config.csp_sources, config.theme.name, font))
+        self._csp = safety.PagePolicies(csp_sources(self.options.csp_sources, config.theme.name, font))
         pages = [f for f in files if f.is_documentation_page() or f.src_uri.endswith(".ipynb")]
         records = self._stager.load((f.src_uri, Path(f.abs_src_path)) for f in pages)
         for file in pages:
@@ -265,18 +233,18 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         assert self._stager is not None
         # Blog views show excerpts of posts: those regions are finished here.
         output = name_theme_widgets(self._stager.finish_file(output, self._link_from(page)))
-        return self._csp.add(output) if self.config.content_security_policy else output
+        return self._csp.add(output) if self.options.content_security_policy else output
 
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
         # 404.html and other theme pages are written without on_post_page: they get the CSP too
-        if self.config.content_security_policy and template_name.endswith(".html"):
+        if self.options.content_security_policy and template_name.endswith(".html"):
             return self._csp.add(output_content)
         return output_content
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self._stager is not None
-        self._stager.write_results(Path(config.site_dir), self.config.report)
-        if self.config.content_security_policy:
+        self._stager.write_results(Path(config.site_dir), self.options.report)
+        if self.options.content_security_policy:
             self._csp.finish(Path(config.site_dir))
         self._stager.finish(keep_engine=self._is_serve)
         self._clean_scratch()

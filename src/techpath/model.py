@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from techpath.options import PluginOptions
+
 # ---------------------------------------------------------------------------------------------
 # Input: a post and its code blocks
 
@@ -124,13 +126,14 @@ class Post:
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of one page's execution."""
+    """Resource limits of one page's execution (defaults: the plugin options', options.py)."""
 
     # seconds per block unless the post or the block sets timeout; None: no limit of its own,
     # the page's limit holds (a real ML cell may take minutes; Jupyter has no limit at all)
-    block_timeout: float | None = None
-    page_timeout: float = 300.0  # seconds for the whole page
-    memory_mb: int = 2048  # memory (private resident) the page may add on top of the warm imports
+    block_timeout: float | None = PluginOptions.default("block_timeout")
+    page_timeout: float = float(PluginOptions.default("page_timeout"))  # seconds for the whole page
+    # memory (private resident) the page may add on top of the warm imports
+    memory_mb: int = int(PluginOptions.default("memory_mb"))
 
     def for_block(self, block: CodeBlock, post_timeout: float | None = None) -> float:
         """The one effective timeout of a block, used by the page itself and by its parent:

@@ -100,17 +100,6 @@ class PageShell:
         exec("import numpy\nimport matplotlib\nfrom matplotlib import pylab, mlab, pyplot\n"
              "np = numpy\nplt = pyplot\nfrom pylab import *\nfrom numpy import *", self.user_ns)  # fmt: skip
 
-    def _line_env(self, line: str) -> Any:
-        line = line.strip()
-        if not line:
-            return dict(os.environ)
-        if "=" in line or " " in line:
-            name, _, value = line.replace("=", " ", 1).partition(" ")
-            os.environ[name.strip()] = value.strip()
-            print(f"env: {name.strip()}={value.strip()}")
-            return None
-        return os.environ.get(line)
-
     def _line_cd(self, line: str) -> None:
         os.chdir(os.path.expanduser(line.strip() or "~"))
 
@@ -204,7 +193,7 @@ def _duration(seconds: float) -> str:
 def _unsupported(prefix: str, name: str) -> str:
     return (
         f"{prefix}{name} is not run by techpath, which runs notebooks without a Jupyter kernel "
-        "(it runs %matplotlib, %time, %timeit, %run, %pylab, %env, %cd, !commands, %%writefile, "
+        "(it runs %matplotlib, %time, %timeit, %run, %pylab, %cd, !commands, %%writefile, "
         "%%bash, %%html, %%markdown, %%latex, %%svg, and ignores %load, %config and help); "
         "remove it or tag the cell skip-execution"
     )

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from techpath import environment
 from techpath.execute import cgroups, hooks, procs
 from techpath.execute.launchers import ForkLauncher, Launcher, SpawnLauncher
 from techpath.model import (
@@ -221,7 +222,7 @@ class Runner:
     def _child_env(self) -> dict[str, str]:
         env = {**os.environ, **thread_env(self.jobs), "MPLBACKEND": MPL_BACKEND, "PYTHONHASHSEED": "0"}
         if self.preload is not None:
-            env["TECHPATH_PRELOAD"] = json.dumps(self.preload)
+            env.update(environment.preload_entry(self.preload))
         return env
 
     # -- waiting -----------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from techpath import environment
 from techpath.execute import hooks, procs, sockets
 
 DEFAULT_PRELOAD = [
@@ -385,7 +386,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--idle", type=float, default=600.0, help="server mode: seconds idle before exiting")
     parser.add_argument("--fingerprint", default="", help="server mode: the environment it serves")
     args = parser.parse_args(argv)
-    listed = json.loads(os.environ.get("TECHPATH_PRELOAD", "null"))
+    listed = environment.preload()
     modules = DEFAULT_PRELOAD if listed is None else listed  # [] (posts import nothing) is kept
     listener = None
     if args.socket:

@@ -12,15 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from techpath.model import Post
+from techpath.options import JUPYTER_FIGURE_RC, PluginOptions
 from techpath.parse.fences import find_fences
 
-EXECUTE_MODES = (True, False, "marked")
-WARNING_POLICIES = ("error", "show")
-SAVED_OUTPUT_POLICIES = ("error", "ignore", "strip")
 STORED_OUTPUTS = "stored outputs:"  # how parse/notebook.py's problem for a saved output starts
-# What Jupyter's inline backend does to every figure (matplotlib_inline 0.2.2 sets no rc of its
-# own; it saves with bbox_inches="tight", which this rc setting is).
-JUPYTER_FIGURE_RC: dict[str, Any] = {"savefig.bbox": "tight"}
 
 
 @dataclass(frozen=True)
@@ -34,26 +29,20 @@ class RunPolicy:
     figure_rc: tuple[tuple[str, Any], ...] = tuple(JUPYTER_FIGURE_RC.items())
 
     @classmethod
-    def from_options(cls, docs_dir: Path, opts: Mapping[str, Any]) -> RunPolicy:
-        """From the plugin's options (with defaults filled in); bad values raise ValueError."""
-        policy = cls(
+    def from_options(cls, docs_dir: Path, opts: PluginOptions | Mapping[str, Any]) -> RunPolicy:
+        """From the plugin's options (a mapping is checked first: OptionsError, a ValueError,
+        names a bad value)."""
+        if not isinstance(opts, PluginOptions):
+            opts = PluginOptions.from_mapping(opts)
+        return cls(
             docs_dir,
-            opts.get("execute", True),
-            tuple(str(g) for g in opts.get("include") or ()),
-            tuple(str(g) for g in opts.get("exclude") or ()),
-            str(opts.get("warnings", "show")),
-            str(opts.get("saved_outputs", "ignore")),
-            figure_rc_option(opts.get("matplotlib_rc", JUPYTER_FIGURE_RC)),
+            opts.execute,
+            tuple(str(g) for g in opts.include or ()),
+            tuple(str(g) for g in opts.exclude or ()),
+            str(opts.warnings),
+            str(opts.saved_outputs),
+            tuple(sorted(opts.matplotlib_rc.items())),
         )
-        for name, value, allowed in (
-            ("execute", policy.execute, EXECUTE_MODES),
-            ("warnings", policy.warnings, WARNING_POLICIES),
-            ("saved_outputs", policy.saved_outputs, SAVED_OUTPUT_POLICIES),
-        ):
-            if not any(value is a or (isinstance(a, str) and value == a) for a in allowed):
-                shown = ", ".join(str(a).lower() if isinstance(a, bool) else a for a in allowed)
-                raise ValueError(f"techpath option {name}: expected one of {shown}, got {value!r}")
-        return policy
 
     def selected(self, path: Path) -> bool:
         """Whether the page at `path` may run: inside `include` (all pages when empty), outside
@@ -89,14 +78,3 @@ class RunPolicy:
         post.figure_rc = dict(self.figure_rc)
         return post
 
-
-def figure_rc_option(value: Any) -> tuple[tuple[str, Any], ...]:
-    """The `matplotlib_rc` option: rcParams names (`group.name`) to plain values."""
-    if not isinstance(value, Mapping):
-        raise ValueError(f"techpath option matplotlib_rc: expected a mapping of rcParams, got {value!r}")
-    for key, setting in value.items():
-        if not isinstance(key, str) or "." not in key:
-            raise ValueError(f"techpath option matplotlib_rc: {key!r} is not an rcParams name (group.name)")
-        if not isinstance(setting, str | int | float | bool | list | type(None)):
-            raise ValueError(f"techpath option matplotlib_rc: {key}: {setting!r} is not a plain value")
-    return tuple(sorted(value.items()))

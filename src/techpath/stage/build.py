@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from techpath import environment
 from techpath.config import SiteSettings, discover
+from techpath.options import GENERATORS
 from techpath.safety import site as safety
 from techpath.site.assets import csp_sources, missing_extensions, stylesheets
 from techpath.site.pages import name_theme_widgets
 from techpath.stage import yamlconfig
 from techpath.stage.notebook_links import nav_to_pages
-from techpath.stage.options import GENERATORS, engine_settings, options
+from techpath.stage.options import engine_settings
 from techpath.stage.stager import Stager
 
 _RELATIVE_KEYS = ("docs_dir", "site_dir")
@@ -44,7 +46,7 @@ def chosen_generator(config_file: Path) -> str:
     """The generator the site owner picked: `generator:` in the techpath plugin's options,
     overridden by $TECHPATH_GENERATOR."""
     site = SiteSettings.load(config_file.parent, config_file)
-    name = os.environ.get("TECHPATH_GENERATOR") or str(options(site.plugin)["generator"])
+    name = environment.generator() or site.options.generator
     if name not in GENERATORS:
         raise SystemExit(f"{config_file}: generator must be one of {', '.join(GENERATORS)}, got {name!r}")
     return name
@@ -57,13 +59,13 @@ def stage(
     root = config_file.resolve().parent
     site = SiteSettings.load(root, config_file)
     raw = read_config(config_file)
-    opts = options(site.plugin)
-    katex = (root / opts["katex_dir"]).resolve() if opts["typeset_math"] else None
+    opts = site.options
+    katex = (root / opts.katex_dir).resolve() if opts.typeset_math else None
     site_url = raw.get("site_url")
     stager = Stager(
         site,
-        engine_settings(root, site.docs_dir, site.plugin),
-        execute=opts["execute"] is not False,
+        engine_settings(root, site.docs_dir, opts),
+        execute=opts.execute is not False,
         katex_dir=katex,
         repo_url=raw.get("repo_url"),
         site_url=site_url if isinstance(site_url, str) else None,
@@ -128,18 +130,18 @@ def finish_site(staged: Staged, report_name: str) -> None:
     """What the MkDocs plugin does as pages are written, for a site another generator built:
     the HTML phase of every page region (policy, contents, API links; stage/finish.py),
     accessible names for the theme's widgets, the CSP, and the execution report."""
-    opts = options(staged.stager.site.plugin)
+    opts = staged.stager.site.options
     theme = read_config(staged.config_file).get("theme")
     theme = theme if isinstance(theme, dict) else {"name": theme}
-    policies = safety.PagePolicies(csp_sources(opts["csp_sources"], theme.get("name"), theme.get("font")))
+    policies = safety.PagePolicies(csp_sources(opts.csp_sources, theme.get("name"), theme.get("font")))
     for page in sorted(staged.site_dir.rglob("*.html")):
         text = page.read_text(encoding="utf-8")
         done = name_theme_widgets(staged.stager.finish_file(text))
-        if opts["content_security_policy"]:
+        if opts.content_security_policy:
             done = policies.add(done)
         if done != text:
             page.write_text(done, encoding="utf-8")
-    if opts["content_security_policy"]:
+    if opts.content_security_policy:
         policies.finish(staged.site_dir)
     staged.stager.write_results(staged.site_dir, report_name)
 
@@ -169,14 +171,14 @@ def build(config_file: Path, generator: str, site_dir: Path | None, strict: bool
     root = config_file.resolve().parent
     out = root / ".cache" / "techpath" / "stage" / generator
     staged = stage(config_file, out, site_dir, log, generator)
-    opts = options(staged.stager.site.plugin)
+    report = staged.stager.site.options.report
     try:
         status = subprocess.call(generator_command(generator, staged.config_file, strict), env=env, cwd=root)
         if status == 0 and staged.built_dir not in (None, staged.site_dir):
             shutil.rmtree(staged.site_dir, ignore_errors=True)
             shutil.copytree(staged.built_dir, staged.site_dir)
         if status == 0:
-            finish_site(staged, str(opts["report"]))
+            finish_site(staged, report)
     finally:
         staged.stager.finish(keep_engine=False)
     return status

@@ -8,13 +8,13 @@ import datetime as dt
 import html
 import json
 import math
-import os
 import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from techpath import environment
 from techpath.config import SiteSettings, discover
 from techpath.contrib.lint import lint_site, load_checked_post
 from techpath.engine import Engine, RunInBackground, Settings
@@ -22,7 +22,6 @@ from techpath.model import PageResult, Post
 from techpath.parse import load_post
 from techpath.parse.inline import find_spans
 from techpath.parse.notebook import notebook_markdown
-from techpath.parse.policy import RunPolicy
 from techpath.render.api_links import link_names, page_urls
 from techpath.render.downloads import download_file, download_links, write_downloads
 from techpath.render.html import render_block
@@ -52,7 +51,6 @@ from techpath.stage.boxes import SOLUTION_OPENING, box_titles_of, convert_boxes,
 from techpath.stage.finish import TOC_MARKER, Markers, excerpt_source, finish_content, finish_page
 from techpath.stage.fragments import markdown_html, one_block
 from techpath.stage.notebook_links import link_to_pages
-from techpath.stage.options import options
 from techpath.stage.structure import Downloads, PageRecord, SiteRecords
 from techpath.stage.texmath import typeset_markdown
 
@@ -105,10 +103,6 @@ class Stager:
         self._filled_later: set[str] = set()  # pages with placeholders
         self._early: set[str] = set()  # pages staged before their results
 
-    @property
-    def options(self) -> dict:
-        return options(self.site.plugin)
-
     # -- one build -------------------------------------------------------------------------
     def load(self, pages: Iterable[tuple[str, Path]]) -> SiteRecords:
         """Parse every page (docs-relative path, file); broken posts are left out, with an error."""
@@ -116,13 +110,9 @@ class Stager:
         self._parts, self._filled_later, self._early = [], set(), set()
         self.left_out: set[Path] = set()  # posts kept out of the site (never staged or copied)
         self._slots = OutputSlots()
-        opts = self.options
-        try:
-            self._policy = self.site.run_policy()
-        except ValueError as exc:  # the rest of the site still builds, with the defaults
-            self._error(str(exc))
-            self._policy = RunPolicy(self.site.docs_dir)
-        self.stages = Stages.from_config(opts["path_stages"], sorted(self.site.schema.categories))
+        opts = self.site.options
+        self._policy = self.site.run_policy()
+        self.stages = Stages.from_config(opts.path_stages, sorted(self.site.schema.categories))
         for uri, path in pages:
             record = self._record(uri, path)
             if record is not None:
@@ -134,7 +124,7 @@ class Stager:
             if r.source.suffix == ".ipynb"
         }
         posts = [r.post for r in self.records.posts()]
-        for problem in lint_site(posts, max_code_line=int(opts["max_code_line"])):
+        for problem in lint_site(posts, max_code_line=int(opts.max_code_line)):
             self._error(str(problem))
         return self.records
 
@@ -189,10 +179,7 @@ class Stager:
     def _parsed_pages(self) -> Iterable[Post]:
         """The site's pages parsed only (no lint), with the site's run policy: what `load` will
         give the engine."""
-        try:
-            policy = self.site.run_policy()
-        except ValueError:  # `load` reports it and falls back to the defaults, as here
-            policy = RunPolicy(self.site.docs_dir)
+        policy = self.site.run_policy()
         for path in discover([self.site.docs_dir]):
             schema = self.site.schema if self.site.is_post(path) else None
             yield policy.apply(load_post(shown_path(path), schema))
@@ -219,12 +206,12 @@ class Stager:
         if not results:
             return
         write_report(site_dir / report_name, results)
-        target = os.environ.get("TECHPATH_RESULTS")
+        target = environment.results_file()
         if target:
             from techpath.diff.snapshot import write_snapshot
 
             posts = {r.post.display_path: r.post for r in self.records.executable()}
-            write_snapshot(Path(target), results, posts)
+            write_snapshot(target, results, posts)
 
     def wait(self) -> dict[str, PageResult]:
         """Every result (pages never rendered still report their failures)."""
@@ -337,7 +324,7 @@ class Stager:
         assert entry is not None
         top = ""
         where = place(self.records.entries(), record.uri, self.stages)
-        path_page = self.options["path_page"]
+        path_page = self.site.options.path_page
         to = link or record.link_to
         if where is not None:
             link_html = f"{to(path_page)}#{self.stages.anchor(entry.stage)}" if path_page else ""
