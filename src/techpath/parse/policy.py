@@ -77,4 +77,3 @@ class RunPolicy:
         post.warnings = self.warnings
         post.figure_rc = dict(self.figure_rc)
         return post
-
