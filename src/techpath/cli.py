@@ -269,8 +269,11 @@ def run_check(args: argparse.Namespace) -> int:
         write_snapshot(args.results, results, {p.display_path: p for p in runnable})
     exercises = [e for r in results.values() for e in r.exercises]
     verified = sum(e.status == "ok" for e in exercises)
+    rerun = sum(bool(r.rerun_because) for r in results.values())
     summary = (
-        f"checked {len(posts)} files, {len(runnable)} with code: {stats.executed} executed, "
+        f"checked {len(posts)} files, {len(runnable)} with code: {stats.executed} executed"
+        + (f" ({rerun} because what they used changed)" if rerun else "")
+        + ", "
         f"{stats.from_cache} from cache, in {stats.seconds:.1f} s; "
         + (f"{verified} of {len(exercises)} exercises verified; " if exercises else "")
         + f"{len(failed)} failed, {len(problems)} input problems"

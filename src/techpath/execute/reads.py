@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import stat
 import sys
 import threading
 from pathlib import Path
@@ -45,10 +46,14 @@ class FileWatch:
         self.missing: set[str] = set()  # files of the site it looked for that were not there
         self.listings: set[str] = set()  # folders of the site its code listed
         self._copied_folder = False
+        self._cwd: str | None = None
+        self._seen: set[str] = set()  # absolute paths already recorded as read
+        self._listed: set[str] = set()
         self.recording = False  # from the page's first block on: the engine's own reads aside
         self._local = threading.local()
         self._handlers = {
             "open": self._on_open,
+            "os.chdir": self._on_chdir,
             "os.listdir": self._on_listing,
             "os.scandir": self._on_listing,
             "os.mkdir": lambda a: self._before_entry(a[0]),
@@ -90,7 +95,14 @@ class FileWatch:
             text = os.fsdecode(os.fspath(path))
         except TypeError:
             return None
-        return os.path.normpath(os.path.join(os.getcwd(), text))
+        if os.path.isabs(text):
+            return os.path.normpath(text)
+        if self._cwd is None:  # known until the page changes folder (the os.chdir event)
+            self._cwd = os.getcwd()
+        return os.path.normpath(os.path.join(self._cwd, text))
+
+    def _on_chdir(self, args: tuple[Any, ...]) -> None:
+        self._cwd = None
 
     def _in_source(self, real: str) -> str | None:
         """`real` (a resolved path) relative to the site, unless it is outside it or part of
@@ -102,10 +114,12 @@ class FileWatch:
         return Path(os.path.relpath(real, self._source)).as_posix()
 
     def _site_path(self, absolute: str) -> str | None:
-        """Where `absolute` lies in the site: through the mirror, or directly."""
+        """Where `absolute` (normalised, not resolved) lies in the site: through the mirror, or
+        directly; None elsewhere. Read as written: no path is resolved on the way (the mirror is
+        links, and resolving each component costs a system call)."""
         relative = self.overlay.relative(absolute)
         if relative is not None:
-            return Path(relative).as_posix()
+            return relative.replace(os.sep, "/")
         return self._in_source(absolute)
 
     # -- events ------------------------------------------------------------------------------
@@ -117,15 +131,35 @@ class FileWatch:
         if isinstance(flags, int) and flags & _WRITE_FLAGS:
             self._before_change(path, absolute)
             return
-        if os.path.isdir(absolute) or _by_import_system():
-            return  # modules are recorded by file at the end; a missing .pyc is no missing data
-        real = os.path.realpath(absolute)
-        relative = self._in_source(real)
-        if os.path.exists(real):
-            if relative is not None and self.recording and not real.endswith(".pyc"):
-                self.reads.add(relative)
+        if absolute in self._seen:  # read before: one dictionary lookup (pages reread data)
             return
-        self._missing(path, absolute)
+        in_site = self._site_path(absolute)
+        if in_site is None and os.path.isabs(os.fsdecode(os.fspath(path))):
+            return  # a library, the standard library, a temporary file: not the site's
+        if _by_import_system():
+            return  # modules are recorded by file at the end; a missing .pyc is no missing data
+        try:
+            found = os.stat(absolute)
+        except OSError:
+            self._missing(path, absolute)
+            return
+        if in_site is None or stat.S_ISDIR(found.st_mode):
+            return
+        if self.recording and self._is_source_file(in_site, found) and not in_site.endswith(".pyc"):
+            self.reads.add(in_site)
+            self._seen.add(absolute)
+
+    def _is_source_file(self, in_site: str, found: os.stat_result) -> bool:
+        """Whether the file opened is the site's own (reached through the mirror's links, or
+        directly), not a private file the page wrote nor the Python environment's (a .venv
+        inside the site): the same file as the source's."""
+        if (self._source + os.sep + in_site + os.sep).startswith(self._environment):
+            return False
+        try:
+            source = os.stat(self.overlay.source_path(in_site))
+        except OSError:
+            return False
+        return (source.st_ino, source.st_dev) == (found.st_ino, found.st_dev)
 
     def _missing(self, given: Any, absolute: str) -> None:
         """A file the page wanted to read is not there: say where its path led, in the site."""
@@ -152,14 +186,15 @@ class FileWatch:
         path = args[0] if args else None
         if isinstance(path, int) or not self.recording:
             return
-        if _by_import_system():
-            return  # the import system scanning sys.path: imports are recorded by module
         absolute = self._absolute("." if path is None else path)
-        if absolute is None or not os.path.isdir(absolute):
+        if absolute is None or absolute in self._listed:
             return
-        in_site = self._in_source(os.path.realpath(absolute)) or self._site_path(absolute)
-        if in_site is not None and os.path.isdir(self.overlay.source_path(in_site)):
+        in_site = self._site_path(absolute)
+        if in_site is None or _by_import_system():
+            return  # not the site's, or the import system scanning sys.path (imports are recorded by module)
+        if os.path.isdir(self.overlay.source_path(in_site)):
             self.listings.add(in_site)
+            self._listed.add(absolute)
 
     def _before_change(self, path: Any, absolute: str | None = None) -> None:
         """A file's content or attributes are about to change."""
