@@ -17,6 +17,7 @@ from techpath.parse import load_post
 from techpath.parse.policy import RunPolicy
 from techpath.render.html import render_output
 from techpath.report import format_failures
+from techpath.safety.site import write_figure
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +217,15 @@ def test_a_cell_and_a_notebook_set_their_own_time_limits(engine: Engine, tmp_pat
     assert error.type == "Timeout" and "within 1 s" in error.message
 
 
-def test_a_bad_cell_time_limit_is_named(tmp_path: Path) -> None:
+@pytest.mark.parametrize("value", ["soon", "Infinity", float("inf"), True])
+def test_a_bad_cell_time_limit_is_named(tmp_path: Path, value: object) -> None:
+    page = notebook(tmp_path, "bad.ipynb", ("x = 1", {"execution": {"timeout": value}}))
+    (problem,) = load_post(page).problems
+    assert problem.message.startswith("execution.timeout: expected seconds (or -1 for no limit), got")
+    assert load_post(page).blocks[0].options.timeout is None  # no limit it did not ask for
+
+
+def test_a_bad_cell_time_limit_names_the_cell(tmp_path: Path) -> None:
     page = notebook(tmp_path, "bad.ipynb", ("x = 1", {"execution": {"timeout": "soon"}}))
     (problem,) = load_post(page).problems
     assert (
@@ -239,3 +248,28 @@ def test_a_bad_matplotlib_setting_is_reported_where_it_bit(engine: Engine, tmp_p
 def test_output_notes_render_as_notes() -> None:
     html = render_output(Output("note", name="warning", text="<b>x</b>", data={"location": "p.md:3"}), str)
     assert html == '<p class="techpath-note">&lt;b&gt;x&lt;/b&gt;</p>'
+
+
+HOSTILE_CELL = r"""from IPython.display import SVG, Markdown, display, publish_display_data
+display(SVG('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+            '<script>alert(1)</script><rect width="10" height="10" onclick="alert(2)"/></svg>'))
+display(Markdown('<script>alert(3)</script>[x](javascript:alert(4))'))
+publish_display_data({'image/png': 'PHNjcmlwdD4=', 'text/plain': 'not a png'})
+"""
+
+
+def test_hostile_rich_outputs_stay_inert(engine: Engine, tmp_path: Path) -> None:
+    """What a page displays is cleaned like everything else a page's code produces: an SVG with
+    a script is a figure file rebuilt without it, Markdown's HTML goes through the same cleaner,
+    an image whose bytes are not what its type says is not saved as one."""
+    result = run(engine, notebook(tmp_path, "hostile.ipynb", HOSTILE_CELL))
+    assert result.ok, result.errors
+    svg, markdown, fake = result.blocks[0].outputs
+    assert svg.kind == "figure" and svg.data["format"] == "svg"
+    target = tmp_path / "published.svg"
+    write_figure(Path(result.figure_dir) / svg.data["file"], target, lambda message: None)
+    published = target.read_text()
+    assert "<script" not in published and "onclick" not in published and "<rect" in published
+    html = render_output(markdown, str)
+    assert "<script" not in html and "javascript:" not in html
+    assert fake.kind == "display" and fake.data == {"text/plain": "not a png"}

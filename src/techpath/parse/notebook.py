@@ -9,6 +9,7 @@ Outputs stored in the file are never used: the build executes every cell itself.
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -133,7 +134,12 @@ def cell_timeout(metadata: Any, where: str, problems: list[Problem]) -> float | 
             value = float(value)
         except ValueError:
             pass
-    if isinstance(value, bool) or not isinstance(value, int | float) or (0 < value < 0.001):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or 0 < value < 0.001
+    ):
         problems.append(
             Problem(where, 1, f"execution.timeout: expected seconds (or -1 for no limit), got {value!r}")
         )
