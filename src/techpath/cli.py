@@ -289,25 +289,37 @@ def load_site_posts(
     problem they have, alone (front matter, lint) and together (duplicate slugs)."""
     from techpath.config import SiteSettings, discover
     from techpath.contrib.lint import lint_site, load_checked_post
+    from techpath.model import Problem
+    from techpath.safety.files import leaves_repository
 
     site = SiteSettings.load(Path())
     files = discover(paths or [site.docs_dir])
     if shard:
         files = [f for f in files if in_shard(f, shard)]
+    # a page that is a symlink out of the repository (or into .git) is never read or run
+    outside = {f: problem for f in files if (problem := leaves_repository(f, site.root))}
+    problems = [Problem(f.as_posix(), 1, f"left out: {problem}") for f, problem in outside.items()]
     policy = site.run_policy()
-    posts = [load_checked_post(f, site.schema if site.is_post(f) else None, policy) for f in files]
-    problems = [p for post in posts for p in post.problems]
+    files = [f for f in files if f not in outside]
+    posts = [
+        load_checked_post(f, site.schema if site.is_post(f) else None, policy, site.snippets) for f in files
+    ]
+    problems += [p for post in posts for p in post.problems]
     limit = max_code_line if max_code_line is not None else int(site.options.max_code_line or 0)
     problems += lint_site([p for p in posts if site.is_post(p.path)], max_code_line=limit)
     return site, posts, problems
 
 
 def run_lint(args: argparse.Namespace) -> int:
+    from techpath.contrib.lint import lint_files
+
     try:
-        _site, posts, problems = load_site_posts(args.paths, max_code_line=args.max_code_line)
+        site, posts, problems = load_site_posts(args.paths, max_code_line=args.max_code_line)
     except FileNotFoundError as exc:
         print(f"techpath lint: {exc}", file=sys.stderr)
         return 2
+    static_allow = list(site.options.static_allow)
+    problems = lint_files(site.root, site.docs_dir, site.config, static_allow, args.paths) + problems
     for problem in problems:
         print(problem)
     print(f"linted {len(posts)} files: {len(problems)} problems", file=sys.stderr)
@@ -359,7 +371,7 @@ def run_convert(args: argparse.Namespace) -> int:
         print(f"techpath convert: {target} exists; not overwriting it", file=sys.stderr)
         return 1
     cells = markdown_cells(args.post.read_text(encoding="utf-8"))
-    target.write_text(notebook_json(to_notebook(cells)), encoding="utf-8")
+    target.write_text(notebook_json(to_notebook(cells, for_readers=False)), encoding="utf-8")
     if args.remove:
         args.post.unlink()
     print(f"wrote {target} ({len(cells)} cells)")

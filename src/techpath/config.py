@@ -17,6 +17,7 @@ from techpath import environment
 from techpath.options import PluginOptions
 from techpath.parse.frontmatter import PostSchema
 from techpath.parse.policy import RunPolicy
+from techpath.parse.snippets import Snippets
 
 
 class _TolerantLoader(yaml.SafeLoader):
@@ -33,7 +34,20 @@ def _env(loader: _TolerantLoader, node: yaml.Node) -> Any:
     return environment.named(loader.construct_scalar(node))  # type: ignore[arg-type]
 
 
+def _python_name(loader: _TolerantLoader, suffix: str, node: yaml.Node) -> Any:
+    """`!!python/name:module.attribute`, as MkDocs reads it (a superfences custom fence's
+    format, say); None when it cannot be imported."""
+    import importlib
+
+    module, _, attribute = suffix.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError, ValueError):
+        return None
+
+
 _TolerantLoader.add_constructor("!ENV", _env)
+_TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/name:", _python_name)
 _TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
@@ -47,6 +61,9 @@ class SiteSettings:
     has_blog: bool = False  # the Material blog plugin is configured
     authors_file: Path | None = None
     categories: tuple[str, ...] = ()  # the blog's categories_allowed, in the site's order
+    markdown_extensions: list[Any] = field(default_factory=list)  # as mkdocs.yml lists them
+    snippets: Snippets | None = None  # pymdownx.snippets, when the site uses it
+    config: dict[str, Any] = field(default_factory=dict)  # the whole configuration, as read
 
     @classmethod
     def load(
@@ -84,7 +101,26 @@ class SiteSettings:
             today=dt.date.today(),
             authors_file=authors_file.as_posix(),
         )
-        return cls(root, docs_dir, posts_dir, schema, options, has_blog, authors_file, categories)
+        extensions = list(config.get("markdown_extensions") or [])
+        snippets = extension_options(extensions).get("pymdownx.snippets")
+        return cls(
+            root,
+            docs_dir,
+            posts_dir,
+            schema,
+            options,
+            has_blog,
+            authors_file,
+            categories,
+            extensions,
+            Snippets.from_config(snippets, root) if snippets is not None else None,
+            config,
+        )
+
+    @property
+    def mdx_configs(self) -> dict[str, dict[str, Any]]:
+        """The site's Markdown extensions as MkDocs' mdx_configs: name -> its options."""
+        return extension_options(self.markdown_extensions)
 
     def run_policy(self) -> RunPolicy:
         """What the site lets run and how strict it is (parse/policy.py)."""
@@ -96,6 +132,18 @@ class SiteSettings:
         except ValueError:
             return False
         return True
+
+
+def extension_options(entries: list[Any]) -> dict[str, dict[str, Any]]:
+    """Markdown extensions (names, or {name: options} as in mkdocs.yml) -> their options."""
+    found: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        if isinstance(entry, str):
+            found[entry] = {}
+        elif isinstance(entry, dict):
+            for name, options in entry.items():
+                found[str(name)] = dict(options or {})
+    return found
 
 
 def read_authors(path: Path) -> frozenset[str]:

@@ -40,6 +40,9 @@ class Settings:
     preload: list[str] | None = None  # modules the warm parent imports; None: what the posts import
     mode: str = "auto"  # "fork", "spawn" or "auto"
     keep_warm: float = 0.0  # >0: the warm parent serves later builds for this many idle seconds
+    # environment variables every page gets: MKDOCS_CONFIG_DIR, the site's folder, as
+    # markdown-exec sets it for the code it runs
+    page_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_site(
@@ -77,6 +80,7 @@ class Settings:
             cache_dir=cache_dir,
             refresh=bool(refresh) or bool(opts.refresh) or environment.refresh(),
             keep_warm=keep_warm,
+            page_env={"MKDOCS_CONFIG_DIR": str(root.resolve())},
         )
 
 
@@ -135,7 +139,7 @@ class Engine:
         stale: dict[str, str] = {}
         installed = self._installed_now()
         for post in posts:
-            key = keys[post.display_path] = cache_key(post, self.settings.limits)
+            key = keys[post.display_path] = cache_key(post, self.settings.limits, env=self.settings.page_env)
             self.used_keys.add(key)
             cached = None if self.settings.refresh else self.cache.load(key)
             if cached is not None:
@@ -222,7 +226,9 @@ class Engine:
             return False
         limits = self.settings.limits
         return all(
-            (self.cache.entry_dir(cache_key(post, limits)) / RESULT_FILE).is_file()
+            (
+                self.cache.entry_dir(cache_key(post, limits, env=self.settings.page_env)) / RESULT_FILE
+            ).is_file()
             for post in posts
             if post.runs
         )
@@ -240,7 +246,14 @@ class Engine:
         if self._runner is None:
             s = self.settings
             self._runner = Runner(
-                s.jobs, s.limits, s.preload, s.mode, self._log, keep_warm=s.keep_warm, cache_dir=s.cache_dir
+                s.jobs,
+                s.limits,
+                s.preload,
+                s.mode,
+                self._log,
+                keep_warm=s.keep_warm,
+                cache_dir=s.cache_dir,
+                page_env=s.page_env,
             )
         return self._runner
 

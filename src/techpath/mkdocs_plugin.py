@@ -6,6 +6,10 @@ the feed read it, the CSP added to every page the theme writes)."""
 
 from __future__ import annotations
 
+import dataclasses
+import html
+import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -16,17 +20,22 @@ from jinja2 import Environment
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink, TableOfContents
 from mkdocs.utils import get_relative_url
 
 from techpath import environment
 from techpath.config import SiteSettings
 from techpath.options import OptionSpec, PluginOptions, specs
 from techpath.render import highlight_memo
+from techpath.render.mdexec import Heading, SiteMarkdown
+from techpath.safety import csp
 from techpath.safety import site as safety
-from techpath.site.assets import csp_sources, missing_extensions, stylesheets
+from techpath.safety.files import FileGate
+from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
 from techpath.site.pages import name_theme_widgets
 from techpath.site.templates import cache_compiled_templates
 from techpath.stage.notebook_links import nav_to_pages
@@ -81,6 +90,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
     supports_multiple_instances = False
 
     def __init__(self) -> None:
+        self._toc_depth = 6
         self._stager: Stager | None = None
         self._scratch: Path | None = None
         self._registered: set[str] = set()
@@ -88,6 +98,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._csp = safety.PagePolicies()
         self._files: Files | None = None
         self.options = PluginOptions()  # the validated config as typed options (on_config)
+        self._gate: FileGate | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self._is_serve = command == "serve"
@@ -102,8 +113,17 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         settings = engine_settings(root, site.docs_dir, options)
         for problem in safety.snippet_config_problems(config.mdx_configs, root):
             log.error(problem)
+        loads = {
+            "extra_javascript": list(config.extra_javascript),
+            "theme": {"custom_dir": config.theme.custom_dir},
+        }
+        self._gate = FileGate.for_site(root, site.docs_dir, options.static_allow, loads)
+        fatal = self._gate.fatal_problems(safety.snippet_bases(config.mdx_configs))
+        if fatal:  # before MkDocs walks the docs folder (it follows symlinks) or includes a snippet
+            raise PluginError("\n".join(str(p) for p in fatal))
         katex = (root / options.katex_dir).resolve() if options.typeset_math else None
         config.extra_css[:] = stylesheets(config.extra_css, katex is not None)
+        config.extra_javascript[:] = scripts(config.extra_javascript, self.options.content_security_policy)
         config.markdown_extensions.extend(missing_extensions(config.markdown_extensions, config.theme.name))
         if self._stager is None:
             self._stager = Stager(site, settings, info=log.info, error=log.error)
@@ -115,6 +135,9 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         stager.placeholders = True
         stager.stage_early = environment.stage_early()
         stager.repo_url, stager.site_url = config.repo_url, config.site_url
+        # markdown-exec blocks' output is converted with the page's own extensions and settings
+        stager.site_markdown = SiteMarkdown(config.markdown_extensions, config.mdx_configs)
+        self._toc_depth = _toc_depth(config.mdx_configs.get("toc", {}))
         stager.prewarm(always=self._is_serve)  # its imports overlap MkDocs reading the site
         return config
 
@@ -129,6 +152,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._registered = set()
         font = config.theme.get("font")  # Material loads Google Fonts unless it is false
         self._csp = safety.PagePolicies(csp_sources(self.options.csp_sources, config.theme.name, font))
+        self._gate_files(files, config)
         pages = [f for f in files if f.is_documentation_page() or f.src_uri.endswith(".ipynb")]
         records = self._stager.load((f.src_uri, Path(f.abs_src_path)) for f in pages)
         for file in pages:
@@ -156,6 +180,30 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._files = files
         return files
 
+    def _gate_files(self, files: Files, config: MkDocsConfig) -> None:
+        """Every file MkDocs read from the docs folder through the gate (safety/files.py):
+        symlinks out of the repository and active files the site did not allow are left out,
+        allowed SVG and HTML are published cleaned."""
+        assert self._gate is not None and self._scratch is not None
+        sources = csp_sources(self.options.csp_sources, config.theme.name, config.theme.get("font"))
+        tag = csp.meta_tag(csp.policy_text([], sources)) if self.options.content_security_policy else None
+        gate = dataclasses.replace(self._gate, csp_tag=tag)
+        docs = os.path.normpath(config.docs_dir)
+        for file in list(files):
+            if file.generated_by is not None or os.path.normpath(file.src_dir or "") != docs:
+                continue  # the theme's files and other plugins' are not the pull request's
+            published = gate.publish(file.src_uri, Path(file.abs_src_path or ""))
+            for problem in published.problems:
+                log.error(str(problem))
+            if published.source is not None:
+                continue
+            files.remove(file)
+            if published.data is not None:
+                target = self._scratch / "static" / file.src_uri
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(published.data)
+                files.append(File.generated(config, file.src_uri, abs_src_path=str(target)))
+
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self._stager is not None
         staged = self._stager.page_markdown(page.file.src_uri, markdown)
@@ -181,6 +229,10 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self._stager.fills_later(uri) and isinstance(page.content, str):
             page.content = self._stager.resolve(uri, page.content, self._link_from(page))
             self._publish(uri, config)
+        headings = self._stager.view_headings(uri)
+        if headings and isinstance(page.content, str):  # markdown-exec's updatetoc
+            page.toc = with_headings(page.toc, page.content, headings, self._toc_depth)
+            context["toc"] = page.toc
         return context
 
     def _link_from(self, page: Page) -> Callable[[str], str]:
@@ -273,6 +325,43 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
+
+
+def _toc_depth(settings: Any) -> int:
+    depth = settings.get("toc_depth", 6) if isinstance(settings, dict) else 6
+    return int(str(depth).split("-")[-1]) if str(depth).split("-")[-1].isdigit() else 6
+
+
+def with_headings(toc: TableOfContents, content: str, headings: list[Heading], depth: int) -> TableOfContents:
+    """`toc` with the headings markdown-exec blocks wrote, each where it stands in `content`
+    (nested by level, as the toc extension nests the page's own); unchanged when a heading of
+    `toc` cannot be found in `content`."""
+    existing: dict[str, AnchorLink] = {}
+    stack = list(toc)
+    while stack:
+        anchor = stack.pop()
+        existing[anchor.id] = anchor
+        stack += anchor.children
+    added = {h.id: h for h in headings if h.level <= depth and h.id not in existing}
+    order: list[AnchorLink] = []
+    for match in re.finditer(r'<h([1-6])\b[^>]*\bid="([^"]+)"', content):
+        anchor_id = html.unescape(match[2])
+        if anchor_id in existing:
+            order.append(existing[anchor_id])
+        elif anchor_id in added:
+            heading = added.pop(anchor_id)
+            order.append(AnchorLink(html.escape(heading.title), heading.id, heading.level))
+    if len({a.id for a in order} & existing.keys()) != len(existing):
+        return toc
+    roots: list[AnchorLink] = []
+    parents: list[AnchorLink] = []
+    for anchor in order:
+        anchor.children = []
+        while parents and parents[-1].level >= anchor.level:
+            parents.pop()
+        (parents[-1].children if parents else roots).append(anchor)
+        parents.append(anchor)
+    return TableOfContents(roots)
 
 
 def _same_readtime(page: Page, minutes: int) -> None:

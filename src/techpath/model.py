@@ -28,6 +28,15 @@ class BlockOptions:
     timeout: float | None = None  # seconds for this block; None = the run's default
     standalone: bool = False  # must also pass alone in a fresh interpreter
     exercise: str = ""  # "starter", "check" or "solution": a part of an exercise (parse/exercises.py)
+    # markdown-exec's blocks (parse/mdexec.py): what runs the code, and its semantics: what the
+    # block prints is its result (no trailing expression shown, figures only on plt.show())
+    language: str = "python"  # "python", "bash" or "sh"
+    mdexec: bool = False
+    session: str | None = None  # None: the page's namespace; "": a fresh one; else a named one
+    returncode: int = 0  # the exit status a shell block must end with
+    workdir: str | None = None  # folder the block runs in, relative to where the page runs
+    width: int = 0  # COLUMNS while the block runs (0: unset)
+    html: bool = False  # what it prints is HTML (markdown-exec's html="1"): kept up to a rich output's size
 
 
 @dataclass(frozen=True)
@@ -39,12 +48,21 @@ class CodeBlock:
     line: int  # 1-based line in the source file of the block's first code line
     options: BlockOptions = BlockOptions()
     cell: int | None = None  # notebook cell number (1-based), None for Markdown
+    # the file line of each code line, when they are not the lines from `line` on (code a
+    # pymdownx.snippets include brought in: its lines are the include's line)
+    lines: tuple[int, ...] | None = None
+
+    def file_line(self, code_line: int = 1) -> int:
+        """1-based line in the file of the `code_line`-th line of the block."""
+        if self.lines:
+            return self.lines[min(max(code_line, 1), len(self.lines)) - 1]
+        return self.line + code_line - 1
 
     def location(self, path: str, code_line: int = 1) -> str:
         """`path:line` of the `code_line`-th line of the block (or its cell, for notebooks)."""
         if self.cell is not None:
             return f"{path}:cell {self.cell}:{code_line}"
-        return f"{path}:{self.line + code_line - 1}"
+        return f"{path}:{self.file_line(code_line)}"
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,16 @@ class PluginOptions:
         "keeps matplotlib's full canvas",
         "run",
     )
+    static_allow: list[str] = option(
+        [],
+        _GLOBS,
+        "globs (relative to `docs_dir`, `*` crosses folders) of active files the site publishes: "
+        "`.html`, `.htm`, `.xhtml`, `.svg`, `.js`, `.mjs`, `.xml`, `.xsl` and the like under `docs_dir` "
+        "are left out (an error naming the file) unless listed here or loaded by your own "
+        "`extra_javascript` or theme `custom_dir`; an allowed SVG is cleaned, an allowed HTML page "
+        "keeps its body, held to the posts' HTML policy, in a page with the CSP",
+        "security",
+    )
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None, source: str | None = None) -> PluginOptions:

@@ -102,7 +102,7 @@ class _Batch:
         for item in self.items:
             shown = item.path.relative_to(root) if item.path.is_relative_to(root) else item.path
             self._posts[item.path] = load_checked_post(
-                shown, site.schema if site.is_post(item.path) else None, policy
+                shown, site.schema if site.is_post(item.path) else None, policy, site.snippets
             )
         settings = settings_for(self.config, site)
         with Engine(settings) as engine:

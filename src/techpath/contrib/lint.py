@@ -19,8 +19,11 @@ from techpath.parse import load_post
 from techpath.parse.fences import find_fences
 from techpath.parse.frontmatter import PostSchema, split_front_matter
 from techpath.parse.policy import RunPolicy
+from techpath.parse.snippets import Snippets
+from techpath.safety.files import FileGate
 from techpath.safety.paths import confinement_problems
 from techpath.safety.prose import check_prose
+from techpath.safety.text import bidi_problem, line_break_problem
 
 _MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\((?P<target>[^)\s#]+)(?:#[^)\s]*)?(?:\s+\"[^\"]*\")?\)")
 _CODE_RULES = [
@@ -33,11 +36,16 @@ _CODE_RULES = [
 ]  # fmt: skip
 
 
-def load_checked_post(path: Path, schema: PostSchema | None = None, policy: RunPolicy | None = None) -> Post:
-    """What the front ends load: the parsed post (`load_post`, pure), the site's run policy
-    applied (parse/policy.py) and, for blog posts, the lint pass's problems. Parsing never
-    imports the linter, so there is no import cycle."""
-    post = load_post(path, schema)
+def load_checked_post(
+    path: Path,
+    schema: PostSchema | None = None,
+    policy: RunPolicy | None = None,
+    snippets: Snippets | None = None,
+) -> Post:
+    """What the front ends load: the parsed post (`load_post`, pure; code read with the site's
+    snippets expanded), the site's run policy applied (parse/policy.py) and, for blog posts,
+    the lint pass's problems. Parsing never imports the linter, so there is no import cycle."""
+    post = load_post(path, schema, snippets)
     if policy is not None:
         post = policy.apply(post)
     if schema is not None:
@@ -69,11 +77,12 @@ def lint_post(post: Post) -> list[Problem]:
             )
         )
     problems += _exercise_rebinds(post)
+    problems += _invisible_characters(post)
     for block in post.blocks:
         for offset, line in enumerate(block.source.split("\n"), start=1):
             for pattern, message in _CODE_RULES:
                 if pattern.search(line):
-                    where, number = _where(shown, block.cell, block.line + offset - 1, offset)
+                    where, number = _where(shown, block.cell, block.file_line(offset), offset)
                     problems.append(Problem(where, number, message))
     return sorted(problems, key=lambda p: (p.path, p.line))
 
@@ -105,6 +114,36 @@ def _exercise_rebinds(post: Post) -> list[Problem]:
                         "see another value there: give the answer a name of its own",
                     )
                 )
+    return problems
+
+
+def _invisible_characters(post: Post) -> list[Problem]:
+    """Line breaks other than \\n anywhere, and bidi controls where the HTML policy does not
+    look (a Markdown post's front matter, a notebook's code and raw cells: the policy sees the
+    rendered prose and code of a page)."""
+    problems: list[Problem] = []
+    if post.path.suffix == ".md":
+        front, _ = split_front_matter(post.text, post.display_path)
+        for number, line in enumerate(post.text.split("\n"), start=1):
+            bidi = bidi_problem(line) if number <= front.body_start else None
+            for message in (line_break_problem(line), bidi):
+                if message:
+                    problems.append(Problem(post.display_path, number, message))
+        return problems
+    from techpath.parse.notebook import cell_source
+
+    try:
+        cells = json.loads(post.text).get("cells", [])
+    except (ValueError, AttributeError):
+        return []
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict):
+            continue
+        for offset, line in enumerate(cell_source(cell).split("\n"), start=1):
+            bidi = bidi_problem(line) if cell.get("cell_type") != "markdown" else None
+            for message in (line_break_problem(line), bidi):
+                if message:
+                    problems.append(Problem(f"{post.display_path}:cell {number}", offset, message))
     return problems
 
 
@@ -250,3 +289,28 @@ def code_line_problems(post: Post, limit: int) -> list[Problem]:
 
 def _slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def lint_files(
+    root: Path, docs_dir: Path, config: dict, static_allow: list[str], paths: list[Path]
+) -> list[Problem]:
+    """What the build would leave out of the site among the files `paths` name (default: the
+    whole docs folder and the snippet folders): symlinks that leave the repository or reach
+    .git (pages: cli.load_site_posts), active files (.html, .svg, .js, ...) the site does not
+    allow, refusals of the HTML policy in allowed HTML files (safety/files.py)."""
+    gate = FileGate.for_site(root.resolve(), docs_dir.resolve(), static_allow, config)
+    docs = docs_dir.resolve()
+    if not paths:
+        from techpath.config import extension_options
+        from techpath.safety.site import snippet_bases
+
+        return gate.lint(docs, snippet_bases(extension_options(config.get("markdown_extensions") or [])))
+    problems: list[Problem] = []
+    for path in paths:
+        absolute = path if path.is_absolute() else Path.cwd() / path
+        if absolute.is_dir() and not absolute.is_symlink():
+            problems += gate.lint(absolute)
+        elif absolute.suffix not in (".md", ".ipynb") and absolute.parent.resolve().is_relative_to(docs):
+            uri = (absolute.parent.resolve() / absolute.name).relative_to(docs).as_posix()
+            problems += gate.publish(uri, absolute).problems
+    return problems

@@ -52,7 +52,16 @@ STANDALONE_FLAGS = [
 
 
 def job_blocks(job: dict[str, Any]) -> list[CodeBlock]:
-    return [CodeBlock(**{**b, "options": BlockOptions(**b["options"])}) for b in job["blocks"]]
+    return [
+        CodeBlock(
+            **{
+                **b,
+                "options": BlockOptions(**b["options"]),
+                "lines": tuple(b["lines"]) if b.get("lines") else None,
+            }
+        )
+        for b in job["blocks"]
+    ]
 
 
 def job_inline(job: dict[str, Any]) -> list[InlineExpr]:
@@ -76,6 +85,7 @@ def isolate(job: dict[str, Any]) -> PageContext:
     if hasattr(signal, "SIGALRM"):  # elsewhere the parent enforces block timeouts by killing
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGALRM, _raise_timeout)
+    os.environ.update(job.get("env") or {})  # MKDOCS_CONFIG_DIR, as markdown-exec sets it
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     # Text written straight to the file descriptors (C libraries, subprocesses) lands here,
@@ -250,6 +260,7 @@ def run_page(job: dict[str, Any], context: PageContext | None = None) -> None:
         warnings_policy=job.get("warnings", "error"),
     )
     session.native = NativeOutput(result_dir)
+    session.private_root = Path(job["work_dir"])  # the mirror of the site's folder (overlay.py)
     if job.get("notebook") and any(ipython.has_ipython_syntax(b.source) for b in job_blocks(job)):
         ipython.transform("%matplotlib inline")  # IPython's transformer: the engine's, not the page's
     if context is not None:  # from here on, what the page imports and reads is its own
@@ -309,8 +320,10 @@ def run_page(job: dict[str, Any], context: PageContext | None = None) -> None:
         events.write({"event": "start", "block": block.index, "time": time.time()})
         left = page_timeout - (time.perf_counter() - started) if page_timeout else None
         result = session.run_block(block, timeout_of(block), page_deadline=left)
-        result.names = code_names(block.source, session.namespace)
-        if result.status == "error":
+        if block.options.language == "python" and not block.options.mdexec:
+            result.names = code_names(block.source, session.namespace_of(block))
+        # a failure stops the page (as in Jupyter), but markdown-exec runs every block on its own
+        if result.status == "error" and not block.options.mdexec:
             failed_block = block
             failed_type = result.error.type if result.error else ""
         events.write({"event": "block", "result": asdict(result)})
@@ -360,6 +373,8 @@ def write_main_script(job: dict[str, Any]) -> str:
     for block in job_blocks(job):
         if block.options.skip or block.options.raises is not None or block.options.exercise:
             continue
+        if block.options.language != "python" or block.lines is not None:
+            continue  # a shell block is no Python; included code has no lines of its own here
         start = 0 if job.get("notebook") else block.line - 1
         if start > len(lines):
             lines += [""] * (start - len(lines))

@@ -85,8 +85,10 @@ class Runner:
         log: Callable[[str], None] | None = None,
         keep_warm: float = 0.0,
         cache_dir: Path | None = None,
+        page_env: dict[str, str] | None = None,
     ) -> None:
         self.jobs = max(1, jobs)
+        self.page_env = dict(page_env or {})
         self.limits = limits
         self.preload = preload
         self.mode = ("fork" if fork_is_safe() else "spawn") if mode == "auto" else mode
@@ -207,6 +209,7 @@ class Runner:
             "allow_warnings": post.meta.get("allow_warnings", []),
             "warnings": post.warnings,
             "figure_rc": post.figure_rc,
+            "env": self.page_env,
             "result_dir": str(result_dir),
             "work_dir": str(work_dir),
         }

@@ -22,7 +22,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from techpath.execute import figures, hooks, ipython, rich
+from techpath.execute import blocks, figures, hooks, ipython, rich
 from techpath.execute.display import bundle_from_data, mime_bundle
 from techpath.model import BlockError, BlockResult, CodeBlock, InlineExpr, InlineResult, Output
 
@@ -153,6 +153,8 @@ class Session:
         if not line_numbers_in_file:  # a notebook: get_ipython() as in a kernel (execute/ipython.py)
             raw = lambda bundle: self._show_bundle(dict(bundle), "display")  # noqa: E731
             self.namespace["get_ipython"] = ipython.PageShell(self.namespace, raw)
+        self.private_root: Path | None = None  # the page's private folder: workdir= stays inside
+        self._sessions: dict[str, dict[str, Any]] = {}  # markdown-exec's named sessions
         self._rich_chars = 0
         self.native: NativeOutput | None = None  # set by the page process (child.py)
         self.page_timeout = 0.0
@@ -168,6 +170,9 @@ class Session:
         builtins.input = _no_input
         self._stdout, self._stderr = _Stream(self, "stdout"), _Stream(self, "stderr")
         self._overflow: io.TextIOWrapper | None = None
+        # where the page starts: a block may change folder (markdown-exec's workdir=) meanwhile
+        self._overflow_path = Path.cwd() / OVERFLOW_FILE
+        self._limit = MAX_OUTPUT_CHARS
         sys.stdout, sys.stderr = self._stdout, self._stderr
         warnings.showwarning = self._on_warning
         if warnings_policy == "show":
@@ -186,7 +191,7 @@ class Session:
     def emit(self, name: str, text: str) -> None:
         if not text:
             return
-        room = MAX_OUTPUT_CHARS - self._chars
+        room = self._limit - self._chars
         if len(text) > room:
             self._overflow_to_file(text[room:])
             text = text[:room]
@@ -203,7 +208,7 @@ class Session:
         """Past the limit, print() writes straight to a scratch file (C speed) that is only
         measured: a post printing ten million lines costs seconds, not minutes."""
         if self._overflow is None:
-            self._overflow = open(OVERFLOW_FILE, "w+", encoding="utf-8", errors="replace")  # noqa: SIM115
+            self._overflow = open(self._overflow_path, "w+", encoding="utf-8", errors="replace")  # noqa: SIM115
             sys.stdout = sys.stderr = self._overflow
         self._overflow.write(rest)
 
@@ -211,13 +216,13 @@ class Session:
         if self._overflow is None:
             return
         self._overflow.flush()
-        with open(OVERFLOW_FILE, "rb") as f:
+        with open(self._overflow_path, "rb") as f:
             while chunk := f.read(1 << 20):
                 self._dropped_chars += len(chunk)
                 self._dropped_lines += chunk.count(b"\n")
         self._overflow.close()
         self._overflow = None
-        os.remove(OVERFLOW_FILE)
+        os.remove(self._overflow_path)
         sys.stdout, sys.stderr = self._stdout, self._stderr
 
     def display(self, *objects: Any) -> None:
@@ -362,6 +367,8 @@ class Session:
         self._block = block
         self.filename = self.path if block.cell is None else f"{self.path}:cell {block.cell}"
         self._outputs, self._chars, self._dropped_chars, self._dropped_lines = [], 0, 0, 0
+        # what a markdown-exec html="1" block prints is its HTML, bounded like a rich output
+        self._limit = MAX_RICH_CHARS if block.options.html else MAX_OUTPUT_CHARS
         self._rich_chars = 0
         self._violations = []
         for problem in self._setup_problems:  # the site's settings, said once, where they bit
@@ -380,9 +387,12 @@ class Session:
                 )
         except BlockTimeout:
             error = self._timeout_error(block, timeout, sys.exc_info()[2])
+        except (blocks.ShellFailed, blocks.BlockSetupError) as exc:
+            kind = "ShellExit" if isinstance(exc, blocks.ShellFailed) else "Workdir"
+            error = self._error(block, kind, str(exc), block.file_line() if self.line_numbers_in_file else 1)
         except BaseException as exc:
             if expected is not None and (
-                expected == "" or expected in {c.__name__ for c in type(exc).__mro__}
+                expected == "" or expected.rsplit(".", 1)[-1] in {c.__name__ for c in type(exc).__mro__}
             ):
                 self._outputs.append(Output("error", text=self._format_traceback(exc)))
             else:
@@ -391,12 +401,13 @@ class Session:
             _set_alarm(0)
             self._close_overflow()
         if self.native is not None:  # what C code and subprocesses wrote to fd 1 and 2
-            outputs, chars, lines = self.native.read(MAX_OUTPUT_CHARS - self._chars)
+            outputs, chars, lines = self.native.read(self._limit - self._chars)
             self._outputs += outputs
             self._chars += sum(len(o.text) for o in outputs)
             self._dropped_chars += chars
             self._dropped_lines += lines
-        self._flush_figures()
+        if not block.options.mdexec:  # markdown-exec shows a figure only when plt.show() asks
+            self._flush_figures()
         if self._dropped_chars:
             note = (
                 f"output truncated: {self._dropped_chars:,} more characters "
@@ -414,20 +425,47 @@ class Session:
         )
 
     def _execute(self, block: CodeBlock) -> None:
-        offset = block.line - 1 if self.line_numbers_in_file else 0
-        source = "\n" * offset + block.source
+        with (
+            blocks.working_folder(block.options.workdir, self.private_root, block.options.mdexec),
+            blocks.columns(block.options.width),
+        ):
+            if block.options.language != "python":
+                blocks.run_shell(block, self.emit)
+                return
+            self._execute_python(block)
+
+    def _execute_python(self, block: CodeBlock) -> None:
+        namespace = self.namespace_of(block)
         if block.cell is not None:  # tracebacks then read "post.ipynb:cell 3", line 2
             lines = block.source.splitlines(keepends=True)
             linecache.cache[self.filename] = (len(block.source), None, lines, self.filename)
-            source = ipython.transform(block.source)  # %magics and !commands, as a kernel does
-        tree = ast.parse(source, filename=self.filename, mode="exec")
+            # %magics and !commands, as a kernel rewrites them (execute/ipython.py)
+            tree = ast.parse(ipython.transform(block.source), filename=self.filename, mode="exec")
+        else:
+            tree = blocks.parse(block, self.filename, self.line_numbers_in_file)
         last_expr = None
-        if tree.body and isinstance(tree.body[-1], ast.Expr) and not block.source.rstrip().endswith(";"):
+        # markdown-exec shows what a block prints, never the value of its last line
+        shown = not block.options.mdexec and not block.source.rstrip().endswith(";")
+        if tree.body and isinstance(tree.body[-1], ast.Expr) and shown:
             last_expr = ast.Expression(tree.body.pop().value)
-        exec(compile(tree, self.filename, "exec"), self.namespace)
+        exec(compile(tree, self.filename, "exec"), namespace)
         if last_expr is not None:
-            value = eval(compile(last_expr, self.filename, "eval"), self.namespace)
+            value = eval(compile(last_expr, self.filename, "eval"), namespace)
             self._show(value, "result")
+
+    def namespace_of(self, block: CodeBlock) -> dict[str, Any]:
+        """The page's namespace, or a markdown-exec session's (a block without a session gets
+        a fresh one, as markdown-exec runs it)."""
+        name = block.options.session
+        if name is None:
+            return self.namespace
+        if name not in self._sessions:
+            namespace = blocks.session_namespace(name, block.index)
+            namespace["display"] = self.display
+            if not name:
+                return namespace
+            self._sessions[name] = namespace
+        return self._sessions[name]
 
     # -- errors ------------------------------------------------------------------------------
     def _location(self, block: CodeBlock, line: int) -> str:

@@ -148,7 +148,12 @@ class Zygote:
         self.fingerprint = fingerprint
         procs.become_subreaper()  # orphans of pages come here, where _end_orphans finds them
         signal.signal(signal.SIGTERM, _exit_on_signal)  # so serve()'s cleanup runs
-        signal.signal(signal.SIGINT, _exit_on_signal)  # Ctrl-C reaches the whole process group
+        # Ctrl-C reaches the whole process group: the build's Ctrl-C is this process's too. A
+        # build that was started ignoring SIGINT (a job in the background of a script) goes on
+        # after a Ctrl-C in that terminal, and its pages with it: the ignore is inherited here
+        # and kept, as Python keeps it, or its pages would be lost under a running build.
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            signal.signal(signal.SIGINT, _exit_on_signal)
         self.listener = listener
         self.idle = idle
         self.children: dict[int, tuple[Connection, Any]] = {}  # pid -> (owner, job id)

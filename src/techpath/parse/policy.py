@@ -13,7 +13,6 @@ from typing import Any
 
 from techpath.model import Post
 from techpath.options import JUPYTER_FIGURE_RC, PluginOptions
-from techpath.parse.fences import find_fences
 
 STORED_OUTPUTS = "stored outputs:"  # how parse/notebook.py's problem for a saved output starts
 
@@ -62,9 +61,8 @@ class RunPolicy:
             post.blocks = [replace(b, options=replace(b.options, skip=True)) for b in post.blocks]
             post.inline = []
         elif self.execute == "marked" and post.path.suffix == ".md":
-            marked = [f.marked for f in find_fences(post.text) if f.executable]
             post.blocks = [
-                b if marked[b.index] else replace(b, options=replace(b.options, skip=True))
+                b if b.options.mdexec else replace(b, options=replace(b.options, skip=True))
                 for b in post.blocks
             ]
         if self.saved_outputs != "error" and post.path.suffix == ".ipynb":

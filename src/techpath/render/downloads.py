@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -31,8 +32,13 @@ def download_file(name: str, kind: str) -> str:
 
 
 def download_name(post: Post) -> str:
-    """The file name of the post's downloads; never a path (ValueError), see safety.paths."""
-    return checked_download_name(str(post.meta.get("slug") or post.path.stem))
+    """The file name of the post's downloads: its slug, or its file's name made plain (`odd
+    name (1).md` gives `odd-name-1`); never a path (ValueError), see safety.paths."""
+    slug = post.meta.get("slug")
+    if slug:
+        return checked_download_name(str(slug))
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "-", post.path.stem).strip("-.")
+    return checked_download_name(re.sub(r"\.{2,}", ".", plain) or "post")
 
 
 def download_links(
@@ -105,7 +111,10 @@ def write_downloads(
     pins = requirements(post, result)
     head = (title, str(post.meta.get("description") or ""), pip_line(pins))
     solutions = download_file(name, "solutions") if post.exercises else ""
-    cells = reader_cells(exercise_cells(fill_cells(post_cells(post), result, "markdown"), solutions), *head)
+    # The page shows title and description as text; so does the notebook (Jupyter renders the
+    # HTML in a markdown cell), while the script's comments hold them as written.
+    shown = (html.escape(head[0], quote=False), html.escape(head[1], quote=False), head[2])
+    cells = reader_cells(exercise_cells(fill_cells(post_cells(post), result, "markdown"), solutions), *shown)
     # The script runs each exercise's solution and its checks, so running it proves them again.
     script_cells = reader_cells(exercise_cells(fill_cells(post_cells(post), result, "plain")), *head)
     figure_dir = Path(result.figure_dir) if result is not None and result.figure_dir else None
@@ -115,7 +124,7 @@ def write_downloads(
     )
     if solutions:
         solved = exercise_cells(fill_cells(post_cells(post), result, "markdown"))
-        solved_head = (f"{title}: solutions", *head[1:])
+        solved_head = (f"{shown[0]}: solutions", *shown[1:])
         (folder / solutions).write_text(
             notebook_json(to_notebook(reader_cells(solved, *solved_head), result, figure_dir)),
             encoding="utf-8",

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from techpath.model import BlockError, BlockResult, Output
 from techpath.safety.figures import figure_problem
 from techpath.safety.outputs import scoped_output
+from techpath.safety.text import visible_bidi
 
 
 def sanitize(fragment: str, prefix: str = "o-") -> str:
@@ -122,4 +123,5 @@ def render_error(error: BlockError) -> str:
 def _pre(text: str, css: str) -> str:
     if not text:
         return ""
-    return f'<pre class="{css}"><code>{html.escape(text.rstrip(chr(10)))}</code></pre>'
+    shown = visible_bidi(text.rstrip(chr(10)))  # a printed bidi override is shown, not obeyed
+    return f'<pre class="{css}"><code>{html.escape(shown)}</code></pre>'

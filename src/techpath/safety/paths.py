@@ -24,9 +24,11 @@ def input_problem(name: str, post_dir: Path, root: Path) -> str | None:
         return f"input {name!r}: give a path relative to the post"
     if ".git" in pure.parts:
         return f"input {name!r}: files in .git are never inputs"
-    target = (post_dir / pure).resolve()
+    target = (post_dir / pure).resolve()  # through every symlink on the way
     if not target.is_relative_to(root.resolve()):
         return f"input {name!r} is outside the repository ({root.resolve()})"
+    if ".git" in target.relative_to(root.resolve()).parts:
+        return f"input {name!r} resolves into .git ({target}); files in .git are never inputs"
     return None
 
 

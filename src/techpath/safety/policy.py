@@ -5,15 +5,27 @@ decoded by the parser), never on the source text line by line, so `<svg/onload=.
 attribute on the next line, `jav&#x61;script:` and `[x](javascript:...)` all look the same as
 their plain forms. `check_html` lists every violation; `clean_html` also returns the HTML with
 each one removed (the page a relaxed build still shows). Anything not listed here is refused.
+
+What is written is what was checked: every kept tag is written again from the attributes the
+parser read (names checked, values quoted and escaped), never copied from the author's text.
+html.parser and a browser disagree on malformed tags (`title==" style=..."`, Unicode spaces
+between attributes); a tag copied as written would let the browser read attributes this check
+never saw. Text the parser did not read as a tag is written with `<` escaped, for the same reason.
+
+The rules are data (the constants below), so a looser profile for other people's documentation
+can be added beside this one without touching the walk.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from techpath.safety import css, urls
+from techpath.safety.starttag import read_differently
+from techpath.safety.text import BIDI_CONTROLS, bidi_problem, without_bidi
 
 
 def _words(text: str) -> frozenset[str]:
@@ -58,6 +70,33 @@ INPUT_TYPES = frozenset({"checkbox", "radio"})  # task lists and content tabs
 # with one of them would take over the theme's toggles. Markdown extensions' own are fine.
 THEME_ID_PREFIX = "__"
 GENERATED_IDS = ("__codelineno-", "__tabbed_", "__span-")
+# Classes starting with md- are the theme's: `md-consent__overlay`, `md-dialog`, `md-header`
+# would dress prose as the theme's own overlays and bars. Material documents these for authors.
+THEME_CLASS_PREFIX = "md-"
+AUTHOR_THEME_CLASSES = frozenset({"md-button", "md-button--primary"})
+# What a style attribute in prose may set: how text and boxes look, never where they are drawn.
+# Position, z-index, offsets, transforms, shadows and outlines could lay prose over the theme's
+# header or a fake dialog over the whole page (prose has no box that clips it, unlike outputs).
+STYLE_PROPERTIES = _words(
+    "color background background-color text-align vertical-align font-weight font-style "
+    "font-variant font-size line-height text-decoration text-decoration-line text-decoration-color "
+    "text-decoration-style text-transform white-space word-break overflow-wrap width max-width "
+    "min-width height max-height min-height margin margin-top margin-right margin-bottom "
+    "margin-left padding padding-top padding-right padding-bottom padding-left border border-top "
+    "border-right border-bottom border-left border-width border-style border-color border-radius "
+    "border-collapse border-spacing list-style-type display float clear overflow overflow-x "
+    "overflow-y opacity"
+)
+COVERING_PROPERTIES = _words(
+    "position z-index inset inset-block inset-inline top right bottom left transform translate "
+    "rotate scale box-shadow outline outline-offset text-indent clip-path filter backdrop-filter "
+    "mix-blend-mode"
+)
+# A negative length pulls a box over what comes before it (margin-top: -900px over the header).
+_NEGATIVE = re.compile(r"(^|[\s(,])-\.?\d")
+# Attribute names written back: the characters of real attribute names only (a name with a
+# quote or an equals sign in it would be read differently by the browser).
+_ATTRIBUTE_NAME = re.compile(r"[a-z][a-z0-9_.:-]*")
 
 
 @dataclass(frozen=True)
@@ -74,12 +113,11 @@ def check_html(fragment: str) -> list[Violation]:
 
 
 def clean_html(fragment: str) -> tuple[str, list[Violation]]:
-    """`fragment` with every violation removed, and the violations. Unchanged when it is clean."""
+    """`fragment` as the browser will read it, every violation removed, and the violations.
+    Always rebuilt from what the parser read (see the module's docstring), clean or not."""
     walker = _Walker()
     walker.feed(fragment)
     walker.close()
-    if not walker.violations:
-        return fragment, []
     return "".join(walker.out), walker.violations
 
 
@@ -92,12 +130,12 @@ class _Walker(HTMLParser):
 
     # -- elements ----------------------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._start(tag, attrs, self.get_starttag_text() or "", closed=False)
+        self._start(tag, attrs, closed=False)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._start(tag, attrs, self.get_starttag_text() or "", closed=True)
+        self._start(tag, attrs, closed=True)
 
-    def _start(self, tag: str, attrs: list[tuple[str, str | None]], raw: str, closed: bool) -> None:
+    def _start(self, tag: str, attrs: list[tuple[str, str | None]], closed: bool) -> None:
         if self._dropping:
             if not closed and tag in DROP_WITH_CONTENT:
                 self._dropping.append(tag)
@@ -107,13 +145,23 @@ class _Walker(HTMLParser):
             if tag in DROP_WITH_CONTENT and not closed:
                 self._dropping.append(tag)
             return
-        kept, changed = [], False
+        raw = self.get_starttag_text() or ""
+        if read_differently(raw, attrs):
+            self._refuse(
+                f"<{tag}>: a browser reads other attributes here than this check does (an '=' after "
+                "'=', or a space that is not an ASCII space); write name=\"value\" pairs separated by spaces",
+                (raw[:24].lower(), "", f"<{tag} "),
+            )
+        kept: list[tuple[str, str | None]] = []
+        seen: set[str] = set()
         for name, value in attrs:
+            if name in seen:  # a browser keeps the first of two attributes with one name
+                continue
+            seen.add(name)
             problem = _attribute_problem(tag, name, value)
             if problem is None:
                 kept.append((name, value))
             else:
-                changed = True
                 self._refuse(f"<{tag} {name}>: {problem}", _evidence(name, value))
         if tag == "input" and dict(attrs).get("type", "text") not in INPUT_TYPES:
             self._refuse("<input> is allowed as a checkbox or radio button only", ("<input",))
@@ -121,7 +169,7 @@ class _Walker(HTMLParser):
         if tag == "img" and not (dict(kept).get("alt") or "").strip():
             src = dict(attrs).get("src") or ""
             self._refuse(f"image {src} has no alt text: ![what it shows](...)", _evidence("src", src))
-        self.out.append(_start_tag(tag, kept, closed) if changed else raw)
+        self.out.append(_start_tag(tag, kept, closed))
 
     def handle_endtag(self, tag: str) -> None:
         if self._dropping:
@@ -133,8 +181,12 @@ class _Walker(HTMLParser):
 
     # -- everything else ---------------------------------------------------------------------
     def handle_data(self, data: str) -> None:
-        if not self._dropping:
-            self.out.append(data)
+        if self._dropping:
+            return
+        if problem := bidi_problem(data):
+            self._refuse(problem, tuple(c for c in BIDI_CONTROLS if c in data))
+            data = without_bidi(data)
+        self.out.append(data.replace("<", "&lt;"))  # a `<` html.parser read as text stays text
 
     def handle_entityref(self, name: str) -> None:
         if not self._dropping:
@@ -171,6 +223,8 @@ def _attribute_problem(tag: str, name: str, value: str | None) -> str | None:
     """Why attribute `name` may not stay on `tag`, or None when it may."""
     if name.startswith("on"):
         return "event handler attributes (on...) are not allowed"
+    if not _ATTRIBUTE_NAME.fullmatch(name):
+        return "not an attribute name"
     allowed = (
         name in GLOBAL_ATTRIBUTES
         or name in ATTRIBUTES.get(tag, ())
@@ -183,6 +237,8 @@ def _attribute_problem(tag: str, name: str, value: str | None) -> str | None:
             " (Material reads data-md-* attributes itself)" if name.startswith("data-md-") else ""
         )
     text = value or ""
+    if problem := bidi_problem(text):
+        return problem
     if name == "href":
         return urls.link_problem(text)
     if name == "src":
@@ -194,8 +250,29 @@ def _attribute_problem(tag: str, name: str, value: str | None) -> str | None:
     ):
         return f"{text!r}: ids starting with __ belong to the theme"
     if name == "style":
-        _, dropped = css.clean_declarations(text)
+        _, dropped = css.clean_declarations(text, extra_check=_prose_declaration_problem)
         return "; ".join(dropped) or None
+    if name == "class":
+        prefix, allowed = THEME_CLASS_PREFIX, AUTHOR_THEME_CLASSES
+        theme = [c for c in text.split() if c.startswith(prefix) and c not in allowed]
+        if theme:
+            return (
+                f"class {theme[0]!r}: md-* classes belong to the theme "
+                f"(posts may use {', '.join(sorted(AUTHOR_THEME_CLASSES))})"
+            )
+    return None
+
+
+def _prose_declaration_problem(name: str, value: str) -> str | None:
+    """Why prose may not set `name: value` (after the checks every style gets, css.py)."""
+    prop = name.strip().lower()
+    if prop in COVERING_PROPERTIES:
+        shown = "position: fixed/absolute/sticky/relative" if prop == "position" else prop
+        return f"{shown} would let prose cover the page"
+    if prop not in STYLE_PROPERTIES:
+        return f"property {prop!r} is not one a post may set"
+    if _NEGATIVE.search(value.strip()):
+        return f"{prop}: negative lengths would pull prose over the page"
     return None
 
 
@@ -212,11 +289,15 @@ def _evidence(name: str, value: str | None) -> tuple[str, ...]:
         weak = [start, f"{name}=", name]
     if name == "style":
         strong = [f"{part.split(':')[0].strip()}:" for part in text.split(";") if ":" in part][:1] + strong
+    if name == "class":
+        strong = [c for c in text.split() if c.startswith(THEME_CLASS_PREFIX)][:1] + strong
     return (*strong, "", *weak)
 
 
 def _start_tag(tag: str, attrs: list[tuple[str, str | None]], closed: bool) -> str:
-    parts = [tag] + [name if value is None else f'{name}="{html.escape(value)}"' for name, value in attrs]
+    """The tag as the browser must read it: checked names, values in double quotes with `&`,
+    `<`, `>` and both quotes escaped (no value can end its quotes or open a tag in RCDATA)."""
+    parts = [tag] + [name if v is None else f'{name}="{html.escape(v, quote=True)}"' for name, v in attrs]
     return f"<{' '.join(parts)}{' /' if closed else ''}>"
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import markdown
 
-from techpath.parse.fences import find_fences
+from techpath.parse.fences import find_fences, shown_as_code
 from techpath.safety.policy import Violation, check_html
 
 EXTENSIONS = [
@@ -44,7 +44,7 @@ class Finding:
 def render(text: str) -> str:
     """`text` (Markdown without front matter) as the HTML the page will hold."""
     converter = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
-    return converter.convert(text)
+    return converter.convert(shown_as_code(text))  # options of ours would make superfences refuse
 
 
 def check_prose(text: str, first_line: int = 1) -> list[Finding]:

@@ -21,9 +21,19 @@ __all__ = [
     "blocking_problems",
     "enforce_prose_policy",
     "escape_meta",
+    "snippet_bases",
     "snippet_config_problems",
     "write_figure",
 ]
+
+
+def snippet_bases(mdx_configs: dict[str, Any]) -> list[str]:
+    """The folders (or files) pymdownx.snippets includes from (none when it is not used)."""
+    settings = mdx_configs.get("pymdownx.snippets")
+    if settings is None:
+        return []
+    base = (settings or {}).get("base_path", ["."])
+    return [str(b) for b in ([base] if isinstance(base, str) else list(base))]
 
 
 def snippet_config_problems(mdx_configs: dict[str, Any], root: Path) -> list[str]:
@@ -31,9 +41,8 @@ def snippet_config_problems(mdx_configs: dict[str, Any], root: Path) -> list[str
     settings = mdx_configs.get("pymdownx.snippets")
     if settings is None:
         return []
-    base = settings.get("base_path", ["."])
-    bases = [base] if isinstance(base, str) else list(base)
-    return snippet_problems([str(b) for b in bases], bool(settings.get("restrict_base_path", True)), root)
+    restrict = bool((settings or {}).get("restrict_base_path", True))
+    return snippet_problems(snippet_bases(mdx_configs), restrict, root)
 
 
 def blocking_problems(post: Post, root: Path) -> list[Problem]:

@@ -13,6 +13,8 @@ from techpath.site.math import katex_asset_paths
 KATEX_CSS = "assets/katex/katex.min.css"
 TECHPATH_CSS = "assets/techpath/techpath.css"
 _PACKAGE_CSS = Path(__file__).with_name("techpath.css")
+FRAME_JS = "assets/techpath/frame.js"  # a framed page becomes a link to itself (frame.js)
+_PACKAGE_FRAME_JS = Path(__file__).with_name("frame.js")
 # The staged Markdown needs these (links and images inside our HTML, math boxes as <details>).
 REQUIRED_EXTENSIONS = ("md_in_html", "attr_list")
 # Any of these highlights fenced code with Pygments.
@@ -24,6 +26,13 @@ def stylesheets(extra_css: Iterable[Any], math: bool) -> list[Any]:
     site's own stylesheets come after them and override them."""
     ours = [KATEX_CSS, TECHPATH_CSS] if math else [TECHPATH_CSS]
     return [*ours, *[entry for entry in extra_css if str(entry) not in ours]]
+
+
+def scripts(extra_javascript: Iterable[Any], frame_guard: bool) -> list[Any]:
+    """`extra_javascript` with the package's frame guard first when the site has a CSP (the
+    guard is the part of it a <meta> cannot carry: frame-ancestors)."""
+    rest = [entry for entry in extra_javascript if str(entry) != FRAME_JS]
+    return [FRAME_JS, *rest] if frame_guard else rest
 
 
 def missing_extensions(entries: Iterable[Any], theme: Any = None) -> list[str]:
@@ -64,7 +73,7 @@ def csp_sources(
 
 def package_assets(katex_dir: Path | None) -> dict[str, Path]:
     """Files the pages load at reading time: site path -> source in the package."""
-    found = {TECHPATH_CSS: _PACKAGE_CSS}
+    found = {TECHPATH_CSS: _PACKAGE_CSS, FRAME_JS: _PACKAGE_FRAME_JS}
     if katex_dir is not None:
         found.update(katex_asset_paths(katex_dir))
     return found

@@ -19,7 +19,8 @@ from techpath import environment
 from techpath.config import SiteSettings, discover
 from techpath.options import GENERATORS
 from techpath.safety import site as safety
-from techpath.site.assets import csp_sources, missing_extensions, stylesheets
+from techpath.safety.files import FileGate
+from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
 from techpath.site.pages import name_theme_widgets
 from techpath.stage import yamlconfig
 from techpath.stage.notebook_links import nav_to_pages
@@ -72,17 +73,28 @@ def stage(
         info=log,
         error=lambda message: log(f"ERROR: {message}"),
     )
-    for problem in safety.snippet_config_problems(_extension_configs(raw), root):
+    for problem in safety.snippet_config_problems(site.mdx_configs, root):
         log(f"ERROR: {problem}")
+    stager.gate = FileGate.for_site(root, site.docs_dir, opts.static_allow, raw)
+    fatal = stager.gate.fatal_problems(safety.snippet_bases(site.mdx_configs))
+    if fatal:  # before anything is read through them
+        raise SystemExit("\n".join(f"ERROR: {problem}" for problem in fatal))
     docs = site.docs_dir.resolve()
-    stager.load((p.resolve().relative_to(docs).as_posix(), p) for p in discover([docs]))
+    pages = []
+    for page in discover([docs]):
+        if problem := stager.gate.read_problem(page):
+            log(f"ERROR: {problem}")  # a Problem prints as file:line: message
+        else:
+            pages.append((page.relative_to(docs).as_posix(), page))
+    stager.load(pages)
     stager.start()
     staged_docs = out / "docs"
     stager.write_tree(staged_docs)
     target = (site_dir or root / str(raw.get("site_dir", "site"))).resolve()
     # Zensical builds only inside the folder of its configuration: build there, move afterwards.
     built = (out / "site").resolve() if generator == "zensical" else target
-    config = staged_config(raw, root, staged_docs.resolve(), built, katex is not None)
+    guard = bool(opts.content_security_policy)
+    config = staged_config(raw, root, staged_docs.resolve(), built, katex is not None, guard)
     if "nav" in config:  # notebooks listed by their own names
         config["nav"] = nav_to_pages(config["nav"], stager.notebooks)
     if generator == "zensical" and isinstance(config.get("theme"), dict):
@@ -94,16 +106,9 @@ def stage(
     return Staged(staged_file, staged_docs, target, stager, built)
 
 
-def _extension_configs(raw: dict[str, Any]) -> dict[str, Any]:
-    """`markdown_extensions` as MkDocs' mdx_configs: extension name -> its options."""
-    found: dict[str, Any] = {}
-    for entry in raw.get("markdown_extensions") or []:
-        if isinstance(entry, dict):
-            found.update({str(k): v or {} for k, v in entry.items()})
-    return found
-
-
-def staged_config(raw: dict[str, Any], root: Path, docs: Path, site: Path, math: bool) -> dict[str, Any]:
+def staged_config(
+    raw: dict[str, Any], root: Path, docs: Path, site: Path, math: bool, frame_guard: bool = True
+) -> dict[str, Any]:
     """The site's configuration pointed at the staged tree, without the techpath plugin."""
     config = dict(raw)
     # Relative to the staged configuration's folder (Zensical accepts nothing else).
@@ -119,6 +124,7 @@ def staged_config(raw: dict[str, Any], root: Path, docs: Path, site: Path, math:
             plugins.append(entry)
     config["plugins"] = plugins
     config["extra_css"] = stylesheets(config.get("extra_css") or [], math)
+    config["extra_javascript"] = scripts(config.get("extra_javascript") or [], frame_guard)
     config.pop("watch", None)
     extensions = list(config.get("markdown_extensions") or [])
     theme_name = theme.get("name") if isinstance(theme, dict) else theme
