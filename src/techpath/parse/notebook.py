@@ -176,6 +176,7 @@ def notebook_markdown(path: Path) -> str:
             continue
         elif kind == "markdown":
             box = next((MATH_BOX_TAGS[t] for t in tags if t in MATH_BOX_TAGS), None)
+            source = shown_fences(source)
             part = _math_box(source, box) if box else source
         elif kind == "code":
             options = [name for tag in tags for name in _fence_words(tag)]
@@ -188,6 +189,16 @@ def notebook_markdown(path: Path) -> str:
         if "exercise-solution" in tags:
             in_exercise = False
     return "\n\n".join(parts) + "\n"
+
+
+_PYTHON_FENCE = re.compile(r"^(?P<open>[ \t]*(?:`{3,}|~{3,})[ \t]*)(?:python|py)(?=[ \t]*(?:$|[^\w]))", re.M)
+
+
+def shown_fences(markdown: str) -> str:
+    """A notebook's markdown cell as Jupyter shows it: a ```python fence there is code to read
+    (an example, a call signature), never run; written ```python3 (the same highlighting), it is
+    no block of the page, whose blocks are the code cells."""
+    return _PYTHON_FENCE.sub(lambda m: m["open"] + "python3", markdown)
 
 
 def _indented(text: str) -> str:
