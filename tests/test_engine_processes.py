@@ -72,12 +72,20 @@ def wait_gone(pids: list[int], seconds: float = 10) -> float:
     raise AssertionError(f"still running after {seconds} s: {[p for p in pids if alive(p)]}")
 
 
+def _site(tmp_path: Path) -> Path:
+    """The page's own folder, apart from where it reports its pids: a page may not write into
+    its site's files (execute/reads.py), and with no mkdocs.yml its folder is the site."""
+    folder = tmp_path / "site"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreaper is Linux only")
 @pytest.mark.parametrize("mode", ["fork", "spawn"])
 def test_a_double_forked_daemon_ends_with_its_page(mode: str, tmp_path: Path) -> None:
     pid_dir = tmp_path / "pids"
     pid_dir.mkdir()
-    path = write_post(tmp_path, "daemon.md", DAEMON_POST.format(pid_dir=str(pid_dir), forever=False))
+    path = write_post(_site(tmp_path), "daemon.md", DAEMON_POST.format(pid_dir=str(pid_dir), forever=False))
     settings = Settings(jobs=1, mode=mode, preload=[], cache_dir=tmp_path / "c", refresh=True)
     with Engine(settings) as engine:
         result = engine.run([load_post(path)])[path.as_posix()]
@@ -119,7 +127,7 @@ with Engine(settings) as engine:
 def test_interrupted_build_leaves_nothing_running(how: str, mode: str, tmp_path: Path) -> None:
     pid_dir = tmp_path / "pids"
     pid_dir.mkdir()
-    path = write_post(tmp_path, "daemon.md", DAEMON_POST.format(pid_dir=str(pid_dir), forever=True))
+    path = write_post(_site(tmp_path), "daemon.md", DAEMON_POST.format(pid_dir=str(pid_dir), forever=True))
     script = tmp_path / "build.py"
     script.write_text(textwrap.dedent(BUILD_SCRIPT))
     env = {**os.environ, "TECHPATH_KEEP_WARM": "0", "PYTHONPATH": str(Path.cwd())}
@@ -199,7 +207,7 @@ def test_a_second_run_on_one_engine_waits_instead_of_hanging(tmp_path: Path) -> 
 def test_cancel_stops_the_running_pages(tmp_path: Path) -> None:
     pid_dir = tmp_path / "pids"
     pid_dir.mkdir()
-    path = write_post(tmp_path, "daemon.md", DAEMON_POST.format(pid_dir=str(pid_dir), forever=True))
+    path = write_post(_site(tmp_path), "daemon.md", DAEMON_POST.format(pid_dir=str(pid_dir), forever=True))
     settings = Settings(jobs=1, preload=[], cache_dir=tmp_path / "c", refresh=True, limits=Limits(60, 600))
     with Engine(settings) as engine:
         run = engine.start([load_post(path)])

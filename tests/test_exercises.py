@@ -253,7 +253,9 @@ def test_a_raising_solution_is_an_error_at_its_line(engine: Engine, tmp_path: Pa
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreaper is Linux only")
 def test_a_hanging_exercise_times_out_and_leaves_nothing_running(engine: Engine, tmp_path: Path) -> None:
-    pid_file = tmp_path / "pids.txt"
+    pid_file = tmp_path / "pids.txt"  # outside the page's site: a page never writes into its site
+    tmp_path = tmp_path / "site"
+    tmp_path.mkdir()
     hanging = (
         "import os, subprocess, time\n"
         "    child = subprocess.Popen(['sleep', '60'])\n"
@@ -403,7 +405,9 @@ def test_the_new_command_takes_an_exercise_option(tmp_path: Path) -> None:
 def test_a_copy_that_ignores_its_alarm_is_ended_by_the_scheduler(engine: Engine, tmp_path: Path) -> None:
     """A solution stuck where the in-process alarm cannot reach it (here: ignored) is killed
     by the scheduler at the solution's timeout plus the check's, with the page's whole group."""
-    pid_file = tmp_path / "pid.txt"
+    pid_file = tmp_path / "pid.txt"  # outside the page's site: a page never writes into its site
+    tmp_path = tmp_path / "site"
+    tmp_path.mkdir()
     stuck = (
         "import os, signal, time\n"
         "    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"

@@ -126,8 +126,8 @@ def test_warnings_policy_error_fails_the_block_show_prints_it(tmp_path: Path) ->
         tmp_path, "page.md", '```python\nimport warnings\nwarnings.warn("old", DeprecationWarning)\n```\n'
     )
     with Engine(Settings(jobs=1, cache_dir=tmp_path / "cache")) as engine:
-        strict = load_checked_post(path, None, RunPolicy(tmp_path))
-        shown = load_checked_post(path, None, RunPolicy(tmp_path, warnings="show"))
+        strict = load_checked_post(path, None, RunPolicy(tmp_path, warnings="error"))
+        shown = load_checked_post(path, None, RunPolicy(tmp_path))  # the default: as Jupyter
         results = engine.run([strict])
         (failed,) = results.values()
         (passed,) = engine.run([shown]).values()

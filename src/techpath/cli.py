@@ -216,7 +216,11 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--refresh", action="store_true", help="ignore cached results and execute everything")
     parser.add_argument(
-        "--timeout", type=float, default=None, metavar="SECONDS", help="per-block timeout (default 30)"
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="per-block timeout (default: the site's block_timeout; unset: only the page's limit)",
     )
     parser.add_argument(
         "--memory", type=int, default=None, metavar="MB", help="memory a page may use (default 2048)"
@@ -265,8 +269,11 @@ def run_check(args: argparse.Namespace) -> int:
         write_snapshot(args.results, results, {p.display_path: p for p in runnable})
     exercises = [e for r in results.values() for e in r.exercises]
     verified = sum(e.status == "ok" for e in exercises)
+    rerun = sum(bool(r.rerun_because) for r in results.values())
     summary = (
-        f"checked {len(posts)} files, {len(runnable)} with code: {stats.executed} executed, "
+        f"checked {len(posts)} files, {len(runnable)} with code: {stats.executed} executed"
+        + (f" ({rerun} because what they used changed)" if rerun else "")
+        + ", "
         f"{stats.from_cache} from cache, in {stats.seconds:.1f} s; "
         + (f"{verified} of {len(exercises)} exercises verified; " if exercises else "")
         + f"{len(failed)} failed, {len(problems)} input problems"

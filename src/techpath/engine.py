@@ -17,6 +17,7 @@ from typing import Any
 
 from techpath import environment
 from techpath.cache import RESULT_FILE, Cache, cache_key, cacheable
+from techpath.dependencies import Dependencies, DistributionIndex, FileDigests, installed_versions
 from techpath.execute.preload import modules_to_preload
 from techpath.execute.runner import Runner
 from techpath.fingerprint import library_versions
@@ -57,11 +58,13 @@ class Settings:
         """The one way every front end (MkDocs plugin, CLI, pytest plugin) turns a site's
         `techpath` plugin options (from mkdocs.yml) and its own overrides into settings, so all
         three compute the same cache keys and verdicts for the same site. A front end's override
-        wins over the option; an option of 0 means its default (options.py)."""
+        wins over the option; an option of 0 means its default (options.py); no block timeout
+        means the page's limit holds."""
         opts = options if isinstance(options, PluginOptions) else PluginOptions.from_mapping(options)
         default = PluginOptions.default
+        per_block = block_timeout or opts.block_timeout or default("block_timeout")
         limits = Limits(
-            float(block_timeout or opts.block_timeout or default("block_timeout")),
+            float(per_block) if per_block else None,
             float(opts.page_timeout or default("page_timeout")),
             int(memory_mb or opts.memory_mb or default("memory_mb")),
         )
@@ -104,6 +107,11 @@ class Engine:
         # second run (a rebuild while one is running) waits; cancel() ends the running one.
         self._run_lock = threading.Lock()
         self._cancel = threading.Event()
+        # What cached results are checked against: file hashes (memoised by size and time) and
+        # the map from module folders to distributions, rebuilt when the installed set moves.
+        self._digests = FileDigests()
+        self._index: DistributionIndex | None = None
+        self._installed: dict[str, str] = {}
 
     def run(
         self, posts: Iterable[Post], on_result: Callable[[Post, PageResult], None] | None = None
@@ -128,10 +136,18 @@ class Engine:
         results: dict[str, PageResult] = {}
         keys: dict[str, str] = {}
         misses: list[Post] = []
+        stale: dict[str, str] = {}
+        installed = self._installed_now()
         for post in posts:
             key = keys[post.display_path] = cache_key(post, self.settings.limits, env=self.settings.page_env)
             self.used_keys.add(key)
             cached = None if self.settings.refresh else self.cache.load(key)
+            if cached is not None:
+                reason = self._changed(post, cached, installed)
+                if reason:  # what it imported or read moved since it ran: run it again
+                    stale[post.display_path] = reason
+                    self.cache.discard(key)
+                    cached = None
             if cached is None:
                 misses.append(post)
                 continue
@@ -143,6 +159,8 @@ class Engine:
         def finished(post: Post, result: PageResult, figure_dir: Path) -> None:
             result.executed_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             result.versions = dict(library_versions())
+            result.dependencies = self._resolve(result.dependencies, installed)
+            result.rerun_because = stale.get(post.display_path, "")
             if cacheable(result):
                 stored = self.cache.store(keys[post.display_path], result, figure_dir)
             else:  # a timeout or crash says nothing about the next run: execute it again then
@@ -160,6 +178,36 @@ class Engine:
         stats.seconds = time.perf_counter() - t0
         self.last_stats = stats
         return results
+
+    def _installed_now(self) -> dict[str, str]:
+        installed = installed_versions()
+        if installed != self._installed:  # something was installed or removed: map again
+            self._installed, self._index = installed, None
+        return installed
+
+    def _changed(self, post: Post, cached: PageResult, installed: dict[str, str]) -> str:
+        """Why a cached result no longer holds ('' when it does)."""
+        try:
+            dependencies = Dependencies.from_json(cached.dependencies)
+        except ValueError as exc:
+            return str(exc)
+        root = post.root or post.path.resolve().parent
+        return dependencies.changed(root, installed, self._digests)
+
+    def _resolve(self, recorded: dict[str, Any], installed: dict[str, str]) -> dict[str, Any]:
+        """The page's record with the module folders it used turned into distributions and
+        their versions (what a later build checks; no machine path is stored)."""
+        if not recorded:
+            return {}
+        modules = [m for m in recorded.get("modules", []) if isinstance(m, str)]
+        if self._index is None:
+            self._index = DistributionIndex()
+        distributions = self._index.distributions(modules, installed)
+        return {
+            "distributions": distributions,
+            "files": recorded.get("files", {}),
+            "listings": recorded.get("listings", {}),
+        }
 
     def start(self, posts: list[Post]) -> RunInBackground:
         """Like run(), in a background thread: a build can render other pages meanwhile and

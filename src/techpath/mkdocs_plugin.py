@@ -133,7 +133,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         katex = (root / options.katex_dir).resolve() if options.typeset_math else None
         config.extra_css[:] = stylesheets(config.extra_css, katex is not None)
         config.extra_javascript[:] = scripts(config.extra_javascript, self.options.content_security_policy)
-        config.markdown_extensions.extend(missing_extensions(config.markdown_extensions))
+        config.markdown_extensions.extend(missing_extensions(config.markdown_extensions, config.theme.name))
         _confine_snippets(config, root)
         if self._stager is None:
             self._stager = Stager(site, settings, info=log.info, error=log.error)

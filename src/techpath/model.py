@@ -127,6 +127,10 @@ class Post:
     root: Path | None = None  # its repository: inputs may lie anywhere inside (parse/inputs.py)
     inline: list[InlineExpr] = field(default_factory=list)  # inline values and claims (parse/inline.py)
     exercises: list[Exercise] = field(default_factory=list)  # parse/exercises.py
+    # How the site runs it (parse/policy.py): policy warnings fail a block ("error") or show as
+    # in Jupyter ("show"); matplotlib settings applied before its first block.
+    warnings: str = "error"
+    figure_rc: dict[str, Any] = field(default_factory=dict)
 
     @property
     def runs(self) -> bool:
@@ -142,16 +146,23 @@ class Post:
 class Limits:
     """Resource limits of one page's execution (defaults: the plugin options', options.py)."""
 
-    # seconds per block unless the post or the block sets timeout
-    block_timeout: float = float(PluginOptions.default("block_timeout"))
+    # seconds per block unless the post or the block sets timeout; None: no limit of its own,
+    # the page's limit holds (a real ML cell may take minutes; Jupyter has no limit at all)
+    block_timeout: float | None = PluginOptions.default("block_timeout")
     page_timeout: float = float(PluginOptions.default("page_timeout"))  # seconds for the whole page
     # memory (private resident) the page may add on top of the warm imports
     memory_mb: int = int(PluginOptions.default("memory_mb"))
 
     def for_block(self, block: CodeBlock, post_timeout: float | None = None) -> float:
         """The one effective timeout of a block, used by the page itself and by its parent:
-        the block's own `timeout=`, else the post's front matter `timeout:`, else the default."""
-        return float(block.options.timeout or post_timeout or self.block_timeout)
+        the block's own `timeout=` (a notebook cell's `execution.timeout`), else the post's
+        `timeout:`, else the default; 0 or none of them: the page's limit."""
+        asked = block.options.timeout if block.options.timeout is not None else post_timeout
+        return float(asked if asked is not None else self.block_timeout or 0) or self.page_timeout
+
+    def default_block(self, post_timeout: float | None = None) -> float:
+        """The timeout of a block that sets none (also used for inline values)."""
+        return float(post_timeout or self.block_timeout or self.page_timeout)
 
     def for_page(self, blocks: list[CodeBlock], post_timeout: float | None = None) -> float:
         """The page deadline; never shorter than a timeout the post itself asks for (front
@@ -210,6 +221,14 @@ class BlockResult:
     names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
+    def not_reached(cls, index: int, failed: CodeBlock) -> BlockResult:
+        """A block the page never ran because an earlier one failed, with a note saying so in
+        its output slot: a page stops at its first failure, as Jupyter does."""
+        where = f"cell {failed.cell}" if failed.cell is not None else f"the block at line {failed.line}"
+        note = f"Not run: {where} failed, and a page stops at its first error (as in Jupyter)."
+        return cls(index, "not-run", outputs=[Output("note", text=note)])
+
+    @classmethod
     def from_json(cls, data: dict[str, Any]) -> BlockResult:
         error = BlockError(**data["error"]) if data.get("error") else None
         outputs = [Output(**o) for o in data.get("outputs", [])]
@@ -260,6 +279,10 @@ class PageResult:
     figure_dir: str = ""  # folder holding this result's figure files
     inline: list[InlineResult] = field(default_factory=list)
     exercises: list[ExerciseResult] = field(default_factory=list)
+    # What the result depends on besides its cache key, recorded as it ran (dependencies.py):
+    # {"distributions": {project: version}, "files": {path: sha256}, "listings": {folder: sha256}}
+    dependencies: dict[str, Any] = field(default_factory=dict)
+    rerun_because: str = ""  # why a cached result was not reused (not stored)
 
     @property
     def errors(self) -> list[BlockError]:
@@ -274,6 +297,7 @@ class PageResult:
         data = asdict(self)
         data.pop("from_cache")
         data.pop("figure_dir")
+        data.pop("rerun_because")
         return data
 
     @classmethod

@@ -30,6 +30,9 @@ WARNING_POLICIES = ("error", "show")
 SAVED_OUTPUT_POLICIES = ("error", "ignore", "strip")
 GENERATORS = ("mkdocs", "properdocs", "zensical")
 KEEP_WARM_SECONDS = 600  # how long the warm process waits when neither mkdocs.yml nor the environment says
+# What Jupyter's inline backend does to every figure (matplotlib_inline 0.2.2 sets no rc of its
+# own; it saves with bbox_inches="tight", which this rc setting is).
+JUPYTER_FIGURE_RC: dict[str, Any] = {"savefig.bbox": "tight"}
 
 
 def shown(value: Any) -> str:
@@ -120,9 +123,10 @@ class PluginOptions:
         [], _GLOBS, "globs of pages that never run (shown as code, as with `skip`)", "run"
     )
     warnings: str = option(
-        "error",
+        "show",
         one_of(*WARNING_POLICIES),
-        "deprecation and future warnings fail the block (`error`) or are printed under it (`show`)",
+        "deprecation and future warnings are shown as Jupyter shows them (`show`) or fail the block "
+        "(`error`)",
         "run",
     )
     saved_outputs: str = option(
@@ -133,8 +137,12 @@ class PluginOptions:
         "run",
     )
     jobs: int = option(0, _WHOLE, "pages executed in parallel; 0 means one per CPU core", "limits")
-    block_timeout: float = option(
-        30, _SECONDS, 'seconds a block may run unless it sets `timeout="..."`', "limits"
+    block_timeout: float | None = option(
+        None,
+        optional(_SECONDS),
+        'seconds a block may run unless it sets `timeout="..."` (a notebook cell: `timeout` under '
+        "`execution` in its metadata); unset: no limit of its own, `page_timeout` holds",
+        "limits",
     )
     page_timeout: float = option(300, _SECONDS, "seconds a whole page may run", "limits")
     memory_mb: int = option(
@@ -236,6 +244,14 @@ class PluginOptions:
         "`[img.shields.io]` under `html_policy: docs`, none under `strict`",
         "security",
     )
+    matplotlib_rc: dict[str, Any] = option(
+        JUPYTER_FIGURE_RC,
+        lambda value: _rc_settings(value),
+        "matplotlib settings for every figure, applied after a `matplotlibrc` in the page's folder; "
+        "the default is what Jupyter's inline backend does (a legend outside the axes is kept); `{}` "
+        "keeps matplotlib's full canvas",
+        "run",
+    )
     static_allow: list[str] = option(
         [],
         _GLOBS,
@@ -283,6 +299,19 @@ def specs() -> Iterator[tuple[str, OptionSpec]]:
     """(name, spec) of every option, in declaration order."""
     for f in dataclasses.fields(PluginOptions):
         yield f.name, f.metadata["spec"]
+
+
+def _rc_settings(value: Any) -> str | None:
+    """matplotlib rcParams: `group.name` keys, plain values (matplotlib itself checks the rest,
+    in the page, and a bad one is reported where it bit)."""
+    if not isinstance(value, dict):
+        return f"expected a mapping of matplotlib settings such as {{savefig.bbox: tight}}, got {value!r}"
+    for key, setting in value.items():
+        if not isinstance(key, str) or "." not in key:
+            return f"expected matplotlib settings (group.name), got {key!r}"
+        if not isinstance(setting, str | int | float | bool | list | type(None)):
+            return f"expected a plain value for {key}, got {setting!r}"
+    return None
 
 
 _DEFAULTS = PluginOptions()

@@ -100,9 +100,11 @@ def _first_calls(modules: list[str]) -> None:
     try:
         import io
 
+        import matplotlib
         import matplotlib.pyplot as plt
         import numpy as np
 
+        hooks.matplotlib_rc_file = matplotlib.matplotlib_fname()  # pages compare with theirs
         fig, ax = plt.subplots()
         ax.plot(np.arange(3), np.arange(3), "o-", label="warm")
         ax.hist(np.arange(10), bins=3)
@@ -331,9 +333,9 @@ class Zygote:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             from techpath.execute.child import isolate, run_page
 
-            isolate(job)
+            context = isolate(job)
             gc.enable()
-            run_page(job)
+            run_page(job, context)
         except BaseException:
             code = 70
         finally:
@@ -400,6 +402,9 @@ def main(argv: list[str] | None = None) -> None:
     # wasted work, about a fifth of the import time), then freeze them all: the children's
     # collections never walk the inherited heap, which would copy its pages on write.
     gc.disable()
+    hooks.launch_folder = sys.path[0] if sys.path and not sys.flags.safe_path else None
+    if hooks.launch_folder:  # the build's folder is no module source for any site's pages
+        sys.path.remove(hooks.launch_folder)
     hooks.record_thread_budget(os.environ)
     warm_up(modules)
     gc.freeze()

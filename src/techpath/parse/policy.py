@@ -1,6 +1,7 @@
-"""What the site lets run (`execute`, `include`, `exclude`) and how strict it is (`warnings`,
-`saved_outputs`): the techpath plugin's site-level options applied to a parsed post, the same
-way by every front end (the build, `techpath check`, the pytest plugin)."""
+"""What the site lets run (`execute`, `include`, `exclude`), how strict it is (`warnings`,
+`saved_outputs`) and how its figures are drawn (`matplotlib_rc`): the techpath plugin's
+site-level options applied to a parsed post, the same way by every front end (the build,
+`techpath check`, the pytest plugin)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from techpath.model import Post
-from techpath.options import PluginOptions
+from techpath.options import JUPYTER_FIGURE_RC, PluginOptions
 
 STORED_OUTPUTS = "stored outputs:"  # how parse/notebook.py's problem for a saved output starts
-# the categories the engine fails a block for (execute/session.py POLICY_WARNINGS)
-_POLICY_WARNINGS = ("DeprecationWarning", "FutureWarning", "PendingDeprecationWarning")
 
 
 @dataclass(frozen=True)
@@ -24,8 +23,9 @@ class RunPolicy:
     execute: bool | str = True
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    warnings: str = "error"
+    warnings: str = "show"
     saved_outputs: str = "ignore"
+    figure_rc: tuple[tuple[str, Any], ...] = tuple(JUPYTER_FIGURE_RC.items())
 
     @classmethod
     def from_options(cls, docs_dir: Path, opts: PluginOptions | Mapping[str, Any]) -> RunPolicy:
@@ -40,6 +40,7 @@ class RunPolicy:
             tuple(str(g) for g in opts.exclude or ()),
             str(opts.warnings),
             str(opts.saved_outputs),
+            tuple(sorted(opts.matplotlib_rc.items())),
         )
 
     def selected(self, path: Path) -> bool:
@@ -71,9 +72,6 @@ class RunPolicy:
                 from techpath.parse.notebook import strip_outputs
 
                 strip_outputs(post.path)
-        if self.warnings == "show":
-            allowed = post.meta.get("allow_warnings")
-            entries = list(allowed) if isinstance(allowed, list) else []
-            site = [{"category": c, "match": "", "reason": "site: warnings: show"} for c in _POLICY_WARNINGS]
-            post.meta["allow_warnings"] = entries + site
+        post.warnings = self.warnings
+        post.figure_rc = dict(self.figure_rc)
         return post

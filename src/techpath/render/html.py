@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import re
 from collections.abc import Callable
 
@@ -65,12 +66,19 @@ def render_output(
         css = "techpath-stderr" if output.name == "stderr" else "techpath-stdout"
         return _pre(shown_in_build(output.text), css)
     if output.kind in ("result", "display"):
-        if "text/html" in output.data:
-            clean = sanitize(shown_in_build(output.data["text/html"]), prefix)
+        html_source = output.data.get("text/html")
+        if html_source is None and "text/markdown" in output.data:
+            html_source = markdown_output(output.data["text/markdown"])
+        if html_source is not None:
+            clean = sanitize(shown_in_build(html_source), prefix)
             inner = _EMPTY_HEADER.sub(r"<td\1></td>", clean)
             # contain: paint clips whatever the output draws to its own box (fixed positions too)
             box = f'class="techpath-html" id="{prefix}box" style="contain: paint; overflow: auto"'
             return f"<div {box}>{inner}</div>"
+        if "text/latex" in output.data:
+            return _pre(shown_in_build(output.data["text/latex"]), "techpath-result techpath-latex")
+        if "application/json" in output.data:
+            return _pre(shown_in_build(pretty_json(output.data["application/json"])), "techpath-result")
         return _pre(shown_in_build(output.data.get("text/plain", "")), "techpath-result")
     if output.kind == "figure":
         problem = figure_problem(output)
@@ -101,6 +109,21 @@ def _figure(
         f'width="{html.escape(width)}" height="{html.escape(height)}" '
         'loading="lazy" decoding="async"></a></figure>'
     )
+
+
+def markdown_output(text: str) -> str:
+    """What a `text/markdown` output looks like in Jupyter: its Markdown as HTML (then cleaned
+    like any rich HTML)."""
+    import markdown
+
+    return markdown.markdown(text, extensions=["tables", "fenced_code"])
+
+
+def pretty_json(text: str) -> str:
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
 
 
 def render_error(error: BlockError) -> str:

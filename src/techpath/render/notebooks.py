@@ -314,8 +314,9 @@ def _nb_output(
                 data = {"image/svg+xml": kept_clean_svg(raw, memo).decode("utf-8")}
             except UnsafeSvg:
                 return None
-        else:
-            data = {"image/png": base64.b64encode(raw).decode("ascii")}
+        else:  # a PNG figure, or an image a page displayed (execute/figures.py)
+            mime = "image/jpeg" if output.data.get("format") == "jpg" else "image/png"
+            data = {mime: base64.b64encode(raw).decode("ascii")}
         data["text/plain"] = output.data.get("alt", "Figure")
         return {"output_type": "display_data", "data": data, "metadata": {}}
     if output.kind == "error":

@@ -19,6 +19,8 @@ _PACKAGE_FRAME_JS = Path(__file__).with_name("frame.js")
 _PACKAGE_JS = Path(__file__).with_name("reader.js")  # site/theme.py loads it before the theme's bundle
 # The staged Markdown needs these (links and images inside our HTML, math boxes as <details>).
 REQUIRED_EXTENSIONS = ("md_in_html", "attr_list")
+# Any of these highlights fenced code with Pygments.
+HIGHLIGHTERS = frozenset({"pymdownx.superfences", "codehilite", "markdown.extensions.codehilite"})
 
 
 def stylesheets(extra_css: Iterable[Any], math: bool) -> list[Any]:
@@ -35,20 +37,27 @@ def scripts(extra_javascript: Iterable[Any], frame_guard: bool) -> list[Any]:
     return [FRAME_JS, *rest] if frame_guard else rest
 
 
-def missing_extensions(entries: Iterable[Any]) -> list[str]:
-    """The required extensions `entries` lacks. An entry is a name, {name: options} as in
-    mkdocs.yml, or an extension object another plugin added before ours (mkdocs-autorefs adds
-    its `AutorefsExtension`): objects count by their class's module (`markdown.extensions.
-    attr_list` is "attr_list")."""
-    names: set[str] = set()
-    for entry in entries:
-        if isinstance(entry, str):
-            names.add(entry)
-        elif isinstance(entry, Mapping):
-            names.update(str(name) for name in entry)
-        else:
-            names.add(type(entry).__module__.removeprefix("markdown.extensions."))
-    return [e for e in REQUIRED_EXTENSIONS if e not in names]
+def missing_extensions(entries: Iterable[Any], theme: Any = None) -> list[str]:
+    """The extensions `entries` (names, {name: options} as in mkdocs.yml, or extension objects
+    another plugin added) lacks: the required ones, and with Material a code highlighter, so a
+    site that only adds the plugin gets highlighted code (Material colours Pygments' spans; with
+    neither SuperFences nor CodeHilite, Python-Markdown writes plain `<pre><code>`)."""
+    names = {_extension_name(e) for e in entries}
+    missing = [e for e in REQUIRED_EXTENSIONS if e not in names]
+    if theme == "material" and not names & HIGHLIGHTERS:
+        missing.append("pymdownx.superfences")  # highlights with Pygments through pymdownx.highlight
+    return missing
+
+
+def _extension_name(entry: Any) -> str:
+    """An entry's extension name. An object another plugin added before ours (mkdocs-autorefs
+    adds its `AutorefsExtension`) counts by its class's module (`markdown.extensions.attr_list`
+    is "attr_list")."""
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, Mapping):
+        return str(next(iter(entry), ""))
+    return type(entry).__module__.removeprefix("markdown.extensions.")
 
 
 def csp_sources(

@@ -128,7 +128,8 @@ def staged_config(
     config["extra_javascript"] = scripts(config.get("extra_javascript") or [], frame_guard)
     config.pop("watch", None)
     extensions = list(config.get("markdown_extensions") or [])
-    config["markdown_extensions"] = extensions + missing_extensions(extensions)
+    theme_name = theme.get("name") if isinstance(theme, dict) else theme
+    config["markdown_extensions"] = extensions + missing_extensions(extensions, theme_name)
     return config
 
 

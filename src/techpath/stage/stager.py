@@ -29,7 +29,7 @@ from techpath.render.html import render_block
 from techpath.render.inline import fill_inline
 from techpath.render.markdown import OutputSlots, block_failed, rewrite_markdown, slot_shown
 from techpath.render.mdexec import Heading, SiteMarkdown, ViewRenderer
-from techpath.report import write_report
+from techpath.report import output_warnings, write_report
 from techpath.safety import site as safety
 from techpath.safety.files import FileGate, Published
 from techpath.safety.policy import STRICT, Profile
@@ -212,6 +212,8 @@ class Stager:
         record.take_result(result)
         for error in result.errors if result else []:
             self._error(error.headline() + ("\n" + error.traceback if error.traceback else ""))
+        for warning in output_warnings(result) if result else []:
+            self._error(warning)
         return result
 
     def write_results(self, site_dir: Path, report_name: str) -> None:
@@ -452,7 +454,7 @@ class Stager:
             figure_width=lambda name: record.figures[name].width if name in record.figures else None,
             scope=record.uri,
         )
-        panel = one_block(panel)
+        panel = one_block(latex_outputs(panel, self._math))
         return markdown_html(panel, images_only=True) if "<img " in panel and link is None else panel
 
     def _view(self, record: PageRecord, number: int, link: Link | None = None) -> str:
@@ -656,6 +658,29 @@ class Stager:
         if self.engine is not None:
             self.engine.close()
             self.engine = None
+
+
+_LATEX_OUTPUT = re.compile(r'<pre class="techpath-result techpath-latex"><code>(.*?)</code></pre>', re.S)
+_DELIMITERS = (("$$", "$$", True), ("\\[", "\\]", True), ("$", "$", False), ("\\(", "\\)", False))
+
+
+def latex_outputs(panel: str, typesetter: MathRenderer | None) -> str:
+    """`text/latex` outputs (sympy, IPython.display.Latex) typeset as Jupyter shows them; one
+    KaTeX cannot read stays LaTeX source."""
+    if typesetter is None or "techpath-latex" not in panel:
+        return panel
+
+    def typeset(match: re.Match[str]) -> str:
+        tex = html.unescape(match.group(1)).strip()
+        for start, end, display in _DELIMITERS:
+            if tex.startswith(start) and tex.endswith(end) and len(tex) > len(start) + len(end):
+                rendered, error = typesetter.render_formula(tex[len(start) : -len(end)], display)
+                if rendered is not None and error is None:
+                    return f'<div class="techpath-result techpath-latex">{rendered}</div>'
+                break
+        return match.group(0)
+
+    return _LATEX_OUTPUT.sub(typeset, panel)
 
 
 def _opened(html: str, box: int) -> str:
