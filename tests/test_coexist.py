@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from techpath.config import SiteSettings
-from techpath.contrib.lint import lint_page, load_checked_post
 from techpath.options import PluginOptions
+from techpath.parse.gate import lint_page, load_checked_post
 from techpath.safety import csp
 from techpath.safety.policy import STRICT, clean_html, profile
 from techpath.safety.prose import ProseCheck

@@ -288,8 +288,8 @@ def load_site_posts(
     """Site settings, the posts named by `paths` (default: the docs folder), and every input
     problem they have, alone (front matter, lint) and together (duplicate slugs)."""
     from techpath.config import SiteSettings, discover
-    from techpath.contrib.lint import lint_site, load_checked_post
     from techpath.model import Problem
+    from techpath.parse.gate import lint_site, load_checked_post
     from techpath.safety.files import leaves_repository
 
     site = SiteSettings.load(Path())

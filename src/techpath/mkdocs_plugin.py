@@ -29,9 +29,10 @@ from mkdocs.utils import get_relative_url
 
 from techpath import environment
 from techpath.config import SiteSettings
-from techpath.options import OptionSpec, PluginOptions, specs
+from techpath.generators import highlight_memo
+from techpath.generators.templates import cache_compiled_templates
+from techpath.options import OLD_NAMES, OptionSpec, PluginOptions, specs
 from techpath.parse.snippets import confined_extension
-from techpath.render import highlight_memo
 from techpath.render.mdexec import Heading, SiteMarkdown
 from techpath.safety import csp
 from techpath.safety import site as safety
@@ -39,7 +40,6 @@ from techpath.safety.files import FileGate
 from techpath.safety.site import snippet_bases
 from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
 from techpath.site.search import SEARCH_ATTRIBUTES, SearchIndex
-from techpath.site.templates import cache_compiled_templates
 from techpath.site.theme import finish_theme
 from techpath.stage.notebook_links import nav_to_pages
 from techpath.stage.options import engine_settings
@@ -72,7 +72,8 @@ TechpathConfig = type(
     "TechpathConfig",
     (base.Config,),
     {"__doc__": "Options of the `techpath` plugin in mkdocs.yml (declared in options.py)."}
-    | {name: _Declared(name, spec) for name, spec in specs()},
+    | {name: _Declared(name, spec) for name, spec in specs()}
+    | {old: _Declared(old, spec) for name, spec in specs() for old, new in OLD_NAMES.items() if new == name},
 )
 
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from techpath import environment
 from techpath.config import SiteSettings, discover
-from techpath.contrib.lint import lint_site, load_checked_post
 from techpath.engine import Engine, RunInBackground, Settings
 from techpath.model import BlockResult, PageResult, Post
 from techpath.parse import load_post
+from techpath.parse.gate import lint_site, load_checked_post
 from techpath.parse.inline import find_spans
 from techpath.parse.notebook import notebook_markdown
 from techpath.render.api_links import link_names, page_urls
@@ -37,8 +37,8 @@ from techpath.safety.svg import evict_unused, kept_clean_svg
 from techpath.safety.text import HTML_SIGNIFICANT, TEXT_FIELDS
 from techpath.site.assets import package_assets
 from techpath.site.math import MathRenderer
+from techpath.site.pages import SECTION_MARKERS as MARKERS  # the old name until the Stager's split
 from techpath.site.pages import (
-    MARKERS,
     PathEntry,
     math_index_html,
     path_html,
@@ -48,10 +48,11 @@ from techpath.site.pages import (
     post_header_html,
     report_html,
 )
+from techpath.site.path_sections import PathSections as Stages  # the old name until the Stager's split
 from techpath.site.post_top import meta_html, place_html
-from techpath.site.stages import Stages
 from techpath.stage.boxes import SOLUTION_OPENING, box_titles_of, convert_boxes, convert_exercises
-from techpath.stage.finish import TOC_MARKER, Markers, excerpt_source, finish_content, finish_page
+from techpath.stage.finish import TOC_MARKER, excerpt_source, finish_content, finish_page
+from techpath.stage.finish import RegionMarkers as Markers  # the old name until the Stager's split
 from techpath.stage.fragments import markdown_html, one_block
 from techpath.stage.notebook_links import link_to_pages
 from techpath.stage.structure import Downloads, PageRecord, SiteRecords
