@@ -16,7 +16,7 @@ on first use.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 __version__ = "0.1.0"
 
@@ -49,13 +49,6 @@ __all__ = [
     "load_checked_post",
     "load_post",
 ]
-
-if TYPE_CHECKING:
-    from techpath.engine import Engine, Settings
-    from techpath.model import BlockError, BlockResult, Output, PageResult, Post, Problem
-    from techpath.options import PluginOptions
-    from techpath.parse import load_post
-    from techpath.parse.gate import load_checked_post
 
 
 def __getattr__(name: str) -> Any:
