@@ -56,6 +56,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 # The layers of src/techpath, lowest first (CONTRIBUTING.md, "Under the hood"): a room may import
 # its own layer and the ones below, never one above. A room is a top-level module or package.
+# ("techpath" is the package face: it hands the public names on when first used, by importlib.)
 LAYERS: dict[str, tuple[str, ...]] = {
     "base": ("techpath", "options", "environment", "model", "fingerprint", "report"),
     "input": ("parse", "safety", "config"),
