@@ -122,8 +122,10 @@ def test_an_old_option_name_is_still_read_under_mkdocs_and_as_yaml(tmp_path: Pat
     assert PluginOptions.from_mapping(dict(plugin.config)).path_sections == ["Tools", "Recipes"]
     both = {"path_stages": ["Old"], "path_sections": ["New"]}
     assert PluginOptions.from_mapping(both).path_sections == ["New"]
-    with pytest.raises(OptionsError, match="path_sections: expected a list of blog categories"):
-        PluginOptions.from_mapping({"path_stages": "Tools"})
+    with pytest.raises(OptionsError, match="option path_stages: expected a list of blog categories"):
+        PluginOptions.from_mapping({"path_stages": "Tools"})  # named as the site wrote it
+    with pytest.raises(OptionsError, match="option path_sections: expected a list of blog categories"):
+        PluginOptions.from_mapping({"path_sections": "Tools"})
 
 
 def test_a_bad_option_stops_techpath_check_with_exit_2(tmp_path: Path) -> None:

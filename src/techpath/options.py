@@ -276,7 +276,8 @@ class PluginOptions:
         only MkDocs resolves; MkDocs itself checks null like any value). Names it does not know
         are ignored (MkDocs warns about them). Raises OptionsError naming `source` (the
         configuration file), every bad option and what was expected."""
-        raw = with_new_names(raw or {})
+        given = raw or {}
+        raw = with_new_names(given)
         values: dict[str, Any] = {}
         problems: list[str] = []
         for name, spec in specs():
@@ -284,7 +285,8 @@ class PluginOptions:
                 continue
             problem = spec.check(raw[name])
             if problem is not None:
-                problems.append(f"{source + ': ' if source else ''}techpath option {name}: {problem}")
+                key = name if given.get(name) else _old_name(name)  # the name the site wrote
+                problems.append(f"{source + ': ' if source else ''}techpath option {key}: {problem}")
             else:
                 values[name] = raw[name]
         if problems:
@@ -315,6 +317,10 @@ def with_new_names(raw: Mapping[str, Any]) -> dict[str, Any]:
         if raw.get(old) is not None and not raw.get(new):
             moved[new] = raw[old]
     return moved
+
+
+def _old_name(name: str) -> str:
+    return next((old for old, new in OLD_NAMES.items() if new == name), name)
 
 
 def specs() -> Iterator[tuple[str, OptionSpec]]:
