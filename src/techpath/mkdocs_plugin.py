@@ -329,14 +329,19 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     on_post_page = CombinedEvent(_finish_regions, _add_policy)
 
+    # 404.html and other theme pages are written without on_post_page: they get the theme's
+    # finishing (before plugins that rewrite pages, as pages do) and the CSP (after them) too
+    @event_priority(100)
+    def _finish_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+        return finish_theme(output_content) if template_name.endswith(".html") else output_content
+
     @event_priority(-200)  # after mkdocs-minify, as for pages
-    def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
-        # 404.html and other theme pages are written without on_post_page: they get the theme's
-        # finishing and the CSP too
-        if not template_name.endswith(".html"):
-            return output_content
-        output_content = finish_theme(output_content)
-        return self._csp.add(output_content) if self.options.content_security_policy else output_content
+    def _template_policy(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+        if template_name.endswith(".html") and self.options.content_security_policy:
+            return self._csp.add(output_content)
+        return output_content
+
+    on_post_template = CombinedEvent(_finish_template, _template_policy)
 
     @event_priority(-100)  # after the search plugin wrote its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
