@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from techpath.config import SiteSettings, discover
+from techpath.engine import Engine
 from techpath.safety import site as safety
 from techpath.site.assets import csp_sources, missing_extensions, stylesheets
 from techpath.site.pages import name_theme_widgets
@@ -51,9 +52,15 @@ def chosen_generator(config_file: Path) -> str:
 
 
 def stage(
-    config_file: Path, out: Path, site_dir: Path | None = None, log=print, generator: str = "mkdocs"
+    config_file: Path,
+    out: Path,
+    site_dir: Path | None = None,
+    log=print,
+    generator: str = "mkdocs",
+    engine: Engine | None = None,
 ) -> Staged:
-    """Run the engine over the site and write the staged docs tree and configuration in `out`."""
+    """Run the engine over the site and write the staged docs tree and configuration in `out`
+    (with `engine`: an engine kept from an earlier staging, warm)."""
     root = config_file.resolve().parent
     site = SiteSettings.load(root, config_file)
     raw = read_config(config_file)
@@ -74,6 +81,7 @@ def stage(
         log(f"ERROR: {problem}")
     docs = site.docs_dir.resolve()
     stager.load((p.resolve().relative_to(docs).as_posix(), p) for p in discover([docs]))
+    stager.engine = engine
     stager.start()
     staged_docs = out / "docs"
     stager.write_tree(staged_docs)
@@ -123,24 +131,41 @@ def staged_config(raw: dict[str, Any], root: Path, docs: Path, site: Path, math:
     return config
 
 
-def finish_site(staged: Staged, report_name: str) -> None:
+def finish_site(staged: Staged, report_name: str, site_dir: Path | None = None) -> safety.PagePolicies:
     """What the MkDocs plugin does as pages are written, for a site another generator built:
     the HTML phase of every page region (policy, contents, API links; stage/finish.py),
-    accessible names for the theme's widgets, the CSP, and the execution report."""
+    accessible names for the theme's widgets, the CSP, and the execution report. Returns the
+    pages' policies (for pages written again later, `finish_pages`)."""
+    site_dir = site_dir or staged.site_dir
+    policies = page_policies(staged)
+    finish_pages(staged, policies, sorted(site_dir.rglob("*.html")))
+    if policies_on(staged):
+        policies.finish(site_dir)
+    staged.stager.write_results(site_dir, report_name)
+    return policies
+
+
+def page_policies(staged: Staged) -> safety.PagePolicies:
     opts = options(staged.stager.site.plugin)
     theme = read_config(staged.config_file).get("theme")
     theme = theme if isinstance(theme, dict) else {"name": theme}
-    policies = safety.PagePolicies(csp_sources(opts["csp_sources"], theme.get("name"), theme.get("font")))
-    for page in sorted(staged.site_dir.rglob("*.html")):
+    return safety.PagePolicies(csp_sources(opts["csp_sources"], theme.get("name"), theme.get("font")))
+
+
+def policies_on(staged: Staged) -> bool:
+    return bool(options(staged.stager.site.plugin)["content_security_policy"])
+
+
+def finish_pages(staged: Staged, policies: safety.PagePolicies, pages: list[Path]) -> None:
+    """The HTML phase and the CSP of these pages, in place."""
+    csp = policies_on(staged)
+    for page in pages:
         text = page.read_text(encoding="utf-8")
         done = name_theme_widgets(staged.stager.finish_file(text))
-        if opts["content_security_policy"]:
+        if csp:
             done = policies.add(done)
         if done != text:
             page.write_text(done, encoding="utf-8")
-    if opts["content_security_policy"]:
-        policies.finish(staged.site_dir)
-    staged.stager.write_results(staged.site_dir, report_name)
 
 
 def generator_command(generator: str, config_file: Path, strict: bool) -> list[str]:

@@ -30,10 +30,11 @@ def snapshot(folder: Path) -> dict[Path, float]:
 
 def serve(config_file: Path, generator: str, address: str = "127.0.0.1:8000") -> int:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    if generator == "mkdocs":
-        return subprocess.call(
-            ["mkdocs", "serve", "--livereload", "-f", str(config_file), "-a", address], env=env
-        )
+    if generator in ("mkdocs", "properdocs"):
+        from techpath.preview.run import serve_in_process
+
+        os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+        return serve_in_process(config_file, generator, address)
     root = config_file.resolve().parent
     out = root / ".cache" / "techpath" / "stage" / f"{generator}-serve"
     staged = stage(config_file, out, out / "site", generator=generator)
