@@ -8,29 +8,23 @@ import signal
 import sys
 from pathlib import Path
 
+from techpath.preview.address import parse_address
 from techpath.preview.loop import PreviewLoop
 from techpath.preview.server import PreviewServer
 from techpath.preview.site_build import SiteBuilder, new_work_folder
 from techpath.preview.staged import StagedBuilder
 
 
-def parse_address(address: str) -> tuple[str, int]:
-    host, _, port = address.rpartition(":")
-    if not host or not port.isdigit():
-        raise SystemExit(f"--dev-addr: expected HOST:PORT such as 127.0.0.1:8000, got {address!r}")
-    return host, int(port)
-
-
 def serve_in_process(config_file: Path, generator: str, address: str) -> int:
     host, port = parse_address(address)
-    _log_to_terminal()
+    log_to_terminal()
     work = new_work_folder()
     builder: SiteBuilder | StagedBuilder
     if generator == "mkdocs":  # the plugin stages each page as MkDocs builds it
         builder = SiteBuilder(generator, config_file, host, port, work)
     else:
-        builder = StagedBuilder(generator, config_file, host, port, work, _say)
-    loop = PreviewLoop(builder, work / "served", _say)
+        builder = StagedBuilder(generator, config_file, host, port, work, say)
+    loop = PreviewLoop(builder, work / "served", say)
     server: PreviewServer | None = None
 
     def start_server() -> PreviewServer:
@@ -44,7 +38,7 @@ def serve_in_process(config_file: Path, generator: str, address: str) -> int:
         loop.start(start_server)
         loop.run()
     except KeyboardInterrupt:
-        _say("stopped")
+        say("stopped")
     finally:
         if server is not None:
             server.stop()
@@ -57,8 +51,12 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _say(message: str) -> None:
-    logging.getLogger("mkdocs.techpath.serve").info(message)
+def say(message: str) -> None:
+    logger = logging.getLogger("mkdocs.techpath.serve")
+    if message.startswith("ERROR: "):
+        logger.error(message.removeprefix("ERROR: "))
+    else:
+        logger.info(message)
 
 
 class _Format(logging.Formatter):
@@ -68,13 +66,14 @@ class _Format(logging.Formatter):
         return prefix + record.getMessage().replace("\n", "\n" + " " * len(prefix))
 
 
-def _log_to_terminal() -> None:
+def log_to_terminal() -> None:
     """MkDocs' own command line sets this up; here the build runs without it."""
-    logger = logging.getLogger("mkdocs")
-    if not any(getattr(h, "_techpath", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(_Format())
-        handler._techpath = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
+    for name in ("mkdocs", "properdocs"):
+        logger = logging.getLogger(name)
+        if not any(getattr(h, "_techpath", False) for h in logger.handlers):
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(_Format())
+            handler._techpath = True  # type: ignore[attr-defined]
+            logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False

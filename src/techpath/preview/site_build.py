@@ -313,10 +313,11 @@ def release(config: Any) -> None:
                 logging.getLogger("techpath.serve").warning(f"{name}: on_shutdown failed: {exc}")
 
 
-def watched_paths(config: Any, stager: Any = None) -> list[Path]:
+def watched_paths(config: Any, stager: Any = None, root: Path | None = None) -> list[Path]:
     """What a build reads: the docs folder, mkdocs.yml, the theme's custom folder, hooks,
-    `watch:` entries, the snippets' base paths and the data files the pages declare."""
-    root = Path(config.config_file_path).resolve().parent
+    `watch:` entries, the snippets' base paths (relative to `root`, where the build runs) and
+    the data files the pages declare."""
+    root = root or Path(config.config_file_path).resolve().parent
     paths = [Path(config.docs_dir), Path(config.config_file_path)]
     custom = getattr(config.theme, "custom_dir", None)
     if custom:

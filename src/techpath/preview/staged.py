@@ -15,9 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from techpath.config import discover
+from techpath.preview.address import serve_address
 from techpath.preview.site_build import Built, SiteBuilder, front_matter, watched_paths
 from techpath.safety.site import PagePolicies
-from techpath.stage.build import Staged, finish_pages, finish_site, stage
+from techpath.stage.build import Staged, finish_pages, finish_site, restage, stage
 from techpath.stage.options import options
 
 
@@ -35,6 +36,7 @@ class StagedBuilder:
         self.inner: SiteBuilder | None = None
         self.policies: PagePolicies | None = None
         self.fronts: dict[Path, str] = {}
+        self._config_stamp = 0
 
     @property
     def mount(self) -> str:
@@ -57,12 +59,20 @@ class StagedBuilder:
 
     # -- builds ----------------------------------------------------------------------------------
     def full(self, previous: Built | None, cancelled: Callable[[], bool] = lambda: False) -> Built:
-        engine = self.staged.stager.engine if self.staged is not None else None
-        if self.staged is not None:
-            self.staged.stager.engine = None  # handed over to the new staging
-            self.staged.stager.close_math()
-        staged = stage(self.config_file, self.out, self.out / "site", self.log, self.generator, engine)
-        self.staged = staged
+        stamp = self.config_file.stat().st_mtime_ns
+        if self.staged is None or stamp != self._config_stamp:  # mkdocs.yml read again
+            engine = self.staged.stager.engine if self.staged is not None else None
+            if self.staged is not None:
+                self.staged.stager.engine = None  # handed over to the new staging
+                self.staged.stager.close_math()
+            url, _mount = serve_address(self.config_file, self.host, self.port)
+            self.staged = stage(
+                self.config_file, self.out, self.out / "site", self.log, self.generator, engine, url
+            )
+            self._config_stamp = stamp
+        else:  # the same stager: a staged file is written only when its page changed
+            restage(self.staged)
+        staged = self.staged
         self.fronts = {p.resolve(): front_matter(p) for p in discover([self.docs])}
         if self.inner is None:
             self.inner = SiteBuilder(self.generator, staged.config_file, self.host, self.port, self.work)
@@ -142,7 +152,7 @@ class StagedBuilder:
         staged_docs, staged_config = self.staged.docs_dir.resolve(), self.staged.config_file.resolve()
         paths = [
             p
-            for p in watched_paths(built.config, self.staged.stager)
+            for p in watched_paths(built.config, self.staged.stager, self.root)
             if p not in (staged_docs, staged_config)
         ]
         return sorted({*paths, self.docs, self.config_file})

@@ -58,15 +58,20 @@ def stage(
     log=print,
     generator: str = "mkdocs",
     engine: Engine | None = None,
+    site_url: str | None = None,
 ) -> Staged:
     """Run the engine over the site and write the staged docs tree and configuration in `out`
-    (with `engine`: an engine kept from an earlier staging, warm)."""
+    (with `engine`: an engine kept from an earlier staging, warm; with `site_url`: the site's
+    address replaced, as `mkdocs serve` replaces it with the address it serves at)."""
     root = config_file.resolve().parent
     site = SiteSettings.load(root, config_file)
     raw = read_config(config_file)
+    if site_url is not None:
+        raw["site_url"] = site_url
+    # the downloads name the site as MkDocs reads site_url (`!ENV [SITE_URL, default]` resolved)
+    site_url = yamlconfig.env_value(raw.get("site_url"))
     opts = options(site.plugin)
     katex = (root / opts["katex_dir"]).resolve() if opts["typeset_math"] else None
-    site_url = raw.get("site_url")
     stager = Stager(
         site,
         engine_settings(root, site.docs_dir, site.plugin),
@@ -98,6 +103,17 @@ def stage(
     staged_file = out / "mkdocs.yml"
     staged_file.write_text(yamlconfig.dump(config), encoding="utf-8")
     return Staged(staged_file, staged_docs, target, stager, built)
+
+
+def restage(staged: Staged) -> list[Path]:
+    """The whole site staged again by the same stager (`techpath serve`: its markers stay the
+    same, so a staged file is rewritten only when the page it stands for changed). Returns the
+    staged files written."""
+    stager = staged.stager
+    docs = stager.site.docs_dir.resolve()
+    stager.load((p.resolve().relative_to(docs).as_posix(), p) for p in discover([docs]))
+    stager.start()
+    return stager.write_tree(staged.docs_dir)
 
 
 def _extension_configs(raw: dict[str, Any]) -> dict[str, Any]:
