@@ -25,7 +25,7 @@ from pathlib import Path
 from techpath.preview.server import PreviewServer
 from techpath.preview.site_build import Built, Cancelled, SiteBuilder
 from techpath.preview.sync import copy_changed, replace_file, sync_tree
-from techpath.preview.watch import Watcher
+from techpath.preview.watch import Watcher, before_build
 
 Log = Callable[[str], None]
 
@@ -46,13 +46,14 @@ class PreviewLoop:
     def start(self, server: Callable[[], PreviewServer]) -> None:
         """The first whole build, then the server on it and the watcher."""
         started = time.perf_counter()
+        earlier = before_build(self.builder.config_file)
         self.built = self.builder.full(None)
+        self.watcher = Watcher(self.builder.watched(self.built), earlier)
         self.served.mkdir(parents=True, exist_ok=True)
         sync_tree(self.built.site_dir, self.served)
         self.server = server()
         self._note_left_out(self.built)
         self._show_errors()
-        self.watcher = Watcher(self.builder.watched(self.built))
         self.log(
             f"built in {time.perf_counter() - started:.1f} s; serving {self.server.url} "
             f"(files in {self.served}); Ctrl-C stops"

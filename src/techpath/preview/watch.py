@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -42,6 +43,27 @@ def snapshot(roots: list[Path]) -> Snapshot:
     return found
 
 
+@dataclass(frozen=True)
+class Before:
+    """What the site's sources were before the first build read them."""
+
+    roots: list[Path]
+    files: Snapshot
+
+    def covers(self, path: Path) -> bool:
+        return any(path == root or path.is_relative_to(root) for root in self.roots)
+
+
+def before_build(config_file: Path) -> Before:
+    """mkdocs.yml and its docs folder, as they are now: taken before the first build, so a
+    save made while it runs is a change (the watcher starts only after it)."""
+    from techpath.stage.build import read_config
+
+    config = config_file.resolve()
+    docs = (config.parent / str(read_config(config_file).get("docs_dir", "docs"))).resolve()
+    return Before([config, docs], snapshot([config, docs]))
+
+
 def changed(before: Snapshot, after: Snapshot) -> set[Path]:
     """Files added, removed or modified between two snapshots."""
     return {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
@@ -61,11 +83,17 @@ class _Wake(FileSystemEventHandler):
 class Watcher:
     """Watches folders and files; `wait` returns the files that changed since the last call."""
 
-    def __init__(self, roots: list[Path]) -> None:
+    def __init__(self, roots: list[Path], earlier: Before | None = None) -> None:
+        """`earlier`: the sources before the first build read them (`before_build`)."""
         self.roots = sorted({r.resolve() for r in roots if r.exists()})
         self._event = threading.Event()
-        self._seen = snapshot(self.roots)
+        now = snapshot(self.roots)
+        self._seen = now
+        if earlier is not None:  # added, changed or removed since: seen as changes
+            self._seen = {**{p: v for p, v in now.items() if not earlier.covers(p)}, **earlier.files}
         self._observer = self._start()
+        if changed(self._seen, now):  # no event will come for it: the first `wait` returns it
+            self._event.set()
 
     def _start(self):
         for observer_class in (Observer, PollingObserver):  # inotify, else polling (portable)

@@ -35,7 +35,7 @@ from techpath.preview.address import parse_address, serve_address
 from techpath.preview.server import PreviewServer
 from techpath.preview.site_build import front_matter
 from techpath.preview.sync import copy_changed, files_under, replace_file
-from techpath.preview.watch import Watcher
+from techpath.preview.watch import Watcher, before_build
 from techpath.safety import csp
 from techpath.site.pages import name_theme_widgets
 from techpath.stage.build import (
@@ -280,13 +280,14 @@ class ZensicalPreview:
     # -- start and stop ----------------------------------------------------------------------
     def start(self) -> None:
         started = time.perf_counter()
+        earlier = before_build(self.config_file)
         self.served.mkdir(parents=True, exist_ok=True)
         self._stage_anew()
-        self.server = PreviewServer(self.served, self.host, self.port, self.mount)
-        self.server.start()
         assert self.staged is not None
         docs = self.staged.stager.site.docs_dir
-        self.watcher = Watcher([docs, self.config_file, *self._outside_docs()])
+        self.watcher = Watcher([docs, self.config_file, *self._outside_docs()], earlier)
+        self.server = PreviewServer(self.served, self.host, self.port, self.mount)
+        self.server.start()
         self.log(
             f"built in {time.perf_counter() - started:.1f} s; serving {self.server.url} "
             f"(files in {self.served}); Ctrl-C stops"
