@@ -341,9 +341,10 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
                     page_file.abs_src_path = str(target)
         return problems
 
-    def end_restage(self) -> None:
-        """After `techpath serve` rendered the pages of `restage`."""
+    def end_restage(self) -> str:
+        """After `techpath serve` rendered the pages of `restage`: what they executed."""
         self._clean_scratch()
+        return self._stager.restage_note() if self._stager is not None else ""
 
     def _register(self, files: Files, config: MkDocsConfig) -> None:
         assert self._stager is not None

@@ -117,8 +117,10 @@ class PreviewLoop:
         if pages or files:
             shown = ", ".join(_shown(p, docs) for p in [*pages, *files])
             verdict = "could not be built" if problems else "served"
+            note = f" ({self.builder.note})" if pages and self.builder.note else ""
             self.log(
-                f"{shown}: {verdict} in {time.perf_counter() - started:.2f} s; the rest of the site follows"
+                f"{shown}: {verdict} in {time.perf_counter() - started:.2f} s{note}; "
+                "the rest of the site follows"
             )
         return served
 

@@ -151,6 +151,7 @@ class SiteBuilder:
         self._build, self._config = generator_modules(generator)
         self._load = importlib.import_module(f"{generator}.config").load_config
         self._count = 0
+        self.note = ""  # what the last `render` executed, for the terminal
 
     def load_config(self, site_dir: Path) -> Any:
         """The configuration read again, with new plugin instances (MkDocs keeps plugins that
@@ -229,8 +230,7 @@ class SiteBuilder:
                     problems[source] = f"{_shown(source)}: {type(exc).__name__}: {exc}"
                 built.fronts[source.resolve()] = front_matter(source)
         finally:
-            if plugin is not None:
-                plugin.end_restage()
+            self.note = plugin.end_restage() if plugin is not None else ""
         after = _stamps(site)
         written = sorted(name for name, stamp in after.items() if before.get(name) != stamp)
         return written, problems

@@ -36,6 +36,7 @@ class StagedBuilder:
         self.inner: SiteBuilder | None = None
         self.policies: PagePolicies | None = None
         self.fronts: dict[Path, str] = {}
+        self.note = ""  # what the last `render` executed, for the terminal
         self._config_stamp = 0
 
     @property
@@ -111,6 +112,7 @@ class StagedBuilder:
         finish_pages(self.staged, self.policies, html)
         for source in pages.values():
             self.fronts[source.resolve()] = front_matter(source)
+        self.note = stager.restage_note()
         return sorted(set(written)), problems
 
     def _dest(self, built: Built, staged_file: Path, name: str) -> str:

@@ -384,9 +384,12 @@ class ZensicalPreview:
                 self.page_errors.pop(path, None)
         self._show_errors()
         shown = ", ".join(p.relative_to(docs).as_posix() for p in pages)
+        note = stager.restage_note()
+        note = f" ({note})" if note else ""
         if written and self.zensical.wait_copied(builds):
             self.log(
-                f"{shown}: served in {time.perf_counter() - started:.2f} s; the rest of the site follows"
+                f"{shown}: served in {time.perf_counter() - started:.2f} s{note}; "
+                "the rest of the site follows"
             )
         elif not written:
             self.log(f"{shown}: nothing to rebuild")

@@ -87,6 +87,7 @@ class Stager:
         self.engine: Engine | None = None
         self.records = SiteRecords()
         self._run: RunInBackground | None = None
+        self._restaged = False  # the last `restage` started a run: `restage_note` reports it
         self._math: MathRenderer | None = None
         self._slots = OutputSlots()
         self._reported: set[str] = set()
@@ -208,8 +209,21 @@ class Stager:
             self._ensure_engine()
             assert self.engine is not None
             self._run = self.engine.start(runs)
+        self._restaged = bool(self.execute and runs)
         self._open_math()
         return found
+
+    def restage_note(self) -> str:
+        """What the last `restage` executed, once it is done ("" if it had no code to run):
+        the writer sees that only the saved page ran, and in which warm process."""
+        if not self._restaged or self._run is None or self.engine is None:
+            return ""
+        self._restaged = False
+        self._run.wait()
+        stats, pid = self.engine.last_stats, self.engine.warm_pid()
+        where = f"; warm process {pid}" if pid is not None else ""
+        pages = "page" if stats.executed == 1 else "pages"
+        return f"executed {stats.executed} {pages}, {stats.from_cache} from cache{where}"
 
     def left_out_problems(self, path: Path) -> list[str]:
         """Why the page at `path` is left out of the site (empty if it is not)."""
