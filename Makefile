@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: venv serve test test-fast build check lint format lock clean
+.PHONY: venv serve test test-fast build check chromium lint format lock clean
 
 $(STAMP): requirements.lock package-lock.json pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
@@ -23,13 +23,23 @@ venv: $(STAMP)  ## create .venv/ from the lock files (every other target does th
 serve: $(STAMP)  ## build the site, serve it at http://127.0.0.1:8000 and rebuild on change
 	$(BIN)/techpath serve  # with the generator mkdocs.yml picks (techpath plugin option `generator`)
 
-test: $(STAMP)  ## lint, then every test: unit, posts re-executed, strict build, browser
+test: $(STAMP)  ## the full suite, as CI runs it: lint, every test, every post re-executed, strict build, browser
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP)  ## the fast tier while working on the toolkit: no site builds, under a minute
-	$(BIN)/python -m pytest tests -m "not slow"
+test-fast: $(STAMP)  ## the fast tier while working on the toolkit: no site build, no browser
+	$(BIN)/python -m pytest tests -m "not slow" -n auto
+
+check: $(STAMP)  ## the post tier, for a new or changed post: lint, run it, strict build, the site's tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/techpath lint
+	$(BIN)/python scripts/changed_posts.py --check
+	$(BIN)/python -m pytest tests -m site
+
+chromium: $(STAMP)  ## a headless Chromium for the browser tests, from npm into .venv/chromium (no root)
+	$(BIN)/python scripts/headless_chromium.py
 
 build: $(STAMP)  ## the static site for deployment, in site/ (with the generator mkdocs.yml picks)
 	$(BIN)/techpath build --strict

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
-import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -14,10 +14,13 @@ from pathlib import Path
 
 import pytest
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-# Which generator built the site under test (tests/test_generators.py runs the suite on each).
-GENERATOR = os.environ.get("TECHPATH_GENERATOR", "mkdocs")
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+from techpath import environment
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+# Chromium on the PATH (Debian's), then the headless shell `make chromium` unpacks from npm.
+NPM_CHROMIUM = ROOT / ".venv" / "chromium" / "chrome"
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", str(NPM_CHROMIUM))
 # Flags that stop Chromium from calling home: this machine (and CI) has no network.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -49,18 +52,71 @@ def serve_folder(folder: Path) -> Iterator[str]:
         server.server_close()
 
 
+CHROMIUM_HELP = (
+    "run `make chromium` (a headless Chromium from npm, no root), `sudo apt-get install chromium`, "
+    "or set TECHPATH_CHROMIUM=/path/to/chrome"
+)
+
+
+def find_chromium() -> str | None:
+    """The Chromium the browser tests drive: $TECHPATH_CHROMIUM, the PATH's, or `make chromium`'s."""
+    for candidate in (environment.chromium(), *CHROMIUM_CANDIDATES):
+        if candidate and shutil.which(candidate):
+            return shutil.which(candidate)
+    return None
+
+
 def chromium_path() -> str:
     """The Chromium binary, or a skip (locally) / failure (CI) that says how to get one."""
-    for candidate in (os.environ.get("TECHPATH_CHROMIUM"), *CHROMIUM_CANDIDATES):
-        if candidate and shutil.which(candidate):
-            return candidate
-    message = (
-        "Chromium is needed for the browser tests. Install it with "
-        "`sudo apt-get install chromium` (Debian/Ubuntu) or set TECHPATH_CHROMIUM=/path/to/chrome."
-    )
-    if os.environ.get("CI", "").lower() == "true":
+    found = find_chromium()
+    if found:
+        return found
+    message = f"Chromium is needed for the browser tests: {CHROMIUM_HELP}."
+    if environment.in_ci():
         pytest.fail(message)
     pytest.skip(message)
+
+
+class SharedChromium:
+    """One Chromium for the whole test process; every test gets its own context (its own
+    cookies, storage, permissions, colour scheme and viewport), which is what isolates tests
+    in a browser. Starting Chromium costs about a second of CPU, and the suite has dozens of
+    browser tests. Started on first use; stopped at the end of the session (conftest.py)."""
+
+    def __init__(self) -> None:
+        self._playwright = None
+        self._browser = None
+
+    def browser(self):
+        if self._browser is not None and not self._browser.is_connected():
+            self.stop()  # it crashed: the next test gets a fresh one, not a cascade of failures
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            executable = chromium_path()
+            self._playwright = sync_playwright().start()
+            try:
+                self._browser = self._playwright.chromium.launch(
+                    executable_path=executable, args=CHROMIUM_ARGS
+                )
+            except BaseException:
+                self.stop()
+                raise
+        return self._browser
+
+    def stop(self) -> None:
+        """Close the browser and Playwright: a test whose code under test starts Playwright
+        itself (techpath diff's figure rasteriser) needs the thread's event loop to itself."""
+        browser, playwright = self._browser, self._playwright
+        self._browser = self._playwright = None
+        if browser is not None:
+            with contextlib.suppress(Exception):
+                browser.close()
+        if playwright is not None:
+            playwright.stop()
+
+
+SHARED = SharedChromium()
 
 
 @dataclass
@@ -89,54 +145,58 @@ def offline_browser(
     viewport: tuple[int, int] = (1280, 900),
     bypass_csp: bool = False,
 ) -> Iterator[tuple[object, PageLog]]:
-    """A fresh page where every request outside `base_url` is blocked and recorded.
+    """A fresh page, in a fresh context of the shared Chromium, where every request outside
+    `base_url` is blocked and recorded.
 
     `bypass_csp` lets a test inject its own tools (axe-core) into pages whose policy would refuse
     them; tests of the site itself keep the policy on."""
-    from playwright.sync_api import sync_playwright
-
     log = PageLog()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            color_scheme=color_scheme,
-            viewport={"width": viewport[0], "height": viewport[1]},
-            bypass_csp=bypass_csp,
-        )
+    context = SHARED.browser().new_context(
+        color_scheme=color_scheme,
+        viewport={"width": viewport[0], "height": viewport[1]},
+        bypass_csp=bypass_csp,
+    )
 
-        def route(r):
-            if r.request.url.startswith(base_url) or r.request.url.startswith("data:"):
-                r.continue_()
-            else:
-                log.blocked_requests.append(r.request.url)
-                r.abort()
+    def route(r):
+        if r.request.url.startswith(base_url) or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            log.blocked_requests.append(r.request.url)
+            r.abort()
 
-        context.route("**/*", route)
-        context.add_init_script(_CSP_LISTENER)
-        page = context.new_page()
+    context.route("**/*", route)
+    context.add_init_script(_CSP_LISTENER)
+    page = context.new_page()
 
-        def console(message) -> None:
-            if message.type == "error":
-                log.console_errors.append(message.text)
-                if "CSP violation" in message.text or "Content Security Policy" in message.text:
-                    log.csp_violations.append(message.text)
+    def console(message) -> None:
+        if message.type == "error":
+            log.console_errors.append(message.text)
+            if "CSP violation" in message.text or "Content Security Policy" in message.text:
+                log.csp_violations.append(message.text)
 
-        def dialog(d) -> None:
-            log.dialogs.append(f"{d.type}: {d.message}")
-            d.dismiss()
+    def dialog(d) -> None:
+        log.dialogs.append(f"{d.type}: {d.message}")
+        d.dismiss()
 
-        page.on("console", console)
-        page.on("dialog", dialog)
-        page.on("pageerror", lambda e: log.console_errors.append(str(e)))
-        page.on(
-            "requestfailed",
-            lambda r: log.failed_requests.append(r.url) if r.url.startswith(base_url) else None,
-        )
-        try:
-            yield page, log
-        finally:
-            context.close()
-            browser.close()
+    page.on("console", console)
+    page.on("dialog", dialog)
+    page.on("pageerror", lambda e: log.console_errors.append(str(e)))
+    page.on(
+        "requestfailed",
+        lambda r: log.failed_requests.append(r.url) if r.url.startswith(base_url) else None,
+    )
+    try:
+        yield page, log
+    finally:
+        context.close()
+
+
+def artifact(name: str, generator: str = "mkdocs") -> Path:
+    """Where a test writes a screenshot or measurement: test-artifacts/NAME, with the generator
+    in the name for a site ProperDocs or Zensical built."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    return path if generator == "mkdocs" else path.with_name(f"{path.stem}-{generator}{path.suffix}")
 
 
 def wait_until(page, expression: str, seconds: float = 10) -> None:
@@ -150,3 +210,19 @@ def wait_until(page, expression: str, seconds: float = 10) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {seconds} s: {expression}")
         page.wait_for_timeout(100)
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every page of a built site, as URL paths ("/", "/blog/pca/", ...)."""
+    pages = []
+    for index in sorted(site.rglob("index.html")):
+        url = "/" + index.parent.relative_to(site).as_posix() + "/"
+        pages.append(url.replace("/./", "/").replace("//", "/"))
+    return pages
+
+
+def post_pages(site: Path) -> list[str]:
+    """The blog posts of a built site: the pages whose top says where they sit on the path."""
+    return [
+        u for u in site_pages(site) if "techpath-place" in (site / u.strip("/") / "index.html").read_text()
+    ]

@@ -1,84 +1,255 @@
-"""Shared fixtures: the real site built once per test session, and a local HTTP server for it."""
+"""Shared fixtures: the sample sites, each built once per session (tests/sites.py), served on a
+local port, one Chromium for the session (tests/browser.py), and the suite's tiers.
+
+CONTRIBUTING.md, "Tests: tiers and shared sites", is the guide to what is here.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import time
+from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
-from tests.browser import serve_folder
+from techpath import environment
+from tests import sites
+from tests.browser import CHROMIUM_HELP, SHARED, find_chromium, serve_folder
+from tests.hostile import HostileBuilds
+from tests.sites import GENERATORS, ROOT, SiteBuilds, SiteSpec, build_log
 
 pytest_plugins = ["pytester"]
 
-ROOT = Path(__file__).resolve().parents[1]
+__all__ = ["ROOT", "build_log", "run_generator_build", "run_mkdocs_build"]
+
 # Builds started by tests must not leave a warm parent process behind (see engine.default_keep_warm).
 os.environ["TECHPATH_KEEP_WARM"] = "0"
+# The code under test that starts a browser itself (techpath diff's figures) uses the same one.
+if not os.environ.get("TECHPATH_CHROMIUM") and find_chromium():
+    os.environ["TECHPATH_CHROMIUM"] = str(find_chromium())
 ARTIFACTS = ROOT / "test-artifacts"
+IN_CI = environment.in_ci()
+
+
+def _count_own_build(label: str, started: float) -> None:
+    sites.record_build(sites.COUNTER.folder, label, time.monotonic() - started, shared_build=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _count_site_builds(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Where this session counts its site builds (the summary line at the end reports them)."""
+    sites.COUNTER.folder = sites.shared_folder(tmp_path_factory.getbasetemp())
 
 
 def run_mkdocs_build(site_dir: Path, config: Path = ROOT / "mkdocs.yml", strict: bool = True):
-    """Build a site the way a user does, in a subprocess; return the finished process.
+    """Build a site the way a user does, in a subprocess; return the finished process. For a
+    test that changes the site's sources; a test that only reads a sample site uses the shared
+    builds (`built_site`, `hostile_site`, `exercise_site`, ...).
 
     strict=False builds like `mkdocs serve` does: failures are logged and shown in the pages.
     """
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     flags = ["--strict"] if strict else []
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", *flags, "-f", str(config), "-d", str(site_dir)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=config.parent,
-    )
+    started = time.monotonic()
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", *flags, "-f", str(config), "-d", str(site_dir)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=config.parent,
+        )
+    finally:
+        _count_own_build(f"{config.parent.name} (own mkdocs build)", started)
 
 
 def run_generator_build(generator: str, site_dir: Path) -> subprocess.CompletedProcess[str]:
-    """`techpath build -g GENERATOR`: stage the site and build it with that generator."""
+    """`techpath build -g GENERATOR` of our site into `site_dir`."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     command = [sys.executable, "-m", "techpath.cli", "build", "-g", generator, "-d", str(site_dir)]
-    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+    started = time.monotonic()
+    try:
+        return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+    finally:
+        _count_own_build(f"ours (own {generator} build)", started)
+
+
+# -- shared sites ------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real site, built with $TECHPATH_GENERATOR (default MkDocs), or the one already built
-    at $TECHPATH_TEST_SITE (tests/test_generators.py runs the browser suite on each generator)."""
-    if os.environ.get("TECHPATH_TEST_SITE"):
+def site_builds(tmp_path_factory: pytest.TempPathFactory) -> SiteBuilds:
+    """The registry of shared builds: `site_builds.get(SiteSpec(...))` builds once per session."""
+    return SiteBuilds(sites.shared_folder(tmp_path_factory.getbasetemp()))
+
+
+def our_site(generator: str = "mkdocs") -> SiteSpec:
+    """Our site as CI builds it: strict with MkDocs (`make build`); ProperDocs and Zensical as
+    `techpath build -g` builds them."""
+    return SiteSpec(sites.OUR_SITE, generator, strict=generator == "mkdocs")
+
+
+class Servers:
+    """Folders served on free localhost ports, each once per session."""
+
+    def __init__(self, stack: ExitStack) -> None:
+        self._stack, self._urls = stack, {}
+
+    def url(self, folder: Path) -> str:
+        if folder not in self._urls:
+            self._urls[folder] = self._stack.enter_context(serve_folder(folder))
+        return self._urls[folder]
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    with ExitStack() as stack:
+        yield Servers(stack)
+
+
+def our_built_site(site_builds: SiteBuilds, generator: str = "mkdocs") -> Path:
+    """Our site built by `generator`, once per session (MkDocs: the one at $TECHPATH_TEST_SITE
+    when that is set, to run the site's tests on a site built elsewhere)."""
+    if generator == "mkdocs" and os.environ.get("TECHPATH_TEST_SITE"):
         return Path(os.environ["TECHPATH_TEST_SITE"])
-    site_dir = tmp_path_factory.mktemp("site")
-    generator = os.environ.get("TECHPATH_GENERATOR", "mkdocs")
-    if generator != "mkdocs":
-        result = run_generator_build(generator, site_dir)
-        assert result.returncode == 0, f"{generator} build failed:\n{result.stdout}\n{result.stderr}"
-        return site_dir
-    result = run_mkdocs_build(site_dir)
-    assert result.returncode == 0, f"strict build failed:\n{result.stdout}\n{result.stderr}"
-    build_log(site_dir).write_text(result.stderr, encoding="utf-8")
-    return site_dir
-
-
-def build_log(site_dir: Path) -> Path:
-    """What the build of `site_dir` logged (the `built_site` fixture keeps it beside the site)."""
-    return site_dir.with_name(site_dir.name + ".log")
+    return site_builds.get(our_site(generator)).path
 
 
 @pytest.fixture(scope="session")
-def site_server(built_site: Path) -> Iterator[str]:
-    """Serve the built site on a free localhost port; yields the base URL."""
-    with serve_folder(built_site) as url:
-        yield url
+def built_site(site_builds: SiteBuilds) -> Path:
+    """Our site, built strictly with MkDocs."""
+    return our_built_site(site_builds)
 
 
-SITE_BUILDS = {"built_site", "site_server", "hostile_site"}  # fixtures that build a whole site
+@pytest.fixture(scope="session")
+def hostile_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileBuilds]:
+    """The hostile site (tests/hostile.py), built relaxed by each generator a test asks for."""
+    with HostileBuilds(tmp_path_factory.mktemp("hostile")) as builds:
+        yield builds
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that needs a built site is slow whatever else it does: the fast tier
-    (`pytest -m "not slow"`) must not build one."""
+# fixtures that build a whole site
+
+
+@pytest.fixture(scope="session")
+def site_server(built_site: Path, servers: Servers) -> str:
+    """Our MkDocs site served on a free localhost port; the base URL."""
+    return servers.url(built_site)
+
+
+@pytest.fixture(scope="session")
+def generator_sites(site_builds: SiteBuilds) -> dict[str, Path]:
+    """Our site built by each generator: MkDocs (the strict build above), ProperDocs, Zensical."""
+    return {g: our_built_site(site_builds, g) for g in GENERATORS}
+
+
+@pytest.fixture(params=GENERATORS)
+def generator(request: pytest.FixtureRequest) -> str:
+    """Each generator in turn, for a test module whose tests run on each generator's site:
+    there `built_site` and `site_server` are overridden to take it (tests/test_browser_math.py)."""
+    return request.param
+
+
+def exercise_spec(site_builds: SiteBuilds, generator: str) -> SiteSpec:
+    """tests/exercise_site (a Markdown and a notebook post with exercises), with one cache for
+    the session outside the repository, shared by the three generators."""
+    cache = (("TECHPATH_CACHE_DIR", str(site_builds.shared / "exercise-cache")),)
+    return SiteSpec(sites.EXERCISES, generator, strict=generator == "mkdocs", env=cache)
+
+
+@pytest.fixture(scope="session")
+def exercise_site(site_builds: SiteBuilds) -> Path:
+    return site_builds.get(exercise_spec(site_builds, "mkdocs")).path
+
+
+SITE_BUILDS = {  # fixtures that build a whole site: a test using one is slow
+    "built_site",
+    "site_server",
+    "generator_sites",
+    "hostile_builds",
+    "exercise_site",
+    "site_builds",
+}
+READS_OUR_SITE = {"built_site", "site_server"}
+
+
+# -- tiers, markers, browser availability --------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that needs a built site is slow whatever else it does (the fast tier must not
+    build one); one that reads our MkDocs site, and builds none of its own, is in the post
+    tier (`site` marker, `make check`).
+
+    The posts run first: in CI they are executed afresh and stored in the cache, so the builds
+    of our site after them take every result from it (each post executed once per run)."""
     for item in items:
-        if SITE_BUILDS & set(getattr(item, "fixturenames", ())):
+        names = set(getattr(item, "fixturenames", ()))
+        if SITE_BUILDS & names:
             item.add_marker(pytest.mark.slow)
+        callspec = getattr(item, "callspec", None)
+        on_mkdocs = callspec is None or callspec.params.get("generator", "mkdocs") == "mkdocs"
+        if READS_OUR_SITE & names and on_mkdocs and item.get_closest_marker("own_build") is None:
+            item.add_marker(pytest.mark.site)
+    posts = [i for i in items if _is_post(i)]
+    if posts:
+        items[:] = posts + [i for i in items if not _is_post(i)]
+
+
+def _is_post(item: pytest.Item) -> bool:
+    return type(item).__name__ == "PostItem"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("browser") is not None:
+        from tests.browser import chromium_path
+
+        chromium_path()  # skips (locally) or fails (CI) with how to get Chromium
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """CI runs every browser test: there a skipped one is a failure."""
+    report = yield
+    browser = item.get_closest_marker("browser") is not None
+    if IN_CI and browser and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"browser test skipped in CI: {report.longrepr}"
+    return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count the browser tests skipped for want of Chromium (in the controller with xdist)."""
+    skipped = report.when == "setup" and report.skipped and not hasattr(report, "wasxfail")
+    if skipped and "browser" in report.keywords:
+        _SKIPPED_BROWSER.add(report.nodeid)
+
+
+_SKIPPED_BROWSER: set[str] = set()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    SHARED.stop()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if _SKIPPED_BROWSER:
+        terminalreporter.write_line(
+            f"{len(_SKIPPED_BROWSER)} browser tests skipped: no Chromium here; to run them, {CHROMIUM_HELP}.",
+            yellow=True,
+            bold=True,
+        )
+    builds = sites.read_builds(sites.shared_folder(config._tmp_path_factory.getbasetemp()))  # type: ignore[attr-defined]
+    if builds:
+        shared = Counter(str(b["site"]) for b in builds if b["shared"])
+        own = sum(1 for b in builds if not b["shared"])
+        seconds = sum(float(b["seconds"]) for b in builds)  # type: ignore[arg-type]
+        terminalreporter.write_line(
+            f"site builds: {len(shared)} shared ({', '.join(sorted(shared))}), "
+            f"{own} by tests of their own sources; {seconds:.0f} s of build time"
+        )

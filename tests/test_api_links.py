@@ -3,6 +3,7 @@ library documents it at for the installed version, and the links in highlighted 
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import re
 from pathlib import Path
@@ -22,9 +23,12 @@ def _version(dist: str) -> str:
     return importlib.metadata.version(dist)
 
 
-# Each library's documented URL scheme for its API pages, for the installed version.
+# Each library's documented URL scheme for its API pages, for the installed version. Computed once:
+# the site test matches thousands of links, and reading four packages' metadata for each one
+# took minutes of CPU on a busy machine.
 
 
+@functools.cache
 def schemes() -> dict[str, re.Pattern[str]]:
     return {
         "sklearn": re.compile(

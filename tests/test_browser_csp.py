@@ -10,7 +10,6 @@ import pytest
 
 from tests.browser import offline_browser, wait_until
 
-pytestmark = pytest.mark.browser
 POST = "/blog/first-classifier/"
 
 
@@ -26,6 +25,7 @@ def test_every_page_carries_a_policy_without_unsafe_inline_scripts(built_site: P
         assert "connect-src 'self'" in match.group(1) and "img-src 'self' data:" in match.group(1)
 
 
+@pytest.mark.browser
 def test_theme_features_work_under_the_policy(site_server: str) -> None:
     with offline_browser(site_server) as (page, log):
         page.context.grant_permissions(["clipboard-read", "clipboard-write"])

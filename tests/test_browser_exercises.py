@@ -5,46 +5,30 @@ that opens on a click; readable on a 390 px phone in dark mode."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser import ARTIFACTS, offline_browser, serve_folder, wait_until
+from tests.browser import ARTIFACTS, offline_browser, wait_until
+from tests.conftest import Servers, exercise_spec
+from tests.sites import SiteBuilds
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = ROOT / "tests" / "exercise_site"
+pytestmark = [pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def exercise_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("exercise-site")
-    env = {
-        **os.environ,
-        "NO_MKDOCS_2_WARNING": "1",
-        "TECHPATH_KEEP_WARM": "0",
-        "TECHPATH_CACHE_DIR": str(out / "cache"),
-    }
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out / "site")]
-    built = subprocess.run(command, cwd=FIXTURE, env=env, capture_output=True, text=True)
-    assert built.returncode == 0, built.stdout + built.stderr
-    return out / "site"
+# `exercise_site` (tests/conftest.py): the fixture site built strictly by MkDocs, shared.
 
 
 @pytest.fixture(scope="module")
-def server(exercise_site: Path) -> Iterator[str]:
-    with serve_folder(exercise_site) as url:
-        yield url
+def server(exercise_site: Path, servers: Servers) -> str:
+    return servers.url(exercise_site)
 
 
 OPEN = "document.querySelector('.exercise details.techpath-solution').open"
 OUTPUT = ".exercise details.techpath-solution .techpath-stdout"
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize(
     ("post", "printed"),
     [("practice", "squares: [ 0  1  4  9 16 25]"), ("practice-notebook", "longest: predict")],
@@ -74,6 +58,7 @@ def test_opening_the_solution_shows_its_output(server: str, post: str, printed: 
         assert log.console_errors == [] and log.csp_violations == [] and log.failed_requests == []
 
 
+@pytest.mark.browser
 def test_an_exercise_reads_on_a_phone_in_dark_mode(server: str) -> None:
     with offline_browser(server, color_scheme="dark", viewport=(390, 844)) as (page, log):
         page.goto(f"{server}/blog/practice/", wait_until="networkidle")
@@ -107,15 +92,12 @@ def test_the_downloads_hold_the_exercise_and_its_solutions(exercise_site: Path) 
 
 
 @pytest.mark.parametrize("generator", ["properdocs", "zensical"])
-def test_every_generator_shows_the_solution_box(generator: str, tmp_path: Path) -> None:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "TECHPATH_KEEP_WARM": "0"}
-    env["TECHPATH_CACHE_DIR"] = str(tmp_path / "cache")
-    command = [sys.executable, "-m", "techpath.cli", "build", "-g", generator, "-d", str(tmp_path / "site")]
-    built = subprocess.run(command, cwd=FIXTURE, env=env, capture_output=True, text=True)
-    assert built.returncode == 0, built.stdout + built.stderr
-    page = (tmp_path / "site" / "blog" / "practice" / "index.html").read_text()
+def test_every_generator_shows_the_solution_box(generator: str, site_builds: SiteBuilds) -> None:
+    site = site_builds.get(exercise_spec(site_builds, generator)).path
+    page = (site / "blog" / "practice" / "index.html").read_text()
     box = page[page.index('<div class="admonition exercise"') :]
-    solution = box[box.index('<details class="success techpath-solution">') : box.index("</details>\n</div>")]
+    start = box.index('<details class="success techpath-solution">')
+    solution = box[start : box.index("</details>\n</div>", start)]  # (the check has a box of its own)
     assert "<summary>Solution</summary>" in solution
     assert "squares: [ 0  1  4  9 16 25]" in solution and "<img " in solution
     assert "Check your answer" in box[: box.index('<details class="success')]

@@ -1,12 +1,28 @@
-"""A reader's browser, with the network cut off, opens a post and expands a math box."""
+"""A reader's browser, with the network cut off, opens a post and expands a math box, on the
+site each generator built (MkDocs, ProperDocs, Zensical)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.browser import ARTIFACTS, offline_browser, wait_until
+from tests.browser import artifact, offline_browser, wait_until
+from tests.conftest import Servers, our_built_site
+from tests.sites import SiteBuilds
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def built_site(site_builds: SiteBuilds, generator: str) -> Path:
+    return our_built_site(site_builds, generator)
+
+
+@pytest.fixture
+def site_server(built_site: Path, servers: Servers) -> str:
+    return servers.url(built_site)
+
 
 POST = "/blog/first-classifier/"
 
@@ -19,7 +35,7 @@ def _expand_first_math_box(page) -> object:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_math_box_expands_to_typeset_math_offline(site_server: str, scheme: str) -> None:
+def test_math_box_expands_to_typeset_math_offline(site_server: str, scheme: str, generator: str) -> None:
     with offline_browser(site_server, color_scheme=scheme) as (page, log):
         page.goto(site_server + POST, wait_until="networkidle")
         expected_scheme = "slate" if scheme == "dark" else "default"
@@ -32,8 +48,7 @@ def test_math_box_expands_to_typeset_math_offline(site_server: str, scheme: str)
         # KaTeX fonts really loaded (a fallback font would mean a broken asset path).
         assert page.evaluate("document.fonts.check('16px KaTeX_Main')")
         box.scroll_into_view_if_needed()
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"post-math-box-{scheme}.png"))
+        page.screenshot(path=str(artifact(f"post-math-box-{scheme}.png", generator)))
         assert log.console_errors == []
         assert log.failed_requests == []
 

@@ -1,5 +1,6 @@
-"""The cache: nothing changed executes nothing; an edit re-executes one post; the environment,
-declared inputs and limits are part of the key; entries are whole or absent."""
+"""The cache: nothing changed executes nothing; an edit re-executes one post; Python, declared
+inputs and limits are part of the key (what a page imports and reads: test_dependencies.py);
+entries are whole or absent."""
 
 from __future__ import annotations
 
@@ -43,10 +44,10 @@ def test_refresh_ignores_the_cache(tmp_path: Path, posts: list[Path]) -> None:
     assert _run(cache_dir, posts, refresh=True).last_stats.executed == 3
 
 
-def test_environment_change_reexecutes_everything(tmp_path: Path, posts: list[Path], monkeypatch) -> None:
+def test_another_python_reexecutes_everything(tmp_path: Path, posts: list[Path], monkeypatch) -> None:
     cache_dir = tmp_path / "cache"
     _run(cache_dir, posts)
-    monkeypatch.setattr(cache_module, "environment_fingerprint", lambda: "numpy upgraded")
+    monkeypatch.setattr(cache_module, "python_fingerprint", lambda: "Python 3.14")
     assert _run(cache_dir, posts).last_stats.executed == 3
 
 

@@ -147,3 +147,22 @@ def test_shards_partition_the_posts() -> None:
     assert sorted(p for shard in shards for p in shard) == sorted(paths)
     assert all(shards), "a shard is empty"
     assert [p for p in paths if in_shard(p, (2, 4))] == shards[1]  # deterministic
+
+
+def test_every_declared_front_matter_field_rejects_a_hostile_value_at_its_line(tmp_path: Path) -> None:
+    """FIELDS (parse/frontmatter.py) is the one list of fields: each one's check turns a value
+    of the wrong kind into `file:line: front matter field 'NAME': ...` at that field's line."""
+    from techpath.parse.frontmatter import FIELDS, KNOWN_FIELDS
+
+    names = [f.name for f in FIELDS]
+    header = "".join(f"{name}: {{nested: [1, 2]}}\n" for name in names)
+    path = tmp_path / "hostile.md"
+    path.write_text(f"---\n{header}surprise: 1\n---\n\nText.\n", encoding="utf-8")
+    problems = load_post(path, SCHEMA).problems
+    for line, name in enumerate(names, start=2):
+        at_field = [p for p in problems if p.line == line and p.message.startswith("front matter field")]
+        assert at_field, f"{name}: no problem reported at line {line}"
+        assert all(p.message.startswith(f"front matter field '{name}': ") for p in at_field)
+    unknown = [p for p in problems if "'surprise'" in p.message]
+    assert unknown and unknown[0].line == len(names) + 2
+    assert ", ".join(sorted(KNOWN_FIELDS)) in unknown[0].message

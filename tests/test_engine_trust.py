@@ -152,7 +152,8 @@ def test_many_threads_are_not_a_memory_problem(engine: Engine, tmp_path: Path) -
         "ts = [threading.Thread(target=time.sleep, args=(0.5,)) for _ in range(48)]\n"
         "for t in ts:\n    t.start()\nfor t in ts:\n    t.join()\nprint('ok')"
     )
-    _post, result = run_one(engine, tmp_path, f"```python\n{code}\n```\n")
+    # (the module's 2 s block limit is for the timeout tests; here it would be a race with load)
+    _post, result = run_one(engine, tmp_path, f'```python timeout="60"\n{code}\n```\n')
     assert result.ok, result.errors
 
 
@@ -161,7 +162,10 @@ def test_memory_limit_names_the_cause(engine: Engine, tmp_path: Path) -> None:
         "import time\nchunks = []\nwhile True:\n"
         "    chunks.append(bytearray(20_000_000))\n    time.sleep(0.02)"
     )
-    post, result = run_one(engine, tmp_path, f"```python\n{code}\n```\n\n```python\nprint(1)\n```\n")
+    # timeout="60": the limit this test is about is memory; 2 s (the module's) could run out
+    # first on a loaded machine and name the wrong cause
+    body = f'```python timeout="60"\n{code}\n```\n\n```python\nprint(1)\n```\n'
+    post, result = run_one(engine, tmp_path, body)
     error = result.errors[0]
     assert error.type == "MemoryLimit", error
     assert error.message.startswith("memory limit 300 MB exceeded"), error.message

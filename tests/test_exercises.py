@@ -253,7 +253,9 @@ def test_a_raising_solution_is_an_error_at_its_line(engine: Engine, tmp_path: Pa
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreaper is Linux only")
 def test_a_hanging_exercise_times_out_and_leaves_nothing_running(engine: Engine, tmp_path: Path) -> None:
-    pid_file = tmp_path / "pids.txt"
+    pid_file = tmp_path / "pids.txt"  # outside the page's site: a page never writes into its site
+    tmp_path = tmp_path / "site"
+    tmp_path.mkdir()
     hanging = (
         "import os, subprocess, time\n"
         "    child = subprocess.Popen(['sleep', '60'])\n"
@@ -309,6 +311,7 @@ def _text(cell: dict) -> str:
     return "".join(o.get("text", "") + o.get("evalue", "") for o in cell.get("outputs", []))
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (nbclient): seconds before the first cell
 def test_the_downloaded_notebook_checks_the_learner(fork_engine: Engine, tmp_path: Path) -> None:
     from techpath.render.downloads import write_downloads
 
@@ -402,7 +405,9 @@ def test_the_new_command_takes_an_exercise_option(tmp_path: Path) -> None:
 def test_a_copy_that_ignores_its_alarm_is_ended_by_the_scheduler(engine: Engine, tmp_path: Path) -> None:
     """A solution stuck where the in-process alarm cannot reach it (here: ignored) is killed
     by the scheduler at the solution's timeout plus the check's, with the page's whole group."""
-    pid_file = tmp_path / "pid.txt"
+    pid_file = tmp_path / "pid.txt"  # outside the page's site: a page never writes into its site
+    tmp_path = tmp_path / "site"
+    tmp_path.mkdir()
     stuck = (
         "import os, signal, time\n"
         "    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
@@ -503,6 +508,7 @@ def test_a_post_converted_to_a_notebook_keeps_its_exercise(tmp_path: Path) -> No
     ]
 
 
+@pytest.mark.slow  # seconds of OpenMP fitting before the exercise's copies, by design
 def test_an_exercise_after_openmp_work_does_not_hang(fork_engine: Engine, tmp_path: Path) -> None:
     """GNU OpenMP is not fork-safe: a copy of a page whose OpenMP pool is running would wait for
     the pool's threads forever in its next parallel region, unless it runs on one thread."""

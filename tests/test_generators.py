@@ -1,33 +1,25 @@
 """The same verified site from MkDocs (plugin), ProperDocs and Zensical (staged tree): per post,
-the structure that matters must be identical, and so must the blog index and the feed."""
+the structure that matters must be identical, and so must the blog index and the feed. (The
+reader's browser tests run on each generator's site too: tests/test_browser_reader.py and
+tests/test_browser_math.py.)"""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from tests.hostile import HostileBuilds
 from tests.parity import index_entries, post_structure, posts, rss_items, security
-
-ROOT = Path(__file__).resolve().parents[1]
-GENERATORS = ("mkdocs", "properdocs", "zensical")
+from tests.sites import GENERATORS
 
 
 @pytest.fixture(scope="module")
-def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    built = {}
-    env = {**os.environ, "TECHPATH_KEEP_WARM": "0", "NO_MKDOCS_2_WARNING": "1"}
-    for generator in GENERATORS:
-        site = tmp_path_factory.mktemp(generator) / "site"
-        command = [sys.executable, "-m", "techpath.cli", "build", "-g", generator, "-d", str(site)]
-        subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
-        built[generator] = site
-    return built
+def sites(generator_sites: dict[str, Path]) -> dict[str, Path]:
+    """Our site built by each generator (shared with every other test that reads one)."""
+    return generator_sites
 
 
 @pytest.mark.slow
@@ -58,20 +50,12 @@ def test_index_feed_and_files_match(sites: dict[str, Path], generator: str) -> N
 
 
 SAFE = {"policies": 1, "first in head": True, "unsafe-inline scripts": False, "staging markers": 0}
-HOSTILE = ROOT / "tests" / "hostile_site"
 
 
 @pytest.fixture(scope="module")
-def hostile_sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The hostile test site (tests/test_hostile.py) built relaxed by each generator."""
-    built = {}
-    env = {**os.environ, "TECHPATH_KEEP_WARM": "0", "NO_MKDOCS_2_WARNING": "1"}
-    for generator in GENERATORS:
-        site = tmp_path_factory.mktemp(f"hostile-{generator}") / "site"
-        command = [sys.executable, "-m", "techpath.cli", "build", "-f", str(HOSTILE / "mkdocs.yml")]
-        subprocess.run([*command, "-g", generator, "-d", str(site)], cwd=ROOT, env=env, check=True)
-        built[generator] = site
-    return built
+def hostile_sites(hostile_builds: HostileBuilds) -> dict[str, Path]:
+    """The hostile test site (tests/hostile.py, tests/test_hostile.py) built relaxed by each generator."""
+    return {generator: hostile_builds.get(generator).site for generator in GENERATORS}
 
 
 class _Attributes(HTMLParser):
@@ -114,17 +98,3 @@ def test_hostile_site_is_inert_on(hostile_sites: dict[str, Path], generator: str
     assert not list(site.rglob("*techpath-escaped*")) and not (site / "blog" / "inputs-escape").exists()
     # Same posts published (a title holding < > or " gets another URL there: docs/design.md).
     assert len(posts(site)) == len(posts(hostile_sites["mkdocs"])) >= 6
-
-
-@pytest.mark.slow
-@pytest.mark.browser
-@pytest.mark.parametrize("generator", GENERATORS[1:])
-def test_browser_suite_passes_on(sites: dict[str, Path], generator: str) -> None:
-    """The reader's browser tests against this generator's site (named gaps are xfails there)."""
-    env = {**os.environ, "TECHPATH_TEST_SITE": str(sites[generator]), "TECHPATH_GENERATOR": generator}
-    suite = ["tests/test_browser_reader.py", "tests/test_browser_math.py"]
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *suite],
-        cwd=ROOT, env=env, capture_output=True, text=True,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-4000:]

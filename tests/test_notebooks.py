@@ -15,6 +15,7 @@ import pytest
 
 from techpath.engine import Engine, Settings
 from techpath.parse import load_post
+from techpath.parse.fences import find_fences
 from techpath.parse.frontmatter import PostSchema
 from techpath.parse.notebook import notebook_markdown, strip_outputs
 from techpath.render.notebooks import markdown_cells, notebook_json, to_notebook
@@ -34,6 +35,26 @@ def notebook(*cells: tuple[str, str, list[str]]) -> str:
             cell.update(outputs=[], execution_count=None)
         nb["cells"].append(cell)
     return json.dumps(nb, indent=1)
+
+
+def test_a_python_fence_in_a_markdown_cell_is_shown_not_run(tmp_path: Path) -> None:
+    """Jupyter shows code written in a markdown cell (a call signature, an example); only code
+    cells run. The page's blocks and its executable fences stay one to one (a stranger's
+    notebook with such a cell made the build fail with an IndexError)."""
+    path = tmp_path / "nb.ipynb"
+    path.write_text(
+        notebook(
+            ("markdown", "The signature:\n\n```python\nDataFrame.pivot_table(data)\n```", []),
+            ("code", "x = 1", []),
+            ("markdown", "~~~py\nnot run either\n~~~", []),
+        )
+    )
+    post = load_post(path)
+    markdown = notebook_markdown(path)
+    assert [b.source for b in post.blocks] == ["x = 1"]
+    assert "```python3\nDataFrame.pivot_table(data)\n```" in markdown and "~~~python3\n" in markdown
+    executable = [f for f in find_fences(markdown) if f.kind == "python"]
+    assert [f.code.strip() for f in executable] == ["x = 1"]
 
 
 def test_front_matter_tags_and_cell_numbers(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -139,30 +140,81 @@ def _our_processes(venv: Path) -> list[str]:
     return found
 
 
-@pytest.mark.slow
-def test_a_strangers_site_builds_from_the_wheel_alone_and_reads_well(tmp_path: Path) -> None:
-    import os
+# What the documentation corpus (tests/corpora/plugin_docs_site) needs beside techpath, at the
+# versions of the lock: the fresh venv holds the wheel, Material and these, nothing of the repository.
+DOCS_PLUGINS = ("mkdocs-material", "mkdocstrings", "mkdocstrings-python", "mkdocs-autorefs", "griffelib")
 
-    from tests.browser import offline_browser, serve_folder, wait_until
 
-    dist = tmp_path / "dist"
+def _locked(name: str) -> str:
+    found = re.search(rf"^{re.escape(name)}==(\S+)", (ROOT / "requirements.lock").read_text(), re.M)
+    return f"{name}=={found[1]}" if found else name
+
+
+@pytest.fixture(scope="module")
+def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One venv outside the repository for every site this module builds from the wheel."""
+    base = tmp_path_factory.mktemp("wheel-venv")
+    dist = base / "dist"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", dist, ROOT],
         check=True,
     )
     (wheel,) = dist.glob("techpath-*.whl")
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", venv], check=True, cwd=tmp_path)
-    install = [venv / "bin" / "pip", "install", "-q", "--disable-pip-version-check", wheel, "mkdocs-material"]
-    subprocess.run(install, check=True, cwd=tmp_path)
+    venv = base / "venv"
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True, cwd=base)
+    install = [venv / "bin" / "pip", "install", "-q", "--disable-pip-version-check", wheel]
+    subprocess.run([*install, *map(_locked, DOCS_PLUGINS)], check=True, cwd=base)
+    return venv
+
+
+def _stranger_env(venv: Path) -> dict[str, str]:
+    """As on CI (the docs' example): nothing of ours may outlive the build; no repository paths."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TECHPATH_", "PYTHON", "VIRTUAL_ENV"))}
+    env.update(CI="true", NO_MKDOCS_2_WARNING="1", PATH=f"{venv / 'bin'}:/usr/bin:/bin")
+    return env
+
+
+@pytest.mark.slow
+def test_a_documentation_site_with_mkdocstrings_builds_from_the_wheel(
+    fresh_venv: Path, tmp_path: Path
+) -> None:
+    """The corpus built as a stranger builds it: `mkdocs build --strict` of the venv, one plugin
+    line; its cross-references, badges, diagram and outputs as tests/test_plugin_docs_site.py
+    checks them, and lint from the wheel agrees: nothing to report."""
+    from tests.test_plugin_docs_site import check_docs_site, check_scripts_allowed, copy_corpus
+
+    root = copy_corpus(tmp_path)
+    env = _stranger_env(fresh_venv)
+    built = subprocess.run(
+        [fresh_venv / "bin" / "mkdocs", "build", "--strict", "-d", tmp_path / "site"],
+        cwd=root, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr[-4000:]
+    check_docs_site(tmp_path / "site")
+    check_scripts_allowed(tmp_path / "site")
+    linted = subprocess.run(
+        [fresh_venv / "bin" / "techpath", "lint"], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert _our_processes(fresh_venv) == []
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_strangers_site_builds_from_the_wheel_alone_and_reads_well(
+    fresh_venv: Path, tmp_path: Path
+) -> None:
+    from tests.browser import offline_browser, serve_folder, wait_until
+
+    venv = fresh_venv
     site = tmp_path / "acme"
     for name, text in STRANGER_SITE.items():
         (site / name).parent.mkdir(parents=True, exist_ok=True)
         (site / name).write_text(text)
     (site / "docs" / "analysis.ipynb").write_text(_stranger_notebook())
-    # as on CI (the docs' example): nothing of ours may outlive the build; no repository paths
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TECHPATH_", "PYTHON", "VIRTUAL_ENV"))}
-    env.update(CI="true", NO_MKDOCS_2_WARNING="1", PATH=f"{venv / 'bin'}:/usr/bin:/bin")
+    env = _stranger_env(venv)
     mkdocs = [venv / "bin" / "mkdocs", "build", "--strict"]
     built = subprocess.run(mkdocs, cwd=site, env=env, capture_output=True, text=True)
     assert built.returncode == 0, built.stderr
@@ -174,8 +226,10 @@ def test_a_strangers_site_builds_from_the_wheel_alone_and_reads_well(tmp_path: P
         (out / "analysis" / "index.html").read_text(),
     )
     assert 'href="analysis/#results"' in home and "launch" in home and "techpath-output" not in home
-    assert "total = 45" in guide and 'class="katex' in guide and "techpath-output" in guide
-    assert "only the output of this block is shown" in recipes and "techpath-figure" in recipes
+    # what a markdown-exec block prints is Markdown, as markdown-exec renders it
+    assert "<p>total = 45</p>" in guide and 'class="katex' in guide and "techpath-output" not in guide
+    assert "<p>only the output of this block is shown</p>" in recipes
+    assert "techpath-output" in recipes and "techpath-figure" in recipes  # plt.show(): techpath's panel
     assert "2.5" in analysis and 'href="../analysis/"' in guide  # the notebook is a page in nav
     assert (out / "assets" / "katex" / "fonts" / "KaTeX_Main-Regular.woff2").exists()
     assert (out / "assets" / "techpath" / "techpath.css").exists()
@@ -189,6 +243,8 @@ def test_a_strangers_site_builds_from_the_wheel_alone_and_reads_well(tmp_path: P
             with offline_browser(base, color_scheme=scheme, viewport=(390, 844)) as (page, log):
                 page.goto(base + "guide/")
                 wait_until(page, "document.fonts.check('16px KaTeX_Main')")
+                page.screenshot(path=str(shots / f"guide-390-{scheme}.png"), full_page=True)
+                page.goto(base + "recipes/")
                 style = page.evaluate(
                     "(() => { const s = getComputedStyle(document.querySelector('.techpath-output'));"
                     " return [s.borderLeftStyle, s.borderLeftWidth, s.backgroundColor]; })()"
@@ -196,7 +252,7 @@ def test_a_strangers_site_builds_from_the_wheel_alone_and_reads_well(tmp_path: P
                 label = page.evaluate(
                     "getComputedStyle(document.querySelector('.techpath-output'), '::before').content"
                 )
-                page.screenshot(path=str(shots / f"guide-390-{scheme}.png"), full_page=True)
+                page.screenshot(path=str(shots / f"recipes-390-{scheme}.png"), full_page=True)
                 assert style[0] == "solid" and style[1] != "0px" and style[2] != "rgba(0, 0, 0, 0)", style
                 assert label == '"Output"'
                 # Material's default Google Fonts are allowed by the CSP; this machine is offline,

@@ -54,7 +54,10 @@ def test_unknown_and_malformed_options_are_problems() -> None:
 
 def test_unclosed_python_fence_is_a_problem() -> None:
     (fence,) = find_fences("```python\nx = 1\n")
-    assert fence.problems == ["this python block is never closed (expected ```)"]
+    assert fence.problems == [
+        "this python block is never closed (expected ``` at the indentation of its opening line)"
+    ]
+    assert not fence.executable  # superfences shows those lines as Markdown: nothing of it runs
 
 
 def test_rewrite_strips_options_drops_hidden_and_places_slots_in_boxes() -> None:

@@ -11,7 +11,7 @@ import pytest
 from techpath.contrib.lint import load_checked_post
 from techpath.engine import Engine, Settings
 from techpath.parse.policy import RunPolicy
-from tests.engine_helpers import line_of, write_post
+from tests.engine_helpers import write_post
 from tests.test_notebooks import notebook
 
 MARKED_PAGE = """
@@ -34,14 +34,14 @@ print("only the output")
 """
 
 
-def test_marked_runs_only_exec_on_blocks_with_markdown_execs_source_rule(tmp_path: Path) -> None:
+def test_marked_runs_only_exec_on_blocks(tmp_path: Path) -> None:
     path = write_post(tmp_path, "page.md", MARKED_PAGE)
     post = load_checked_post(path, None, RunPolicy(tmp_path, execute="marked"))
     assert post.problems == []
-    assert [(b.options.skip, b.options.hide_code) for b in post.blocks] == [
-        (False, False),  # source="above": code, then output
+    assert [(b.options.skip, b.options.mdexec) for b in post.blocks] == [
+        (False, True),  # exec="on": runs, as markdown-exec runs it
         (True, False),  # not marked: shown, never run
-        (False, True),  # exec="on" alone: markdown-exec shows only the result
+        (False, True),
     ]
     with Engine(Settings(jobs=1, cache_dir=tmp_path / "cache")) as engine:
         result = engine.run([post])[post.display_path]
@@ -52,7 +52,7 @@ def test_marked_runs_only_exec_on_blocks_with_markdown_execs_source_rule(tmp_pat
     assert [b.options.skip for b in everything.blocks] == [False, False, False]
 
 
-def test_markdown_exec_options_we_do_not_map_name_file_line_and_what_to_write(tmp_path: Path) -> None:
+def test_markdown_exec_options_are_read_with_its_meaning_and_exec_off_only_shows(tmp_path: Path) -> None:
     path = write_post(
         tmp_path,
         "page.md",
@@ -74,18 +74,13 @@ def test_markdown_exec_options_we_do_not_map_name_file_line_and_what_to_write(tm
         ```
         """,
     )
-    problems = [str(p) for p in load_checked_post(path, None, RunPolicy(tmp_path, execute="marked")).problems]
-    shown = path.as_posix()
-    assert problems == [
-        f"{shown}:{line_of(path, 'tabbed-left')}: source='tabbed-left' is markdown-exec's; techpath shows "
-        'the code above its output: use source="above" (or leave source out to show only the output)',
-        f"{shown}:{line_of(path, 'html=')}: html='1' is markdown-exec's; techpath shows printed text as "
-        "text: end the block with an object whose _repr_html_() returns the HTML (e.g. "
-        "IPython.display.HTML) instead of printing it",
-        f"{shown}:{line_of(path, 'result=')}: result='json' is markdown-exec's; techpath shows printed "
-        'output as plain text: use result="text" or leave result out',
-        f"{shown}:{line_of(path, 'exec=' + chr(34) + 'off')}: exec='off': "
-        'write exec="on" to run the block, or leave exec out',
+    post = load_checked_post(path, None, RunPolicy(tmp_path, execute="marked"))
+    assert post.problems == []
+    assert [(b.options.skip, b.options.mdexec) for b in post.blocks] == [
+        (False, True),
+        (False, True),
+        (False, True),
+        (True, False),  # exec="off": shown as code, never run, as markdown-exec leaves it
     ]
 
 
@@ -131,8 +126,8 @@ def test_warnings_policy_error_fails_the_block_show_prints_it(tmp_path: Path) ->
         tmp_path, "page.md", '```python\nimport warnings\nwarnings.warn("old", DeprecationWarning)\n```\n'
     )
     with Engine(Settings(jobs=1, cache_dir=tmp_path / "cache")) as engine:
-        strict = load_checked_post(path, None, RunPolicy(tmp_path))
-        shown = load_checked_post(path, None, RunPolicy(tmp_path, warnings="show"))
+        strict = load_checked_post(path, None, RunPolicy(tmp_path, warnings="error"))
+        shown = load_checked_post(path, None, RunPolicy(tmp_path))  # the default: as Jupyter
         results = engine.run([strict])
         (failed,) = results.values()
         (passed,) = engine.run([shown]).values()

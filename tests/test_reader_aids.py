@@ -149,7 +149,8 @@ def test_figure_text_size_is_read_from_the_svg() -> None:
     assert smallest_text(svg) == pytest.approx(10)
     # 6 in at 72 units per inch = 432 units; shown 576 px wide, 10-unit text is 13.3 px.
     assert text_px(svg, 576) == pytest.approx(10 * 576 / 432)
-    assert readable_width(svg, 576) == 389  # the narrowest width with 9 px text
+    assert readable_width(svg, 576) == 476  # the narrowest width with 11 px text
+    assert readable_width(svg, 576, min_px=9) == 389
     assert readable_width(_figure_svg(6, 6), 576) > 576  # tiny text: wider than natural
 
 

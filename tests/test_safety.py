@@ -165,11 +165,36 @@ def test_inputs_slugs_and_download_names_stay_inside(tmp_path: Path) -> None:
 
 
 def test_snippets_may_not_reach_the_git_folder(tmp_path: Path) -> None:
+    """A base path at the repository's top is allowed (README.md, CHANGELOG.md), but every include
+    is checked where it resolves: .git, a symlink into it or out of the repository is refused."""
+    import markdown
+
+    from techpath.parse.snippets import Snippets, confined_extension
+
     (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("[core] repositoryformatversion = 0\n")
     (tmp_path / "snippets").mkdir()
-    assert snippet_problems(["."], True, tmp_path)
+    (tmp_path / "README.md").write_text("Read me.\n")
+    (tmp_path / "snippets" / "config.md").symlink_to(tmp_path / ".git" / "config")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.md"
+    outside.write_text("outside\n")
+    (tmp_path / "snippets" / "far.md").symlink_to(outside)
+    assert snippet_problems(["."], True, tmp_path) == []
     assert snippet_problems(["snippets"], False, tmp_path)
-    assert snippet_problems(["snippets", "CONTRIBUTING.md"], True, tmp_path) == []
+    settings = {"base_path": [".", "snippets"], "check_paths": True}
+    snippets = Snippets.from_config(settings, tmp_path)
+    assert snippets.expand('--8<-- "README.md"').text.strip() == "Read me."
+    for include in (".git/config", "config.md", "far.md"):
+        expanded = snippets.expand(f'--8<-- "{include}"')
+        assert "repositoryformatversion" not in expanded.text and "outside" not in expanded.text
+        ((line, message),) = expanded.problems
+        assert line == 1 and "is refused" in message, message
+    # the extension the MkDocs plugin puts in place of the site's own (docstrings, other plugins)
+    settings = {"base_path": [str(tmp_path), str(tmp_path / "snippets")], "check_paths": True}
+    md = markdown.Markdown(extensions=[confined_extension(settings, tmp_path)])
+    assert "Read me." in md.convert('--8<-- "README.md"')
+    with pytest.raises(Exception, match=r"is refused: it resolves into \.git"):
+        md.convert('--8<-- ".git/config"')
 
 
 def test_tags_with_html_characters_are_schema_errors() -> None:
@@ -180,3 +205,173 @@ def test_tags_with_html_characters_are_schema_errors() -> None:
     problems = validate_post_meta(FrontMatter(meta, 0, {"tags": 7}), "p.md", PostSchema())
     assert [p.line for p in problems if "tags" in p.message] == [7]
     assert "plain words" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("fragment", "shown"),
+    [  # html.parser reads one title; a browser reads a title and then what the title held
+        ('<p title==" style=position:fixed;inset:0;z-index:99999 ">Session expired</p>', "style"),
+        ('<details title==" open ontoggle=alert(1) "><summary>x</summary></details>', "ontoggle"),
+        ('<p title="x"\u00a0class=md-consent__overlay>y</p>', "md-consent"),
+    ],
+)
+def test_tags_are_written_as_checked_and_differentials_are_refused(fragment: str, shown: str) -> None:
+    from techpath.safety.policy import clean_html
+    from techpath.safety.starttag import browser_attributes
+
+    out, violations = clean_html(fragment)
+    assert any("a browser reads other attributes" in v.message for v in violations)
+    # the browser sees the attribute html.parser read, nothing else: the tag is written again
+    start = out[: out.index(">") + 1]
+    names = [name for name, _ in browser_attributes(start)]
+    assert names == ["title"], start
+    assert shown not in browser_attributes(start)[0][0]
+
+
+def test_prose_may_not_cover_the_page_or_dress_as_the_theme() -> None:
+    for fragment, word in [
+        ('<p style="position:absolute;top:0">x</p>', "position"),
+        ('<p style="position: sticky">x</p>', "position"),
+        ('<p style="z-index: 99999">x</p>', "z-index"),
+        ('<p style="inset: 0">x</p>', "inset"),
+        ('<p style="margin-top: -900px">x</p>', "negative"),
+        ('<p style="transform: translateY(-100vh)">x</p>', "transform"),
+        ('<p style="box-shadow: 0 0 0 100vmax white">x</p>', "box-shadow"),
+        ('<div class="md-consent__overlay">x</div>', "md-* classes"),
+        ("<p>a\u202eb</p>", "U+202E"),
+        ('<p title="a\u2066b">x</p>', "U+2066"),
+    ]:
+        messages = " ".join(v.message for v in check_html(fragment))
+        assert word in messages, fragment
+    kept = (
+        '<a class="md-button md-button--primary" href="x/">Go</a>'
+        '<p style="color: red; margin: 0 1em">a\u200fb</p>'
+    )
+    assert check_html(kept) == []
+
+
+def test_text_the_parser_did_not_read_as_a_tag_stays_text() -> None:
+    from techpath.safety.policy import clean_html
+
+    out, _ = clean_html('a < b <img src=x onerror=alert(1) alt="x"')
+    assert "<img" not in out and "&lt;img" in out
+
+
+def test_a_download_runs_only_the_code_its_page_shows(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from techpath.model import BlockOptions
+    from techpath.parse.fences import find_fences
+    from techpath.render.notebooks import Cell, to_script
+
+    fence = find_fences(
+        "```python raises='(print(\"PWNED-raises\"), Exception)[1]'\nraise ValueError('bad')\n```"
+    )[0]
+    assert fence.problems and "exception class name" in fence.problems[0]
+    assert fence.options.raises == ""  # never the expression
+    breaks = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+    cells = [
+        Cell("markdown", "".join(f'prose{c}print("PWNED-prose-{ord(c)}")' for c in breaks)),
+        Cell("code", 'x = 1\rprint("PWNED-skip")', block=0, options=BlockOptions(skip=True)),
+        Cell("code", "raise ValueError('bad')", block=1, options=fence.options),
+        Cell("code", "raise KeyError('k')", block=2, options=BlockOptions(raises="builtins.KeyError")),
+        Cell("code", "print('shown')", block=3),
+    ]
+    title = 'T"""\nprint("PWNED-title")\n"""\\'
+    script = tmp_path / "post.py"
+    script.write_text(
+        to_script(cells, title, "https://x.example/\rprint('PWNED-url')", None, "pip install a")
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "PWNED" not in done.stdout + done.stderr
+    assert done.stdout.splitlines() == ["ValueError: bad", "KeyError: 'k'", "shown"]
+    import ast
+
+    assert ast.get_docstring(ast.parse(script.read_text()), clean=False).startswith(title)
+
+
+def test_notebook_downloads_hold_what_the_page_holds() -> None:
+    from techpath.render.notebooks import Cell, to_notebook
+
+    output = Output(
+        "result",
+        data={
+            "text/plain": "x",
+            "text/html": "<script>alert(1)</script><img src=x onerror=alert(2)><b>kept</b>",
+        },
+    )
+    result = PageResult("p.md", [BlockResult(0, "ok", outputs=[output])])
+    cells = [
+        Cell("markdown", 'Text <img src="x.png" alt="x" onerror="alert(3)">\n\n[l](javascript:alert(4))'),
+        Cell("markdown", "Plain prose with [a link](https://example.org/) and `code`."),
+        Cell("code", "x", block=0),
+    ]
+    notebook = to_notebook(cells, result)
+    text = json.dumps(notebook)
+    for word in ("<script", "onerror", "javascript:"):
+        assert word not in text, word
+    assert "<b>kept</b>" in text
+    assert notebook["cells"][1]["source"] == cells[1].source  # clean prose stays Markdown
+
+
+def test_files_outside_the_repository_or_in_git_are_never_read(tmp_path: Path) -> None:
+    from techpath.safety.files import FileGate
+    from techpath.safety.paths import input_problem
+
+    repo, outside = tmp_path / "repo", tmp_path / "outside"
+    (repo / "docs" / "data").mkdir(parents=True)
+    (repo / ".git").mkdir()
+    (repo / ".git" / "config").write_text("[core]")
+    outside.mkdir()
+    (outside / "secret.txt").write_text("secret")
+    (repo / "docs" / "leak.txt").symlink_to(outside / "secret.txt")
+    (repo / "docs" / "data" / "cfg.csv").symlink_to(Path("../../.git/config"))
+    (repo / "docs" / "inside.md").symlink_to(repo / "docs" / "page.md")
+    (repo / "docs" / "page.md").write_text("# Page")
+    gate = FileGate(repo, repo / "docs")
+    leak = gate.publish("leak.txt", repo / "docs" / "leak.txt")
+    assert leak.source is None and leak.data is None and "outside the repository" in leak.problems[0].message
+    assert "into .git" in gate.publish("data/cfg.csv", repo / "docs" / "data" / "cfg.csv").problems[0].message
+    assert gate.publish("inside.md", repo / "docs" / "inside.md").source is not None  # a link inside is fine
+    problem = input_problem("data/cfg.csv", repo / "docs", repo)
+    assert problem is not None and ".git" in problem
+    (repo / "docs" / "folder").symlink_to(outside)
+    assert [p.path for p in gate.fatal_problems()] == ["docs/folder"]
+
+
+def test_active_files_need_the_sites_allowance_and_are_cleaned(tmp_path: Path) -> None:
+    from techpath.safety.files import FileGate
+
+    docs = tmp_path / "docs"
+    (docs / "js").mkdir(parents=True)
+    (docs / "theme").mkdir()
+    evil = (
+        '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
+        '<script>alert(2)</script><rect width="1"/></svg>'
+    )
+    for name in ("a.svg", "b.svg"):
+        (docs / name).write_text(evil)
+    (docs / "page.html").write_text(
+        "<html><head><title>T</title><script>x()</script></head>\n<body>\n<p>kept</p>\n"
+        "<img src=x alt=y onerror=z()>\n</body></html>"
+    )
+    (docs / "js" / "site.js").write_text("1")
+    (docs / "theme" / "main.html").write_text("{% extends 'base.html' %}")
+    config = {"extra_javascript": ["js/site.js"], "theme": {"custom_dir": "docs/theme"}}
+    gate = FileGate.for_site(tmp_path, docs, ["a.svg", "page.html"], config)
+    assert gate.publish("b.svg", docs / "b.svg").problems[0].message.count("static_allow") == 1
+    svg = gate.publish("a.svg", docs / "a.svg")
+    assert (
+        svg.data is not None
+        and b"<rect" in svg.data
+        and b"script" not in svg.data
+        and b"onload" not in svg.data
+    )
+    page = gate.publish("page.html", docs / "page.html")
+    assert page.data is not None and b"<p>kept</p>" in page.data and b"<title>T</title>" in page.data
+    assert b"script" not in page.data and b"onerror" not in page.data
+    assert [(p.line, "onerror" in p.message) for p in page.problems] == [(4, True)]
+    for uri in ("js/site.js", "theme/main.html"):  # what the site's own configuration loads
+        assert gate.publish(uri, docs / uri).source == docs / uri

@@ -13,6 +13,7 @@ from techpath.cache import cache_key
 from techpath.cli import add_execution_options, settings_from
 from techpath.config import SiteSettings
 from techpath.engine import Settings
+from techpath.options import OptionsError, PluginOptions
 from techpath.parse import load_post
 from techpath.pytest_plugin import settings_for
 from techpath.stage.options import engine_settings
@@ -52,11 +53,11 @@ def _three(site: Path) -> list[Settings]:
     config = load_config(str(site / "mkdocs.yml"))
     plugin = config.plugins["techpath"]
     # what TechpathPlugin.on_config (and `techpath build` for the other generators) computes
-    from_plugin = engine_settings(site, site / "docs", dict(plugin.config))
+    from_plugin = engine_settings(site, site / "docs", PluginOptions.from_mapping(dict(plugin.config)))
     parser = argparse.ArgumentParser()
     add_execution_options(parser)
     site_settings = SiteSettings.load(site)
-    from_cli = settings_from(parser.parse_args([]), site_settings.plugin, site_settings.root)
+    from_cli = settings_from(parser.parse_args([]), site_settings.options, site_settings.root)
     from_pytest = settings_for(
         _FakePytestConfig(techpath_jobs=0, techpath_refresh=False),  # type: ignore[arg-type]
         site_settings,
@@ -78,3 +79,48 @@ def test_ci_turns_the_warm_parent_off_whatever_mkdocs_yml_says(
 ) -> None:
     monkeypatch.setenv("CI", "true")
     assert [s.keep_warm for s in _three(site)] == [0.0, 0.0, 0.0]
+
+
+def test_yaml_path_checks_options_like_mkdocs(tmp_path: Path) -> None:
+    """The options read as YAML (`techpath stage/build/check`) pass the same declared checks:
+    every bad one is named with the file and what was expected."""
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: x\nplugins:\n  - techpath:\n      execute: sometimes\n      jobs: many\n"
+        "      block_timeout: 12\n      csp_sources: [img-src]\n"
+    )
+    with pytest.raises(OptionsError) as caught:
+        SiteSettings.load(tmp_path)
+    where = f"{tmp_path / 'mkdocs.yml'}: techpath option"
+    assert str(caught.value).splitlines() == [
+        f"{where} execute: expected one of true, false, marked, got 'sometimes'",
+        f"{where} jobs: expected a whole number, got 'many'",
+        f"{where} csp_sources: expected a mapping of CSP directives to lists of sources, got ['img-src']",
+    ]
+
+
+def test_yaml_null_means_the_default_and_values_keep_their_types(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: x\nplugins:\n  - techpath:\n      jobs: null\n      cache_dir: !relative $config_dir/c\n"
+        "      execute: marked\n      include: [a/*]\n      max_description: 90\n"
+    )
+    site = SiteSettings.load(tmp_path)
+    assert site.options == PluginOptions(execute="marked", include=["a/*"], max_description=90)
+    assert site.schema.max_description == 90
+    assert PluginOptions().include is not PluginOptions().include  # defaults are not shared
+
+
+def test_a_bad_option_stops_techpath_check_with_exit_2(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\nplugins:\n  - techpath:\n      warnings: loud\n")
+    (tmp_path / "docs").mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "techpath.cli", "check"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert (
+        "techpath check: mkdocs.yml: techpath option warnings: expected one of error, show, got 'loud'"
+        in done.stderr
+    )
+    assert "Traceback" not in done.stderr

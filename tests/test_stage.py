@@ -162,7 +162,8 @@ def test_front_matter_for_other_generators_is_escaped_text() -> None:
 
 
 def test_package_stylesheets_come_first_and_extensions_once_in_both_front_ends(tmp_path: Path) -> None:
-    from techpath.site.assets import KATEX_CSS, TECHPATH_CSS, package_assets
+    from techpath.site.assets import FRAME_JS, KATEX_CSS, TECHPATH_CSS, package_assets
+    from techpath.site.theme import READER_JS
 
     raw = {
         "extra_css": ["stylesheets/mine.css", TECHPATH_CSS],
@@ -176,7 +177,16 @@ def test_package_stylesheets_come_first_and_extensions_once_in_both_front_ends(t
     plain = staged_config(raw, tmp_path, tmp_path / "stage" / "docs", tmp_path / "site", math=False)
     assert plain["extra_css"] == [TECHPATH_CSS, "stylesheets/mine.css"]
     assets = package_assets(None)
-    assert list(assets) == [TECHPATH_CSS] and ".techpath-output" in assets[TECHPATH_CSS].read_text()
+    assert list(assets) == [TECHPATH_CSS, FRAME_JS, READER_JS]
+    assert ".techpath-output" in assets[TECHPATH_CSS].read_text()
+    # the frame guard comes with the CSP (a <meta> cannot say frame-ancestors), once, first
+    assert config["extra_javascript"] == [FRAME_JS]
+    raw["extra_javascript"] = ["javascripts/mine.js", FRAME_JS]
+    config = staged_config(raw, tmp_path, tmp_path / "stage" / "docs", tmp_path / "site", math=True)
+    assert config["extra_javascript"] == [FRAME_JS, "javascripts/mine.js"]
+    no_csp = staged_config(raw, tmp_path, tmp_path / "s", tmp_path / "site", math=True, frame_guard=False)
+    assert no_csp["extra_javascript"] == ["javascripts/mine.js"]
+    assert "search_index" in assets[READER_JS].read_text()  # the script that holds the index back
     assert KATEX_CSS in package_assets(tmp_path / "no-katex-here")  # the bundled KaTeX then
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from techpath import environment
 from techpath.engine import Engine, Settings
 from techpath.execute import sockets
 from techpath.execute.client import server_socket_path
@@ -116,7 +117,7 @@ def test_an_outdated_warm_parent_is_retired(runtime_dir: Path, tmp_path: Path) -
     old = subprocess.Popen(
         [sys.executable, "-m", "techpath.execute.zygote", "--socket", path, "--idle", "30",
          "--fingerprint", "an-older-engine"],
-        env={**os.environ, "TECHPATH_PRELOAD": "[]"},
+        env={**os.environ, **environment.preload_entry([])},
     )  # fmt: skip
     deadline = time.monotonic() + 30
     while not Path(path).exists() and time.monotonic() < deadline:

@@ -55,6 +55,8 @@ def test_pages_deploys_only_from_main() -> None:
     for job in pages["jobs"].values():
         assert job["if"] == "github.ref == 'refs/heads/main'"
     assert pages["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    # the build runs every post's code: bounded like every other job (issue 30)
+    assert all(isinstance(job.get("timeout-minutes"), int) for job in pages["jobs"].values())
 
 
 def test_canary_is_weekly_manual_and_uses_newest_libraries() -> None:

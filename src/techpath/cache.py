@@ -1,7 +1,12 @@
-"""The result cache: one folder per executed page, keyed by everything that can change its output.
+"""The result cache: one folder per executed page, in two levels.
 
-Key = engine version + environment fingerprint + the post's path and its blocks (code, options,
-line) in order + the bytes of the files it declares as inputs + the limits it ran under.
+Key = engine version + Python + the post's path and its blocks (code, options, line) in order +
+the bytes of the files it declares as inputs + the limits it ran under: what is known before the
+page runs. What it imported and read is only known after, so the entry also stores those
+dependencies (dependencies.py: the distributions it used with their versions, the site's files
+it read with their hashes, the folders it listed), and the engine reuses an entry only while they
+all still hold; a stale entry is discarded and the page runs again. Installing an unrelated
+package therefore re-executes nothing, and upgrading one re-executes the pages that use it.
 Entries are written to a scratch folder and renamed into place, so a crash or two builds at once
 never leave a half-written entry: a reader sees a whole entry or none.
 """
@@ -18,7 +23,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from techpath import __version__
-from techpath.fingerprint import environment_fingerprint
+from techpath.dependencies import Dependencies
+from techpath.fingerprint import python_fingerprint
 from techpath.model import Limits, PageResult, Post
 from techpath.safety.figures import drop_bad_figures, result_problems
 
@@ -26,7 +32,8 @@ LAYOUT = "v1"
 # Bumped when results gain a field (2: the names in each block, for API links), so older
 # entries are executed again instead of being shown without it.
 # 3: inline values and claims (PageResult.inline). 4: exercises (PageResult.exercises).
-RESULT_FORMAT = 4
+# 5: dependencies recorded as the page ran (PageResult.dependencies), the two-level key.
+RESULT_FORMAT = 5
 RESULT_FILE = "result.json"
 
 # A failed page is cached only when every error in it is one of these: exceptions that the same
@@ -51,20 +58,30 @@ def cacheable(result: PageResult) -> bool:
     return all(error.type in DETERMINISTIC_ERRORS for error in result.errors)
 
 
-def cache_key(post: Post, limits: Limits, fingerprint: str | None = None) -> str:
+def cache_key(
+    post: Post, limits: Limits, fingerprint: str | None = None, env: dict[str, str] | None = None
+) -> str:
+    """`env`: the variables every page gets; one is part of the key only for a page whose code
+    names it (a page printing MKDOCS_CONFIG_DIR runs again when the site moves; others do not)."""
     digest = hashlib.sha256()
     material = {
         "engine": __version__,
         "results": RESULT_FORMAT,
-        "environment": fingerprint or environment_fingerprint(),
+        # Python itself; the distributions a page uses are checked per entry (dependencies.py)
+        "python": fingerprint or python_fingerprint(),
         "path": post.display_path,
         "blocks": [asdict(b) for b in post.blocks],
         "inline": [asdict(i) for i in post.inline],
         "exercises": [asdict(e) for e in post.exercises],
         "allow_warnings": post.meta.get("allow_warnings", []),
+        "warnings": post.warnings,
+        "figure_rc": post.figure_rc,
         "timeout": post.meta.get("timeout"),
         "limits": asdict(limits),
     }
+    named = {k: v for k, v in (env or {}).items() if any(k in b.source for b in post.blocks)}
+    if named:
+        material["env"] = named
     digest.update(json.dumps(material, sort_keys=True).encode())
     for path in sorted(post.inputs):
         digest.update(path.as_posix().encode())
@@ -91,6 +108,7 @@ class Cache:
             result = PageResult.from_json(data)
             if result_problems(result):  # a figure name that would leave the entry's folder
                 raise ValueError("unusable figure record")
+            Dependencies.from_json(result.dependencies)  # paths that would leave the site
         except FileNotFoundError:
             return None
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -159,6 +177,10 @@ class Cache:
                 except OSError:  # stored meanwhile by someone else
                     shutil.rmtree(staging, ignore_errors=True)
         return added
+
+    def discard(self, key: str) -> None:
+        """Remove the entry of `key` (stale: what it depends on changed)."""
+        self._discard(self.entry_dir(key))
 
     def _discard(self, entry: Path) -> None:
         doomed = self.scratch / f"discard.{uuid.uuid4().hex}"

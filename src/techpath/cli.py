@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from techpath import __version__
+from techpath.options import GENERATORS, OptionsError, PluginOptions
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--config", "-f", type=Path, default=Path("mkdocs.yml"), help="default mkdocs.yml")
     build.add_argument(
-        "--generator", "-g", choices=["mkdocs", "properdocs", "zensical"],
+        "--generator", "-g", choices=GENERATORS,
         help="default: the techpath plugin's `generator` option, or $TECHPATH_GENERATOR",
     )  # fmt: skip
     build.add_argument("--site-dir", "-d", type=Path, help="where the site goes (default: site_dir)")
@@ -114,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="preview the site with the chosen generator, rebuilt on every save (make serve)"
     )
     serve.add_argument("--config", "-f", type=Path, default=Path("mkdocs.yml"), help="default mkdocs.yml")
-    serve.add_argument("--generator", "-g", choices=["mkdocs", "properdocs", "zensical"])
+    serve.add_argument("--generator", "-g", choices=GENERATORS)
     serve.add_argument("--dev-addr", "-a", default="127.0.0.1:8000", help="default 127.0.0.1:8000")
     diff = commands.add_parser(
         "diff", help="compare two result snapshots: what a change moved, per post and block"
@@ -222,14 +223,18 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--refresh", action="store_true", help="ignore cached results and execute everything")
     parser.add_argument(
-        "--timeout", type=float, default=None, metavar="SECONDS", help="per-block timeout (default 30)"
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="per-block timeout (default: the site's block_timeout; unset: only the page's limit)",
     )
     parser.add_argument(
         "--memory", type=int, default=None, metavar="MB", help="memory a page may use (default 2048)"
     )
 
 
-def settings_from(args: argparse.Namespace, plugin_options: dict[str, object], root: Path = Path()):
+def settings_from(args: argparse.Namespace, plugin_options: PluginOptions, root: Path = Path()):
     """The site's settings (Settings.from_site, as the MkDocs plugin computes them) with this
     command's overrides."""
     from techpath.engine import Settings
@@ -254,7 +259,7 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"techpath check: {exc}", file=sys.stderr)
         return 2
     runnable = [p for p in posts if p.blocks or p.inline]
-    with Engine(settings_from(args, site.plugin, site.root)) as engine:
+    with Engine(settings_from(args, site.options, site.root)) as engine:
         results = engine.run(runnable)
         if not args.paths and not args.shard:
             engine.evict_unused()
@@ -271,8 +276,11 @@ def run_check(args: argparse.Namespace) -> int:
         write_snapshot(args.results, results, {p.display_path: p for p in runnable})
     exercises = [e for r in results.values() for e in r.exercises]
     verified = sum(e.status == "ok" for e in exercises)
+    rerun = sum(bool(r.rerun_because) for r in results.values())
     summary = (
-        f"checked {len(posts)} files, {len(runnable)} with code: {stats.executed} executed, "
+        f"checked {len(posts)} files, {len(runnable)} with code: {stats.executed} executed"
+        + (f" ({rerun} because what they used changed)" if rerun else "")
+        + ", "
         f"{stats.from_cache} from cache, in {stats.seconds:.1f} s; "
         + (f"{verified} of {len(exercises)} exercises verified; " if exercises else "")
         + f"{len(failed)} failed, {len(problems)} input problems"
@@ -288,25 +296,41 @@ def load_site_posts(
     problem they have, alone (front matter, lint) and together (duplicate slugs)."""
     from techpath.config import SiteSettings, discover
     from techpath.contrib.lint import lint_site, load_checked_post
+    from techpath.model import Problem
+    from techpath.safety.files import leaves_repository
 
     site = SiteSettings.load(Path())
     files = discover(paths or [site.docs_dir])
     if shard:
         files = [f for f in files if in_shard(f, shard)]
-    policy = site.run_policy()
-    posts = [load_checked_post(f, site.schema if site.is_post(f) else None, policy) for f in files]
-    problems = [p for post in posts for p in post.problems]
-    limit = max_code_line if max_code_line is not None else int(site.plugin.get("max_code_line", 0) or 0)
+    # a page that is a symlink out of the repository (or into .git) is never read or run
+    outside = {f: problem for f in files if (problem := leaves_repository(f, site.root))}
+    problems = [Problem(f.as_posix(), 1, f"left out: {problem}") for f, problem in outside.items()]
+    policy, prose = site.run_policy(), site.prose_check()
+    files = [f for f in files if f not in outside]
+    posts = [
+        load_checked_post(f, site.schema if site.is_post(f) else None, policy, site.snippets, prose)
+        for f in files
+    ]
+    problems += [p for post in posts for p in post.problems]
+    limit = max_code_line if max_code_line is not None else int(site.options.max_code_line or 0)
     problems += lint_site([p for p in posts if site.is_post(p.path)], max_code_line=limit)
     return site, posts, problems
 
 
 def run_lint(args: argparse.Namespace) -> int:
+    from techpath.contrib.lint import lint_files
+
     try:
-        _site, posts, problems = load_site_posts(args.paths, max_code_line=args.max_code_line)
+        site, posts, problems = load_site_posts(args.paths, max_code_line=args.max_code_line)
     except FileNotFoundError as exc:
         print(f"techpath lint: {exc}", file=sys.stderr)
         return 2
+    static_allow = list(site.options.static_allow)
+    from techpath.safety.site import page_rules
+
+    rules = page_rules(site.options, site.markdown_extensions)
+    problems = lint_files(site.root, site.docs_dir, site.config, static_allow, args.paths, rules) + problems
     for problem in problems:
         print(problem)
     print(f"linted {len(posts)} files: {len(problems)} problems", file=sys.stderr)
@@ -358,7 +382,7 @@ def run_convert(args: argparse.Namespace) -> int:
         print(f"techpath convert: {target} exists; not overwriting it", file=sys.stderr)
         return 1
     cells = markdown_cells(args.post.read_text(encoding="utf-8"))
-    target.write_text(notebook_json(to_notebook(cells)), encoding="utf-8")
+    target.write_text(notebook_json(to_notebook(cells, for_readers=False)), encoding="utf-8")
     if args.remove:
         args.post.unlink()
     print(f"wrote {target} ({len(cells)} cells)")
@@ -562,7 +586,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command not in commands:
         parser.print_help()
         return 0
-    return commands[args.command](args)
+    try:
+        return commands[args.command](args)
+    except OptionsError as exc:  # bad values in mkdocs.yml's techpath block, each named
+        print(f"techpath {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -15,29 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from techpath import environment
 from techpath.cache import RESULT_FILE, Cache, cache_key, cacheable
+from techpath.dependencies import Dependencies, DistributionIndex, FileDigests, installed_versions
 from techpath.execute.preload import modules_to_preload
 from techpath.execute.runner import Runner
 from techpath.fingerprint import library_versions
 from techpath.model import Limits, PageResult, Post
+from techpath.options import PluginOptions
 
 DEFAULT_CACHE_DIR = Path(".cache/techpath")
 
 
-def default_keep_warm() -> float:
-    """Keep the warm parent 10 minutes between builds on a contributor's machine; never in CI,
-    where nothing should outlive the job."""
-    if os.environ.get("CI", "").lower() == "true":
-        return 0.0
-    return float(os.environ.get("TECHPATH_KEEP_WARM", "600"))
-
-
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("TECHPATH_CACHE_DIR") or DEFAULT_CACHE_DIR)
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() not in ("", "0", "false", "no")
+    return environment.cache_dir() or DEFAULT_CACHE_DIR
 
 
 @dataclass
@@ -49,12 +40,15 @@ class Settings:
     preload: list[str] | None = None  # modules the warm parent imports; None: what the posts import
     mode: str = "auto"  # "fork", "spawn" or "auto"
     keep_warm: float = 0.0  # >0: the warm parent serves later builds for this many idle seconds
+    # environment variables every page gets: MKDOCS_CONFIG_DIR, the site's folder, as
+    # markdown-exec sets it for the code it runs
+    page_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_site(
         cls,
         root: Path,
-        options: Mapping[str, Any],
+        options: PluginOptions | Mapping[str, Any],
         *,
         jobs: int | None = None,
         refresh: bool | None = None,
@@ -63,30 +57,30 @@ class Settings:
     ) -> Settings:
         """The one way every front end (MkDocs plugin, CLI, pytest plugin) turns a site's
         `techpath` plugin options (from mkdocs.yml) and its own overrides into settings, so all
-        three compute the same cache keys and verdicts for the same site."""
-        default = Limits()
+        three compute the same cache keys and verdicts for the same site. A front end's override
+        wins over the option; an option of 0 means its default (options.py); no block timeout
+        means the page's limit holds."""
+        opts = options if isinstance(options, PluginOptions) else PluginOptions.from_mapping(options)
+        default = PluginOptions.default
+        per_block = block_timeout or opts.block_timeout or default("block_timeout")
         limits = Limits(
-            float(block_timeout or options.get("block_timeout") or default.block_timeout),
-            float(options.get("page_timeout") or default.page_timeout),
-            int(memory_mb or options.get("memory_mb") or default.memory_mb),
+            float(per_block) if per_block else None,
+            float(opts.page_timeout or default("page_timeout")),
+            int(memory_mb or opts.memory_mb or default("memory_mb")),
         )
-        cache_dir = (
-            Path(str(options.get("cache_dir") or "")) if options.get("cache_dir") else default_cache_dir()
-        )
+        cache_dir = Path(opts.cache_dir) if opts.cache_dir else default_cache_dir()
         if not cache_dir.is_absolute():
             cache_dir = root / cache_dir
-        configured = options.get("keep_warm")
-        keep_warm = default_keep_warm() if configured is None else float(configured)
-        if _truthy(os.environ.get("CI")):  # nothing outlives a CI job, whatever mkdocs.yml says
+        keep_warm = environment.keep_warm() if opts.keep_warm is None else float(opts.keep_warm)
+        if environment.in_ci():  # nothing outlives a CI job, whatever mkdocs.yml says
             keep_warm = 0.0
         return cls(
-            jobs=jobs or int(options.get("jobs") or 0) or os.cpu_count() or 1,
+            jobs=jobs or int(opts.jobs or 0) or os.cpu_count() or 1,
             limits=limits,
             cache_dir=cache_dir,
-            refresh=bool(refresh)
-            or bool(options.get("refresh"))
-            or _truthy(os.environ.get("TECHPATH_REFRESH")),
+            refresh=bool(refresh) or bool(opts.refresh) or environment.refresh(),
             keep_warm=keep_warm,
+            page_env={"MKDOCS_CONFIG_DIR": str(root.resolve())},
         )
 
 
@@ -113,6 +107,11 @@ class Engine:
         # second run (a rebuild while one is running) waits; cancel() ends the running one.
         self._run_lock = threading.Lock()
         self._cancel = threading.Event()
+        # What cached results are checked against: file hashes (memoised by size and time) and
+        # the map from module folders to distributions, rebuilt when the installed set moves.
+        self._digests = FileDigests()
+        self._index: DistributionIndex | None = None
+        self._installed: dict[str, str] = {}
 
     def run(
         self, posts: Iterable[Post], on_result: Callable[[Post, PageResult], None] | None = None
@@ -137,10 +136,18 @@ class Engine:
         results: dict[str, PageResult] = {}
         keys: dict[str, str] = {}
         misses: list[Post] = []
+        stale: dict[str, str] = {}
+        installed = self._installed_now()
         for post in posts:
-            key = keys[post.display_path] = cache_key(post, self.settings.limits)
+            key = keys[post.display_path] = cache_key(post, self.settings.limits, env=self.settings.page_env)
             self.used_keys.add(key)
             cached = None if self.settings.refresh else self.cache.load(key)
+            if cached is not None:
+                reason = self._changed(post, cached, installed)
+                if reason:  # what it imported or read moved since it ran: run it again
+                    stale[post.display_path] = reason
+                    self.cache.discard(key)
+                    cached = None
             if cached is None:
                 misses.append(post)
                 continue
@@ -152,6 +159,8 @@ class Engine:
         def finished(post: Post, result: PageResult, figure_dir: Path) -> None:
             result.executed_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             result.versions = dict(library_versions())
+            result.dependencies = self._resolve(result.dependencies, installed)
+            result.rerun_because = stale.get(post.display_path, "")
             if cacheable(result):
                 stored = self.cache.store(keys[post.display_path], result, figure_dir)
             else:  # a timeout or crash says nothing about the next run: execute it again then
@@ -169,6 +178,36 @@ class Engine:
         stats.seconds = time.perf_counter() - t0
         self.last_stats = stats
         return results
+
+    def _installed_now(self) -> dict[str, str]:
+        installed = installed_versions()
+        if installed != self._installed:  # something was installed or removed: map again
+            self._installed, self._index = installed, None
+        return installed
+
+    def _changed(self, post: Post, cached: PageResult, installed: dict[str, str]) -> str:
+        """Why a cached result no longer holds ('' when it does)."""
+        try:
+            dependencies = Dependencies.from_json(cached.dependencies)
+        except ValueError as exc:
+            return str(exc)
+        root = post.root or post.path.resolve().parent
+        return dependencies.changed(root, installed, self._digests)
+
+    def _resolve(self, recorded: dict[str, Any], installed: dict[str, str]) -> dict[str, Any]:
+        """The page's record with the module folders it used turned into distributions and
+        their versions (what a later build checks; no machine path is stored)."""
+        if not recorded:
+            return {}
+        modules = [m for m in recorded.get("modules", []) if isinstance(m, str)]
+        if self._index is None:
+            self._index = DistributionIndex()
+        distributions = self._index.distributions(modules, installed)
+        return {
+            "distributions": distributions,
+            "files": recorded.get("files", {}),
+            "listings": recorded.get("listings", {}),
+        }
 
     def start(self, posts: list[Post]) -> RunInBackground:
         """Like run(), in a background thread: a build can render other pages meanwhile and
@@ -192,7 +231,9 @@ class Engine:
             return False
         limits = self.settings.limits
         return all(
-            (self.cache.entry_dir(cache_key(post, limits)) / RESULT_FILE).is_file()
+            (
+                self.cache.entry_dir(cache_key(post, limits, env=self.settings.page_env)) / RESULT_FILE
+            ).is_file()
             for post in posts
             if post.runs
         )
@@ -210,7 +251,14 @@ class Engine:
         if self._runner is None:
             s = self.settings
             self._runner = Runner(
-                s.jobs, s.limits, s.preload, s.mode, self._log, keep_warm=s.keep_warm, cache_dir=s.cache_dir
+                s.jobs,
+                s.limits,
+                s.preload,
+                s.mode,
+                self._log,
+                keep_warm=s.keep_warm,
+                cache_dir=s.cache_dir,
+                page_env=s.page_env,
             )
         return self._runner
 

@@ -1,4 +1,5 @@
-"""What the environment contributes to a cache key: Python and every installed distribution."""
+"""What the environment contributes to a cache key (Python) and to the warm parent's identity
+(Python and every installed distribution)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,15 @@ import platform
 import sys
 
 METADATA_SUFFIXES = (".dist-info", ".egg-info")
+
+
+@functools.cache
+def python_fingerprint() -> str:
+    """The interpreter: a page's result is reused only under the same Python on the same kind of
+    machine. The distributions it used are checked per result (dependencies.py)."""
+    return hashlib.sha256(
+        "\n".join([sys.version, platform.machine(), platform.system()]).encode()
+    ).hexdigest()
 
 
 @functools.cache

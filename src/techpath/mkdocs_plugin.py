@@ -6,7 +6,10 @@ the feed read it, the CSP added to every page the theme writes)."""
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -17,79 +20,60 @@ from jinja2 import Environment
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import AnchorLink, TableOfContents
 from mkdocs.utils import get_relative_url
 
+from techpath import environment
 from techpath.config import SiteSettings
-from techpath.parse.policy import EXECUTE_MODES, SAVED_OUTPUT_POLICIES, WARNING_POLICIES
+from techpath.options import OptionSpec, PluginOptions, specs
+from techpath.parse.snippets import confined_extension
 from techpath.render import highlight_memo
+from techpath.render.mdexec import Heading, SiteMarkdown
+from techpath.safety import csp
 from techpath.safety import site as safety
-from techpath.site.assets import csp_sources, missing_extensions, stylesheets
-from techpath.site.pages import name_theme_widgets
+from techpath.safety.files import FileGate
+from techpath.safety.site import snippet_bases
+from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
+from techpath.site.search import SEARCH_ATTRIBUTES, SearchIndex
 from techpath.site.templates import cache_compiled_templates
+from techpath.site.theme import finish_theme
 from techpath.stage.notebook_links import nav_to_pages
-from techpath.stage.options import GENERATORS, engine_settings
+from techpath.stage.options import engine_settings
 from techpath.stage.stager import Stager
 
 log = get_plugin_logger(__name__)
 
 
-class TechpathConfig(base.Config):
-    """Options of the `techpath` plugin in mkdocs.yml."""
+class _Declared(c.BaseConfigOption):
+    """One option of the declaration (options.py), checked by MkDocs with the declared check."""
 
-    execute = c.Choice(EXECUTE_MODES, default=True)
-    """Execute Python blocks: true (every block), marked (only blocks marked exec="on", as
-    markdown-exec does; notebooks run whole), false (code shown without outputs)."""
-    include = c.Type(list, default=[])
-    """Globs (relative to docs_dir, `*` crosses folders) of the pages that may run; empty: all."""
-    exclude = c.Type(list, default=[])
-    """Globs of pages that never run (their code is shown, as with `skip`)."""
-    warnings = c.Choice(WARNING_POLICIES, default="error")
-    """Deprecation and future warnings: error (the block fails unless the page allows the
-    warning under allow_warnings) or show (printed under the block like any other warning)."""
-    saved_outputs = c.Choice(SAVED_OUTPUT_POLICIES, default="ignore")
-    """Notebooks with outputs saved in them: error, ignore (the build's own outputs are shown),
-    or strip (as ignore, and the outputs are removed from the file, as `techpath strip` does)."""
-    jobs = c.Type(int, default=0)
-    """Pages executed in parallel; 0 means one per CPU core."""
-    block_timeout = c.Type((int, float), default=30)
-    """Seconds a block may run unless it sets `timeout="..."`."""
-    page_timeout = c.Type((int, float), default=300)
-    """Seconds a whole page may run."""
-    memory_mb = c.Type(int, default=2048)
-    """Memory a page may add on top of the warm parent process."""
-    refresh = c.Type(bool, default=False)
-    """Execute everything even when cached results exist (set TECHPATH_REFRESH=1 via !ENV)."""
-    cache_dir = c.Optional(c.Type(str))
-    """Result cache; default .cache/techpath (or $TECHPATH_CACHE_DIR)."""
-    keep_warm = c.Optional(c.Type((int, float)))
-    """Seconds the warm parent waits for the next build (serve, or build after build); default
-    600 on a contributor's machine, 0 in CI (CI=true) or as set by TECHPATH_KEEP_WARM."""
-    report = c.Type(str, default="techpath-report.json")
-    """Where the execution report is written, relative to the site folder."""
-    max_description = c.Type(int, default=200)
-    """Longest allowed `description` in a post's front matter."""
-    katex_dir = c.Type(str, default="node_modules/katex")
-    """Where KaTeX is installed (relative to mkdocs.yml); `npm ci` puts it in node_modules/."""
-    typeset_math = c.Type(bool, default=True)
-    """Typeset arithmatex math with KaTeX at build time."""
-    generator = c.Choice(GENERATORS, default="mkdocs")
-    """What `make build`/`make serve` build the site with (`techpath build` reads it too)."""
-    path_stages = c.Type(list, default=[])
-    """Blog categories that form the learning path, in reading order (Stage 1, 2, ...). Other
-    categories are sequences of their own (essays)."""
-    path_page = c.Optional(c.Type(str))
-    """The page holding the learning path (`<!-- techpath:path -->`), linked from every post's
-    "Stage 2 · 3 of 7" line."""
-    max_code_line = c.Type(int, default=0)
-    """Longest allowed line in a post's code blocks, in characters; 0 turns the rule off."""
-    content_security_policy = c.Type(bool, default=True)
-    """Give every page a Content-Security-Policy <meta> (scripts: the site's files and the
-    theme's inline scripts by hash; nothing from other hosts)."""
-    csp_sources = c.Type(dict, default={})
-    """Extra sources per CSP directive, e.g. {img-src: [https://img.example.org]}."""
+    def __init__(self, name: str, spec: OptionSpec) -> None:
+        super().__init__()
+        self.default = PluginOptions.default(name)
+        self._check = spec.check
+        self._file = "mkdocs.yml"
+
+    def pre_validation(self, config: base.Config, key_name: str) -> None:
+        self._file = Path(config.config_file_path or "mkdocs.yml").name
+
+    def run_validation(self, value: object) -> object:
+        problem = self._check(value)
+        if problem is not None:
+            raise base.ValidationError(f"{problem} (in {self._file})")
+        return value
+
+
+# The plugin's config schema, one MkDocs option per declared option (options.py).
+TechpathConfig = type(
+    "TechpathConfig",
+    (base.Config,),
+    {"__doc__": "Options of the `techpath` plugin in mkdocs.yml (declared in options.py)."}
+    | {name: _Declared(name, spec) for name, spec in specs()},
+)
 
 
 def _excerpt_separator(config: MkDocsConfig) -> str | None:
@@ -109,6 +93,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
     supports_multiple_instances = False
 
     def __init__(self) -> None:
+        self._toc_depth = 6
         self._stager: Stager | None = None
         self._scratch: Path | None = None
         self._registered: set[str] = set()
@@ -117,6 +102,12 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._files: Files | None = None
         self._docs_dir: Path | None = None
         self._adopted: Any = None  # the engine of the build before this one (techpath serve)
+        self.options = PluginOptions()  # the validated config as typed options (on_config)
+        self._gate: FileGate | None = None
+        self._search = SearchIndex()  # what techpath adds to Material's search index
+        self._searched = False  # the site has Material's search plugin
+        self._unindexed: dict[str, str] = {}  # page -> its content while search reads a copy
+        self._images: list[str] = []  # CSP img-src sources of other hosts (safety/site.py)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self._is_serve = command == "serve"
@@ -125,28 +116,44 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         highlight_memo.install()  # each code block through Pygments once per process
         config_file = Path(config.config_file_path)
         root = config_file.parent
-        site = SiteSettings.load(root, config_file)
+        self.options = options = PluginOptions.from_mapping(dict(self.config))  # as MkDocs validated it
+        site = SiteSettings.load(root, config_file, options)
         site.docs_dir = Path(config.docs_dir)
-        site.plugin = dict(self.config)  # as MkDocs validated it
-        settings = engine_settings(root, site.docs_dir, dict(self.config))
+        settings = engine_settings(root, site.docs_dir, options)
         for problem in safety.snippet_config_problems(config.mdx_configs, root):
             log.error(problem)
-        katex = (root / self.config.katex_dir).resolve() if self.config.typeset_math else None
+        loads = {
+            "extra_javascript": list(config.extra_javascript),
+            "theme": {"custom_dir": config.theme.custom_dir},
+        }
+        rules = safety.page_rules(options, site.markdown_extensions)
+        self._images = safety.image_sources(options, site.markdown_extensions)
+        self._gate = FileGate.for_site(root, site.docs_dir, options.static_allow, loads, rules)
+        fatal = self._gate.fatal_problems(safety.snippet_bases(config.mdx_configs))
+        if fatal:  # before MkDocs walks the docs folder (it follows symlinks) or includes a snippet
+            raise PluginError("\n".join(str(p) for p in fatal))
+        katex = (root / options.katex_dir).resolve() if options.typeset_math else None
         config.extra_css[:] = stylesheets(config.extra_css, katex is not None)
-        config.markdown_extensions.extend(missing_extensions(config.markdown_extensions))
+        config.extra_javascript[:] = scripts(config.extra_javascript, self.options.content_security_policy)
+        config.markdown_extensions.extend(missing_extensions(config.markdown_extensions, config.theme.name))
+        _confine_snippets(config, root)
         if self._stager is None:
             self._stager = Stager(site, settings, info=log.info, error=log.error)
             self._stager.engine, self._adopted = self._adopted, None
         self._docs_dir = Path(config.docs_dir).resolve()
         stager = self._stager
         stager.site, stager.settings, stager.katex_dir = site, settings, katex
-        stager.execute = self.config.execute is not False
+        stager.execute = options.execute is not False
         # results are filled into the rendered pages, and pages are staged before their results
-        # where they can (stage/stager.py); TECHPATH_LAZY=0 waits for each result first
+        # where they can (stage/stager.py); _TECHPATH_STAGE_EARLY=0 waits for each result first
         stager.placeholders = True
-        stager.stage_early = os.environ.get("TECHPATH_LAZY", "1") != "0"
+        stager.stage_early = environment.stage_early()
         stager.repo_url, stager.site_url = config.repo_url, config.site_url
+        # markdown-exec blocks' output is converted with the page's own extensions and settings
+        stager.site_markdown = SiteMarkdown(config.markdown_extensions, config.mdx_configs)
+        self._toc_depth = _toc_depth(config.mdx_configs.get("toc", {}))
         stager.prewarm(always=self._is_serve)  # its imports overlap MkDocs reading the site
+        self._searched = any(name in ("search", "material/search") for name in config.plugins)
         return config
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
@@ -159,7 +166,9 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._scratch = Path(tempfile.mkdtemp(prefix="techpath-downloads-"))
         self._registered = set()
         font = config.theme.get("font")  # Material loads Google Fonts unless it is false
-        self._csp = safety.PagePolicies(csp_sources(self.config.csp_sources, config.theme.name, font))
+        sources = csp_sources(self.options.csp_sources, config.theme.name, font, self._images)
+        self._csp = safety.PagePolicies(sources)
+        self._gate_files(files, config)
         pages = [f for f in files if f.is_documentation_page() or f.src_uri.endswith(".ipynb")]
         records = self._stager.load((f.src_uri, Path(f.abs_src_path)) for f in pages)
         for file in pages:
@@ -187,6 +196,35 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._files = files
         return files
 
+    def _gate_files(self, files: Files, config: MkDocsConfig) -> None:
+        """Every file MkDocs read from the docs folder through the gate (safety/files.py):
+        symlinks out of the repository and active files the site did not allow are left out,
+        allowed SVG and HTML are published cleaned."""
+        assert self._gate is not None and self._scratch is not None
+        sources = csp_sources(
+            self.options.csp_sources,
+            config.theme.name,
+            config.theme.get("font"),
+            self._images,
+        )
+        tag = csp.meta_tag(csp.policy_text([], sources)) if self.options.content_security_policy else None
+        gate = dataclasses.replace(self._gate, csp_tag=tag)
+        docs = os.path.normpath(config.docs_dir)
+        for file in list(files):
+            if file.generated_by is not None or os.path.normpath(file.src_dir or "") != docs:
+                continue  # the theme's files and other plugins' are not the pull request's
+            published = gate.publish(file.src_uri, Path(file.abs_src_path or ""))
+            for problem in published.problems:
+                log.error(str(problem))
+            if published.source is not None:
+                continue
+            files.remove(file)
+            if published.data is not None:
+                target = self._scratch / "static" / file.src_uri
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(published.data)
+                files.append(File.generated(config, file.src_uri, abs_src_path=str(target)))
+
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self._stager is not None
         staged = self._stager.page_markdown(page.file.src_uri, markdown)
@@ -198,21 +236,38 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self._stager.fills_later(page.file.src_uri):
             return staged  # its downloads and figures are published in on_page_context
         if record is not None and record.downloads is not None and self._scratch is not None:
-            for uri in self._stager.write_downloads(record, self._scratch):
+            for uri in self._stager.write_downloads(record, self._scratch, page.url):
                 self._add(files, config, uri, self._scratch / uri)
         self._register(files, config)  # its figures, known now that its result is in
         return staged
 
     @event_priority(100)  # before the search plugin indexes the page's content
-    def on_page_context(self, context: dict, *, page: Page, config: MkDocsConfig, nav: Any) -> dict:
+    def _fill_in(self, context: dict, *, page: Page, config: MkDocsConfig, nav: Any) -> dict:
         """A page whose result is filled in later: filled in now (waiting for it), its files
-        published."""
+        published. Material's search then indexes a copy of it (site/search.py)."""
         assert self._stager is not None
         uri = page.file.src_uri
         if self._stager.fills_later(uri) and isinstance(page.content, str):
             page.content = self._stager.resolve(uri, page.content, self._link_from(page))
-            self._publish(uri, config)
+            self._publish(uri, config, page.url)
+        headings = self._stager.view_headings(uri)
+        if headings and isinstance(page.content, str):  # markdown-exec's updatetoc
+            page.toc = with_headings(page.toc, page.content, headings, self._toc_depth)
+            context["toc"] = page.toc
+        if self._searched and isinstance(page.content, str):
+            tags = [str(t) for t in page.meta.get("tags") or [] if isinstance(t, str | int | float)]
+            self._unindexed[uri] = page.content
+            page.content = self._search.page(uri, page.url, page.content, tags)
         return context
+
+    @event_priority(-100)  # after the search plugin indexed the copy: the page itself again
+    def _after_search(self, context: dict, *, page: Page, config: MkDocsConfig, nav: Any) -> dict:
+        original = self._unindexed.pop(page.file.src_uri, None)
+        if original is not None:  # without the search's attributes, as its plugin leaves pages
+            page.content = SEARCH_ATTRIBUTES.sub("", original)
+        return context
+
+    on_page_context = CombinedEvent(_fill_in, _after_search)
 
     def _link_from(self, page: Page) -> Callable[[str], str]:
         """docs path -> URL relative to `page` (a page's own URL; any other file's path)."""
@@ -224,7 +279,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
         return link
 
-    def _publish(self, uri: str, config: MkDocsConfig) -> None:
+    def _publish(self, uri: str, config: MkDocsConfig, page_url: str = "") -> None:
         """The downloads and figures of a page whose result was filled in after conversion,
         written into the site: MkDocs copied the site's files before its results came in."""
         assert self._stager is not None
@@ -233,7 +288,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             return
         sources: dict[str, Path] = {}
         if record.downloads is not None and self._scratch is not None:
-            for name in self._stager.write_downloads(record, self._scratch):
+            for name in self._stager.write_downloads(record, self._scratch, page_url):
                 sources[name] = self._scratch / name
         sources.update(self._stager.figure_files(record))
         site = Path(config.site_dir)
@@ -247,6 +302,11 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     def _page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self._stager is not None
+        if self._stager.records.get(page.file.src_uri) is None:  # not a page techpath loaded
+            source = _docs_source(page.file, config)
+            if source is None:  # another plugin made it (a coverage report): its markup, like the theme's
+                return html
+            return self._stager.other_page_html(source, html)  # from docs/ (a translation, say)
         return self._stager.page_html(page.file.src_uri, html)
 
     @event_priority(-80)  # after the feed plugin (-75) read the raw text, before any template
@@ -260,22 +320,36 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     on_page_content = CombinedEvent(_page_content, _escape_front_matter)
 
-    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+    @event_priority(100)  # before any plugin that rewrites pages (minify drops the region markers)
+    def _finish_regions(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         assert self._stager is not None
         # Blog views show excerpts of posts: those regions are finished here.
-        output = name_theme_widgets(self._stager.finish_file(output, self._link_from(page)))
-        return self._csp.add(output) if self.config.content_security_policy else output
+        return finish_theme(self._stager.finish_file(output, self._link_from(page)))
 
+    @event_priority(-200)  # last: the hashes are of the inline scripts as the page is written,
+    # after every other plugin (mkdocs-minify rewrites the page, mkdocs-static-i18n runs at -100)
+    def _add_policy(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        return self._csp.add(output) if self.options.content_security_policy else output
+
+    on_post_page = CombinedEvent(_finish_regions, _add_policy)
+
+    @event_priority(-200)  # after mkdocs-minify, as for pages
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
-        # 404.html and other theme pages are written without on_post_page: they get the CSP too
-        if self.config.content_security_policy and template_name.endswith(".html"):
-            return self._csp.add(output_content)
-        return output_content
+        # 404.html and other theme pages are written without on_post_page: they get the theme's
+        # finishing and the CSP too
+        if not template_name.endswith(".html"):
+            return output_content
+        output_content = finish_theme(output_content)
+        return self._csp.add(output_content) if self.options.content_security_policy else output_content
 
+    @event_priority(-100)  # after the search plugin wrote its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self._stager is not None
-        self._stager.write_results(Path(config.site_dir), self.config.report)
-        if self.config.content_security_policy:
+        if self._searched:
+            index = Path(config.site_dir) / "search" / "search_index.json"
+            self._search.write(index, self._stager.records.entries(), self._stager.stages)
+        self._stager.write_results(Path(config.site_dir), self.options.report)
+        if self.options.content_security_policy:
             self._csp.finish(Path(config.site_dir))
         self._stager.finish(keep_engine=self._is_serve)
         self._clean_scratch()
@@ -361,6 +435,67 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
+
+
+def _docs_source(file: File, config: MkDocsConfig) -> Path | None:
+    """The file of the docs folder a page was made from (another plugin may have renamed it:
+    mkdocs-static-i18n serves `index.fr.md` as the French `index.md`), or None for a page a
+    plugin generated from something else."""
+    if not file.abs_src_path:
+        return None
+    source = Path(file.abs_src_path).resolve()
+    return source if source.is_relative_to(Path(config.docs_dir).resolve()) else None
+
+
+def _confine_snippets(config: MkDocsConfig, root: Path) -> None:
+    """The site's pymdownx.snippets, as MkDocs will build it, replaced by the same extension
+    confined to the repository (parse/snippets.py): techpath expands a page's includes itself,
+    but docstrings (mkdocstrings) and other plugins' Markdown go through MkDocs' own pass."""
+    name = "pymdownx.snippets"
+    if name not in config.markdown_extensions:
+        return
+    settings = dict(config.mdx_configs.get(name) or {})
+    if "base_path" in settings:  # MkDocs' `!relative $config_dir` placeholders, as paths
+        settings["base_path"] = snippet_bases({name: settings})
+    at = config.markdown_extensions.index(name)
+    config.markdown_extensions[at] = confined_extension(settings, root)
+
+
+def _toc_depth(settings: Any) -> int:
+    depth = settings.get("toc_depth", 6) if isinstance(settings, dict) else 6
+    return int(str(depth).split("-")[-1]) if str(depth).split("-")[-1].isdigit() else 6
+
+
+def with_headings(toc: TableOfContents, content: str, headings: list[Heading], depth: int) -> TableOfContents:
+    """`toc` with the headings markdown-exec blocks wrote, each where it stands in `content`
+    (nested by level, as the toc extension nests the page's own); unchanged when a heading of
+    `toc` cannot be found in `content`."""
+    existing: dict[str, AnchorLink] = {}
+    stack = list(toc)
+    while stack:
+        anchor = stack.pop()
+        existing[anchor.id] = anchor
+        stack += anchor.children
+    added = {h.id: h for h in headings if h.level <= depth and h.id not in existing}
+    order: list[AnchorLink] = []
+    for match in re.finditer(r'<h([1-6])\b[^>]*\bid="([^"]+)"', content):
+        anchor_id = html.unescape(match[2])
+        if anchor_id in existing:
+            order.append(existing[anchor_id])
+        elif anchor_id in added:
+            heading = added.pop(anchor_id)
+            order.append(AnchorLink(html.escape(heading.title), heading.id, heading.level))
+    if len({a.id for a in order} & existing.keys()) != len(existing):
+        return toc
+    roots: list[AnchorLink] = []
+    parents: list[AnchorLink] = []
+    for anchor in order:
+        anchor.children = []
+        while parents and parents[-1].level >= anchor.level:
+            parents.pop()
+        (parents[-1].children if parents else roots).append(anchor)
+        parents.append(anchor)
+    return TableOfContents(roots)
 
 
 def _same_readtime(page: Page, minutes: int) -> None:

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from techpath.options import PluginOptions
+
 # ---------------------------------------------------------------------------------------------
 # Input: a post and its code blocks
 
@@ -26,6 +28,15 @@ class BlockOptions:
     timeout: float | None = None  # seconds for this block; None = the run's default
     standalone: bool = False  # must also pass alone in a fresh interpreter
     exercise: str = ""  # "starter", "check" or "solution": a part of an exercise (parse/exercises.py)
+    # markdown-exec's blocks (parse/mdexec.py): what runs the code, and its semantics: what the
+    # block prints is its result (no trailing expression shown, figures only on plt.show())
+    language: str = "python"  # "python", "bash" or "sh"
+    mdexec: bool = False
+    session: str | None = None  # None: the page's namespace; "": a fresh one; else a named one
+    returncode: int = 0  # the exit status a shell block must end with
+    workdir: str | None = None  # folder the block runs in, relative to where the page runs
+    width: int = 0  # COLUMNS while the block runs (0: unset)
+    html: bool = False  # what it prints is HTML (markdown-exec's html="1"): kept up to a rich output's size
 
 
 @dataclass(frozen=True)
@@ -37,12 +48,21 @@ class CodeBlock:
     line: int  # 1-based line in the source file of the block's first code line
     options: BlockOptions = BlockOptions()
     cell: int | None = None  # notebook cell number (1-based), None for Markdown
+    # the file line of each code line, when they are not the lines from `line` on (code a
+    # pymdownx.snippets include brought in: its lines are the include's line)
+    lines: tuple[int, ...] | None = None
+
+    def file_line(self, code_line: int = 1) -> int:
+        """1-based line in the file of the `code_line`-th line of the block."""
+        if self.lines:
+            return self.lines[min(max(code_line, 1), len(self.lines)) - 1]
+        return self.line + code_line - 1
 
     def location(self, path: str, code_line: int = 1) -> str:
         """`path:line` of the `code_line`-th line of the block (or its cell, for notebooks)."""
         if self.cell is not None:
             return f"{path}:cell {self.cell}:{code_line}"
-        return f"{path}:{self.line + code_line - 1}"
+        return f"{path}:{self.file_line(code_line)}"
 
 
 @dataclass(frozen=True)
@@ -107,6 +127,10 @@ class Post:
     root: Path | None = None  # its repository: inputs may lie anywhere inside (parse/inputs.py)
     inline: list[InlineExpr] = field(default_factory=list)  # inline values and claims (parse/inline.py)
     exercises: list[Exercise] = field(default_factory=list)  # parse/exercises.py
+    # How the site runs it (parse/policy.py): policy warnings fail a block ("error") or show as
+    # in Jupyter ("show"); matplotlib settings applied before its first block.
+    warnings: str = "error"
+    figure_rc: dict[str, Any] = field(default_factory=dict)
 
     @property
     def runs(self) -> bool:
@@ -120,16 +144,25 @@ class Post:
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of one page's execution."""
+    """Resource limits of one page's execution (defaults: the plugin options', options.py)."""
 
-    block_timeout: float = 30.0  # seconds per block unless the post or the block sets timeout
-    page_timeout: float = 300.0  # seconds for the whole page
-    memory_mb: int = 2048  # memory (private resident) the page may add on top of the warm imports
+    # seconds per block unless the post or the block sets timeout; None: no limit of its own,
+    # the page's limit holds (a real ML cell may take minutes; Jupyter has no limit at all)
+    block_timeout: float | None = PluginOptions.default("block_timeout")
+    page_timeout: float = float(PluginOptions.default("page_timeout"))  # seconds for the whole page
+    # memory (private resident) the page may add on top of the warm imports
+    memory_mb: int = int(PluginOptions.default("memory_mb"))
 
     def for_block(self, block: CodeBlock, post_timeout: float | None = None) -> float:
         """The one effective timeout of a block, used by the page itself and by its parent:
-        the block's own `timeout=`, else the post's front matter `timeout:`, else the default."""
-        return float(block.options.timeout or post_timeout or self.block_timeout)
+        the block's own `timeout=` (a notebook cell's `execution.timeout`), else the post's
+        `timeout:`, else the default; 0 or none of them: the page's limit."""
+        asked = block.options.timeout if block.options.timeout is not None else post_timeout
+        return float(asked if asked is not None else self.block_timeout or 0) or self.page_timeout
+
+    def default_block(self, post_timeout: float | None = None) -> float:
+        """The timeout of a block that sets none (also used for inline values)."""
+        return float(post_timeout or self.block_timeout or self.page_timeout)
 
     def for_page(self, blocks: list[CodeBlock], post_timeout: float | None = None) -> float:
         """The page deadline; never shorter than a timeout the post itself asks for (front
@@ -188,6 +221,14 @@ class BlockResult:
     names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
+    def not_reached(cls, index: int, failed: CodeBlock) -> BlockResult:
+        """A block the page never ran because an earlier one failed, with a note saying so in
+        its output slot: a page stops at its first failure, as Jupyter does."""
+        where = f"cell {failed.cell}" if failed.cell is not None else f"the block at line {failed.line}"
+        note = f"Not run: {where} failed, and a page stops at its first error (as in Jupyter)."
+        return cls(index, "not-run", outputs=[Output("note", text=note)])
+
+    @classmethod
     def from_json(cls, data: dict[str, Any]) -> BlockResult:
         error = BlockError(**data["error"]) if data.get("error") else None
         outputs = [Output(**o) for o in data.get("outputs", [])]
@@ -238,6 +279,10 @@ class PageResult:
     figure_dir: str = ""  # folder holding this result's figure files
     inline: list[InlineResult] = field(default_factory=list)
     exercises: list[ExerciseResult] = field(default_factory=list)
+    # What the result depends on besides its cache key, recorded as it ran (dependencies.py):
+    # {"distributions": {project: version}, "files": {path: sha256}, "listings": {folder: sha256}}
+    dependencies: dict[str, Any] = field(default_factory=dict)
+    rerun_because: str = ""  # why a cached result was not reused (not stored)
 
     @property
     def errors(self) -> list[BlockError]:
@@ -252,6 +297,7 @@ class PageResult:
         data = asdict(self)
         data.pop("from_cache")
         data.pop("figure_dir")
+        data.pop("rerun_because")
         return data
 
     @classmethod

@@ -2,17 +2,17 @@
 
 All collected posts run as one batch on the engine (in parallel, through the cache) when the
 first of them runs; each item then reports its own post's failures as `file:line: ...`.
-In CI (`CI=true`) the cache is ignored, so every post is executed again on every run.
+In CI (`CI` set: environment.py) the cache is ignored, so every post is executed again on every run.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from techpath import environment
 from techpath.model import PageResult, Post
 
 if TYPE_CHECKING:
@@ -98,11 +98,11 @@ class _Batch:
 
         root = self.config.rootpath
         site = SiteSettings.load(root)
-        policy = site.run_policy()
+        policy, prose = site.run_policy(), site.prose_check()
         for item in self.items:
             shown = item.path.relative_to(root) if item.path.is_relative_to(root) else item.path
             self._posts[item.path] = load_checked_post(
-                shown, site.schema if site.is_post(item.path) else None, policy
+                shown, site.schema if site.is_post(item.path) else None, policy, site.snippets, prose
             )
         settings = settings_for(self.config, site)
         with Engine(settings) as engine:
@@ -114,5 +114,6 @@ def settings_for(config: pytest.Config, site: SiteSettings) -> Settings:
     this plugin's options; in CI everything is executed afresh."""
     from techpath.engine import Settings
 
-    refresh = config.getoption("techpath_refresh") or os.environ.get("CI", "").lower() == "true"
-    return Settings.from_site(site.root, site.plugin, jobs=config.getoption("techpath_jobs"), refresh=refresh)
+    refresh = config.getoption("techpath_refresh") or environment.in_ci()
+    jobs = config.getoption("techpath_jobs")
+    return Settings.from_site(site.root, site.options, jobs=jobs, refresh=refresh)

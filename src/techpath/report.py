@@ -30,6 +30,12 @@ def report_rows(results: dict[str, PageResult]) -> list[dict[str, Any]]:
                 "from_cache": result.from_cache,
                 "versions": result.versions,
                 "errors": [e.headline() for e in result.errors],
+                "warnings": output_warnings(result),
+                # what the cached result is checked against on the next build (dependencies.py)
+                "files_read": sorted(p for p, d in result.dependencies.get("files", {}).items() if d),
+                "folders_listed": sorted(result.dependencies.get("listings", {})),
+                "libraries": result.dependencies.get("distributions", {}),
+                "rerun_because": result.rerun_because,
             }
         )
     return rows
@@ -40,10 +46,23 @@ def write_report(path: Path, results: dict[str, PageResult]) -> None:
     path.write_text(json.dumps({"posts": report_rows(results)}, indent=2) + "\n", encoding="utf-8")
 
 
+def output_warnings(result: PageResult) -> list[str]:
+    """`file:line: message` for each output a page asked for that is not shown as asked (an
+    interactive plot without a static image, a bad `matplotlib_rc` entry)."""
+    return [
+        f"{output.data.get('location', result.path)}: {output.text}"
+        for block in result.blocks
+        for output in block.outputs
+        if output.kind == "note" and output.name == "warning"
+    ]
+
+
 def format_failures(results: dict[str, PageResult], problems: Iterable[Problem] = ()) -> str:
-    """Every problem and failing block, `file:line: Type: message` then the indented traceback."""
+    """Every problem and failing block, `file:line: Type: message` then the indented traceback,
+    and every output warning."""
     parts = [str(p) for p in problems]
     for _, result in sorted(results.items()):
+        parts += [f"warning: {w}" for w in output_warnings(result)]
         for error in result.errors:
             parts.append(error.headline())
             if error.traceback.strip():

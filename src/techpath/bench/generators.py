@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-GENERATORS = ("mkdocs", "properdocs", "zensical")
+from techpath.options import GENERATORS
 
 
 def time_generator(site: Path, generator: str, cache: Path, out: Path) -> float:

@@ -1,7 +1,7 @@
 """Run one command and measure it: wall time, CPU seconds and peak memory of the whole process
 tree it starts, including the warm parent, which lives in its own session and is not our child.
 
-Every process of one measured run carries a marker in its environment (`TECHPATH_BENCH_RUN`);
+Every process of one measured run carries a marker in its environment (`_TECHPATH_BENCH_RUN`);
 a sampler thread finds them in /proc, so the measurement sees the warm parent and its page
 processes without any help from techpath itself.
 """
@@ -18,7 +18,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MARKER = "TECHPATH_BENCH_RUN"
+from techpath import environment
+
+MARKER = environment.BENCH_RUN.name
 PROC = Path("/proc")
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 

@@ -19,8 +19,12 @@ from techpath.parse import load_post
 from techpath.parse.fences import find_fences
 from techpath.parse.frontmatter import PostSchema, split_front_matter
 from techpath.parse.policy import RunPolicy
+from techpath.parse.snippets import Snippets
+from techpath.safety.files import FileGate
 from techpath.safety.paths import confinement_problems
-from techpath.safety.prose import check_prose
+from techpath.safety.policy import Profile
+from techpath.safety.prose import ProseCheck
+from techpath.safety.text import bidi_problem, line_break_problem
 
 _MD_LINK = re.compile(r"(?<!!)\[[^\]]*\]\((?P<target>[^)\s#]+)(?:#[^)\s]*)?(?:\s+\"[^\"]*\")?\)")
 _CODE_RULES = [
@@ -33,29 +37,45 @@ _CODE_RULES = [
 ]  # fmt: skip
 
 
-def load_checked_post(path: Path, schema: PostSchema | None = None, policy: RunPolicy | None = None) -> Post:
-    """What the front ends load: the parsed post (`load_post`, pure), the site's run policy
-    applied (parse/policy.py) and, for blog posts, the lint pass's problems. Parsing never
-    imports the linter, so there is no import cycle."""
-    post = load_post(path, schema)
+def load_checked_post(
+    path: Path,
+    schema: PostSchema | None = None,
+    policy: RunPolicy | None = None,
+    snippets: Snippets | None = None,
+    prose: ProseCheck | None = None,
+) -> Post:
+    """What the front ends load: the parsed post (`load_post`, pure; code read with the site's
+    snippets expanded), the site's run policy applied (parse/policy.py) and the lint pass's
+    problems: every check for blog posts, the site's HTML policy (`prose`, when given) for every
+    other page. Parsing never imports the linter, so there is no import cycle."""
+    post = load_post(path, schema, snippets)
     if policy is not None:
         post = policy.apply(post)
     if schema is not None:
-        post.problems += lint_post(post)
+        post.problems += lint_post(post, prose, snippets)
+    elif prose is not None:
+        post.problems += lint_page(post, prose, snippets)
     return post
 
 
-def lint_post(post: Post) -> list[Problem]:
+def lint_page(post: Post, prose: ProseCheck, snippets: Snippets | None = None) -> list[Problem]:
+    """The HTML policy on a page's rendered prose (a Markdown page with its includes expanded,
+    or each markdown cell of a notebook), each problem at file:line or file:cell N:line."""
+    if post.path.suffix == ".md":
+        return _policy(post.text, post.display_path, prose, snippets)
+    return _notebook_policy(post.text, post.display_path, prose)
+
+
+def lint_post(post: Post, prose: ProseCheck | None = None, snippets: Snippets | None = None) -> list[Problem]:
     shown = post.display_path
-    problems: list[Problem] = []
+    prose = prose or ProseCheck()
+    problems: list[Problem] = lint_page(post, prose, snippets)
     if post.path.suffix == ".md":
         problems += _lint_prose(post.text, shown, post.path.parent)
-        problems += _policy(post.text, shown)
         boxes = len(re.findall(r"^\s*\?\?\?\+?\s+math\b", post.text, re.M))
     else:
         from techpath.parse.notebook import notebook_markdown
 
-        problems += _notebook_policy(post.text, shown)
         boxes = len(re.findall(r"^\?\?\?\+?\s+math\b", notebook_markdown(post.path), re.M))
     problems += [p for p in confinement_problems(post, Path.cwd()) if "slug" not in p.message]
     concepts = post.meta.get("math", []) or []
@@ -69,11 +89,12 @@ def lint_post(post: Post) -> list[Problem]:
             )
         )
     problems += _exercise_rebinds(post)
+    problems += _invisible_characters(post)
     for block in post.blocks:
         for offset, line in enumerate(block.source.split("\n"), start=1):
             for pattern, message in _CODE_RULES:
                 if pattern.search(line):
-                    where, number = _where(shown, block.cell, block.line + offset - 1, offset)
+                    where, number = _where(shown, block.cell, block.file_line(offset), offset)
                     problems.append(Problem(where, number, message))
     return sorted(problems, key=lambda p: (p.path, p.line))
 
@@ -105,6 +126,36 @@ def _exercise_rebinds(post: Post) -> list[Problem]:
                         "see another value there: give the answer a name of its own",
                     )
                 )
+    return problems
+
+
+def _invisible_characters(post: Post) -> list[Problem]:
+    """Line breaks other than \\n anywhere, and bidi controls where the HTML policy does not
+    look (a Markdown post's front matter, a notebook's code and raw cells: the policy sees the
+    rendered prose and code of a page)."""
+    problems: list[Problem] = []
+    if post.path.suffix == ".md":
+        front, _ = split_front_matter(post.text, post.display_path)
+        for number, line in enumerate(post.text.split("\n"), start=1):
+            bidi = bidi_problem(line) if number <= front.body_start else None
+            for message in (line_break_problem(line), bidi):
+                if message:
+                    problems.append(Problem(post.display_path, number, message))
+        return problems
+    from techpath.parse.notebook import cell_source
+
+    try:
+        cells = json.loads(post.text).get("cells", [])
+    except (ValueError, AttributeError):
+        return []
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict):
+            continue
+        for offset, line in enumerate(cell_source(cell).split("\n"), start=1):
+            bidi = bidi_problem(line) if cell.get("cell_type") != "markdown" else None
+            for message in (line_break_problem(line), bidi):
+                if message:
+                    problems.append(Problem(f"{post.display_path}:cell {number}", offset, message))
     return problems
 
 
@@ -168,14 +219,22 @@ def _lint_prose(text: str, shown: str, folder: Path) -> list[Problem]:
     return problems
 
 
-def _policy(text: str, shown: str) -> list[Problem]:
-    """The HTML policy on the post's rendered prose (its body, after the front matter)."""
+def _policy(text: str, shown: str, prose: ProseCheck, snippets: Snippets | None = None) -> list[Problem]:
+    """The HTML policy on the page's rendered prose (its body, after the front matter, with its
+    includes expanded as the build expands them: a refusal in an included file is reported at
+    the include's line)."""
     front, _ = split_front_matter(text, shown)
     body = "\n".join(text.split("\n")[front.body_start :])
-    return [Problem(shown, f.line, f.message) for f in check_prose(body, front.body_start + 1)]
+    expanded = snippets.expand(body) if snippets is not None else None
+    if expanded is None or not expanded.changed:
+        return [Problem(shown, f.line, f.message) for f in prose.check(body, front.body_start + 1)]
+    return [
+        Problem(shown, front.body_start + expanded.page_line(f.line), f.message)
+        for f in prose.check(expanded.text)
+    ]
 
 
-def _notebook_policy(text: str, shown: str) -> list[Problem]:
+def _notebook_policy(text: str, shown: str, prose: ProseCheck | None = None) -> list[Problem]:
     """The HTML policy on each markdown cell of a notebook, reported as file:cell N:line."""
     from techpath.parse.notebook import cell_source
 
@@ -186,7 +245,7 @@ def _notebook_policy(text: str, shown: str) -> list[Problem]:
     problems = []
     for number, cell in enumerate(cells, start=1):
         if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
-            for finding in check_prose(cell_source(cell)):
+            for finding in (prose or ProseCheck()).check(cell_source(cell)):
                 problems.append(Problem(f"{shown}:cell {number}", finding.line, finding.message))
     return problems
 
@@ -250,3 +309,35 @@ def code_line_problems(post: Post, limit: int) -> list[Problem]:
 
 def _slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def lint_files(
+    root: Path,
+    docs_dir: Path,
+    config: dict,
+    static_allow: list[str],
+    paths: list[Path],
+    rules: Profile | None = None,
+) -> list[Problem]:
+    """What the build would leave out of the site among the files `paths` name (default: the
+    whole docs folder and the snippet folders): symlinks that leave the repository or reach
+    .git (pages: cli.load_site_posts), active files (.html, .svg, .js, ...) the site does not
+    allow, refusals of the HTML policy in allowed HTML files (safety/files.py)."""
+    gate = FileGate.for_site(
+        root.resolve(), docs_dir.resolve(), static_allow, config, *([rules] if rules else [])
+    )
+    docs = docs_dir.resolve()
+    if not paths:
+        from techpath.config import extension_options
+        from techpath.safety.site import snippet_bases
+
+        return gate.lint(docs, snippet_bases(extension_options(config.get("markdown_extensions") or [])))
+    problems: list[Problem] = []
+    for path in paths:
+        absolute = path if path.is_absolute() else Path.cwd() / path
+        if absolute.is_dir() and not absolute.is_symlink():
+            problems += gate.lint(absolute)
+        elif absolute.suffix not in (".md", ".ipynb") and absolute.parent.resolve().is_relative_to(docs):
+            uri = (absolute.parent.resolve() / absolute.name).relative_to(docs).as_posix()
+            problems += gate.publish(uri, absolute).problems
+    return problems

@@ -96,7 +96,7 @@ def create_post(request: NewPost, target: Target, today: dt.date | None = None) 
     text = post_template(request, slug, day, category, author) if target.blog else page_template(request)
     folder.mkdir(parents=True, exist_ok=True)
     if request.notebook:
-        path.write_text(notebook_json(to_notebook(markdown_cells(text))), encoding="utf-8")
+        path.write_text(notebook_json(to_notebook(markdown_cells(text), for_readers=False)), encoding="utf-8")
     else:
         path.write_text(text, encoding="utf-8")
     return path

@@ -11,12 +11,13 @@ from __future__ import annotations
 import atexit
 import base64
 import io
-import os
 import shutil
 from typing import Any
 
 import numpy as np
 from PIL import Image
+
+from techpath import environment
 
 PIXEL_THRESHOLD = 16  # a channel difference (0-255) below this is antialiasing noise
 
@@ -29,7 +30,7 @@ class _Browser:
 
     def page(self) -> Any:
         if self._browser is None and not self.failed:
-            executable = os.environ.get("TECHPATH_CHROMIUM") or next(
+            executable = environment.chromium() or next(
                 (p for n in ("chromium", "chromium-browser", "google-chrome") if (p := shutil.which(n))), None
             )
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections import Counter
 
 from techpath.diff.compare import NUMBER, Change, LinePair
@@ -37,17 +38,19 @@ def markdown_summary(changes: list[Change], label: str = "", limit: int = SUMMAR
     out = [f"## What this change moved\n\n{headline(changes, label)}\n"]
     size = len(out[0].encode())
     for number, change in enumerate(changes):
-        part = [f"- **{change.kind}** `{change.where}`{_edited(change)}: {_md_inline(change.summary)}"]
+        where = _code_span(change.where)
+        part = [f"- **{change.kind}** {where}{_edited(change)}: {_md_inline(change.summary)}"]
         if change.lines:
-            part.append("  ```diff")
+            shown = []
             for pair in change.lines[:20]:
                 if pair.old is not None:
-                    part.append(f"  - {pair.old[:300]}")
+                    shown.append(f"  - {_one_line(pair.old[:300])}")
                 if pair.new is not None:
-                    part.append(f"  + {pair.new[:300]}")
+                    shown.append(f"  + {_one_line(pair.new[:300])}")
             if len(change.lines) > 20:
-                part.append(f"  ... {len(change.lines) - 20} more changed lines")
-            part.append("  ```")
+                shown.append(f"  ... {len(change.lines) - 20} more changed lines")
+            fence = "`" * max(3, _longest_backticks("".join(shown)) + 1)  # no output line closes it
+            part += [f"  {fence}diff", *shown, f"  {fence}"]
             moved = [f"{a} → {b}" for p in change.lines for a, b in p.numbers][:10]
             if moved:
                 part.append("  numbers: " + ", ".join(moved))
@@ -64,6 +67,23 @@ def _edited(change: Change) -> str:
     """Marks a change whose block's code (or value's expression) was edited: the others moved
     because of something above them or a library."""
     return " (code edited)" if change.edited else ""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.splitlines())
+
+
+def _longest_backticks(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+
+
+def _code_span(text: str) -> str:
+    """`text` as one Markdown code span, whatever backticks it holds (a page path is a file
+    name a pull request chose): fenced by a longer run of backticks, as CommonMark reads it."""
+    text = _one_line(text)
+    ticks = "`" * (_longest_backticks(text) + 1)
+    pad = " " if "`" in text else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def _md_inline(text: str) -> str:

@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from techpath import environment
+
 MiB = 1024 * 1024
 
 
@@ -62,7 +64,7 @@ def pages_base(memory_mb: int) -> tuple[Path | None, str]:
     """(folder for page cgroups, how the limit is measured). Off with TECHPATH_CGROUP=0."""
     if not memory_mb:
         return None, "no memory limit"
-    if os.environ.get("TECHPATH_CGROUP", "1") == "0":
+    if not environment.cgroups_allowed():
         return None, "polled private memory (TECHPATH_CGROUP=0)"
     try:
         folder = own_cgroup(Path("/proc/self/mountinfo").read_text(), Path("/proc/self/cgroup").read_text())

@@ -20,13 +20,17 @@ import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from techpath.execute import cgroups, hooks, procs
+from techpath.execute import cgroups, hooks, ipython, procs
+from techpath.execute.imports import ImportLog
+from techpath.execute.overlay import Overlay
+from techpath.execute.reads import FileWatch
 from techpath.model import (
     BlockOptions,
     BlockResult,
@@ -48,7 +52,16 @@ STANDALONE_FLAGS = [
 
 
 def job_blocks(job: dict[str, Any]) -> list[CodeBlock]:
-    return [CodeBlock(**{**b, "options": BlockOptions(**b["options"])}) for b in job["blocks"]]
+    return [
+        CodeBlock(
+            **{
+                **b,
+                "options": BlockOptions(**b["options"]),
+                "lines": tuple(b["lines"]) if b.get("lines") else None,
+            }
+        )
+        for b in job["blocks"]
+    ]
 
 
 def job_inline(job: dict[str, Any]) -> list[InlineExpr]:
@@ -59,8 +72,9 @@ def job_exercises(job: dict[str, Any]) -> list[Exercise]:
     return [Exercise(**e) for e in job.get("exercises", [])]
 
 
-def isolate(job: dict[str, Any]) -> None:
-    """Die with the parent, adopt own orphans, own session, no stdin, private working folder."""
+def isolate(job: dict[str, Any]) -> PageContext:
+    """Die with the parent, adopt own orphans, own session, no stdin, and a private working
+    folder that mirrors the site (execute/overlay.py), with the page's reads recorded."""
     procs.die_with_parent(signal.SIGKILL)  # the build (or warm parent) went: this page goes too
     procs.become_subreaper()  # a double fork inside the page stays below it, to be ended with it
     cgroups.join(job.get("cgroup", ""))  # where the kernel enforces the memory limit
@@ -71,21 +85,117 @@ def isolate(job: dict[str, Any]) -> None:
     if hasattr(signal, "SIGALRM"):  # elsewhere the parent enforces block timeouts by killing
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGALRM, _raise_timeout)
+    os.environ.update(job.get("env") or {})  # MKDOCS_CONFIG_DIR, as markdown-exec sets it
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
-    work = Path(job["work_dir"])
     # Text written straight to the file descriptors (C libraries, subprocesses) lands here,
     # appended, so the page can empty the files after each block (session.NativeOutput).
+    native = Path(job["result_dir"])
     for fd, name in ((1, "native-stdout.txt"), (2, "native-stderr.txt")):
-        target = os.open(work / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+        target = os.open(native / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
         os.dup2(target, fd)
         os.close(target)
-    copy_inputs(job, work)
-    cwd = work / job.get("cwd", ".")
-    cwd.mkdir(parents=True, exist_ok=True)
-    os.chdir(cwd)
+    sys.dont_write_bytecode = True  # a page's local modules leave no __pycache__ behind
+    context = PageContext(ImportLog())
+    work = Path(job["work_dir"])
+    overlay = _site_mirror(job, work)
+    if overlay is not None:  # the site as the page's own folder tree (as in Jupyter)
+        os.chdir(overlay.prepare(job.get("cwd", ".")))
+        hooks.mirror_root = str(overlay.mirror)
+        folder = "" if job.get("cwd", ".") == "." else job["cwd"]
+        context.watch = FileWatch(overlay, folder, _environment_folders())
+        context.watch.install()
+    else:  # no site, or no symbolic links here: a private folder holding the declared inputs
+        copy_inputs(job, work)
+        cwd = work / job.get("cwd", ".")
+        cwd.mkdir(parents=True, exist_ok=True)
+        os.chdir(cwd)
+    _notebook_import_path()
+    _prefer_local_modules()
     _limit_threads(job.get("threads"))
     sys.argv = [job["path"]]
+    return context
+
+
+def _site_mirror(job: dict[str, Any], work: Path) -> Overlay | None:
+    """The overlay of the job's site, or None where links cannot be made (Windows without the
+    symbolic-link privilege): there the page falls back to its declared inputs only."""
+    if not job.get("source_root"):
+        return None
+    probe = work / ".link-probe"
+    try:
+        os.symlink(job["source_root"], probe)
+        probe.unlink()
+    except (OSError, NotImplementedError):
+        return None
+    return Overlay(Path(job["source_root"]), work)
+
+
+@dataclass
+class PageContext:
+    """What the page process records about the page besides its outputs."""
+
+    imports: ImportLog
+    watch: FileWatch | None = None
+
+    def start(self) -> None:
+        self.imports.start()
+        if self.watch is not None:
+            self.watch.recording = True
+
+    def dependencies(self, import_failed: bool = False) -> dict[str, Any]:
+        """What the page used. When an import failed, the page's folder listing counts too: a
+        module added next to the page later would make that import work."""
+        if self.watch is not None and import_failed:
+            self.watch.listings.add(self.watch.page_folder or ".")
+        found: dict[str, Any] = self.watch.dependencies() if self.watch is not None else {}
+        return {**found, "modules": self.imports.module_paths()}
+
+
+def _environment_folders() -> list[str]:
+    """The interpreter's and its packages' folders: what they hold is covered by the Python
+    version and the distributions, not recorded as files the page read."""
+    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    folders.update(p for p in sys.path if p and "site-packages" in p)
+    return sorted(folders)
+
+
+def _notebook_import_path() -> None:
+    """sys.path as a Jupyter kernel has it: the working folder ('') after the standard library
+    and before the installed packages, so a module next to the notebook imports as there. The
+    folder the warm parent was started from is no page's folder: it goes."""
+    launched = hooks.launch_folder
+    paths = [p for p in sys.path if p != "" and not (launched and p == launched)]
+    stdlib = {os.path.realpath(sysconfig.get_paths()[k]) for k in ("stdlib", "platstdlib")}
+    position = 0
+    for index, entry in enumerate(paths):
+        real = os.path.realpath(entry)
+        if real in stdlib or any(real.startswith(s + os.sep) for s in stdlib) or entry.endswith(".zip"):
+            position = index + 1
+        else:
+            break
+    sys.path[:] = [*paths[:position], "", *paths[position:]]
+
+
+def _prefer_local_modules() -> None:
+    """A module next to the page wins over an installed one of the same name the warm parent
+    imported (as '' comes before site-packages in Jupyter): the installed one is forgotten."""
+    try:
+        here = os.listdir(".")
+    except OSError:
+        return
+    local = {
+        name.removesuffix(".py")
+        for name in here
+        if name.endswith(".py") or os.path.isfile(os.path.join(name, "__init__.py"))
+    }
+    local &= {name for name in sys.modules if "." not in name}
+    for name in local - set(sys.stdlib_module_names) - {"techpath"}:
+        module = sys.modules.get(name)
+        file = os.path.realpath(getattr(module, "__file__", None) or "")
+        if file and not file.startswith(os.path.realpath(".") + os.sep):
+            for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+                del sys.modules[loaded]
 
 
 def _limit_threads(threads: int | None) -> None:
@@ -105,8 +215,9 @@ def _limit_threads(threads: int | None) -> None:
 
 
 def copy_inputs(job: dict[str, Any], folder: Path) -> None:
-    """Copy the post's declared input files into `folder`, at the paths the job gives them
-    (the repository's layout, so the post's own relative paths work from `cwd`)."""
+    """Copy the post's declared input files into `folder` (a standalone check's own folder), at
+    the paths the job gives them (the repository's layout, so the post's own relative paths
+    work from `cwd`)."""
     for source, relative in job.get("inputs", []):
         target = folder / relative
         if target.resolve().is_relative_to(folder.resolve()):
@@ -129,7 +240,7 @@ class EventLog:
         self._file.flush()
 
 
-def run_page(job: dict[str, Any]) -> None:
+def run_page(job: dict[str, Any], context: PageContext | None = None) -> None:
     """Execute every block of the job; never raises (errors are results)."""
     from techpath.execute.names import code_names
     from techpath.execute.session import NativeOutput, Session
@@ -145,17 +256,26 @@ def run_page(job: dict[str, Any]) -> None:
         allow_warnings=job.get("allow_warnings"),
         line_numbers_in_file=not job.get("notebook", False),
         script_file=write_main_script(job),
+        figure_rc=job.get("figure_rc") or {},
+        warnings_policy=job.get("warnings", "error"),
     )
-    session.native = NativeOutput(Path(job["work_dir"]))
+    session.native = NativeOutput(result_dir)
+    session.private_root = Path(job["work_dir"])  # the mirror of the site's folder (overlay.py)
+    if job.get("notebook") and any(ipython.has_ipython_syntax(b.source) for b in job_blocks(job)):
+        ipython.transform("%matplotlib inline")  # IPython's transformer: the engine's, not the page's
+    if context is not None:  # from here on, what the page imports and reads is its own
+        context.start()
     page_timeout = float(job.get("page_timeout") or 0)
     session.page_timeout = page_timeout
     standalone: dict[int, subprocess.Popen[str]] = {}
-    failed = False
+    standalone_timeouts: dict[int, float] = {}
+    failed_block: CodeBlock | None = None  # the block that stopped the page
+    failed_type = ""  # and its error's type
     inline = job_inline(job)
 
     def run_inline(after: int) -> None:  # the prose's values after block `after`, in order
         for expr in (e for e in inline if e.after == after):
-            value = InlineResult(expr.index, "not-run") if failed else None
+            value = InlineResult(expr.index, "not-run") if failed_block is not None else None
             value = value or session.run_inline(expr, float(job["block_timeout"]))
             events.write({"event": "inline", "result": asdict(value)})
 
@@ -163,7 +283,10 @@ def run_page(job: dict[str, Any]) -> None:
     exercises = {e.starter: e for e in job_exercises(job)}
     verified: set[int] = set()  # parts whose results were written with their exercise's
 
-    def timeout_of(block: CodeBlock) -> float:
+    def timeout_of(block: CodeBlock) -> float:  # Limits.for_block, computed by the parent
+        timeouts = job.get("timeouts") or []
+        if block.index < len(timeouts):
+            return float(timeouts[block.index])
         return float(block.options.timeout or job["block_timeout"])
 
     def on_start(index: int) -> None:
@@ -177,30 +300,40 @@ def run_page(job: dict[str, Any]) -> None:
         if block.index in verified:
             run_inline(block.index)
             continue
-        if block.index in exercises and not failed:
+        if block.index in exercises and failed_block is None:
             exercise = exercises[block.index]
             outcome = _exercise(session, exercise, blocks, timeout_of, result_dir, on_start, on_result)
             events.write({"event": "exercise", "result": asdict(outcome)})
             verified.update((exercise.check, exercise.solution))
             run_inline(block.index)
             continue
-        if block.options.skip or failed:
-            status = "skipped" if block.options.skip else "not-run"
-            events.write({"event": "block", "result": asdict(BlockResult(block.index, status))})
+        if block.options.skip or failed_block is not None:
+            skipped = BlockResult(block.index, "skipped")
+            if not block.options.skip and failed_block is not None:
+                skipped = BlockResult.not_reached(block.index, failed_block)
+            events.write({"event": "block", "result": asdict(skipped)})
             run_inline(block.index)
             continue
         if block.options.standalone:
             standalone[block.index] = start_standalone(job, block)
+            standalone_timeouts[block.index] = timeout_of(block)
         events.write({"event": "start", "block": block.index, "time": time.time()})
         left = page_timeout - (time.perf_counter() - started) if page_timeout else None
-        timeout = block.options.timeout or job["block_timeout"]
-        result = session.run_block(block, timeout, page_deadline=left)
-        result.names = code_names(block.source, session.namespace)
-        failed = result.status == "error"
+        result = session.run_block(block, timeout_of(block), page_deadline=left)
+        if block.options.language == "python" and not block.options.mdexec:
+            result.names = code_names(block.source, session.namespace_of(block))
+        # a failure stops the page (as in Jupyter), but markdown-exec runs every block on its own
+        if result.status == "error" and not block.options.mdexec:
+            failed_block = block
+            failed_type = result.error.type if result.error else ""
         events.write({"event": "block", "result": asdict(result)})
         run_inline(block.index)
     for index, process in standalone.items():
-        events.write({"event": "standalone", "block": index, **finish_standalone(process, job)})
+        outcome = finish_standalone(process, job, standalone_timeouts[index])
+        events.write({"event": "standalone", "block": index, **outcome})
+    if context is not None:  # what the result depends on besides the code (cache.py checks it)
+        import_failed = failed_type in ("ModuleNotFoundError", "ImportError")
+        events.write({"event": "dependencies", **context.dependencies(import_failed)})
     procs.kill_tree(os.getpid(), include_root=False)  # nothing the page started outlives it
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if resource is not None else 0.0
     events.write(
@@ -240,19 +373,22 @@ def write_main_script(job: dict[str, Any]) -> str:
     for block in job_blocks(job):
         if block.options.skip or block.options.raises is not None or block.options.exercise:
             continue
+        if block.options.language != "python" or block.lines is not None:
+            continue  # a shell block is no Python; included code has no lines of its own here
         start = 0 if job.get("notebook") else block.line - 1
         if start > len(lines):
             lines += [""] * (start - len(lines))
         lines += block.source.splitlines()
     stem = Path(job["path"]).stem or "page"
-    path = Path(job["work_dir"]) / f".{stem}-main.py"
+    # outside the page's folder, so listing that folder shows what Jupyter would show
+    path = Path(job["result_dir"]) / f".{stem}-main.py"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return str(path)
 
 
 def start_standalone(job: dict[str, Any], block: CodeBlock) -> subprocess.Popen[str]:
     """Run the block alone in a fresh interpreter, in the background, with the same lines."""
-    folder = Path(tempfile.mkdtemp(prefix="standalone-", dir=job["work_dir"]))
+    folder = Path(tempfile.mkdtemp(prefix="standalone-", dir=job["result_dir"]))
     offset = "" if job.get("notebook") else "\n" * (block.line - 1)
     # A pasted recipe runs next to the post's data files, as it would on a reader's machine:
     # the same repository layout as the page, from the post's own folder.
@@ -273,9 +409,9 @@ def start_standalone(job: dict[str, Any], block: CodeBlock) -> subprocess.Popen[
     )
 
 
-def finish_standalone(process: subprocess.Popen[str], job: dict[str, Any]) -> dict[str, Any]:
+def finish_standalone(process: subprocess.Popen[str], job: dict[str, Any], timeout: float) -> dict[str, Any]:
     try:
-        output, _ = process.communicate(timeout=job["block_timeout"] * 2)
+        output, _ = process.communicate(timeout=timeout * 2)
     except subprocess.TimeoutExpired:
         process.kill()
         output, _ = process.communicate()
@@ -323,10 +459,10 @@ def main() -> None:
     # recorded for replay, and the same memory baseline, so both modes judge a page alike.
     from techpath.execute.zygote import warm_up
 
+    hooks.launch_folder = sys.path[0] if sys.path and not sys.flags.safe_path else None
     hooks.record_thread_budget(os.environ)
     warm_up(job.get("preload") or [])
-    isolate(job)
-    run_page(job)
+    run_page(job, isolate(job))
     os._exit(0)
 
 

@@ -5,6 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 show_figures: Callable[[], None] | None = None  # called by plt.show() (see mpl_backend.py)
+# called when the page itself imports pyplot (mpl_backend.py): the site's matplotlib settings
+matplotlib_ready: Callable[[], None] | None = None
+# the page's private mirror of the site (execute/overlay.py): its paths are shown site-relative
+mirror_root: str | None = None
+# the settings file matplotlib read when the warm parent imported it (execute/figures.py)
+matplotlib_rc_file: str | None = None
+
+# sys.path[0] of the warm parent (or spawned page) as Python started it: the folder the build
+# was started from, which is no page's folder (execute/child.py puts the page's own there).
+launch_folder: str | None = None
 
 # Policy warnings (deprecation, future) raised while the warm parent imported a module, by the
 # module name it was importing: {"sklearn": [(message, category name, filename, lineno)]}.

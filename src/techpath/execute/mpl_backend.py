@@ -22,3 +22,7 @@ class FigureCanvas(FigureCanvasAgg):
 def show(*args: object, **kwargs: object) -> None:
     if hooks.show_figures is not None:
         hooks.show_figures()
+
+
+if hooks.matplotlib_ready is not None:  # a page imported pyplot itself: the site's settings now
+    hooks.matplotlib_ready()

@@ -22,9 +22,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from techpath import environment
 from techpath.execute import cgroups, hooks, procs
 from techpath.execute.launchers import ForkLauncher, Launcher, SpawnLauncher
-from techpath.model import BlockError, BlockResult, ExerciseResult, InlineResult, Limits, PageResult, Post
+from techpath.model import (
+    BlockError,
+    BlockResult,
+    ExerciseResult,
+    InlineResult,
+    Limits,
+    PageResult,
+    Post,
+)
 from techpath.parse.inputs import placement
 
 MPL_BACKEND = "module://techpath.execute.mpl_backend"  # plt.show() puts figures into the page
@@ -76,8 +85,10 @@ class Runner:
         log: Callable[[str], None] | None = None,
         keep_warm: float = 0.0,
         cache_dir: Path | None = None,
+        page_env: dict[str, str] | None = None,
     ) -> None:
         self.jobs = max(1, jobs)
+        self.page_env = dict(page_env or {})
         self.limits = limits
         self.preload = preload
         self.mode = ("fork" if fork_is_safe() else "spawn") if mode == "auto" else mode
@@ -172,7 +183,8 @@ class Runner:
         result_dir.mkdir()
         work_dir.mkdir()
         post_timeout = post.meta.get("timeout")
-        cwd, inputs = placement(post.path, post.inputs, post.root or post.path.resolve().parent)
+        root = post.root or post.path.resolve().parent
+        cwd, inputs = placement(post.path, post.inputs, root)
         job = {
             "path": post.display_path,
             "file_text": post.text,
@@ -181,17 +193,23 @@ class Runner:
             "inline": [asdict(i) for i in post.inline],
             "exercises": [asdict(e) for e in post.exercises],
             # The same effective limits the parent enforces below (Limits.for_block/for_page).
-            "block_timeout": float(post_timeout or self.limits.block_timeout),
+            "block_timeout": self.limits.default_block(post_timeout),
+            "timeouts": [self.limits.for_block(b, post_timeout) for b in post.blocks],
             "page_timeout": self.limits.for_page(post.blocks, post_timeout),
             "threads": int(thread_env(self.jobs)["OMP_NUM_THREADS"]),
             "preload": self.preload or [],
-            # The working folder mirrors the repository: the page runs in the post's folder and
-            # each declared input sits at its place, so ../../data/x.csv reads as in the repo.
+            # The working folder mirrors the site (execute/overlay.py): the page runs in its own
+            # folder and reads every file where it is, so ../../data/x.csv reads as in Jupyter.
+            # Declared inputs are copied for a standalone check's fresh interpreter.
+            "source_root": str(root.resolve()),
             "cwd": cwd,
             "inputs": [list(pair) for pair in inputs],
             "memory_mb": self.limits.memory_mb,
             "cgroup": "",
             "allow_warnings": post.meta.get("allow_warnings", []),
+            "warnings": post.warnings,
+            "figure_rc": post.figure_rc,
+            "env": self.page_env,
             "result_dir": str(result_dir),
             "work_dir": str(work_dir),
         }
@@ -207,7 +225,7 @@ class Runner:
     def _child_env(self) -> dict[str, str]:
         env = {**os.environ, **thread_env(self.jobs), "MPLBACKEND": MPL_BACKEND, "PYTHONHASHSEED": "0"}
         if self.preload is not None:
-            env["TECHPATH_PRELOAD"] = json.dumps(self.preload)
+            env.update(environment.preload_entry(self.preload))
         return env
 
     # -- waiting -----------------------------------------------------------------------------
@@ -333,6 +351,7 @@ def assemble_result(
     exercises: dict[int, ExerciseResult] = {}
     started: int | None = None
     end: dict[str, Any] = {}
+    dependencies: dict[str, Any] = {}
     for event in events:
         kind = event["event"]
         if kind == "start":
@@ -349,6 +368,8 @@ def assemble_result(
             exercises[outcome.index] = outcome
         elif kind == "standalone":
             _apply_standalone(post, by_index, event)
+        elif kind == "dependencies":
+            dependencies = {k: v for k, v in event.items() if k != "event"}
         elif kind == "end":
             end = event
     if not end:
@@ -364,6 +385,7 @@ def assemble_result(
         peak_memory_mb=float(end.get("peak_memory_mb", 0.0)),
         inline=[inline.get(e.index, InlineResult(e.index, "not-run")) for e in post.inline],
         exercises=[exercises.get(e.index, ExerciseResult(e.index, "not-run")) for e in post.exercises],
+        dependencies=dependencies if end else {},
     )
 
 
@@ -425,5 +447,8 @@ def _blame_running_block(
     # Blocks after the crash never ran.
     for later in post.blocks[index + 1 :]:
         by_index.setdefault(
-            later.index, BlockResult(later.index, "skipped" if later.options.skip else "not-run")
+            later.index,
+            BlockResult(later.index, "skipped")
+            if later.options.skip
+            else BlockResult.not_reached(later.index, block),
         )

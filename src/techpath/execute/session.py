@@ -22,8 +22,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from techpath.execute import hooks
-from techpath.execute.display import mime_bundle
+from techpath.execute import blocks, figures, hooks, ipython, rich
+from techpath.execute.display import bundle_from_data, mime_bundle
+from techpath.execute.shown_paths import shown_paths
 from techpath.model import BlockError, BlockResult, CodeBlock, InlineExpr, InlineResult, Output
 
 POLICY_WARNINGS = (DeprecationWarning, FutureWarning, PendingDeprecationWarning)
@@ -32,7 +33,6 @@ MAX_RICH_CHARS = 1_000_000  # per MIME entry of a displayed value (an HTML table
 MAX_RICH_PER_BLOCK = 4_000_000  # all rich outputs of one block together
 _INTERNAL = str(Path(__file__).parent)  # frames of the engine itself are left out of tracebacks
 OVERFLOW_FILE = "techpath-output-overflow.txt"  # in the page's private working folder
-SVG_LIMIT_BYTES = 400_000  # larger figures (dense scatter plots) are saved as PNG instead
 
 
 class BlockTimeout(BaseException):
@@ -100,6 +100,24 @@ def _set_alarm(seconds: float) -> None:
         signal.setitimer(signal.ITIMER_REAL, seconds)
 
 
+def in_site(text: str) -> str:
+    """Paths inside the page's private mirror of the site (its local modules' files) written as
+    the site's own paths, `notebooks/figures/plot.py`: the mirror is this machine's scratch."""
+    mirror = hooks.mirror_root
+    return text.replace(mirror + os.sep, "") if mirror and mirror in text else text
+
+
+def jupyter_warning_filters() -> None:
+    """The warning filters of a Jupyter kernel (Python's defaults, which IPython keeps): a
+    DeprecationWarning shows when the page's own code (`__main__`) triggers it, not from inside
+    a library; PendingDeprecationWarning, ImportWarning and ResourceWarning are ignored; the rest,
+    FutureWarning included, show once per place."""
+    warnings.resetwarnings()
+    for category in (ResourceWarning, ImportWarning, PendingDeprecationWarning, DeprecationWarning):
+        warnings.filterwarnings("ignore", category=category)
+    warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+
+
 def _no_input(prompt: object = "") -> str:
     raise EOFError("input() is not available: posts run without a keyboard (stdin is closed)")
 
@@ -115,8 +133,12 @@ class Session:
         allow_warnings: list[dict[str, str]] | None = None,
         line_numbers_in_file: bool = True,
         script_file: str | None = None,
+        figure_rc: dict[str, Any] | None = None,
+        warnings_policy: str = "error",
     ) -> None:
         self.path = filename
+        self.figure_rc = figure_rc or {}
+        self.warnings_policy = warnings_policy
         self.figure_dir = figure_dir
         self.allow_warnings = allow_warnings or []
         self.line_numbers_in_file = line_numbers_in_file
@@ -129,6 +151,11 @@ class Session:
         sys.modules["__main__"] = self.module
         self.namespace: dict[str, Any] = self.module.__dict__
         self.namespace["display"] = self.display
+        if not line_numbers_in_file:  # a notebook: get_ipython() as in a kernel (execute/ipython.py)
+            raw = lambda bundle: self._show_bundle(dict(bundle), "display")  # noqa: E731
+            self.namespace["get_ipython"] = ipython.PageShell(self.namespace, raw)
+        self.private_root: Path | None = None  # the page's private folder: workdir= stays inside
+        self._sessions: dict[str, dict[str, Any]] = {}  # markdown-exec's named sessions
         self._rich_chars = 0
         self.native: NativeOutput | None = None  # set by the page process (child.py)
         self.page_timeout = 0.0
@@ -144,21 +171,28 @@ class Session:
         builtins.input = _no_input
         self._stdout, self._stderr = _Stream(self, "stdout"), _Stream(self, "stderr")
         self._overflow: io.TextIOWrapper | None = None
+        # where the page starts: a block may change folder (markdown-exec's workdir=) meanwhile
+        self._overflow_path = Path.cwd() / OVERFLOW_FILE
+        self._limit = MAX_OUTPUT_CHARS
         sys.stdout, sys.stderr = self._stdout, self._stderr
         warnings.showwarning = self._on_warning
-        for category in POLICY_WARNINGS:
-            warnings.simplefilter("always", category)
+        if warnings_policy == "show":
+            jupyter_warning_filters()
+        else:
+            for category in POLICY_WARNINGS:
+                warnings.simplefilter("always", category)
         self._replayed: set[str] = set()
         self._import = builtins.__import__
-        if hooks.import_warnings:
-            builtins.__import__ = self._import_replaying_warnings
+        builtins.__import__ = self._import_and_connect
+        self._ipython_connected = False
+        self._connect_ipython()
         self._setup_matplotlib()
 
     # -- output ------------------------------------------------------------------------------
     def emit(self, name: str, text: str) -> None:
         if not text:
             return
-        room = MAX_OUTPUT_CHARS - self._chars
+        room = self._limit - self._chars
         if len(text) > room:
             self._overflow_to_file(text[room:])
             text = text[:room]
@@ -175,7 +209,7 @@ class Session:
         """Past the limit, print() writes straight to a scratch file (C speed) that is only
         measured: a post printing ten million lines costs seconds, not minutes."""
         if self._overflow is None:
-            self._overflow = open(OVERFLOW_FILE, "w+", encoding="utf-8", errors="replace")  # noqa: SIM115
+            self._overflow = open(self._overflow_path, "w+", encoding="utf-8", errors="replace")  # noqa: SIM115
             sys.stdout = sys.stderr = self._overflow
         self._overflow.write(rest)
 
@@ -183,13 +217,13 @@ class Session:
         if self._overflow is None:
             return
         self._overflow.flush()
-        with open(OVERFLOW_FILE, "rb") as f:
+        with open(self._overflow_path, "rb") as f:
             while chunk := f.read(1 << 20):
                 self._dropped_chars += len(chunk)
                 self._dropped_lines += chunk.count(b"\n")
         self._overflow.close()
         self._overflow = None
-        os.remove(OVERFLOW_FILE)
+        os.remove(self._overflow_path)
         sys.stdout, sys.stderr = self._stdout, self._stderr
 
     def display(self, *objects: Any) -> None:
@@ -202,10 +236,20 @@ class Session:
             return
         figure_class = getattr(sys.modules.get("matplotlib.figure"), "Figure", None)
         if figure_class is not None and isinstance(obj, figure_class):
-            self._save_figure(obj)
-            sys.modules["matplotlib.pyplot"].close(obj)
+            # Not closed: a pyplot figure is shown again when the cell ends, as in Jupyter.
+            self._show_figure(obj, kind)
             return
-        bundle = mime_bundle(obj)
+        self._show_bundle(mime_bundle(obj), kind)
+
+    def _warn(self, text: str, line: int) -> None:
+        """A note in the output that the build also reports as a warning at file:line: something
+        the page asked to show that is not shown as asked."""
+        location = self._location(self._block, line) if self._block else self.path
+        self._outputs.append(Output("note", name="warning", text=text, data={"location": location}))
+
+    def _show_bundle(self, bundle: dict[str, str], kind: str) -> None:
+        """A MIME bundle as Jupyter would show it (rich.py decides which part), within the
+        output caps; what cannot be shown is a note, and a warning at file:line."""
         for mime in [m for m in bundle if m != "text/plain"]:
             size = len(bundle[mime])
             if size > MAX_RICH_CHARS or self._rich_chars + size > MAX_RICH_PER_BLOCK:
@@ -217,28 +261,79 @@ class Session:
                 self._outputs.append(Output("note", text=note))
             else:
                 self._rich_chars += size
+        bundle.setdefault("text/plain", "")
         plain = bundle["text/plain"]
         if len(plain) > MAX_OUTPUT_CHARS:
             bundle["text/plain"] = (
                 plain[:MAX_OUTPUT_CHARS] + f"\n... ({len(plain) - MAX_OUTPUT_CHARS:,} more characters)"
             )
-        self._outputs.append(Output(kind, data=bundle))  # type: ignore[arg-type]
+        shown = rich.choose(bundle)
+        if shown.image is not None:
+            image = figures.image_output(
+                shown.image, bundle[shown.image], self.figure_dir, self._next_figure_name(), shown.alt
+            )
+            if image is not None:
+                self._outputs.append(image)
+                return
+            bundle.pop(shown.image)
+            shown = rich.choose(bundle)
+        if shown.problem:
+            self._warn(shown.problem, self._calling_post_line())
+        if shown.kept:
+            self._outputs.append(Output(kind, data={m: bundle[m] for m in shown.kept}))  # type: ignore[arg-type]
 
-    # -- import-time warnings (see hooks.import_warnings) ------------------------------------
-    def _import_replaying_warnings(
+    # -- imports: import-time warnings (hooks.import_warnings), IPython's display ------------
+    def _import_and_connect(
         self, name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0
     ) -> Any:
         module = self._import(name, globals, locals, fromlist, level)
-        if level == 0:
-            wanted = [name] + [f"{name}.{item}" for item in fromlist or () if isinstance(item, str)]
-            for recorded, entries in hooks.import_warnings.items():
-                if recorded in self._replayed:
-                    continue
-                if any(w == recorded or w.startswith(recorded + ".") for w in wanted):
-                    self._replayed.add(recorded)
-                    for message, category, filename, lineno in entries:
-                        warnings.warn_explicit(message, getattr(builtins, category), filename, lineno)
+        if not self._ipython_connected and name.startswith("IPython"):
+            self._connect_ipython()
+        if level == 0 and hooks.import_warnings:
+            self._replay_import_warnings(name, fromlist)
         return module
+
+    def _replay_import_warnings(self, name: str, fromlist: Any) -> None:
+        wanted = [name] + [f"{name}.{item}" for item in fromlist or () if isinstance(item, str)]
+        for recorded, entries in hooks.import_warnings.items():
+            if recorded in self._replayed:
+                continue
+            if any(w == recorded or w.startswith(recorded + ".") for w in wanted):
+                self._replayed.add(recorded)
+                for message, category, filename, lineno in entries:
+                    warnings.warn_explicit(message, getattr(builtins, category), filename, lineno)
+
+    def _connect_ipython(self) -> None:
+        """IPython's `display()` and `publish_display_data()` (what plotly, altair and
+        `IPython.display` call) print a repr outside a kernel: here they reach the page's output,
+        as in Jupyter. Done once IPython's display module is loaded."""
+        functions = sys.modules.get("IPython.core.display_functions")
+        if functions is None:
+            return
+        self._ipython_connected = True
+        session = self
+
+        def display(*objs: Any, raw: bool = False, **kwargs: Any) -> None:
+            for obj in objs:
+                if raw and isinstance(obj, dict):
+                    session._show_bundle(bundle_from_data(obj), "display")
+                else:
+                    session._show(obj, "display")
+
+        def publish_display_data(data: Any, metadata: Any = None, *args: Any, **kwargs: Any) -> None:
+            session._show_bundle(bundle_from_data(data), "display")
+
+        def clear_output(wait: bool = False) -> None:  # a static page has nothing to clear
+            return None
+
+        replacements = {"display": display, "publish_display_data": publish_display_data}
+        replacements["clear_output"] = clear_output
+        for module_name in ("IPython.core.display_functions", "IPython.display", "IPython.core.display"):
+            module = sys.modules.get(module_name)
+            for attribute, function in replacements.items():
+                if module is not None and hasattr(module, attribute):
+                    setattr(module, attribute, function)
+        self.namespace["display"] = display
 
     # -- running -----------------------------------------------------------------------------
     def run_block(self, block: CodeBlock, timeout: float, page_deadline: float | None = None) -> BlockResult:
@@ -273,8 +368,13 @@ class Session:
         self._block = block
         self.filename = self.path if block.cell is None else f"{self.path}:cell {block.cell}"
         self._outputs, self._chars, self._dropped_chars, self._dropped_lines = [], 0, 0, 0
+        # what a markdown-exec html="1" block prints is its HTML, bounded like a rich output
+        self._limit = MAX_RICH_CHARS if block.options.html else MAX_OUTPUT_CHARS
         self._rich_chars = 0
         self._violations = []
+        for problem in self._setup_problems:  # the site's settings, said once, where they bit
+            self._warn(problem, block.line if self.line_numbers_in_file else 1)
+        self._setup_problems = []
         started = time.perf_counter()
         error: BlockError | None = None
         expected = block.options.raises
@@ -288,9 +388,12 @@ class Session:
                 )
         except BlockTimeout:
             error = self._timeout_error(block, timeout, sys.exc_info()[2])
+        except (blocks.ShellFailed, blocks.BlockSetupError) as exc:
+            kind = "ShellExit" if isinstance(exc, blocks.ShellFailed) else "Workdir"
+            error = self._error(block, kind, str(exc), block.file_line() if self.line_numbers_in_file else 1)
         except BaseException as exc:
             if expected is not None and (
-                expected == "" or expected in {c.__name__ for c in type(exc).__mro__}
+                expected == "" or expected.rsplit(".", 1)[-1] in {c.__name__ for c in type(exc).__mro__}
             ):
                 self._outputs.append(Output("error", text=self._format_traceback(exc)))
             else:
@@ -299,12 +402,13 @@ class Session:
             _set_alarm(0)
             self._close_overflow()
         if self.native is not None:  # what C code and subprocesses wrote to fd 1 and 2
-            outputs, chars, lines = self.native.read(MAX_OUTPUT_CHARS - self._chars)
+            outputs, chars, lines = self.native.read(self._limit - self._chars)
             self._outputs += outputs
             self._chars += sum(len(o.text) for o in outputs)
             self._dropped_chars += chars
             self._dropped_lines += lines
-        self._flush_figures()
+        if not block.options.mdexec:  # markdown-exec shows a figure only when plt.show() asks
+            self._flush_figures()
         if self._dropped_chars:
             note = (
                 f"output truncated: {self._dropped_chars:,} more characters "
@@ -322,19 +426,47 @@ class Session:
         )
 
     def _execute(self, block: CodeBlock) -> None:
-        offset = block.line - 1 if self.line_numbers_in_file else 0
-        source = "\n" * offset + block.source
+        with (
+            blocks.working_folder(block.options.workdir, self.private_root, block.options.mdexec),
+            blocks.columns(block.options.width),
+        ):
+            if block.options.language != "python":
+                blocks.run_shell(block, self.emit)
+                return
+            self._execute_python(block)
+
+    def _execute_python(self, block: CodeBlock) -> None:
+        namespace = self.namespace_of(block)
         if block.cell is not None:  # tracebacks then read "post.ipynb:cell 3", line 2
             lines = block.source.splitlines(keepends=True)
             linecache.cache[self.filename] = (len(block.source), None, lines, self.filename)
-        tree = ast.parse(source, filename=self.filename, mode="exec")
+            # %magics and !commands, as a kernel rewrites them (execute/ipython.py)
+            tree = ast.parse(ipython.transform(block.source), filename=self.filename, mode="exec")
+        else:
+            tree = blocks.parse(block, self.filename, self.line_numbers_in_file)
         last_expr = None
-        if tree.body and isinstance(tree.body[-1], ast.Expr) and not block.source.rstrip().endswith(";"):
+        # markdown-exec shows what a block prints, never the value of its last line
+        shown = not block.options.mdexec and not block.source.rstrip().endswith(";")
+        if tree.body and isinstance(tree.body[-1], ast.Expr) and shown:
             last_expr = ast.Expression(tree.body.pop().value)
-        exec(compile(tree, self.filename, "exec"), self.namespace)
+        exec(compile(tree, self.filename, "exec"), namespace)
         if last_expr is not None:
-            value = eval(compile(last_expr, self.filename, "eval"), self.namespace)
+            value = eval(compile(last_expr, self.filename, "eval"), namespace)
             self._show(value, "result")
+
+    def namespace_of(self, block: CodeBlock) -> dict[str, Any]:
+        """The page's namespace, or a markdown-exec session's (a block without a session gets
+        a fresh one, as markdown-exec runs it)."""
+        name = block.options.session
+        if name is None:
+            return self.namespace
+        if name not in self._sessions:
+            namespace = blocks.session_namespace(name, block.index)
+            namespace["display"] = self.display
+            if not name:
+                return namespace
+            self._sessions[name] = namespace
+        return self._sessions[name]
 
     # -- errors ------------------------------------------------------------------------------
     def _location(self, block: CodeBlock, line: int) -> str:
@@ -354,7 +486,8 @@ class Session:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_INTERNAL)]
         text = "".join(traceback.format_list(frames))
         head = "Traceback (most recent call last):\n" if frames else ""
-        return head + text + "".join(traceback.format_exception_only(type(exc), exc))
+        formatted = head + text + "".join(traceback.format_exception_only(type(exc), exc))
+        return shown_paths(in_site(formatted), keep=str(self.path))
 
     def _exception_error(self, block: CodeBlock, exc: BaseException) -> BlockError:
         first_line = block.line if self.line_numbers_in_file else 1
@@ -381,7 +514,8 @@ class Session:
             )
         else:
             message = f"block {block.index + 1} did not finish within {timeout:g} s (stopped at line {line})"
-        return self._error(block, "Timeout", message, line, "Traceback (most recent call last):\n" + stack)
+        stack = shown_paths(in_site("Traceback (most recent call last):\n" + stack), keep=str(self.path))
+        return self._error(block, "Timeout", message, line, stack)
 
     # -- warnings policy ---------------------------------------------------------------------
     def _on_warning(
@@ -394,11 +528,14 @@ class Session:
         line: str | None = None,
     ) -> None:
         text = str(message)
-        if issubclass(category, POLICY_WARNINGS) and not self._allowed(category, text):
+        strict = self.warnings_policy != "show"
+        if strict and issubclass(category, POLICY_WARNINGS) and not self._allowed(category, text):
             post_line = self._calling_post_line()
-            self._violations.append((category.__name__, f"{text} (from {filename}:{lineno})", post_line))
+            where = shown_paths(in_site(f"{filename}:{lineno}"), keep=str(self.path))
+            self._violations.append((category.__name__, f"{text} (from {where})", post_line))
             return
-        self.emit("stderr", warnings.formatwarning(message, category, filename, lineno, line))
+        formatted = warnings.formatwarning(message, category, filename, lineno, line)
+        self.emit("stderr", shown_paths(in_site(formatted), keep=str(self.path)))
 
     def _allowed(self, category: type[Warning], text: str) -> bool:
         return any(
@@ -425,64 +562,33 @@ class Session:
 
     # -- figures -----------------------------------------------------------------------------
     def _setup_matplotlib(self) -> None:
-        """Route plt.show() to this session through the page backend (see mpl_backend.py)."""
+        """Route plt.show() to this session through the page backend (see mpl_backend.py), and
+        give matplotlib the page's settings now (warm parent) or when the page imports it."""
         hooks.show_figures = self._flush_figures
-        if "matplotlib" in sys.modules:
-            sys.modules["matplotlib"].rcParams["svg.hashsalt"] = "techpath"  # same figure, same bytes
+        hooks.matplotlib_ready = lambda: self._setup_problems.extend(figures.apply_site_rc(self.figure_rc))
+        self._setup_problems = figures.apply_rc(self.figure_rc)
 
     def _flush_figures(self) -> None:
-        """Save and close every open figure, in order, into this block's output."""
+        """Show and close every open figure, in order, in this block's output (Jupyter's
+        inline backend at plt.show() and at the end of a cell)."""
         pyplot = sys.modules.get("matplotlib.pyplot")
         if pyplot is None:
             return
-        sys.modules["matplotlib"].rcParams["svg.hashsalt"] = "techpath"
         for number in pyplot.get_fignums():
-            self._save_figure(pyplot.figure(number))
+            self._show_figure(pyplot.figure(number), "display")
         pyplot.close("all")
 
-    def _save_figure(self, figure: Any) -> None:
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-        data, fmt = buffer.getvalue(), "svg"
-        if len(data) > SVG_LIMIT_BYTES:
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format="png", dpi=144, metadata={"Software": None})
-            data, fmt = buffer.getvalue(), "png"
+    def _show_figure(self, figure: Any, kind: str) -> None:
+        if figures.is_empty(figure):  # Jupyter shows its text, never a blank image
+            self._outputs.append(Output(kind, data={"text/plain": repr(figure)}))  # type: ignore[arg-type]
+            return
+        sys.modules["matplotlib"].rcParams["svg.hashsalt"] = "techpath"
+        self._outputs.append(figures.save_figure(figure, self.figure_dir, self._next_figure_name()))
+
+    def _next_figure_name(self) -> str:
         self._figure_count += 1
         index = self._block.index if self._block else 0
-        name = f"block{index + 1:03d}-figure{self._figure_count}.{fmt}"
-        (self.figure_dir / name).write_bytes(data)
-        width, height = (figure.get_size_inches() * 96).round().astype(int).tolist()
-        self._outputs.append(
-            Output(
-                "figure",
-                data={
-                    "file": name,
-                    "format": fmt,
-                    "alt": figure_alt_text(figure),
-                    "width": str(width),
-                    "height": str(height),
-                },
-            )
-        )
-
-
-def figure_alt_text(figure: Any) -> str:
-    """A description from the figure's own titles and axis labels."""
-    parts = []
-    suptitle = figure._suptitle.get_text() if getattr(figure, "_suptitle", None) else ""
-    if suptitle:
-        parts.append(suptitle)
-    for axes in figure.get_axes():
-        bits = [axes.get_title()]
-        if axes.get_xlabel() or axes.get_ylabel():
-            bits.append(
-                f"x axis: {axes.get_xlabel() or 'unlabelled'}, y axis: {axes.get_ylabel() or 'unlabelled'}"
-            )
-        described = "; ".join(b for b in bits if b)
-        if described:
-            parts.append(described)
-    return "Figure: " + (". ".join(parts) if parts else "a plot produced by the code above")
+        return f"block{index + 1:03d}-figure{self._figure_count}"
 
 
 class NativeOutput:

@@ -18,15 +18,17 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from techpath import environment
+
 
 class UnsafeFolder(RuntimeError):
     """The socket folder could belong to, or be changed by, another user."""
 
 
 def socket_folder() -> Path:
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime and Path(runtime).is_absolute():
-        return Path(runtime) / "techpath"
+    runtime = environment.runtime_dir()
+    if runtime and runtime.is_absolute():
+        return runtime / "techpath"
     return Path(tempfile.gettempdir()) / f"techpath-{os.getuid()}"
 
 

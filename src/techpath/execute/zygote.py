@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from techpath import environment
 from techpath.execute import hooks, procs, sockets
 
 DEFAULT_PRELOAD = [
@@ -99,9 +100,11 @@ def _first_calls(modules: list[str]) -> None:
     try:
         import io
 
+        import matplotlib
         import matplotlib.pyplot as plt
         import numpy as np
 
+        hooks.matplotlib_rc_file = matplotlib.matplotlib_fname()  # pages compare with theirs
         fig, ax = plt.subplots()
         ax.plot(np.arange(3), np.arange(3), "o-", label="warm")
         ax.hist(np.arange(10), bins=3)
@@ -145,7 +148,12 @@ class Zygote:
         self.fingerprint = fingerprint
         procs.become_subreaper()  # orphans of pages come here, where _end_orphans finds them
         signal.signal(signal.SIGTERM, _exit_on_signal)  # so serve()'s cleanup runs
-        signal.signal(signal.SIGINT, _exit_on_signal)  # Ctrl-C reaches the whole process group
+        # Ctrl-C reaches the whole process group: the build's Ctrl-C is this process's too. A
+        # build that was started ignoring SIGINT (a job in the background of a script) goes on
+        # after a Ctrl-C in that terminal, and its pages with it: the ignore is inherited here
+        # and kept, as Python keeps it, or its pages would be lost under a running build.
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            signal.signal(signal.SIGINT, _exit_on_signal)
         self.listener = listener
         self.idle = idle
         self.children: dict[int, tuple[Connection, Any]] = {}  # pid -> (owner, job id)
@@ -325,9 +333,9 @@ class Zygote:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             from techpath.execute.child import isolate, run_page
 
-            isolate(job)
+            context = isolate(job)
             gc.enable()
-            run_page(job)
+            run_page(job, context)
         except BaseException:
             code = 70
         finally:
@@ -383,7 +391,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--idle", type=float, default=600.0, help="server mode: seconds idle before exiting")
     parser.add_argument("--fingerprint", default="", help="server mode: the environment it serves")
     args = parser.parse_args(argv)
-    listed = json.loads(os.environ.get("TECHPATH_PRELOAD", "null"))
+    listed = environment.preload()
     modules = DEFAULT_PRELOAD if listed is None else listed  # [] (posts import nothing) is kept
     listener = None
     if args.socket:
@@ -394,6 +402,9 @@ def main(argv: list[str] | None = None) -> None:
     # wasted work, about a fifth of the import time), then freeze them all: the children's
     # collections never walk the inherited heap, which would copy its pages on write.
     gc.disable()
+    hooks.launch_folder = sys.path[0] if sys.path and not sys.flags.safe_path else None
+    if hooks.launch_folder:  # the build's folder is no module source for any site's pages
+        sys.path.remove(hooks.launch_folder)
     hooks.record_thread_budget(os.environ)
     warm_up(modules)
     gc.freeze()

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from techpath.model import CodeBlock, Exercise, Problem
-from techpath.parse.fences import EXERCISE_PARTS, Fence, find_fences
+from techpath.parse.fences import EXERCISE_PARTS, Fence, executable_fences, find_fences
 
 _BOX = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>!!!|\?\?\?\+?)[ \t]+exercise\b(?P<rest>.*)$")
 _TITLE = re.compile(r'^[ \t]+"(?P<title>[^"]*)"[ \t]*$')
@@ -75,7 +75,7 @@ def markdown_exercises(
     text: str, blocks: list[CodeBlock], shown: str, problems: list[Problem]
 ) -> tuple[list[CodeBlock], list[Exercise]]:
     """The exercises of a Markdown text, and its blocks with malformed parts made skipped."""
-    fences = [f for f in find_fences(text) if f.executable]
+    fences = executable_fences(text)
     boxes: list[tuple[BoxSpan, Box]] = []
     for span in box_spans(text):
         box = Box(span.title or "", span.start + 1, shown, wrong=span.marker != "!!!")

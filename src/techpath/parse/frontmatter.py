@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from techpath.model import Problem
+from techpath.options import PluginOptions
 from techpath.safety.text import word_problem
 
 _FENCE = re.compile(r"^---[ \t]*$")
@@ -39,9 +41,12 @@ class PostSchema:
 
     categories: frozenset[str] = frozenset()  # empty: any
     authors: frozenset[str] = frozenset()  # empty: any
-    max_description: int = 200
+    max_description: int = PluginOptions.default("max_description")
     today: dt.date = field(default_factory=dt.date.today)
     authors_file: str = "the blog's .authors.yml"  # named in the hint for an unknown author
+    # fields every post must have besides `date` (the plugin option `required_front_matter`);
+    # Material's blog itself needs only the date (its title comes from the first heading)
+    required: frozenset[str] = frozenset({"title", "description", "tags"})
 
 
 @dataclass
@@ -92,117 +97,161 @@ def split_front_matter(text: str, path: str, line_offset: int = 0) -> tuple[Fron
     return FrontMatter(meta, end + 1, field_lines), []
 
 
-def validate_post_meta(fm: FrontMatter, path: str, schema: PostSchema, first_line: int = 1) -> list[Problem]:
-    """All the ways `fm.meta` breaks the post schema."""
-    meta = fm.meta
-    problems: list[Problem] = []
+# -- the fields of a post's front matter, declared once --------------------------------------
+# A check gets the field's value and the site's schema and returns what is wrong with it (each
+# message is reported at the field's line as "front matter field 'NAME': MESSAGE").
+FieldCheck = Callable[[Any, PostSchema], list[str]]
 
-    def bad(name: str, message: str) -> None:
-        problems.append(
-            Problem(path, fm.field_lines.get(name, first_line), f"front matter field '{name}': {message}")
-        )
 
-    # authors and categories are required where the site defines them (.authors.yml,
-    # categories_allowed); a blog without them lets posts leave them out
-    required = ["title", "description", "date", *(["authors"] if schema.authors else [])]
-    required += [*(["categories"] if schema.categories else []), "tags"]
-    for name in required:
-        if name not in meta:
-            problems.append(Problem(path, first_line, f"front matter field '{name}' is missing"))
-    _check_text(meta, "title", bad, max_length=120)
-    _check_text(meta, "description", bad, max_length=schema.max_description)
-    if "date" in meta:
-        date = meta["date"]
-        if isinstance(date, dt.datetime):
-            date = date.date()
-        if not isinstance(date, dt.date):
-            bad("date", f"expected a date written YYYY-MM-DD, got {meta['date']!r}")
-        elif date > schema.today:
-            bad("date", f"{date.isoformat()} is in the future (today is {schema.today.isoformat()})")
-    for name, allowed in (("authors", schema.authors), ("categories", schema.categories)):
-        values = meta.get(name)
-        if name not in meta:
+@dataclass(frozen=True)
+class Field:
+    name: str
+    check: FieldCheck
+    required: Callable[[PostSchema], bool] = lambda schema: False
+
+
+def _always(schema: PostSchema) -> bool:
+    return True
+
+
+def _site_requires(name: str) -> Callable[[PostSchema], bool]:
+    return lambda schema: name in schema.required
+
+
+def _text(max_length: Callable[[PostSchema], int]) -> FieldCheck:
+    def check(value: Any, schema: PostSchema) -> list[str]:
+        if not isinstance(value, str) or not value.strip():
+            return ["expected non-empty text"]
+        limit = max_length(schema)
+        return [f"is {len(value)} characters long; at most {limit} expected"] if len(value) > limit else []
+
+    return check
+
+
+def _date(value: Any, schema: PostSchema) -> list[str]:
+    date = value.date() if isinstance(value, dt.datetime) else value
+    if not isinstance(date, dt.date):
+        return [f"expected a date written YYYY-MM-DD, got {value!r}"]
+    if date > schema.today:
+        return [f"{date.isoformat()} is in the future (today is {schema.today.isoformat()})"]
+    return []
+
+
+def _names(
+    name: str, allowed: Callable[[PostSchema], frozenset[str]], hint: Callable[[PostSchema], str]
+) -> FieldCheck:
+    """A non-empty list of names, each in `allowed` (any name when the site allows all)."""
+
+    def check(value: Any, schema: PostSchema) -> list[str]:
+        known = allowed(schema)
+        if not _is_list_of_str(value) or not value:
+            return [f"expected a non-empty list, e.g. {name}: [{sorted(known)[0] if known else 'name'}]"]
+        return [
+            f"unknown value {v!r}; expected one of: {', '.join(sorted(known))}{hint(schema)}"
+            for v in value
+            if known and v not in known
+        ]
+
+    return check
+
+
+def _words(name: str, each: Callable[[str], str | None] = lambda word: None) -> FieldCheck:
+    def check(value: Any, schema: PostSchema) -> list[str]:
+        if not _is_list_of_str(value):
+            return [f"expected a list of words, e.g. {name}: [classification, iris]"]
+        return [problem for word in value if (problem := each(word)) is not None]
+
+    return check
+
+
+def _order(value: Any, schema: PostSchema) -> list[str]:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return []
+    return [f"expected a whole number from 1 (position on the path), got {value!r}"]
+
+
+def _slug(value: Any, schema: PostSchema) -> list[str]:
+    if isinstance(value, str) and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value):
+        return []
+    return [f"expected lowercase words joined by hyphens, got {value!r}"]
+
+
+def _timeout(value: Any, schema: PostSchema) -> list[str]:
+    if not isinstance(value, bool) and isinstance(value, int | float) and value > 0:
+        return []
+    return [f"expected a positive number of seconds per block, got {value!r}"]
+
+
+def _paths(value: Any, schema: PostSchema) -> list[str]:
+    return [] if _is_list_of_str(value) else ["expected a list of file paths relative to the post"]
+
+
+def _allow_warnings(value: Any, schema: PostSchema) -> list[str]:
+    if not isinstance(value, list):
+        return ["expected a list of {category, match, reason}"]
+    problems = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            problems.append("each entry needs category, match and reason")
             continue
-        if not _is_list_of_str(values) or not values:
-            bad(
-                name, f"expected a non-empty list, e.g. {name}: [{sorted(allowed)[0] if allowed else 'name'}]"
-            )
-            continue
-        for value in values:
-            if allowed and value not in allowed:
-                hint = f" (add the author to {schema.authors_file})" if name == "authors" else ""
-                bad(name, f"unknown value {value!r}; expected one of: {', '.join(sorted(allowed))}{hint}")
-    for name in ("tags", "math"):
-        if name in meta and not _is_list_of_str(meta[name]):
-            bad(name, f"expected a list of words, e.g. {name}: [classification, iris]")
-    if _is_list_of_str(meta.get("tags")):
-        for tag in meta["tags"]:
-            if (problem := word_problem(tag)) is not None:
-                bad("tags", problem)
-    if "order" in meta and (
-        not isinstance(meta["order"], int) or isinstance(meta["order"], bool) or meta["order"] < 1
-    ):
-        bad("order", f"expected a whole number from 1 (position on the path), got {meta['order']!r}")
-    if "slug" in meta and (
-        not isinstance(meta["slug"], str) or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", meta["slug"])
-    ):
-        bad("slug", f"expected lowercase words joined by hyphens, got {meta['slug']!r}")
-    if "timeout" in meta and (
-        isinstance(meta["timeout"], bool)
-        or not isinstance(meta["timeout"], int | float)
-        or meta["timeout"] <= 0
-    ):
-        bad("timeout", f"expected a positive number of seconds per block, got {meta['timeout']!r}")
-    if "inputs" in meta and not _is_list_of_str(meta["inputs"]):
-        bad("inputs", "expected a list of file paths relative to the post")
-    problems += _check_allow_warnings(meta, bad)
-    known = {
-        "title",
-        "description",
-        "date",
-        "authors",
-        "categories",
-        "tags",
-        "math",
-        "order",
-        "slug",
-        "inputs",
-        "allow_warnings",
-        "timeout",
-    } | MATERIAL_FIELDS
-    for name in meta:
-        if name not in known:
-            bad(name, f"unknown field; known fields: {', '.join(sorted(known - MATERIAL_FIELDS))}")
+        if entry.get("category") not in WARNING_CATEGORIES:
+            problems.append(f"category must be one of {', '.join(sorted(WARNING_CATEGORIES))}")
+        if not isinstance(entry.get("match"), str) or not entry["match"]:
+            problems.append("match: a regular expression the warning message must contain")
+        if not isinstance(entry.get("reason"), str) or len(entry.get("reason", "").strip()) < 10:
+            problems.append("reason: say why this warning is allowed (at least a short sentence)")
     return problems
 
 
-def _check_text(meta: dict[str, Any], name: str, bad: Any, max_length: int) -> None:
-    if name not in meta:
-        return
-    value = meta[name]
-    if not isinstance(value, str) or not value.strip():
-        bad(name, "expected non-empty text")
-    elif len(value) > max_length:
-        bad(name, f"is {len(value)} characters long; at most {max_length} expected")
+# In the order they are checked and reported. authors and categories are required where the
+# site defines them (.authors.yml, categories_allowed); a blog without them lets posts leave them out.
+FIELDS = (
+    Field("title", _text(lambda schema: 120), _site_requires("title")),
+    Field("description", _text(lambda schema: schema.max_description), _site_requires("description")),
+    Field("date", _date, _always),
+    Field(
+        "authors",
+        _names("authors", lambda s: s.authors, lambda s: f" (add the author to {s.authors_file})"),
+        lambda s: bool(s.authors),
+    ),
+    Field(
+        "categories", _names("categories", lambda s: s.categories, lambda s: ""), lambda s: bool(s.categories)
+    ),
+    Field("tags", _words("tags", word_problem), _site_requires("tags")),
+    Field("math", _words("math")),
+    Field("order", _order),
+    Field("slug", _slug),
+    Field("timeout", _timeout),
+    Field("inputs", _paths),
+    Field("allow_warnings", _allow_warnings),
+)
+KNOWN_FIELDS = frozenset(f.name for f in FIELDS)
+
+
+def validate_post_meta(fm: FrontMatter, path: str, schema: PostSchema, first_line: int = 1) -> list[Problem]:
+    """All the ways `fm.meta` breaks the post schema (FIELDS), each at its field's line: missing
+    required fields first, then each field's problems in FIELDS order, then unknown fields."""
+    meta = fm.meta
+    problems = [
+        Problem(path, first_line, f"front matter field '{f.name}' is missing")
+        for f in FIELDS
+        if f.required(schema) and f.name not in meta
+    ]
+
+    def at_field(name: str, message: str) -> Problem:
+        return Problem(path, fm.field_lines.get(name, first_line), f"front matter field '{name}': {message}")
+
+    for f in FIELDS:
+        if f.name in meta:
+            problems += [at_field(f.name, message) for message in f.check(meta[f.name], schema)]
+    known = ", ".join(sorted(KNOWN_FIELDS))
+    problems += [
+        at_field(name, f"unknown field; known fields: {known}")
+        for name in meta
+        if name not in KNOWN_FIELDS | MATERIAL_FIELDS
+    ]
+    return problems
 
 
 def _is_list_of_str(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
-
-
-def _check_allow_warnings(meta: dict[str, Any], bad: Any) -> list[Problem]:
-    entries = meta.get("allow_warnings", [])
-    if not isinstance(entries, list):
-        bad("allow_warnings", "expected a list of {category, match, reason}")
-        return []
-    for entry in entries:
-        if not isinstance(entry, dict):
-            bad("allow_warnings", "each entry needs category, match and reason")
-            continue
-        if entry.get("category") not in WARNING_CATEGORIES:
-            bad("allow_warnings", f"category must be one of {', '.join(sorted(WARNING_CATEGORIES))}")
-        if not isinstance(entry.get("match"), str) or not entry["match"]:
-            bad("allow_warnings", "match: a regular expression the warning message must contain")
-        if not isinstance(entry.get("reason"), str) or len(entry.get("reason", "").strip()) < 10:
-            bad("allow_warnings", "reason: say why this warning is allowed (at least a short sentence)")
-    return []

@@ -9,6 +9,7 @@ Outputs stored in the file are never used: the build executes every cell itself.
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,9 @@ def load_notebook_post(path: Path, schema: PostSchema | None) -> Post:
                 )
             )
         options = options_for_tags(cell_tags(cell))
+        timeout = cell_timeout(cell.get("metadata"), where, problems)
+        if timeout is not None:
+            options["timeout"] = timeout
         role = options.get("exercise", "")
         if role and box is not None:
             box.parts.append((role, len(blocks), where, 1))
@@ -109,9 +113,38 @@ def load_notebook_post(path: Path, schema: PostSchema | None) -> Post:
         else:
             box = None  # other code ends the exercise
         blocks.append(CodeBlock(len(blocks), cell_source(cell), 1, BlockOptions(**options), cell=number))
+    notebook_timeout = cell_timeout(notebook.get("metadata"), f"{shown}:metadata", problems)
+    if notebook_timeout and "timeout" not in meta:  # MyST-NB's per-notebook limit
+        meta["timeout"] = notebook_timeout
     blocks, exercises = assemble(boxes, blocks, loose, problems)
     inputs, root = declared_inputs(path, meta, 1, problems)
     return Post(path, meta, blocks, text, problems, inputs, root, inline, exercises)
+
+
+def cell_timeout(metadata: Any, where: str, problems: list[Problem]) -> float | None:
+    """`execution: {timeout: N}` in the notebook's metadata (as MyST-NB, jupyter-cache and nbmake
+    read it) or a cell's (there a string, "600", as nbformat's schema requires): N seconds; 0 or
+    -1 (their "no limit"): no limit of its own, the page's limit holds (returned as 0)."""
+    execution = metadata.get("execution") if isinstance(metadata, dict) else None
+    if not isinstance(execution, dict) or "timeout" not in execution:
+        return None
+    value = execution["timeout"]
+    if isinstance(value, str):  # nbformat's schema wants strings in a cell's execution metadata
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or 0 < value < 0.001
+    ):
+        problems.append(
+            Problem(where, 1, f"execution.timeout: expected seconds (or -1 for no limit), got {value!r}")
+        )
+        return None
+    return float(value) if value > 0 else 0.0
 
 
 def _task_box(cell: dict[str, Any], where: str, number: int, problems: list[Problem]) -> Box:
@@ -143,6 +176,7 @@ def notebook_markdown(path: Path) -> str:
             continue
         elif kind == "markdown":
             box = next((MATH_BOX_TAGS[t] for t in tags if t in MATH_BOX_TAGS), None)
+            source = shown_fences(source)
             part = _math_box(source, box) if box else source
         elif kind == "code":
             options = [name for tag in tags for name in _fence_words(tag)]
@@ -155,6 +189,16 @@ def notebook_markdown(path: Path) -> str:
         if "exercise-solution" in tags:
             in_exercise = False
     return "\n\n".join(parts) + "\n"
+
+
+_PYTHON_FENCE = re.compile(r"^(?P<open>[ \t]*(?:`{3,}|~{3,})[ \t]*)(?:python|py)(?=[ \t]*(?:$|[^\w]))", re.M)
+
+
+def shown_fences(markdown: str) -> str:
+    """A notebook's markdown cell as Jupyter shows it: a ```python fence there is code to read
+    (an example, a call signature), never run; written ```python3 (the same highlighting), it is
+    no block of the page, whose blocks are the code cells."""
+    return _PYTHON_FENCE.sub(lambda m: m["open"] + "python3", markdown)
 
 
 def _indented(text: str) -> str:

@@ -1,6 +1,7 @@
-"""What the site lets run (`execute`, `include`, `exclude`) and how strict it is (`warnings`,
-`saved_outputs`): the techpath plugin's site-level options applied to a parsed post, the same
-way by every front end (the build, `techpath check`, the pytest plugin)."""
+"""What the site lets run (`execute`, `include`, `exclude`), how strict it is (`warnings`,
+`saved_outputs`) and how its figures are drawn (`matplotlib_rc`): the techpath plugin's
+site-level options applied to a parsed post, the same way by every front end (the build,
+`techpath check`, the pytest plugin)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from techpath.model import Post
-from techpath.parse.fences import find_fences
+from techpath.options import JUPYTER_FIGURE_RC, PluginOptions
 
-EXECUTE_MODES = (True, False, "marked")
-WARNING_POLICIES = ("error", "show")
-SAVED_OUTPUT_POLICIES = ("error", "ignore", "strip")
 STORED_OUTPUTS = "stored outputs:"  # how parse/notebook.py's problem for a saved output starts
-# the categories the engine fails a block for (execute/session.py POLICY_WARNINGS)
-_POLICY_WARNINGS = ("DeprecationWarning", "FutureWarning", "PendingDeprecationWarning")
 
 
 @dataclass(frozen=True)
@@ -27,29 +23,25 @@ class RunPolicy:
     execute: bool | str = True
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    warnings: str = "error"
+    warnings: str = "show"
     saved_outputs: str = "ignore"
+    figure_rc: tuple[tuple[str, Any], ...] = tuple(JUPYTER_FIGURE_RC.items())
 
     @classmethod
-    def from_options(cls, docs_dir: Path, opts: Mapping[str, Any]) -> RunPolicy:
-        """From the plugin's options (with defaults filled in); bad values raise ValueError."""
-        policy = cls(
+    def from_options(cls, docs_dir: Path, opts: PluginOptions | Mapping[str, Any]) -> RunPolicy:
+        """From the plugin's options (a mapping is checked first: OptionsError, a ValueError,
+        names a bad value)."""
+        if not isinstance(opts, PluginOptions):
+            opts = PluginOptions.from_mapping(opts)
+        return cls(
             docs_dir,
-            opts.get("execute", True),
-            tuple(str(g) for g in opts.get("include") or ()),
-            tuple(str(g) for g in opts.get("exclude") or ()),
-            str(opts.get("warnings", "error")),
-            str(opts.get("saved_outputs", "ignore")),
+            opts.execute,
+            tuple(str(g) for g in opts.include or ()),
+            tuple(str(g) for g in opts.exclude or ()),
+            str(opts.warnings),
+            str(opts.saved_outputs),
+            tuple(sorted(opts.matplotlib_rc.items())),
         )
-        for name, value, allowed in (
-            ("execute", policy.execute, EXECUTE_MODES),
-            ("warnings", policy.warnings, WARNING_POLICIES),
-            ("saved_outputs", policy.saved_outputs, SAVED_OUTPUT_POLICIES),
-        ):
-            if not any(value is a or (isinstance(a, str) and value == a) for a in allowed):
-                shown = ", ".join(str(a).lower() if isinstance(a, bool) else a for a in allowed)
-                raise ValueError(f"techpath option {name}: expected one of {shown}, got {value!r}")
-        return policy
 
     def selected(self, path: Path) -> bool:
         """Whether the page at `path` may run: inside `include` (all pages when empty), outside
@@ -69,9 +61,8 @@ class RunPolicy:
             post.blocks = [replace(b, options=replace(b.options, skip=True)) for b in post.blocks]
             post.inline = []
         elif self.execute == "marked" and post.path.suffix == ".md":
-            marked = [f.marked for f in find_fences(post.text) if f.executable]
             post.blocks = [
-                b if marked[b.index] else replace(b, options=replace(b.options, skip=True))
+                b if b.options.mdexec else replace(b, options=replace(b.options, skip=True))
                 for b in post.blocks
             ]
         if self.saved_outputs != "error" and post.path.suffix == ".ipynb":
@@ -81,9 +72,6 @@ class RunPolicy:
                 from techpath.parse.notebook import strip_outputs
 
                 strip_outputs(post.path)
-        if self.warnings == "show":
-            allowed = post.meta.get("allow_warnings")
-            entries = list(allowed) if isinstance(allowed, list) else []
-            site = [{"category": c, "match": "", "reason": "site: warnings: show"} for c in _POLICY_WARNINGS]
-            post.meta["allow_warnings"] = entries + site
+        post.warnings = self.warnings
+        post.figure_rc = dict(self.figure_rc)
         return post

@@ -19,7 +19,6 @@ from techpath.preview.address import serve_address
 from techpath.preview.site_build import Built, SiteBuilder, front_matter, watched_paths
 from techpath.safety.site import PagePolicies
 from techpath.stage.build import Staged, finish_pages, finish_site, restage, stage
-from techpath.stage.options import options
 
 
 class StagedBuilder:
@@ -72,13 +71,13 @@ class StagedBuilder:
             )
             self._config_stamp = stamp
         else:  # the same stager: a staged file is written only when its page changed
-            restage(self.staged)
+            restage(self.staged, self.log)
         staged = self.staged
         self.fronts = {p.resolve(): front_matter(p) for p in discover([self.docs])}
         if self.inner is None:
             self.inner = SiteBuilder(self.generator, staged.config_file, self.host, self.port, self.work)
         built = self.inner.full(previous, cancelled)
-        report = str(options(staged.stager.site.plugin)["report"])
+        report = str(staged.stager.site.options.report)
         self.policies = finish_site(staged, report, built.site_dir)
         return built
 

@@ -37,7 +37,7 @@ from techpath.preview.site_build import front_matter
 from techpath.preview.sync import copy_changed, files_under, replace_file
 from techpath.preview.watch import Watcher, before_build
 from techpath.safety import csp
-from techpath.site.pages import name_theme_widgets
+from techpath.site.theme import finish_theme
 from techpath.stage.build import (
     Staged,
     generator_command,
@@ -48,7 +48,6 @@ from techpath.stage.build import (
     stage,
 )
 from techpath.stage.finish import finish_page
-from techpath.stage.options import options
 
 DONE = re.compile(r"No issues found|\b\d+ issues?\b")  # what Zensical 0.0.73 prints after a build
 _CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"]*">')
@@ -201,7 +200,7 @@ class FinishedCopy:
                 if name.endswith(".html"):
                     text = data.decode("utf-8")
                     self.regions[name] = finish_page(text, self.staged.stager.markers, lambda _u, r: r)[1]
-                    pages[name] = name_theme_widgets(self.staged.stager.finish_file(text))
+                    pages[name] = finish_theme(self.staged.stager.finish_file(text))
                     self.scripts[name] = tuple(csp.inline_script_hashes(pages[name]))
                 elif _write(self.served / name, data):
                     changed.append(name)
@@ -402,7 +401,7 @@ class ZensicalPreview:
         builds = self.zensical.syncs
         assert self.copy is not None
         with self.copy.lock:
-            written = restage(self.staged)
+            written = restage(self.staged, self.log)
         self._remember_fronts()
         self.page_errors = {
             p: "\n".join(self.staged.stager.left_out_problems(p)) for p in self.staged.stager.left_out
@@ -424,7 +423,7 @@ class ZensicalPreview:
         assert self.staged is not None
         folder = Path(tempfile.mkdtemp(prefix="techpath-report-", dir=self.work))
         try:
-            name = str(options(self.staged.stager.site.plugin)["report"])
+            name = str(self.staged.stager.site.options.report)
             self.staged.stager.write_results(folder, name)
             assert self.copy is not None
             self._report_names = set(files_under(folder))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ from urllib.parse import quote
 from techpath.model import PageResult, Post
 from techpath.render.inline import fill_cells
 from techpath.render.notebooks import (
+    DataFiles,
     exercise_cells,
     notebook_json,
     post_cells,
@@ -31,8 +33,13 @@ def download_file(name: str, kind: str) -> str:
 
 
 def download_name(post: Post) -> str:
-    """The file name of the post's downloads; never a path (ValueError), see safety.paths."""
-    return checked_download_name(str(post.meta.get("slug") or post.path.stem))
+    """The file name of the post's downloads: its slug, or its file's name made plain (`odd
+    name (1).md` gives `odd-name-1`); never a path (ValueError), see safety.paths."""
+    slug = post.meta.get("slug")
+    if slug:
+        return checked_download_name(str(slug))
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "-", post.path.stem).strip("-.")
+    return checked_download_name(re.sub(r"\.{2,}", ".", plain) or "post")
 
 
 def download_links(
@@ -97,15 +104,26 @@ def write_downloads(
     folder: Path,
     site_url: str | None = None,
     figure_memo: Path | None = None,
+    page_url: str = "",
+    folder_url: str = "",
 ) -> None:
     """Write <name>.ipynb (with the executed outputs) and <name>.py into the page's folder
-    (cleaned SVG figures kept in `figure_memo`: safety/svg.py, `kept_clean_svg`)."""
+    (cleaned SVG figures kept in `figure_memo`: safety/svg.py, `kept_clean_svg`).
+    `page_url`: the post's address, named at the top of the script (else `site_url`);
+    `folder_url`: the address of the downloads' folder, for the data archive's link."""
     name = download_name(post)
     title = str(post.meta.get("title") or name)
     pins = requirements(post, result)
-    head = (title, str(post.meta.get("description") or ""), pip_line(pins))
+    data = data_files(post, name, folder_url)
+    description = str(post.meta.get("description") or "")
+    if data is not None:
+        description = (description + "\n\n" if description else "") + data.sentence()
+    head = (title, description, pip_line(pins))
     solutions = download_file(name, "solutions") if post.exercises else ""
-    cells = reader_cells(exercise_cells(fill_cells(post_cells(post), result, "markdown"), solutions), *head)
+    # The page shows title and description as text; so does the notebook (Jupyter renders the
+    # HTML in a markdown cell), while the script's comments hold them as written.
+    shown = (html.escape(head[0], quote=False), html.escape(head[1], quote=False), head[2])
+    cells = reader_cells(exercise_cells(fill_cells(post_cells(post), result, "markdown"), solutions), *shown)
     # The script runs each exercise's solution and its checks, so running it proves them again.
     script_cells = reader_cells(exercise_cells(fill_cells(post_cells(post), result, "plain")), *head)
     figure_dir = Path(result.figure_dir) if result is not None and result.figure_dir else None
@@ -115,15 +133,29 @@ def write_downloads(
     )
     if solutions:
         solved = exercise_cells(fill_cells(post_cells(post), result, "markdown"))
-        solved_head = (f"{title}: solutions", *head[1:])
+        solved_head = (f"{shown[0]}: solutions", *shown[1:])
         (folder / solutions).write_text(
             notebook_json(to_notebook(reader_cells(solved, *solved_head), result, figure_dir)),
             encoding="utf-8",
         )
-    script = to_script(script_cells, title, site_url or "", result, pip_line(pins, magic=False))
+    script = to_script(
+        script_cells, title, page_url or site_url or "", result, pip_line(pins, magic=False), data
+    )
     (folder / f"{name}.py").write_text(script, encoding="utf-8")
     if post.inputs:
         write_archive(post, folder, name)
+
+
+def data_files(post: Post, name: str, folder_url: str = "") -> DataFiles | None:
+    """The data files the post's code reads, relative to its folder, and the archive with them."""
+    if not post.inputs:
+        return None
+    post_dir = post.path.resolve().parent
+    names = tuple(
+        os.path.relpath(p.resolve(), post_dir).replace(os.sep, "/") for p in post.inputs if p.is_file()
+    )
+    archive = download_file(name, "zip")
+    return DataFiles(names, archive, f"{folder_url.rstrip('/')}/{archive}" if folder_url else "")
 
 
 def write_archive(post: Post, folder: Path, name: str) -> Path:

@@ -11,6 +11,10 @@ from __future__ import annotations
 import math
 import re
 
+# Text in a figure is never shown smaller than this (CSS px): the size of the smallest text we
+# hold readable on a phone anywhere on the site (math scripts, tables). A figure whose own text is
+# smaller at a phone's width scrolls inside its box instead (and opens full size on a tap).
+MIN_TEXT_PX = 11.0
 _VIEWBOX = re.compile(rb'<svg\b[^>]*\bviewBox="\s*[-\d.]+\s+[-\d.]+\s+(?P<w>[\d.]+)\s+[\d.]+\s*"')
 _GLYPH_SCALE = re.compile(rb"scale\((?P<s>\d*\.?\d+) -(?P=s)\)")
 _FONT_SIZE = re.compile(rb"font(?:-size)?:\s*(?:[a-z]+\s+)*(?P<px>\d*\.?\d+)px")
@@ -33,7 +37,7 @@ def text_px(svg: bytes, shown_width: float) -> float | None:
     return smallest * shown_width / float(viewbox["w"])
 
 
-def readable_width(svg: bytes, natural_width: int, min_px: float = 9.0) -> int:
+def readable_width(svg: bytes, natural_width: int, min_px: float = MIN_TEXT_PX) -> int:
     """The narrowest display width (CSS px) that keeps every text at least `min_px` (wider than
     the natural width when the figure's own text is smaller than that)."""
     at_natural = text_px(svg, natural_width)

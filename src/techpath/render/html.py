@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
+import re
 from collections.abc import Callable
 
+from techpath.execute.shown_paths import shown_in_build
 from techpath.model import BlockError, BlockResult, Output
+from techpath.render.tracebacks import exception_html
 from techpath.safety.figures import figure_problem
 from techpath.safety.outputs import scoped_output
+from techpath.safety.text import visible_bidi
+
+# pandas' corner cell above the index: an empty header names no column (WCAG), a plain cell is right
+_EMPTY_HEADER = re.compile(r"<th(\s[^>]*)?>\s*</th>")
 
 
 def sanitize(fragment: str, prefix: str = "o-") -> str:
@@ -38,7 +46,11 @@ def render_block(
         parts.append(render_error(block.error))
     if not parts:
         return ""
-    classes = "techpath-output techpath-error" if block.error is not None else "techpath-output"
+    classes = "techpath-output"
+    if block.error is not None:  # the block failed: the build reports it too
+        classes += " techpath-error"
+    elif any(o.kind == "error" for o in block.outputs):  # it raised on purpose: read as an error
+        classes += " techpath-raised"
     # Outputs stay out of the search index: it is sent to every page, and numbers and tables
     # would bloat it without helping anyone find a post.
     return f'<div class="{classes}" data-search-exclude>' + "".join(parts) + "</div>"
@@ -52,21 +64,29 @@ def render_output(
 ) -> str:
     if output.kind == "stream":
         css = "techpath-stderr" if output.name == "stderr" else "techpath-stdout"
-        return _pre(output.text, css)
+        return _pre(shown_in_build(output.text), css)
     if output.kind in ("result", "display"):
-        if "text/html" in output.data:
-            inner = sanitize(output.data["text/html"], prefix)
+        html_source = output.data.get("text/html")
+        if html_source is None and "text/markdown" in output.data:
+            html_source = markdown_output(output.data["text/markdown"])
+        if html_source is not None:
+            clean = sanitize(shown_in_build(html_source), prefix)
+            inner = _EMPTY_HEADER.sub(r"<td\1></td>", clean)
             # contain: paint clips whatever the output draws to its own box (fixed positions too)
             box = f'class="techpath-html" id="{prefix}box" style="contain: paint; overflow: auto"'
             return f"<div {box}>{inner}</div>"
-        return _pre(output.data.get("text/plain", ""), "techpath-result")
+        if "text/latex" in output.data:
+            return _pre(shown_in_build(output.data["text/latex"]), "techpath-result techpath-latex")
+        if "application/json" in output.data:
+            return _pre(shown_in_build(pretty_json(output.data["application/json"])), "techpath-result")
+        return _pre(shown_in_build(output.data.get("text/plain", "")), "techpath-result")
     if output.kind == "figure":
         problem = figure_problem(output)
         if problem is not None:  # the cache and the engine drop these; never trusted here either
             return f'<p class="techpath-note">{html.escape(problem)}</p>'
         return _figure(output, figure_url, figure_width)
     if output.kind == "error":  # an expected exception: shown, not a failure
-        return _pre(output.text, "techpath-traceback")
+        return exception_html(shown_in_build(output.text))
     if output.kind == "note":
         return f'<p class="techpath-note">{html.escape(output.text)}</p>'
     return ""
@@ -91,12 +111,29 @@ def _figure(
     )
 
 
+def markdown_output(text: str) -> str:
+    """What a `text/markdown` output looks like in Jupyter: its Markdown as HTML (then cleaned
+    like any rich HTML)."""
+    import markdown
+
+    return markdown.markdown(text, extensions=["tables", "fenced_code"])
+
+
+def pretty_json(text: str) -> str:
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
 def render_error(error: BlockError) -> str:
-    text = error.headline() + ("\n\n" + error.traceback.rstrip() if error.traceback.strip() else "")
-    return _pre(text, "techpath-traceback")
+    """A failed block: its error type and message first, where it happened, then the frames."""
+    message = f"{error.type}: {shown_in_build(error.message)}"
+    return exception_html(shown_in_build(error.traceback), message, shown_in_build(error.location))
 
 
 def _pre(text: str, css: str) -> str:
     if not text:
         return ""
-    return f'<pre class="{css}"><code>{html.escape(text.rstrip(chr(10)))}</code></pre>'
+    shown = visible_bidi(text.rstrip(chr(10)))  # a printed bidi override is shown, not obeyed
+    return f'<pre class="{css}"><code>{html.escape(shown)}</code></pre>'

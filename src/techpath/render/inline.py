@@ -14,6 +14,7 @@ import re
 from techpath.model import InlineResult, PageResult
 from techpath.parse.inline import check_source, find_spans, masked, parse_claim
 from techpath.render.notebooks import Cell
+from techpath.safety.text import visible_bidi
 
 _SAFE = re.compile(r"[A-Za-z0-9 .,%\u00a0-\U0010ffff]")
 _MATH = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$(?![\s$]).*?(?<![\s\\])\$", re.S)
@@ -70,7 +71,7 @@ class InlineFiller:
         value = self._values[self._next] if self._next < len(self._values) else None
         self._next += 1
         if value is not None and value.status == "ok":
-            text = value.text
+            text = visible_bidi(value.text)  # computed text: a bidi override is shown, not obeyed
         elif kind == "claim":
             text = parse_claim(source).literal  # the prose's own literal, checked or not
         else:

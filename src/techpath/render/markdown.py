@@ -6,13 +6,15 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from techpath.model import BlockOptions, CodeBlock, PageResult
 from techpath.parse.fences import Fence, find_fences
 
 
 class OutputSlots:
-    """Placeholders `TECHPATH<nonce>P<page>B<block>X` put into Markdown, swapped for HTML later.
+    """Placeholders `TECHPATH<nonce>P<page>B<block>X` put into Markdown, swapped for HTML later
+    (`V<n>` for the n-th markdown-exec view of a page: render/mdexec.py).
 
     The page number is part of the token because a page's Markdown may be rendered inside
     another page too (blog excerpts on the index), and the token must still find its output.
@@ -20,7 +22,9 @@ class OutputSlots:
 
     def __init__(self) -> None:
         self.nonce = secrets.token_hex(4).upper()
-        self._pattern = re.compile(rf"(?:<p>)?TECHPATH{self.nonce}P(\d+)B(\d+)X(?:</p>)?")
+        self._pattern = re.compile(
+            rf"(?m)^(?P<indent>[ \t>]*)(?:<p>)?TECHPATH{self.nonce}P(\d+)([BV])(\d+)X(?:</p>)?"
+        )
         self._pages: list[str] = []
 
     def for_page(self, page: str) -> PageSlots:
@@ -28,12 +32,34 @@ class OutputSlots:
             self._pages.append(page)
         return PageSlots(self, self._pages.index(page))
 
-    def token(self, page_number: int, index: int) -> str:
-        return f"TECHPATH{self.nonce}P{page_number}B{index}X"
+    def token(self, page_number: int, index: int, kind: str = "B") -> str:
+        return f"TECHPATH{self.nonce}P{page_number}{kind}{index}X"
 
-    def fill(self, html: str, render: Callable[[str, int], str]) -> str:
-        """Replace every token with `render(page, block_index)`."""
-        return self._pattern.sub(lambda m: render(self._pages[int(m.group(1))], int(m.group(2))), html)
+    def fill(
+        self,
+        html: str,
+        render: Callable[[str, int], str],
+        render_view: Callable[[str, int], str] | None = None,
+        indented: Callable[[str], str] | None = None,
+    ) -> str:
+        """Replace every token with `render(page, block_index)` (`render_view(page, n)`). A token
+        inside a list, a box or a quote gets its replacement indented like it, so it stays
+        there, after `indented` (which keeps Markdown from reading its text: an indented raw HTML
+        block is read as a paragraph's inline HTML)."""
+
+        def one(match: re.Match[str]) -> str:
+            page, index = self._pages[int(match.group(2))], int(match.group(4))
+            if match.group(3) == "V":
+                text = render_view(page, index) if render_view is not None else ""
+            else:
+                text = render(page, index)
+            indent = match["indent"]
+            if not indent or not text:
+                return indent + text
+            text = indented(text) if indented is not None else text
+            return "\n".join(indent + line if line.strip() else indent.rstrip() for line in text.split("\n"))
+
+        return self._pattern.sub(one, html)
 
 
 class PageSlots:
@@ -43,8 +69,22 @@ class PageSlots:
     def token(self, index: int) -> str:
         return self._slots.token(self._number, index)
 
+    def view_token(self, number: int) -> str:
+        return self._slots.token(self._number, number, "V")
 
-CHECK_LABEL = "**Check your answer:** run this after your code (it is silent when your answer passes)."
+
+@dataclass(frozen=True)
+class ViewSlot:
+    """A markdown-exec fence in the page: rendered whole (render/mdexec.py), its blocks' panels
+    (figures, warnings, errors) after it."""
+
+    fence: Fence
+    first_block: int  # index of its first block (the page's blocks run in page order)
+    number: int  # 1-based among the page's markdown-exec fences, those in literate blocks counted
+
+
+CHECK_SUMMARY = "Check your answer"
+CHECK_LABEL = "Run this after your code: it is silent when your answer passes."
 SOLUTION_BOX = '??? success "Solution"'
 
 
@@ -66,18 +106,46 @@ def rewrite_markdown(
     result: PageResult | None,
     blocks: list[CodeBlock] | None = None,
     early: bool = False,
+    views: list[ViewSlot] | None = None,
 ) -> str:
     """`body` is the page's Markdown without front matter (what MkDocs hands to plugins).
     `blocks`: the post's blocks, whose options win over the fences' (parsing may have turned
     the parts of a malformed exercise into skipped blocks).
     `early`: staged before the result, so the Markdown must not depend on it: every block that
     could show something gets its slot (filled with nothing when `slot_shown` says so) and a
-    solution box starts closed (`Stager.resolve` opens it when the solution failed)."""
+    solution box starts closed (`Stager.resolve` opens it when the solution failed).
+    `views` receives the markdown-exec fences, each replaced by its view's slot (and the slots
+    of its blocks' panels); fences of ours that only show code get an info string superfences
+    takes."""
     lines = body.split("\n")
     out: list[str] = []
     cursor = 0
     index = 0
+    numbered = shown_views = 0
     for fence in find_fences(body):
+        if fence.kind == "plain" and fence.closed:
+            out += lines[cursor : fence.start]
+            out += [f"{fence.indent}{fence.marker}{fence.kept_info}", *lines[fence.start + 1 : fence.end + 1]]
+            cursor = fence.end + 1
+            continue
+        if fence.kind == "mdexec" and fence.closed:
+            out += lines[cursor : fence.start]
+            cursor = fence.end + 1
+            owned = [f for f in [fence, *_nested(fence)] if f.executable]
+            blank = fence.indent.rstrip()
+            out += [blank, f"{fence.indent}{slots.view_token(shown_views)}", blank]
+            shown_views += 1
+            if views is not None:
+                views.append(ViewSlot(fence, index, numbered + 1))
+            numbered += 1 + sum(1 for f in _nested(fence) if f.kind == "mdexec")
+            for _ in owned:
+                options = (
+                    blocks[index].options if blocks is not None and index < len(blocks) else fence.options
+                )
+                if (not options.skip) if early else slot_shown(options, block_failed(result, index)):
+                    out += [blank, f"{fence.indent}{slots.token(index)}", blank]
+                index += 1
+            continue
         if not fence.executable:
             continue
         out += lines[cursor : fence.start]
@@ -99,6 +167,14 @@ def rewrite_markdown(
     return "\n".join(out)
 
 
+def _nested(fence: Fence) -> list[Fence]:
+    """The fences inside a literate block, at any depth, in page order."""
+    found: list[Fence] = []
+    for child in fence.children:
+        found += [child, *_nested(child)]
+    return found
+
+
 def _exercise_part(
     fence: Fence, lines: list[str], part: str, token: str, failed: bool, early: bool = False
 ) -> list[str]:
@@ -112,12 +188,18 @@ def _exercise_part(
     if part == "starter":
         return code + (slot if with_slot else [])
     if part == "check":  # left out of the search index, like the solution: it is the answer's test
+        # Closed until the reader wants it (on a phone its code was longer than the task); a
+        # failure's output sits outside the box, so it is never hidden.
         return [
             f'{indent}<div class="techpath-check" data-search-exclude markdown="1">',
+            f'{indent}<details class="techpath-check__code" markdown="1">',
+            f"{indent}<summary>{CHECK_SUMMARY}</summary>",
             "",
             f"{indent}{CHECK_LABEL}",
             "",
             *code,
+            "",
+            f"{indent}</details>",
             *(slot if with_slot else []),
             "",
             f"{indent}</div>",

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import ast
 import base64
+import builtins
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from techpath.execute.shown_paths import shown_in_build
 from techpath.model import BlockOptions, Output, PageResult, Post
-from techpath.parse.fences import find_fences
+from techpath.parse.fences import EXCEPTION_NAME, Fence, executable_fences, find_fences
 from techpath.parse.notebook import cell_source, cell_tags, read_notebook
 from techpath.parse.tags import tags_for_options
 from techpath.render.markdown import box_body
 from techpath.safety.figures import figure_problem
+from techpath.safety.outputs import scoped_output
 from techpath.safety.svg import UnsafeSvg, kept_clean_svg
 
 _BOX = re.compile(r'^(\?\?\?\+?) math(?:\s+"(?P<title>[^"]*)")?\s*$')
@@ -139,14 +142,27 @@ def _flush(lines: list[str], cells: list[Cell], counter: list[int]) -> None:
     cursor = 0
     text_lines = text.split("\n")
     for fence in find_fences(text):
-        if not fence.executable:
+        inner = len(executable_fences(fence.code)) if fence.children else 0
+        if not fence.executable and not inner:
             continue
         _add_markdown("\n".join(text_lines[cursor : fence.start]), cells)
-        tags = _tags(fence.options)
-        cells.append(Cell("code", fence.code, tags, counter[0], fence.options))
-        counter[0] += 1
+        if inner:  # markdown-exec's literate block: its text, its blocks' outputs not kept
+            _add_markdown(fence.code, cells)
+            counter[0] += inner
+        else:
+            cells.append(Cell("code", _cell_code(fence), _tags(fence.options), counter[0], fence.options))
+            counter[0] += 1
         cursor = fence.end + 1
     _add_markdown("\n".join(text_lines[cursor:]), cells)
+
+
+def _cell_code(fence: Fence) -> str:
+    """A block's code as a notebook cell: a transcript's commands, a shell block as a cell magic."""
+    if fence.mdexec is None:
+        return fence.code
+    code = "\n".join(line for line in fence.mdexec.run_code(fence.code).split("\n") if line.strip())
+    shell = fence.options.language
+    return f"%%{shell}\n{code}" if shell != "python" else code
 
 
 def _add_markdown(text: str, cells: list[Cell]) -> None:
@@ -212,8 +228,11 @@ def to_notebook(
     result: PageResult | None = None,
     figure_dir: Path | None = None,
     figure_memo: Path | None = None,
+    for_readers: bool = True,
 ) -> dict[str, Any]:
-    """An nbformat 4 notebook; with a result, code cells carry the executed outputs."""
+    """An nbformat 4 notebook; with a result, code cells carry the executed outputs. For
+    readers (the downloads) markdown cells are held to the page's HTML policy; `techpath
+    convert` writes the author's cells as they are (for_readers=False)."""
     nb_cells = []
     count = 0
     for number, cell in enumerate(cells, start=1):
@@ -225,6 +244,8 @@ def to_notebook(
         }
         if cell.tags:
             entry["metadata"]["tags"] = list(cell.tags)
+        if cell.kind == "markdown" and for_readers:
+            entry["source"] = safe_markdown(cell.source)
         if cell.kind == "code":
             outputs: list[dict[str, Any]] = []
             executed = False
@@ -232,7 +253,9 @@ def to_notebook(
                 block = result.blocks[cell.block]
                 executed = block.status in ("ok", "error")
                 outputs = [
-                    o for out in block.outputs if (o := _nb_output(out, figure_dir, figure_memo)) is not None
+                    o
+                    for index, out in enumerate(block.outputs)
+                    if (o := _nb_output(out, figure_dir, figure_memo, f"nb{number}x{index}-")) is not None
                 ]
             if executed:
                 count += 1
@@ -252,11 +275,33 @@ def to_notebook(
     }
 
 
-def _nb_output(output: Output, figure_dir: Path | None, memo: Path | None = None) -> dict[str, Any] | None:
+def safe_markdown(source: str) -> str:
+    """A markdown cell as the notebook may hold it: unchanged when its rendered HTML passes the
+    policy the page passed; else the cleaned HTML the page showed (Jupyter renders HTML in a
+    markdown cell, and not every notebook viewer sanitises it)."""
+    if "<" not in source and "](" not in source and "]:" not in source and "&" not in source:
+        return source  # no HTML, link or reference: nothing the policy could refuse
+    from techpath.safety.policy import check_html, clean_html
+    from techpath.safety.prose import render
+
+    # Python-Markdown escapes some tags Jupyter's renderer would make elements of (an unquoted
+    # <img src=x onerror=...>), so the source is held to the policy as HTML too.
+    rendered = render(source)
+    if not check_html(rendered) and not check_html(source):
+        return source
+    return clean_html(rendered)[0]
+
+
+def _nb_output(
+    output: Output, figure_dir: Path | None, memo: Path | None = None, prefix: str = "nb-"
+) -> dict[str, Any] | None:
     if output.kind == "stream":
-        return {"output_type": "stream", "name": output.name, "text": output.text}
+        return {"output_type": "stream", "name": output.name, "text": shown_in_build(output.text)}
     if output.kind in ("result", "display"):
-        data = {k: v for k, v in output.data.items() if k in ("text/plain", "text/html")}
+        data = {k: shown_in_build(v) for k, v in output.data.items() if k in ("text/plain", "text/html")}
+        if "text/html" in data:  # the page's own cleaning and box: no script, handler or overlay
+            box = f'id="{prefix}box" style="contain: paint; overflow: auto"'
+            data["text/html"] = f"<div {box}>{scoped_output(str(data['text/html']), prefix)}</div>"
         if output.kind == "result":
             return {"output_type": "execute_result", "data": data, "metadata": {}, "execution_count": None}
         return {"output_type": "display_data", "data": data, "metadata": {}}
@@ -269,12 +314,13 @@ def _nb_output(output: Output, figure_dir: Path | None, memo: Path | None = None
                 data = {"image/svg+xml": kept_clean_svg(raw, memo).decode("utf-8")}
             except UnsafeSvg:
                 return None
-        else:
-            data = {"image/png": base64.b64encode(raw).decode("ascii")}
+        else:  # a PNG figure, or an image a page displayed (execute/figures.py)
+            mime = "image/jpeg" if output.data.get("format") == "jpg" else "image/png"
+            data = {mime: base64.b64encode(raw).decode("ascii")}
         data["text/plain"] = output.data.get("alt", "Figure")
         return {"output_type": "display_data", "data": data, "metadata": {}}
     if output.kind == "error":
-        return {"output_type": "stream", "name": "stderr", "text": output.text}
+        return {"output_type": "stream", "name": "stderr", "text": shown_in_build(output.text)}
     if output.kind == "note":
         return {"output_type": "stream", "name": "stderr", "text": f"[{output.text}]\n"}
     return None
@@ -294,20 +340,32 @@ def to_script(
     source_url: str = "",
     result: PageResult | None = None,
     install: str = "",
+    data: DataFiles | None = None,
 ) -> str:
     """A plain Python script in the percent format: runs top to bottom with `python file.py`.
 
     Prose becomes comments. Hidden blocks stay (they set things up or check numbers). Skipped
     blocks are commented out. A block that raises on purpose is wrapped so the script goes on.
-    A block whose value the page displayed prints it.
+    A block whose value the page displayed prints it. `data`: the files the code reads, named
+    at the top, and checked first (a missing one stops the script with a message naming the
+    archive that holds them, not a traceback halfway through).
+
+    Nothing but the page's code runs: the head is one string literal whatever the title holds,
+    every comment line is a line as Python splits them (a bare `\r` ends a line for Python, and
+    it is invisible in a review's diff), and the one option that reaches code, `raises`, is
+    written only when it is an exception's dotted name, and then as a string.
     """
-    lines = [f'"""{title}', ""]
+    head = [title, ""]
     if source_url:
-        lines.append(f"From {source_url}")
-    lines.append("Every block below was executed when the page was built.")
+        head.append(f"From {source_url}")
+    head.append("Every block below was executed when the page was built.")
     if install:
-        lines += ["", "To run it, install what the page was verified with:", f"    {install}"]
-    lines += ['"""', ""]
+        head += ["", "To run it, install what the page was verified with:", f"    {install}"]
+    if data is not None:
+        head += ["", *data.notice()]
+    lines = [_docstring("\n".join(head) + "\n"), ""]
+    if data is not None:
+        lines += [*data.guard(), ""]
     for cell in cells:
         if cell.kind == "raw" or (cell.kind == "code" and cell.block is None):
             continue  # front matter; the notebook's %pip cell (the docstring names it instead)
@@ -316,7 +374,7 @@ def to_script(
             if not prose.strip():
                 continue
             lines.append("# %% [markdown]")
-            lines += [f"# {line}".rstrip() for line in prose.split("\n")]
+            lines += comment_lines(prose)
             lines.append("")
             continue
         options = cell.options
@@ -328,7 +386,7 @@ def to_script(
         lines.append("# %%" + ("  (hidden on the page)" if options.hide else ""))
         if options.skip:
             lines.append("# Not run when the page was built:")
-            lines += [f"# {line}".rstrip() for line in cell.source.split("\n")]
+            lines += comment_lines(cell.source)
         elif options.raises is not None:
             lines += _wrap_expected_error(cell.source, options.raises)
         else:
@@ -338,13 +396,92 @@ def to_script(
     return "\n".join(lines).rstrip() + "\n"
 
 
+def comment_lines(text: str) -> list[str]:
+    """`text` as `# ` comment lines: split where Python ends a line and everywhere else a line
+    could end (str.splitlines: \\r, \\v, \\f, \\x1c-\\x1e, \\x85, \\u2028, \\u2029), so no part of
+    it can leave its comment; a NUL (which stops Python reading the file) is dropped."""
+    return [f"# {line.replace(chr(0), '')}".rstrip() for line in text.splitlines()]
+
+
+def _docstring(text: str) -> str:
+    """A module docstring that reads back as exactly `text`: triple-quoted when that is safe,
+    else Python's own literal (a title holding \"\"\" or a backslash cannot end it early)."""
+    quoted = f'"""{text}"""'
+    safe = '"""' not in text and "\\" not in text and not text.endswith('"') and "\r" not in text
+    if safe and "\x00" not in text:
+        try:
+            if ast.literal_eval(quoted) == text:
+                return quoted
+        except (SyntaxError, ValueError):
+            pass
+    return repr(text)
+
+
+@dataclass(frozen=True)
+class DataFiles:
+    """The data files a post's code reads (paths relative to the post's folder, where its code
+    runs) and the archive that holds them with the notebook and the script (render/downloads.py)."""
+
+    names: tuple[str, ...]
+    archive: str  # file name of the zip
+    archive_url: str = ""  # where it can be downloaded, when the site's address is known
+
+    def notice(self) -> list[str]:
+        where = f" ({self.archive_url})" if self.archive_url else ""
+        return [
+            "It reads these data files, relative to the folder it runs in:",
+            *(f"    {name}" for name in self.names),
+            f"Download {self.archive}{where} from the post: it holds this script with the data",
+            "where the script expects it. Unzip it and run the script in the folder it holds.",
+        ]
+
+    def sentence(self) -> str:
+        """The same, for the notebook's first cell."""
+        files = ", ".join(f"`{name}`" for name in self.names)
+        where = f"[{self.archive}]({self.archive_url})" if self.archive_url else f"`{self.archive}`"
+        return (
+            f"This notebook reads {files} (relative to its own folder): download {where} from the "
+            "post, which holds it with the data where it expects it."
+        )
+
+    def guard(self) -> list[str]:
+        where = f" from {self.archive_url}" if self.archive_url else " from the post"
+        # a plain string joined at run time, never an f-string: a file or site name holding
+        # {...} must stay text, not become an expression the script evaluates
+        message = (
+            f" not found: download {self.archive}{where}, unzip it and run this script in the folder it holds"
+        )
+        return [
+            "# %%  (the data files this script reads: stop early, with a message, if one is missing)",
+            "import pathlib as _pathlib",
+            "",
+            f"for _name in {list(self.names)!r}:",
+            "    if not _pathlib.Path(_name).exists():",
+            f"        raise SystemExit(_name + {message!r})",
+        ]
+
+
 def _wrap_expected_error(source: str, expected: str) -> list[str]:
-    name = expected or "Exception"
     body = [f"    {line}" if line.strip() else "" for line in source.split("\n")]
+    if not body or not any(body):
+        body = ["    pass"]
+    name = expected if EXCEPTION_NAME.fullmatch(expected or "") else ""
+    builtin = getattr(builtins, name, None)
+    if not name or (isinstance(builtin, type) and issubclass(builtin, BaseException)):
+        # a built-in class (or any exception): `except ValueError` reads as the page does
+        return [
+            "try:",
+            *body,
+            f"except {name or 'Exception'} as error:  # this block fails on purpose",
+            '    print(f"{type(error).__name__}: {error}")',
+        ]
+    # Another class is matched by name, as the engine does (no import needed, nothing evaluated).
     return [
         "try:",
         *body,
-        f"except {name} as error:  # this block fails on purpose",
+        "except Exception as error:  # this block fails on purpose",
+        f"    if not {{c.__name__ for c in type(error).__mro__}} & {{{name.rsplit('.', 1)[-1]!r}}}:",
+        "        raise",
         '    print(f"{type(error).__name__}: {error}")',
     ]
 

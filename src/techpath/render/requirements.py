@@ -7,6 +7,7 @@ import ast
 import csv
 import functools
 import importlib.metadata
+import re
 import sys
 from collections.abc import Iterable
 
@@ -83,7 +84,13 @@ def requirements(post: Post, result: PageResult | None) -> list[str]:
                 except importlib.metadata.PackageNotFoundError:
                     continue
             pins[name] = version
-    return [f"{name}=={version}" for name, version in sorted(pins.items())]
+    # Both land in a `%pip install` cell and the script's docstring: a name or version that is
+    # not one (a result is the page's own output, which its code could forge) is left out.
+    return [f"{n}=={v}" for n, v in sorted(pins.items()) if _NAME.fullmatch(n) and _VERSION.fullmatch(v)]
+
+
+_NAME = re.compile(r"[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?")
+_VERSION = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.+!_-]*[A-Za-z0-9])?")
 
 
 def pip_line(pins: list[str], magic: bool = True) -> str:

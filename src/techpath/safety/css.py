@@ -42,7 +42,7 @@ def declaration_problem(name: str, value: str, allow_local_refs: bool = False) -
     if "url(" in text or any(word in text for word in _FORBIDDEN_VALUE):
         return f"{prop}: CSS may not load anything (url(), image()) or run code"
     if prop == "position" and ("fixed" in text or "sticky" in text):
-        return "position: fixed/sticky would let an output cover the page"
+        return "position: fixed/sticky would let it cover the page"
     return None
 
 
@@ -67,8 +67,13 @@ def split_top(text: str, separator: str) -> list[str]:
     return parts
 
 
-def clean_declarations(text: str, allow_local_refs: bool = False) -> tuple[str, list[str]]:
-    """A style attribute's value with the unsafe declarations removed, and why each went."""
+def clean_declarations(
+    text: str,
+    allow_local_refs: bool = False,
+    extra_check: Callable[[str, str], str | None] | None = None,
+) -> tuple[str, list[str]]:
+    """A style attribute's value with the unsafe declarations removed, and why each went.
+    `extra_check(name, value)` adds the rules of one place (prose: safety/policy.py)."""
     kept, dropped = [], []
     for part in split_top(_COMMENT.sub(" ", text), ";"):
         if not part.strip():
@@ -79,6 +84,8 @@ def clean_declarations(text: str, allow_local_refs: bool = False) -> tuple[str, 
             if not colon
             else declaration_problem(name, value, allow_local_refs)
         )
+        if problem is None and extra_check is not None:
+            problem = extra_check(name, value)
         if problem:
             dropped.append(problem)
         else:

@@ -8,8 +8,8 @@ import re
 
 from techpath.model import Output, PageResult
 
-# The names execute/session.py gives figures: block001-figure1.svg
-FIGURE_NAME = re.compile(r"block\d{3}-figure\d{1,4}\.(svg|png)")
+# The names execute/session.py gives figures and displayed images: block001-figure1.svg
+FIGURE_NAME = re.compile(r"block\d{3}-figure\d{1,4}\.(svg|png|jpg)")
 _SIZE = re.compile(r"\d{1,5}")
 
 

@@ -1,21 +1,26 @@
-"""Check a post's prose against the HTML policy and say where each violation is in the source.
+"""Check a page's prose against the HTML policy and say where each violation is in the source.
 
-The Markdown is converted with the extensions a Material site uses (snippets excepted: lint
-reads only the post), the policy runs on that HTML, and each violation is traced back to the
-first source line, from where the last one was found, that holds its evidence (`<svg`, `onload=`,
-the decoded URL). Code fences and inline code are masked first: HTML shown as code is text.
+The Markdown is converted with the site's own extensions (`ProseCheck.for_site`: those mkdocs.yml
+lists, as the build converts the page; without pymdownx.snippets, whose includes the caller has
+expanded already, and without superfences' custom fences, whose formatters could run code), the
+policy runs on that HTML, and each violation is traced back to the first source line, from where
+the last one was found, that holds its evidence (`<svg`, `onload=`, the decoded URL). Code fences
+and inline code are masked first: HTML shown as code is text. `techpath lint` and the build both
+check a page this way, so they give the same verdict at the same line.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 import markdown
 
-from techpath.parse.fences import find_fences
-from techpath.safety.policy import Violation, check_html
+from techpath.parse.fences import find_fences, shown_as_code
+from techpath.safety.policy import STRICT, Profile, Violation, check_html
 
 EXTENSIONS = [
     "abbr",
@@ -35,24 +40,93 @@ EXTENSION_CONFIGS = {"pymdownx.arithmatex": {"generic": True}, "pymdownx.tabbed"
 _INLINE_CODE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 
 
+# The extensions the pages rely on whatever the site lists (site/assets.py adds them too).
+REQUIRED = ("md_in_html", "attr_list")
+_LEFT_OUT = ("pymdownx.snippets",)  # includes are expanded before the check (parse/snippets.py)
+
+
 @dataclass(frozen=True)
 class Finding:
     line: int  # 1-based, in the text given to `check_prose` shifted by its `first_line`
     message: str
 
 
+@dataclass
+class ProseCheck:
+    """How one site's pages are checked: its HTML policy and its Markdown extensions."""
+
+    rules: Profile = STRICT
+    extensions: list[str] = field(default_factory=lambda: list(EXTENSIONS))
+    configs: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(EXTENSION_CONFIGS))
+    autorefs: bool = False  # the site's plugins add mkdocs-autorefs' extension (autorefs, mkdocstrings)
+    _converter: markdown.Markdown | None = field(default=None, repr=False)
+
+    @classmethod
+    def for_site(cls, entries: list[Any], rules: Profile = STRICT, plugins: Iterable[str] = ()) -> ProseCheck:
+        """The check of a site whose mkdocs.yml lists `entries` under markdown_extensions and
+        `plugins` (names) under plugins: with mkdocs-autorefs' extension when a plugin adds it,
+        so `[text][identifier]` is checked as the `<autoref>` the build holds."""
+        names: list[str] = []
+        configs: dict[str, dict[str, Any]] = {}
+        for entry in entries:
+            items = (
+                [(entry, {})]
+                if isinstance(entry, str)
+                else list(entry.items())
+                if isinstance(entry, dict)
+                else []
+            )
+            for name, options in items:
+                if str(name) not in _LEFT_OUT:
+                    names.append(str(name))
+                    configs[str(name)] = dict(options or {})
+        fences = configs.get("pymdownx.superfences")
+        if fences is not None:  # custom fences shown as code: their formatters are not run here
+            configs["pymdownx.superfences"] = {k: v for k, v in fences.items() if k != "custom_fences"}
+        names += [name for name in REQUIRED if name not in names]
+        autorefs = any(name in ("autorefs", "mkdocstrings") for name in plugins)
+        return cls(rules, names, configs, autorefs)
+
+    def render(self, text: str) -> str:
+        """`text` (Markdown without front matter) as the HTML the page will hold."""
+        if self._converter is None:
+            try:
+                extensions: list[Any] = [*self.extensions, *_autorefs_extension(self.autorefs)]
+                self._converter = markdown.Markdown(extensions=extensions, extension_configs=self.configs)
+            except Exception:  # an extension that cannot load here fails the build itself, loudly
+                self._converter = markdown.Markdown(
+                    extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS
+                )
+        self._converter.reset()
+        return self._converter.convert(shown_as_code(text))  # options of ours would make superfences refuse
+
+    def check(self, text: str, first_line: int = 1) -> list[Finding]:
+        """Every policy violation in the rendered `text`, each at its source line."""
+        violations = check_html(self.render(text), self.rules)
+        if not violations:
+            return []
+        return locate(violations, text, first_line)
+
+
+def _autorefs_extension(wanted: bool) -> list[Any]:
+    """mkdocs-autorefs' Markdown extension, without its plugin (it only writes `<autoref>`)."""
+    if not wanted:
+        return []
+    try:
+        from mkdocs_autorefs import AutorefsExtension
+    except ImportError:  # the build cannot use the plugin either
+        return []
+    return [AutorefsExtension()]
+
+
 def render(text: str) -> str:
-    """`text` (Markdown without front matter) as the HTML the page will hold."""
-    converter = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
-    return converter.convert(text)
+    """`text` as the HTML a page holds with the extensions a Material site uses."""
+    return ProseCheck().render(text)
 
 
 def check_prose(text: str, first_line: int = 1) -> list[Finding]:
-    """Every policy violation in the rendered `text`, each at its source line."""
-    violations = check_html(render(text))
-    if not violations:
-        return []
-    return locate(violations, text, first_line)
+    """Every violation of the strict policy in the rendered `text`, each at its source line."""
+    return ProseCheck().check(text, first_line)
 
 
 def locate(violations: list[Violation], text: str, first_line: int = 1) -> list[Finding]:
@@ -70,6 +144,18 @@ def locate(violations: list[Violation], text: str, first_line: int = 1) -> list[
             cursor = index
         findings.append(Finding(first_line + index, violation.message))
     return findings
+
+
+def source_line(violation: Violation, text: str, first_line: int = 1) -> int | None:
+    """The first line of `text` that holds strong evidence of `violation`, or None."""
+    lines = _searchable_lines(text)
+    strong = (
+        violation.evidence[: violation.evidence.index("")] if "" in violation.evidence else violation.evidence
+    )
+    for index, line in enumerate(lines):
+        if any(needle and needle in line for needle in strong):
+            return first_line + index
+    return None
 
 
 def _find(

@@ -3,27 +3,94 @@ Plain functions of data and paths: the MkDocs plugin (or any other front end) su
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from techpath.model import Post, Problem
+from techpath.options import PluginOptions
 from techpath.safety import csp
 from techpath.safety.paths import confinement_problems, snippet_problems
-from techpath.safety.policy import clean_html
-from techpath.safety.prose import locate
+from techpath.safety.policy import STRICT, Profile, clean_html, profile
+from techpath.safety.prose import source_line
 from techpath.safety.svg import UnsafeSvg, kept_clean_svg
 from techpath.safety.text import escape_meta
 
 __all__ = [
+    "DOCS_IMAGE_HOSTS",
     "PagePolicies",
     "blocking_problems",
     "enforce_prose_policy",
     "escape_meta",
+    "image_sources",
+    "page_rules",
+    "snippet_bases",
     "snippet_config_problems",
     "write_figure",
 ]
+
+
+# Badges are the remote images of documentation (README.md included into the home page):
+# shields.io draws each from its URL, so what the reviewer saw is what readers get.
+DOCS_IMAGE_HOSTS = ("img.shields.io",)
+
+
+def image_sources(options: PluginOptions, extensions: Iterable[Any] = ()) -> list[str]:
+    """CSP img-src sources of the hosts pages may show images from: the site's `image_hosts`, or
+    its HTML policy's default, each host as an https source; and the images the site's Markdown
+    `extensions` write themselves (`extension_image_sources`)."""
+    hosts = options.image_hosts
+    if hosts is None:
+        hosts = list(DOCS_IMAGE_HOSTS) if options.html_policy == "docs" else []
+    listed = [h if "://" in h or h.endswith(":") else f"https://{h}" for h in map(str, hosts)]
+    return listed + [s for s in extension_image_sources(extensions) if s not in listed]
+
+
+def extension_image_sources(extensions: Iterable[Any]) -> list[str]:
+    """Where the Markdown extensions a site lists (as mkdocs.yml lists them) load images from:
+    pymdownx.emoji draws `:smile:` as an image of an emoji set on a CDN. Each is a path prefix
+    pinned to one release of one set (a CSP source with a path), not the CDN's whole host, which
+    serves any repository's files an author could change after the review."""
+    settings = None
+    for entry in extensions:
+        if entry == "pymdownx.emoji":
+            settings = {}
+        elif isinstance(entry, dict) and "pymdownx.emoji" in entry:
+            settings = dict(entry["pymdownx.emoji"] or {})
+    if settings is None:
+        return []
+    chosen = dict(settings.get("options") or {})
+    paths = [str(chosen[k]) for k in ("image_path", "non_standard_image_path") if chosen.get(k)]
+    if not paths:
+        from pymdownx import emoji
+
+        paths = [str(value) for name, value in vars(emoji).items() if name.endswith("_CDN")]
+    return [p for p in paths if p.startswith("https://")]
+
+
+def page_rules(options: PluginOptions, extensions: Iterable[Any] = ()) -> Profile:
+    """The site's HTML policy (safety/policy.py): its profile, with images allowed from exactly the
+    remote sources the page's CSP img-src lists (`image_sources` and `csp_sources`' img-src)."""
+    listed = (options.csp_sources or {}).get("img-src") or []
+    return profile(options.html_policy, tuple(image_sources(options, extensions) + [str(s) for s in listed]))
+
+
+def snippet_bases(mdx_configs: dict[str, Any]) -> list[str]:
+    """The folders (or files) pymdownx.snippets includes from (none when it is not used)."""
+    settings = mdx_configs.get("pymdownx.snippets")
+    if settings is None:
+        return []
+    base = (settings or {}).get("base_path", ["."])
+    bases = []
+    for entry in [base] if isinstance(base, str) else list(base or []):
+        try:  # MkDocs' bare `!relative` is the folder of the page being rendered: none here
+            bases.append(os.fspath(entry))
+        except Exception:
+            continue
+    return bases
 
 
 def snippet_config_problems(mdx_configs: dict[str, Any], root: Path) -> list[str]:
@@ -31,9 +98,8 @@ def snippet_config_problems(mdx_configs: dict[str, Any], root: Path) -> list[str
     settings = mdx_configs.get("pymdownx.snippets")
     if settings is None:
         return []
-    base = settings.get("base_path", ["."])
-    bases = [base] if isinstance(base, str) else list(base)
-    return snippet_problems([str(b) for b in bases], bool(settings.get("restrict_base_path", True)), root)
+    restrict = bool((settings or {}).get("restrict_base_path", True))
+    return snippet_problems(snippet_bases(mdx_configs), restrict, root)
 
 
 def blocking_problems(post: Post, root: Path) -> list[Problem]:
@@ -42,22 +108,29 @@ def blocking_problems(post: Post, root: Path) -> list[Problem]:
     return confinement_problems(post, root)
 
 
-def enforce_prose_policy(page_html: str, post: Post | None, report: Callable[[str], None]) -> str:
-    """The page's rendered prose with every policy violation removed, each one reported as an
-    error (so a strict build fails) with the source line it came from."""
-    cleaned, violations = clean_html(page_html)
+def enforce_prose_policy(
+    page_html: str, post: Post | None, report: Callable[[str], None], rules: Profile | None = None
+) -> str:
+    """The page's rendered prose with every violation of `rules` (default: strict) removed. What
+    lint found on the page's source when it was loaded (`post.problems`, already reported with
+    lint's file:line) is not reported again; anything else is HTML a plugin or Markdown extension
+    wrote for the page, which lint does not run: reported as an error (a strict build fails) at
+    the source line that holds its evidence, if one does."""
+    cleaned, violations = clean_html(page_html, rules or STRICT)
     if not violations:
         return page_html
     shown = post.display_path if post is not None else "page"
-    known = {p.message for p in post.problems} if post is not None else set()
-    if post is not None and post.path.suffix == ".md":
-        for finding in locate(violations, post.text):
-            if finding.message not in known:  # lint, run when the post was loaded, said it already
-                report(f"{shown}:{finding.line}: {finding.message}")
-    else:
-        for violation in violations:
-            if violation.message not in known:
-                report(f"{shown}: {violation.message} (techpath lint names the cell and line)")
+    known = Counter(p.message for p in post.problems) if post is not None else Counter()
+    unexplained = []
+    for violation in violations:
+        if known[violation.message] > 0:
+            known[violation.message] -= 1
+        else:
+            unexplained.append(violation)
+    note = "in HTML that a plugin or Markdown extension wrote for this page"
+    for violation in unexplained:
+        line = source_line(violation, post.text) if post is not None and post.path.suffix == ".md" else None
+        report(f"{shown}{f':{line}' if line else ''}: {violation.message} ({note})")
     return cleaned
 
 

@@ -41,17 +41,68 @@ def link_problem(url: str) -> str | None:
     return f"{found}: URLs are not allowed in links (use http, https, mailto or a relative link)"
 
 
-def image_problem(url: str) -> str | None:
-    """Why `url` may not be an image source: images are files of the site (or small data URLs)."""
+def image_problem(url: str, remote: tuple[str, ...] = ()) -> str | None:
+    """Why `url` may not be an image source: images are files of the site, small raster data
+    URLs, or (when the site lists them) images from hosts `remote` allows: CSP img-src sources
+    (`https://img.shields.io`, `*.githubusercontent.com`), so the HTML policy lets through exactly
+    the images the page's Content-Security-Policy will load."""
     clean = normalised(url)
     if DATA_IMAGE.match(clean):
         return None
     found = scheme(url)
     if found == "data":
         return "data: URLs are allowed for PNG, JPEG, GIF or WebP images only"
-    if found is not None or not is_local(url):
-        return (
-            f"image {url[:60]!r} is loaded from another host; put the file in the repository "
-            "next to the post and link it relatively (the site makes no requests to other hosts)"
-        )
-    return None
+    if found is None and is_local(url):
+        return None
+    if any(source_allows(source, url) for source in remote):
+        return None
+    where = f"{found}://{host(url)}" if found in ("http", "https") else repr(url[:60])
+    return (
+        f"image {url[:60]!r} is loaded from another host ({where}); put the file in the repository "
+        "and link it relatively, or list the host under image_hosts in the techpath plugin's options"
+    )
+
+
+_AUTHORITY = re.compile(r"^[a-z][a-z0-9+.\-]*://([^/?#\\]*)")  # a browser ends it at \ too
+
+
+def host(url: str) -> str:
+    """The host (and port) of an absolute URL, lowercase, without user information."""
+    found = _AUTHORITY.match(normalised(url))
+    return found.group(1).rsplit("@", 1)[-1] if found else ""
+
+
+def source_allows(source: str, url: str) -> bool:
+    """Whether the CSP source expression `source` (a host source such as `https://img.shields.io`,
+    `img.shields.io`, `*.example.org`, `https://example.org/badges/`, or a scheme source such as
+    `https:`) matches the absolute URL `url`, as CSP Level 3 matches them for an https page
+    (keywords such as 'self' and data: are not remote sources and match nothing here)."""
+    source = source.strip().lower()
+    found = scheme(url)
+    if found not in ("http", "https") or not source or source.startswith("'"):
+        return False
+    if source.endswith(":") and "/" not in source:  # a scheme source
+        return source == "https:" and found == "https"
+    wanted_scheme, _, rest = source.rpartition("://")
+    if wanted_scheme and wanted_scheme != found:
+        return False
+    if not wanted_scheme and found != "https":  # an https page upgrades nothing: http is mixed content
+        return False
+    authority, slash, path = rest.partition("/")
+    name, _, port = authority.partition(":")
+    at = host(url)
+    at_name, _, at_port = at.partition(":")
+    if port not in ("", "*") and port != at_port:
+        return False
+    if port == "" and at_port not in ("", "443" if found == "https" else "80"):
+        return False
+    if name.startswith("*."):
+        if not at_name.endswith(name[1:]):
+            return False
+    elif name != at_name:
+        return False
+    if not slash or not path:
+        return True
+    url_path = "/" + normalised(url).split(at, 1)[1].lstrip("/").split("?")[0].split("#")[0]
+    wanted = "/" + path
+    return url_path.startswith(wanted) if wanted.endswith("/") else url_path == wanted

@@ -1,6 +1,6 @@
 """What the package adds to every site it builds, in one place for the MkDocs plugin and for the
 staged configuration of the other generators (stage/build.py): the KaTeX stylesheet and fonts,
-techpath's own stylesheet, and the Markdown extensions the staged pages rely on."""
+techpath's own stylesheet and reader script, and the Markdown extensions the staged pages rely on."""
 
 from __future__ import annotations
 
@@ -9,12 +9,18 @@ from pathlib import Path
 from typing import Any
 
 from techpath.site.math import katex_asset_paths
+from techpath.site.theme import READER_JS
 
 KATEX_CSS = "assets/katex/katex.min.css"
 TECHPATH_CSS = "assets/techpath/techpath.css"
 _PACKAGE_CSS = Path(__file__).with_name("techpath.css")
+FRAME_JS = "assets/techpath/frame.js"  # a framed page becomes a link to itself (frame.js)
+_PACKAGE_FRAME_JS = Path(__file__).with_name("frame.js")
+_PACKAGE_JS = Path(__file__).with_name("reader.js")  # site/theme.py loads it before the theme's bundle
 # The staged Markdown needs these (links and images inside our HTML, math boxes as <details>).
 REQUIRED_EXTENSIONS = ("md_in_html", "attr_list")
+# Any of these highlights fenced code with Pygments.
+HIGHLIGHTERS = frozenset({"pymdownx.superfences", "codehilite", "markdown.extensions.codehilite"})
 
 
 def stylesheets(extra_css: Iterable[Any], math: bool) -> list[Any]:
@@ -24,18 +30,46 @@ def stylesheets(extra_css: Iterable[Any], math: bool) -> list[Any]:
     return [*ours, *[entry for entry in extra_css if str(entry) not in ours]]
 
 
-def missing_extensions(entries: Iterable[Any]) -> list[str]:
-    """The required extensions `entries` (names, or {name: options} as in mkdocs.yml) lacks."""
-    names = {e if isinstance(e, str) else next(iter(e), "") for e in entries}
-    return [e for e in REQUIRED_EXTENSIONS if e not in names]
+def scripts(extra_javascript: Iterable[Any], frame_guard: bool) -> list[Any]:
+    """`extra_javascript` with the package's frame guard first when the site has a CSP (the
+    guard is the part of it a <meta> cannot carry: frame-ancestors)."""
+    rest = [entry for entry in extra_javascript if str(entry) != FRAME_JS]
+    return [FRAME_JS, *rest] if frame_guard else rest
+
+
+def missing_extensions(entries: Iterable[Any], theme: Any = None) -> list[str]:
+    """The extensions `entries` (names, {name: options} as in mkdocs.yml, or extension objects
+    another plugin added) lacks: the required ones, and with Material a code highlighter, so a
+    site that only adds the plugin gets highlighted code (Material colours Pygments' spans; with
+    neither SuperFences nor CodeHilite, Python-Markdown writes plain `<pre><code>`)."""
+    names = {_extension_name(e) for e in entries}
+    missing = [e for e in REQUIRED_EXTENSIONS if e not in names]
+    if theme == "material" and not names & HIGHLIGHTERS:
+        missing.append("pymdownx.superfences")  # highlights with Pygments through pymdownx.highlight
+    return missing
+
+
+def _extension_name(entry: Any) -> str:
+    """An entry's extension name. An object another plugin added before ours (mkdocs-autorefs
+    adds its `AutorefsExtension`) counts by its class's module (`markdown.extensions.attr_list`
+    is "attr_list")."""
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, Mapping):
+        return str(next(iter(entry), ""))
+    return type(entry).__module__.removeprefix("markdown.extensions.")
 
 
 def csp_sources(
-    extra: Mapping[str, list[str]] | None, theme_name: Any, theme_font: Any
+    extra: Mapping[str, list[str]] | None, theme_name: Any, theme_font: Any, images: Iterable[str] = ()
 ) -> dict[str, list[str]]:
-    """Extra CSP sources: the site's `csp_sources`, plus Google Fonts where Material loads them
+    """Extra CSP sources: the site's `csp_sources`, the hosts its pages may show images from
+    (`images`: safety/site.py, `image_sources`), plus Google Fonts where Material loads them
     (its default, unless the theme says `font: false`), so the theme the site chose still works."""
     merged = {str(k): [str(v) for v in values] for k, values in (extra or {}).items()}
+    for source in images:
+        if source not in merged.setdefault("img-src", []):
+            merged["img-src"].append(source)
     if theme_name == "material" and theme_font is not False:
         for directive, source in (
             ("style-src", "https://fonts.googleapis.com"),
@@ -48,7 +82,7 @@ def csp_sources(
 
 def package_assets(katex_dir: Path | None) -> dict[str, Path]:
     """Files the pages load at reading time: site path -> source in the package."""
-    found = {TECHPATH_CSS: _PACKAGE_CSS}
+    found = {TECHPATH_CSS: _PACKAGE_CSS, FRAME_JS: _PACKAGE_FRAME_JS, READER_JS: _PACKAGE_JS}
     if katex_dir is not None:
         found.update(katex_asset_paths(katex_dir))
     return found

@@ -58,21 +58,6 @@ def box_anchor(title: str) -> str:
     return "math-" + (re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "box")
 
 
-# Material's search dialog and loading bar have ARIA roles but no accessible names.
-_UNNAMED = [
-    ('class="md-search" data-md-component="search" role="dialog"',
-     'class="md-search" data-md-component="search" role="dialog" aria-label="Search"'),
-    ('role="progressbar"', 'role="progressbar" aria-label="Page loading"'),
-]  # fmt: skip
-
-
-def name_theme_widgets(page_html: str) -> str:
-    for old, new in _UNNAMED:
-        if new not in page_html:
-            page_html = page_html.replace(old, new, 1)
-    return page_html
-
-
 def anchor_math_boxes(page_html: str) -> str:
     """Give every math box an id from its title, so it can be linked (and opened) directly."""
     seen: dict[str, int] = {}
@@ -90,6 +75,13 @@ def anchor_math_boxes(page_html: str) -> str:
 
 def ordered(entries: list[PathEntry], stages: Stages) -> list[PathEntry]:
     return sorted(entries, key=lambda e: (stages.rank(e.stage), e.order, e.title))
+
+
+def by_stage(entries: list[PathEntry], stages: Stages) -> list[tuple[str, list[PathEntry]]]:
+    """Each stage that has posts, in reading order, with its posts in reading order."""
+    path = ordered(entries, stages)
+    groups = [(stage, [e for e in path if e.stage == stage]) for stage in stages.all(entries)]
+    return [(stage, members) for stage, members in groups if members]
 
 
 def neighbours(
@@ -134,11 +126,8 @@ def _e(text: object) -> str:
 
 
 def path_html(entries: list[PathEntry], url: Callable[[str], str], stages: Stages) -> str:
-    parts = ['<div class="techpath-path">']
-    for stage in stages.all(entries):
-        members = [e for e in ordered(entries, stages) if e.stage == stage]
-        if not members:
-            continue
+    parts = ['<div class="techpath-path" data-search-exclude>']  # each post is indexed itself
+    for stage, members in by_stage(entries, stages):
         parts.append(f'<h2 id="{stages.anchor(stage)}">{_e(stages.label(stage))}</h2><ol>')
         for entry in members:
             minutes = f" · {entry.readtime} min read" if entry.readtime else ""
@@ -161,10 +150,7 @@ def path_list_html(entries: list[PathEntry], url: Callable[[str], str], stages: 
         '<details class="abstract techpath-path-list" data-search-exclude>'
         f"<summary>Read the {count} posts in path order</summary>"
     ]
-    for stage in stages.all(entries):
-        members = [e for e in ordered(entries, stages) if e.stage == stage]
-        if not members:
-            continue
+    for stage, members in by_stage(entries, stages):
         parts.append(
             f'<p class="techpath-path-list__stage"><strong>{_e(stages.label(stage))}</strong></p><ol>'
         )
@@ -198,6 +184,41 @@ def post_header_html(entry: PathEntry | None, result: PageResult | None) -> str:
     return "".join(parts)
 
 
+def post_end_html(
+    entries: list[PathEntry],
+    uri: str,
+    url: Callable[[str], str],
+    stages: Stages,
+    path_page: str | None = None,
+) -> str:
+    """What ends a post: previous / next in path order, and the path itself for the theme's
+    navigation (hidden here; site/theme.py moves it into the side column and the menu)."""
+    previous, following = neighbours(entries, uri, stages)
+    menu = path_menu_html(entries, uri, url, stages, url(path_page) if path_page else "")
+    hidden = f'<nav class="techpath-path-menu" hidden data-search-exclude>{menu}</nav>' if menu else ""
+    return path_nav_html(previous, following, url) + hidden
+
+
+def path_menu_html(
+    entries: list[PathEntry], current: str, url: Callable[[str], str], stages: Stages, path_link: str = ""
+) -> str:
+    """The path as navigation: every stage with its posts in reading order, the current post
+    marked (aria-current, and Material's active link, which the theme scrolls into view)."""
+    if not any(e.uri == current for e in entries):
+        return ""
+    title = f'<a href="{_e(path_link)}">The path</a>' if path_link else "The path"
+    parts = [f'<p class="techpath-nav-path__title">{title}</p>']
+    for stage, members in by_stage(entries, stages):
+        parts.append(f'<p class="techpath-nav-path__stage">{_e(stages.label(stage))}</p><ol>')
+        for entry in members:
+            here = entry.uri == current
+            css = "md-nav__link md-nav__link--active" if here else "md-nav__link"
+            aria = ' aria-current="page"' if here else ""
+            parts.append(f'<li><a class="{css}" href="{_e(url(entry.uri))}"{aria}>{_e(entry.title)}</a></li>')
+        parts.append("</ol>")
+    return "".join(parts)
+
+
 def path_nav_html(previous: PathEntry | None, following: PathEntry | None, url: Callable[[str], str]) -> str:
     if previous is None and following is None:
         return ""
@@ -218,7 +239,9 @@ def math_index_html(entries: list[PathEntry], url: Callable[[str], str], stages:
     for entry in ordered(entries, stages):
         for concept, title in zip(entry.concepts, entry.box_titles, strict=False):
             by_concept.setdefault(concept, []).append((entry, title))
-    parts = ['<div class="techpath-math-index md-typeset__table"><table><thead><tr><th>Concept</th>'
+    # left out of search: every box is an entry of its own (site/search.py)
+    parts = ['<div class="techpath-math-index md-typeset__table" data-search-exclude>'
+             "<table><thead><tr><th>Concept</th>"
              "<th>Question the box answers</th>"
              "<th>Post</th></tr></thead><tbody>"]  # fmt: skip
     for concept in sorted(by_concept, key=str.lower):
@@ -234,7 +257,8 @@ def math_index_html(entries: list[PathEntry], url: Callable[[str], str], stages:
 
 def report_html(rows: list[tuple[str, str, PageResult]]) -> str:
     """rows: (title, url, result) for every page whose code was executed."""
-    parts = ['<div class="techpath-report md-typeset__table"><table><thead><tr><th>Page</th><th>Status</th>'
+    parts = ['<div class="techpath-report md-typeset__table" data-search-exclude>'
+             "<table><thead><tr><th>Page</th><th>Status</th>"
              "<th>Last executed</th><th>Exercises</th>"
              "<th>Duration</th><th>Peak memory</th><th>Python</th><th>scikit-learn</th><th>NumPy</th>"
              "<th>matplotlib</th></tr></thead><tbody>"]  # fmt: skip

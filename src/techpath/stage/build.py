@@ -15,14 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from techpath import environment
 from techpath.config import SiteSettings, discover
 from techpath.engine import Engine
+from techpath.options import GENERATORS
 from techpath.safety import site as safety
-from techpath.site.assets import csp_sources, missing_extensions, stylesheets
-from techpath.site.pages import name_theme_widgets
+from techpath.safety.files import FileGate
+from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
+from techpath.site.theme import finish_theme
 from techpath.stage import yamlconfig
 from techpath.stage.notebook_links import nav_to_pages
-from techpath.stage.options import GENERATORS, engine_settings, options
+from techpath.stage.options import engine_settings
 from techpath.stage.stager import Stager
 
 _RELATIVE_KEYS = ("docs_dir", "site_dir")
@@ -45,7 +48,7 @@ def chosen_generator(config_file: Path) -> str:
     """The generator the site owner picked: `generator:` in the techpath plugin's options,
     overridden by $TECHPATH_GENERATOR."""
     site = SiteSettings.load(config_file.parent, config_file)
-    name = os.environ.get("TECHPATH_GENERATOR") or str(options(site.plugin)["generator"])
+    name = environment.generator() or site.options.generator
     if name not in GENERATORS:
         raise SystemExit(f"{config_file}: generator must be one of {', '.join(GENERATORS)}, got {name!r}")
     return name
@@ -70,22 +73,27 @@ def stage(
         raw["site_url"] = site_url
     # the downloads name the site as MkDocs reads site_url (`!ENV [SITE_URL, default]` resolved)
     site_url = yamlconfig.env_value(raw.get("site_url"))
-    opts = options(site.plugin)
-    katex = (root / opts["katex_dir"]).resolve() if opts["typeset_math"] else None
+    opts = site.options
+    katex = (root / opts.katex_dir).resolve() if opts.typeset_math else None
     stager = Stager(
         site,
-        engine_settings(root, site.docs_dir, site.plugin),
-        execute=opts["execute"] is not False,
+        engine_settings(root, site.docs_dir, opts),
+        execute=opts.execute is not False,
         katex_dir=katex,
         repo_url=raw.get("repo_url"),
         site_url=site_url if isinstance(site_url, str) else None,
         info=log,
         error=lambda message: log(f"ERROR: {message}"),
     )
-    for problem in safety.snippet_config_problems(_extension_configs(raw), root):
+    for problem in safety.snippet_config_problems(site.mdx_configs, root):
         log(f"ERROR: {problem}")
+    rules = safety.page_rules(opts, site.markdown_extensions)
+    stager.gate = FileGate.for_site(root, site.docs_dir, opts.static_allow, raw, rules)
+    fatal = stager.gate.fatal_problems(safety.snippet_bases(site.mdx_configs))
+    if fatal:  # before anything is read through them
+        raise SystemExit("\n".join(f"ERROR: {problem}" for problem in fatal))
     docs = site.docs_dir.resolve()
-    stager.load((p.resolve().relative_to(docs).as_posix(), p) for p in discover([docs]))
+    stager.load(_readable_pages(stager, docs, log))
     stager.engine = engine
     stager.start()
     staged_docs = out / "docs"
@@ -93,7 +101,8 @@ def stage(
     target = (site_dir or root / str(raw.get("site_dir", "site"))).resolve()
     # Zensical builds only inside the folder of its configuration: build there, move afterwards.
     built = (out / "site").resolve() if generator == "zensical" else target
-    config = staged_config(raw, root, staged_docs.resolve(), built, katex is not None)
+    guard = bool(opts.content_security_policy)
+    config = staged_config(raw, root, staged_docs.resolve(), built, katex is not None, guard)
     if "nav" in config:  # notebooks listed by their own names
         config["nav"] = nav_to_pages(config["nav"], stager.notebooks)
     if generator == "zensical" and isinstance(config.get("theme"), dict):
@@ -105,27 +114,30 @@ def stage(
     return Staged(staged_file, staged_docs, target, stager, built)
 
 
-def restage(staged: Staged) -> list[Path]:
+def _readable_pages(stager: Stager, docs: Path, log=print) -> list[tuple[str, Path]]:
+    """The docs folder's pages the gate lets be read (safety/files.py); the others reported."""
+    pages = []
+    for page in discover([docs]):
+        if stager.gate is not None and (problem := stager.gate.read_problem(page)):
+            log(f"ERROR: {problem}")  # a Problem prints as file:line: message
+        else:
+            pages.append((page.relative_to(docs).as_posix(), page))
+    return pages
+
+
+def restage(staged: Staged, log=print) -> list[Path]:
     """The whole site staged again by the same stager (`techpath serve`: its markers stay the
     same, so a staged file is rewritten only when the page it stands for changed). Returns the
     staged files written."""
     stager = staged.stager
-    docs = stager.site.docs_dir.resolve()
-    stager.load((p.resolve().relative_to(docs).as_posix(), p) for p in discover([docs]))
+    stager.load(_readable_pages(stager, stager.site.docs_dir.resolve(), log))
     stager.start()
     return stager.write_tree(staged.docs_dir)
 
 
-def _extension_configs(raw: dict[str, Any]) -> dict[str, Any]:
-    """`markdown_extensions` as MkDocs' mdx_configs: extension name -> its options."""
-    found: dict[str, Any] = {}
-    for entry in raw.get("markdown_extensions") or []:
-        if isinstance(entry, dict):
-            found.update({str(k): v or {} for k, v in entry.items()})
-    return found
-
-
-def staged_config(raw: dict[str, Any], root: Path, docs: Path, site: Path, math: bool) -> dict[str, Any]:
+def staged_config(
+    raw: dict[str, Any], root: Path, docs: Path, site: Path, math: bool, frame_guard: bool = True
+) -> dict[str, Any]:
     """The site's configuration pointed at the staged tree, without the techpath plugin."""
     config = dict(raw)
     # Relative to the staged configuration's folder (Zensical accepts nothing else).
@@ -141,9 +153,11 @@ def staged_config(raw: dict[str, Any], root: Path, docs: Path, site: Path, math:
             plugins.append(entry)
     config["plugins"] = plugins
     config["extra_css"] = stylesheets(config.get("extra_css") or [], math)
+    config["extra_javascript"] = scripts(config.get("extra_javascript") or [], frame_guard)
     config.pop("watch", None)
     extensions = list(config.get("markdown_extensions") or [])
-    config["markdown_extensions"] = extensions + missing_extensions(extensions)
+    theme_name = theme.get("name") if isinstance(theme, dict) else theme
+    config["markdown_extensions"] = extensions + missing_extensions(extensions, theme_name)
     return config
 
 
@@ -162,14 +176,15 @@ def finish_site(staged: Staged, report_name: str, site_dir: Path | None = None) 
 
 
 def page_policies(staged: Staged) -> safety.PagePolicies:
-    opts = options(staged.stager.site.plugin)
+    opts = staged.stager.site.options
     theme = read_config(staged.config_file).get("theme")
     theme = theme if isinstance(theme, dict) else {"name": theme}
-    return safety.PagePolicies(csp_sources(opts["csp_sources"], theme.get("name"), theme.get("font")))
+    images = safety.image_sources(opts, staged.stager.site.markdown_extensions)
+    return safety.PagePolicies(csp_sources(opts.csp_sources, theme.get("name"), theme.get("font"), images))
 
 
 def policies_on(staged: Staged) -> bool:
-    return bool(options(staged.stager.site.plugin)["content_security_policy"])
+    return bool(staged.stager.site.options.content_security_policy)
 
 
 def finish_pages(staged: Staged, policies: safety.PagePolicies, pages: list[Path]) -> None:
@@ -177,7 +192,7 @@ def finish_pages(staged: Staged, policies: safety.PagePolicies, pages: list[Path
     csp = policies_on(staged)
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        done = name_theme_widgets(staged.stager.finish_file(text))
+        done = finish_theme(staged.stager.finish_file(text))
         if csp:
             done = policies.add(done)
         if done != text:
@@ -209,14 +224,14 @@ def build(config_file: Path, generator: str, site_dir: Path | None, strict: bool
     root = config_file.resolve().parent
     out = root / ".cache" / "techpath" / "stage" / generator
     staged = stage(config_file, out, site_dir, log, generator)
-    opts = options(staged.stager.site.plugin)
+    report = staged.stager.site.options.report
     try:
         status = subprocess.call(generator_command(generator, staged.config_file, strict), env=env, cwd=root)
         if status == 0 and staged.built_dir not in (None, staged.site_dir):
             shutil.rmtree(staged.site_dir, ignore_errors=True)
             shutil.copytree(staged.built_dir, staged.site_dir)
         if status == 0:
-            finish_site(staged, str(opts["report"]))
+            finish_site(staged, report)
     finally:
         staged.stager.finish(keep_engine=False)
     return status

@@ -20,6 +20,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote, unquote
 
 from techpath.parse.fences import find_fences
 from techpath.site.post_top import TocItem, toc_html
@@ -75,7 +76,9 @@ class Markers:
         return re.compile(rf"<!-- techpath:lazy {re.escape(self.key)} (\d+) -->")
 
     def page(self, uri: str, body: str) -> str:
-        return f"<!-- techpath:page {self.key} {uri} -->\n\n{body}\n\n<!-- /techpath:page {self.key} -->\n"
+        # the path percent-encoded: a file name may hold spaces (`odd name (1).md`) or `--`
+        marker = f"<!-- techpath:page {self.key} {quote(uri)} -->"
+        return f"{marker}\n\n{body}\n\n<!-- /techpath:page {self.key} -->\n"
 
     def kept(self) -> re.Pattern[str]:
         k = re.escape(self.key)
@@ -127,7 +130,7 @@ def finish_content(content: str, markers: Markers, clean: Clean, links: Callable
     kept: list[str] = []
 
     def hold(match: re.Match[str]) -> str:
-        kept.append(match[1])
+        kept.append(_unwrapped(match[1]))
         return f"techpathkept{markers.key}n{len(kept) - 1}e"
 
     held = markers.kept().sub(hold, content)
@@ -136,6 +139,16 @@ def finish_content(content: str, markers: Markers, clean: Clean, links: Callable
     if TOC_MARKER in restored:
         restored = restored.replace(TOC_MARKER, toc_html(toc_items(restored)), 1)
     return markers.strip(links(restored))
+
+
+_WRAPPED_BLOCK = re.compile(r"\A(\s*)<p>(<(?:div|pre|figure|table)\b.*)</p>(\s*)\Z", re.S)
+
+
+def _unwrapped(fragment: str) -> str:
+    """A kept block inside a list or a box (indented) is read by Markdown as a paragraph's
+    inline HTML: the <p> it put around our block goes."""
+    found = _WRAPPED_BLOCK.match(fragment)
+    return f"{found[1]}{found[2]}{found[3]}" if found else fragment
 
 
 def finish_page(page_html: str, markers: Markers, finish: Callable[[str, str], str]) -> tuple[str, list[str]]:
@@ -157,8 +170,9 @@ def finish_page(page_html: str, markers: Markers, finish: Callable[[str, str], s
         if excerpt:
             region = markers.without_top(region)
         out.append(page_html[position : start.start()])
-        out.append(finish(start[1], region))
-        uris.append(start[1])
+        uri = unquote(start[1])
+        out.append(finish(uri, region))
+        uris.append(uri)
         position = end_at
     out.append(page_html[position:])
     return markers.strip("".join(out)), uris

@@ -8,29 +8,32 @@ import datetime as dt
 import html
 import json
 import math
-import os
 import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
+from techpath import environment
 from techpath.config import SiteSettings, discover
 from techpath.contrib.lint import lint_site, load_checked_post
 from techpath.engine import Engine, RunInBackground, Settings
-from techpath.model import PageResult, Post
+from techpath.model import BlockResult, PageResult, Post
 from techpath.parse import load_post
 from techpath.parse.inline import find_spans
 from techpath.parse.notebook import notebook_markdown
-from techpath.parse.policy import RunPolicy
 from techpath.render.api_links import link_names, page_urls
-from techpath.render.downloads import download_file, download_links, write_downloads
+from techpath.render.downloads import download_file, download_links, download_name, write_downloads
 from techpath.render.html import render_block
 from techpath.render.inline import fill_inline
 from techpath.render.markdown import OutputSlots, block_failed, rewrite_markdown, slot_shown
-from techpath.report import write_report
+from techpath.render.mdexec import Heading, SiteMarkdown, ViewRenderer
+from techpath.report import output_warnings, write_report
 from techpath.safety import site as safety
-from techpath.safety.svg import evict_unused
+from techpath.safety.files import FileGate, Published
+from techpath.safety.policy import STRICT, Profile
+from techpath.safety.svg import evict_unused, kept_clean_svg
 from techpath.safety.text import HTML_SIGNIFICANT, TEXT_FIELDS
 from techpath.site.assets import package_assets
 from techpath.site.math import MathRenderer
@@ -38,11 +41,10 @@ from techpath.site.pages import (
     MARKERS,
     PathEntry,
     math_index_html,
-    neighbours,
     path_html,
     path_list_html,
-    path_nav_html,
     place,
+    post_end_html,
     post_header_html,
     report_html,
 )
@@ -52,9 +54,8 @@ from techpath.stage.boxes import SOLUTION_OPENING, box_titles_of, convert_boxes,
 from techpath.stage.finish import TOC_MARKER, Markers, excerpt_source, finish_content, finish_page
 from techpath.stage.fragments import markdown_html, one_block
 from techpath.stage.notebook_links import link_to_pages
-from techpath.stage.options import options
 from techpath.stage.structure import Downloads, PageRecord, SiteRecords
-from techpath.stage.texmath import typeset_markdown
+from techpath.stage.texmath import inert, typeset_markdown
 
 Log = Callable[[str], None]
 Link = Callable[[str], str]  # docs path -> URL relative to the page the HTML is shown on
@@ -104,29 +105,29 @@ class Stager:
         # every page while the warm parent imports instead of waiting for each result in turn.
         self.placeholders = False
         self.stage_early = True
-        self._parts: list[tuple[str, int]] = []  # placeholder -> (page, block index, TOP or REPORT)
+        # what of the docs folder besides its pages reaches the staged tree (safety/files.py)
+        self.gate: FileGate | None = None
+        # placeholder -> (page, block index or TOP or REPORT, is a markdown-exec view's number)
+        self._parts: list[tuple[str, int, bool]] = []
+        self.site_markdown: SiteMarkdown | None = None  # the site's extensions, for views
+        self._reported_views: set[str] = set()
         self._filled_later: set[str] = set()  # pages with placeholders
         self._early: set[str] = set()  # pages staged before their results
-
-    @property
-    def options(self) -> dict:
-        return options(self.site.plugin)
+        self._rules: Profile | None = None  # the site's HTML policy (set by `load`)
 
     # -- one build -------------------------------------------------------------------------
     def load(self, pages: Iterable[tuple[str, Path]]) -> SiteRecords:
         """Parse every page (docs-relative path, file); broken posts are left out, with an error."""
         self.records, self._reported, self._run, self._cleaned = SiteRecords(), set(), None, set()
         self._parts, self._filled_later, self._early = [], set(), set()
+        self._reported_views = set()
         self.left_out: set[Path] = set()  # posts kept out of the site (never staged or copied)
         self._left_out_why: dict[Path, list[str]] = {}
         self._slots = OutputSlots()
-        opts = self.options
-        try:
-            self._policy = self.site.run_policy()
-        except ValueError as exc:  # the rest of the site still builds, with the defaults
-            self._error(str(exc))
-            self._policy = RunPolicy(self.site.docs_dir)
-        self.stages = Stages.from_config(opts["path_stages"], sorted(self.site.schema.categories))
+        opts = self.site.options
+        self._policy, self._prose = self.site.run_policy(), self.site.prose_check()
+        self._rules = self._prose.rules
+        self.stages = Stages.from_config(opts.path_stages, sorted(self.site.schema.categories))
         for uri, path in pages:
             record = self._record(uri, path)
             if record is not None:
@@ -138,13 +139,19 @@ class Stager:
             if r.source.suffix == ".ipynb"
         }
         posts = [r.post for r in self.records.posts()]
-        for problem in lint_site(posts, max_code_line=int(opts["max_code_line"])):
+        for problem in lint_site(posts, max_code_line=int(opts.max_code_line)):
             self._error(str(problem))
         return self.records
 
     def _record(self, uri: str, path: Path) -> PageRecord | None:
         is_post = self.site.is_post(path)
-        post = load_checked_post(shown_path(path), self.site.schema if is_post else None, self._policy)
+        post = load_checked_post(
+            shown_path(path),
+            self.site.schema if is_post else None,
+            self._policy,
+            self.site.snippets,
+            self._prose,
+        )
         for problem in post.problems:
             self._error(str(problem))
         blocked = safety.blocking_problems(post, self.site.root) if is_post else []
@@ -166,7 +173,7 @@ class Stager:
             record.entry = PathEntry.from_post(staged_uri, post)
             record.entry.box_titles = box_titles_of(markdown)
             record.entry.readtime = read_minutes(markdown)
-            record.downloads = Downloads.for_name(str(post.meta.get("slug") or post.path.stem))
+            record.downloads = Downloads.for_name(download_name(post))
         return record
 
     def start(self) -> None:
@@ -244,13 +251,10 @@ class Stager:
     def _parsed_pages(self) -> Iterable[Post]:
         """The site's pages parsed only (no lint), with the site's run policy: what `load` will
         give the engine."""
-        try:
-            policy = self.site.run_policy()
-        except ValueError:  # `load` reports it and falls back to the defaults, as here
-            policy = RunPolicy(self.site.docs_dir)
+        policy = self.site.run_policy()
         for path in discover([self.site.docs_dir]):
             schema = self.site.schema if self.site.is_post(path) else None
-            yield policy.apply(load_post(shown_path(path), schema))
+            yield policy.apply(load_post(shown_path(path), schema, self.site.snippets))
 
     def result(self, record: PageRecord) -> PageResult | None:
         """The page's result, waiting for it if it is still executing; failures logged once."""
@@ -263,6 +267,8 @@ class Stager:
         record.take_result(result)
         for error in result.errors if result else []:
             self._error(error.headline() + ("\n" + error.traceback if error.traceback else ""))
+        for warning in output_warnings(result) if result else []:
+            self._error(warning)
         return result
 
     def write_results(self, site_dir: Path, report_name: str) -> None:
@@ -272,12 +278,12 @@ class Stager:
         if not results:
             return
         write_report(site_dir / report_name, results)
-        target = os.environ.get("TECHPATH_RESULTS")
+        target = environment.results_file()
         if target:
             from techpath.diff.snapshot import write_snapshot
 
             posts = {r.post.display_path: r.post for r in self.records.executable()}
-            write_snapshot(Path(target), results, posts)
+            write_snapshot(target, results, posts)
 
     def wait(self) -> dict[str, PageResult]:
         """Every result (pages never rendered still report their failures)."""
@@ -291,7 +297,11 @@ class Stager:
         record = self.records.get(uri)
         if record is None:
             return body
+        record.front_lines = _front_lines(record.post.text, body)
         body = link_to_pages(body, uri, self.notebooks)
+        if self.site.snippets is not None:  # the code that ran was read from this expansion
+            record.body_lines = self.site.snippets.expand(body)
+            body = self.site.snippets.page_text(record.body_lines)
         placeholders = self.placeholders and self._run is not None and record.post.runs
         early = placeholders and self._stages_early(record, body)
         result = None if early else self.result(record)
@@ -301,7 +311,12 @@ class Stager:
         if record.post.runs:
             body = fill_inline(body, result)  # inline values and claims (render/inline.py)
         blocks = record.post.blocks
-        text = rewrite_markdown(body, slots, result, blocks, early) if blocks else body
+        record.views = []
+        text = (
+            rewrite_markdown(body, slots, result, blocks, early, record.views)
+            if "```" in body or "~~~" in body
+            else body
+        )
         text = convert_boxes(convert_exercises(text))
         text = self._generated_sections(record, text)
         if self._math is not None:
@@ -314,7 +329,15 @@ class Stager:
         def fragment(index: int) -> str:
             return self._placeholder(uri, index) if placeholders else self._output(record, index)
 
-        text = self._slots.fill(text, lambda _page, index: self.markers.keep(fragment(index)))
+        def view(number: int) -> str:
+            return self._placeholder(uri, number, view=True) if placeholders else self._view(record, number)
+
+        text = self._slots.fill(
+            text,
+            lambda _page, index: self.markers.keep(fragment(index)),
+            lambda _page, number: self.markers.keep(view(number)),
+            inert_except_images,
+        )
         if record.entry is not None:
             top_html = self._placeholder(uri, TOP) if placeholders else markdown_html(self._post_top(record))
             top = self.markers.keep(self.markers.top(top_html))
@@ -337,8 +360,8 @@ class Stager:
             self._early.add(record.uri)
         return early
 
-    def _placeholder(self, uri: str, index: int) -> str:
-        self._parts.append((uri, index))
+    def _placeholder(self, uri: str, index: int, view: bool = False) -> str:
+        self._parts.append((uri, index, view))
         return self.markers.placeholder(len(self._parts) - 1)
 
     def fills_later(self, uri: str) -> bool:
@@ -357,14 +380,16 @@ class Stager:
         result = self.result(record)
         pattern = self.markers.placeholders()
         found = [(m.start(), self._parts[int(m[1])]) for m in pattern.finditer(html)]
-        for at, (page, index) in reversed(found):  # an error is never hidden: its box opens
-            if page == uri and index >= 0 and self._failed_solution(record, index):
+        for at, (page, index, view) in reversed(found):  # an error is never hidden: its box opens
+            if page == uri and index >= 0 and not view and self._failed_solution(record, index):
                 html = _opened(html, html.rfind(SOLUTION_OPENING, 0, at))
 
         def fill(match: re.Match[str]) -> str:
-            page, index = self._parts[int(match[1])]
+            page, index, view = self._parts[int(match[1])]
             if page != uri:
                 return match[0]
+            if view:
+                return self._view(record, index, link)
             if index == REPORT:
                 return self._report(link)
             if index == TOP:
@@ -390,7 +415,7 @@ class Stager:
         assert entry is not None
         top = ""
         where = place(self.records.entries(), record.uri, self.stages)
-        path_page = self.options["path_page"]
+        path_page = self.site.options.path_page
         to = link or record.link_to
         if where is not None:
             link_html = f"{to(path_page)}#{self.stages.anchor(entry.stage)}" if path_page else ""
@@ -404,8 +429,8 @@ class Stager:
         return top + post_header_html(entry, record.result)
 
     def _post_end(self, record: PageRecord) -> str:
-        previous, following = neighbours(self.records.entries(), record.uri, self.stages)
-        return path_nav_html(previous, following, record.link_to)
+        entries, path_page = self.records.entries(), self.site.options.path_page
+        return post_end_html(entries, record.uri, record.link_to, self.stages, path_page)
 
     def page_html(self, uri: str, content: str, link: Link | None = None) -> str:
         """The HTML phase of a page's rendered content (see stage/finish.py): the HTML policy on
@@ -418,12 +443,25 @@ class Stager:
             # reported once per page (a blog index shows the same excerpt again)
             report = self._error if uri not in self._cleaned else (lambda _message: None)
             self._cleaned.add(uri)
-            return safety.enforce_prose_policy(html, post, report)
+            return safety.enforce_prose_policy(html, post, report, self._rules)
 
         if uri in self._filled_later:
             finished = finish_content(content, self.markers, clean, lambda html: html)
             return self.resolve(uri, finished, link) if link is not None else finished
         return finish_content(content, self.markers, clean, lambda html: self._api_links(record, html))
+
+    def other_page_html(self, source: Path, content: str) -> str:
+        """The content of a page made from the docs file `source` that techpath did not load (a
+        plugin after ours added or renamed it): held to the site's policy as lint holds that
+        file, its problems reported once, with lint's file:line."""
+        key = f"other:{source}"
+        post = load_checked_post(shown_path(source), None, self._policy, self.site.snippets, self._prose)
+        report = self._error if key not in self._cleaned else (lambda _message: None)
+        if key not in self._cleaned:
+            for problem in post.problems:
+                report(str(problem))
+        self._cleaned.add(key)
+        return safety.enforce_prose_policy(content, post, report, self._rules)
 
     def _api_links(self, record: PageRecord | None, html: str) -> str:
         if record is None or record.result is None or record.entry is None:
@@ -459,15 +497,67 @@ class Stager:
             return ""
         options = record.post.blocks[index].options
         to = link or record.link_to
+        block = result.blocks[index]
+        if options.mdexec:  # what it printed is in its view (render/mdexec.py)
+            block = replace(
+                block, outputs=[o for o in block.outputs if (o.kind, o.name) != ("stream", "stdout")]
+            )
         panel = render_block(
-            result.blocks[index],
+            block,
             lambda name: to(record.figures[name].uri),
             show_output=not options.hide_output and not options.hide,
             figure_width=lambda name: record.figures[name].width if name in record.figures else None,
             scope=record.uri,
         )
-        panel = one_block(panel)
+        panel = one_block(latex_outputs(panel, self._math))
         return markdown_html(panel, images_only=True) if "<img " in panel and link is None else panel
+
+    def _view(self, record: PageRecord, number: int, link: Link | None = None) -> str:
+        """A markdown-exec fence as HTML (render/mdexec.py), what is wrong with it reported once
+        at its line; the headings it adds to the contents are kept for the generator's ToC."""
+        if number >= len(record.views):
+            return ""
+        slot = record.views[number]
+        result = record.result
+
+        def result_of(index: int) -> BlockResult | None:
+            return result.blocks[index] if result is not None and index < len(result.blocks) else None
+
+        def clean_svg(data: bytes) -> bytes:  # an SVG a block printed: cleaned like our figures
+            return kept_clean_svg(data, self._figure_memo)
+
+        renderer = ViewRenderer(self.markdown_for_views(), result_of, clean_svg, self._rules or STRICT)
+        view = renderer.render(slot.fence, slot.first_block, slot.number)
+        body_line = slot.fence.start + 1
+        line = record.front_lines + (
+            record.body_lines.page_line(body_line) if record.body_lines else body_line
+        )
+        for problem in view.problems:
+            message = f"{record.post.display_path}:{line}: {problem}"
+            if message not in self._reported_views:
+                self._reported_views.add(message)
+                self._error(message)
+        record.view_headings[number] = view.headings
+        if not view.html.strip():
+            return ""
+        html = view.html
+        if self._math is not None:
+            html, _ = self._math.render_html(html)
+        return one_block(f'<div class="techpath-mdexec">{html}</div>')
+
+    def markdown_for_views(self) -> SiteMarkdown:
+        """The site's Markdown extensions: the generator's own when it gave them (the MkDocs
+        plugin), else those mkdocs.yml lists."""
+        if self.site_markdown is None:
+            self.site_markdown = SiteMarkdown(self.site.markdown_extensions)
+        return self.site_markdown
+
+    def view_headings(self, uri: str) -> list[Heading]:
+        """The headings markdown-exec blocks with updatetoc added to the page, in page order."""
+        record = self.records.get(uri)
+        if record is None:
+            return []
+        return [h for _n, found in sorted(record.view_headings.items()) for h in found]
 
     def _generated_sections(self, record: PageRecord, text: str) -> str:
         if "<!-- techpath:" not in text:
@@ -534,12 +624,19 @@ class Stager:
         """Cleaned SVG figures kept between builds, beside the result cache."""
         return self.settings.cache_dir / "clean-figures"
 
-    def write_downloads(self, record: PageRecord, docs: Path) -> list[str]:
-        """Write the post's notebook and script under `docs`; their docs-relative paths."""
+    def write_downloads(self, record: PageRecord, docs: Path, page_url: str = "") -> list[str]:
+        """Write the post's notebook and script under `docs`; their docs-relative paths.
+        `page_url`: the post's URL relative to the site (the script names its post)."""
         if record.downloads is None:
             return []
-        folder = docs / Path(record.downloads.notebook).parent
-        write_downloads(record.post, record.result, folder, self.site_url, self._figure_memo)
+        where = Path(record.downloads.notebook).parent
+        folder = docs / where
+        base = (self.site_url or "").rstrip("/")
+        post_url = f"{base}/{page_url.lstrip('/')}" if base and page_url else ""
+        folder_url = f"{base}/{where.as_posix()}/" if base else ""
+        write_downloads(
+            record.post, record.result, folder, self.site_url, self._figure_memo, post_url, folder_url
+        )
         return sorted(p.relative_to(docs).as_posix() for p in folder.iterdir() if p.is_file())
 
     def write_tree(self, out: Path) -> list[Path]:
@@ -551,7 +648,12 @@ class Stager:
         docs = self.site.docs_dir.resolve()
         for path in docs.rglob("*"):
             if path.is_file() and path.resolve() not in staged:
-                wanted[out / path.relative_to(docs)] = path
+                rel = path.relative_to(docs)
+                published = self.gate.publish(rel.as_posix(), path) if self.gate else Published(path)
+                for problem in published.problems:
+                    self._error(str(problem))
+                if published.source is not None or published.data is not None:
+                    wanted[out / rel] = published.data if published.data is not None else path
         downloads = out.parent / (out.name + ".downloads")
         for record in self.records.pages.values():
             wanted.update(self._staged_files(record, out, downloads))
@@ -636,6 +738,29 @@ class Stager:
             self.engine = None
 
 
+_LATEX_OUTPUT = re.compile(r'<pre class="techpath-result techpath-latex"><code>(.*?)</code></pre>', re.S)
+_DELIMITERS = (("$$", "$$", True), ("\\[", "\\]", True), ("$", "$", False), ("\\(", "\\)", False))
+
+
+def latex_outputs(panel: str, typesetter: MathRenderer | None) -> str:
+    """`text/latex` outputs (sympy, IPython.display.Latex) typeset as Jupyter shows them; one
+    KaTeX cannot read stays LaTeX source."""
+    if typesetter is None or "techpath-latex" not in panel:
+        return panel
+
+    def typeset(match: re.Match[str]) -> str:
+        tex = html.unescape(match.group(1)).strip()
+        for start, end, display in _DELIMITERS:
+            if tex.startswith(start) and tex.endswith(end) and len(tex) > len(start) + len(end):
+                rendered, error = typesetter.render_formula(tex[len(start) : -len(end)], display)
+                if rendered is not None and error is None:
+                    return f'<div class="techpath-result techpath-latex">{rendered}</div>'
+                break
+        return match.group(0)
+
+    return _LATEX_OUTPUT.sub(typeset, panel)
+
+
 def _opened(html: str, box: int) -> str:
     """`html` with the solution box that starts at `box` open (unless it already is: a page
     staged after its result has it open; -1: no box)."""
@@ -671,6 +796,20 @@ def _write_if_changed(path: Path, content: bytes | Path) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return True
+
+
+def inert_except_images(fragment: str) -> str:
+    """Our HTML, its text out of Markdown's reach (`inert`), but for the Markdown images of
+    figures, which the generator must still link."""
+    images = re.compile(r"(!\[[^\]]*\]\([^)]*\)(?:\{[^}]*\})?)")
+    parts = images.split(fragment)
+    return "".join(part if number % 2 else inert(part) for number, part in enumerate(parts))
+
+
+def _front_lines(text: str, body: str) -> int:
+    """How many lines of the page's file stand before `body` (its Markdown without the front
+    matter, as a generator hands it over): 0 when it is not the file's end."""
+    return text.count("\n") - body.count("\n") if text.endswith(body) else 0
 
 
 def _line_of(text: str, needle: str) -> int:

@@ -11,6 +11,7 @@ import hashlib
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from techpath.model import PageResult, Post
 from techpath.render.figures import readable_width
@@ -64,6 +65,12 @@ class PageRecord:
     result: PageResult | None = None
     figures: dict[str, Figure] = field(default_factory=dict)  # name in the result -> figure
     downloads: Downloads | None = None
+    # markdown-exec's fences as the page was staged (render/markdown.py, ViewSlot), the headings
+    # each added to the contents, and how to find their lines in the file
+    views: list[Any] = field(default_factory=list)
+    view_headings: dict[int, list[Any]] = field(default_factory=dict)
+    front_lines: int = 0
+    body_lines: Any = None  # parse/snippets.py Expanded, when the staged text was expanded
 
     @property
     def is_post(self) -> bool:

@@ -3,11 +3,12 @@ so a staged copy of the configuration means exactly what the original means."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from techpath import environment
 
 
 @dataclass
@@ -66,6 +67,6 @@ def env_value(value: Any) -> Any:
     names = value.value if isinstance(value.value, list) else [value.value]
     variables, default = (names[:-1], names[-1]) if len(names) > 1 else (names, None)
     for name in variables:
-        if isinstance(name, str) and name in os.environ:
-            return os.environ[name]
+        if isinstance(name, str) and (found := environment.named(name)) is not None:
+            return found
     return default

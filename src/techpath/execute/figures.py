@@ -1,0 +1,172 @@
+"""Figures and images in a page's output, as Jupyter's inline backend shows them.
+
+What IPython does (matplotlib_inline 0.2, IPython.core.pylabtools.print_figure), checked by
+running the same cells with nbclient:
+
+- a figure is saved with `bbox_inches="tight"` (here the site's `matplotlib_rc`, whose default
+  `savefig.bbox: tight` is exactly that), so a legend placed outside the axes is kept;
+- a figure with no axes and no lines draws nothing: Jupyter shows its text form instead
+  (`<Figure size 640x480 with 0 Axes>`), never a blank image;
+- matplotlib's own defaults otherwise (the inline backend sets no rc of its own since 0.1.4),
+  and a `matplotlibrc` in the notebook's folder, which matplotlib reads from the working folder.
+
+The format is ours: SVG, or PNG at 144 dpi when the SVG would pass 400 kB (a dense scatter).
+Images a page displays (`IPython.display.Image`, a PNG or JPEG in a MIME bundle, an SVG) become
+figure files the same way, so they are cleaned and served like figures.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+import struct
+import sys
+from pathlib import Path
+from typing import Any
+
+from techpath.execute import hooks
+from techpath.model import Output
+
+SVG_LIMIT_BYTES = 400_000  # larger figures (dense scatter plots) are saved as PNG instead
+PNG_DPI = 144
+IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
+_SVG_SIZE = re.compile(rb'<svg\b[^>]*?\bwidth="(?P<w>[\d.]+)(?P<u>pt|px)?"[^>]*?\bheight="(?P<h>[\d.]+)')
+_SVG_SIZE_HW = re.compile(rb'<svg\b[^>]*?\bheight="(?P<h>[\d.]+)(?P<u>pt|px)?"[^>]*?\bwidth="(?P<w>[\d.]+)')
+
+
+def apply_rc(site_rc: dict[str, Any]) -> list[str]:
+    """matplotlib's settings for this page, as a kernel started in the page's folder would have
+    them: the settings file matplotlib would pick from there (a `matplotlibrc` in the folder comes
+    first; the warm parent imported matplotlib elsewhere), then the site's `matplotlib_rc`.
+    Returns problems with the site's settings."""
+    matplotlib = sys.modules.get("matplotlib")
+    if matplotlib is None:
+        return []  # the page imports it itself, in its own folder: the file is read then
+    here = matplotlib.matplotlib_fname()
+    if here != hooks.matplotlib_rc_file:
+        matplotlib.rc_file(here)
+    return apply_site_rc(site_rc)
+
+
+def apply_site_rc(site_rc: dict[str, Any]) -> list[str]:
+    """The site's `matplotlib_rc` on top of matplotlib's own settings; a bad entry is left out
+    and named."""
+    matplotlib = sys.modules.get("matplotlib")
+    if matplotlib is None:
+        return []
+    problems = []
+    for key, value in site_rc.items():
+        try:
+            matplotlib.rcParams[key] = value
+        except (KeyError, ValueError) as exc:
+            problems.append(f"techpath option matplotlib_rc: {key}: {exc}")
+    matplotlib.rcParams["svg.hashsalt"] = "techpath"  # same figure, same bytes
+    return problems
+
+
+def is_empty(figure: Any) -> bool:
+    """What IPython's print_figure skips: nothing would be drawn."""
+    return not figure.axes and not figure.lines
+
+
+def figure_text(figure: Any) -> Output:
+    """The text form Jupyter shows for a figure it does not draw."""
+    return Output("display", data={"text/plain": repr(figure)})
+
+
+def save_figure(figure: Any, folder: Path, name: str) -> Output:
+    """Save `figure` as `name`.svg (or .png) in `folder`; its figure output."""
+    buffer = io.BytesIO()
+    colours = {"facecolor": figure.get_facecolor(), "edgecolor": figure.get_edgecolor()}
+    figure.savefig(buffer, format="svg", metadata={"Date": None}, **colours)
+    data, fmt = buffer.getvalue(), "svg"
+    if len(data) > SVG_LIMIT_BYTES:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=PNG_DPI, metadata={"Software": None}, **colours)
+        data, fmt = buffer.getvalue(), "png"
+    return _write(folder, name, fmt, data, figure_alt_text(figure))
+
+
+def image_output(mime: str, value: str, folder: Path, name: str, alt: str) -> Output | None:
+    """An image from a MIME bundle (base64 PNG/JPEG, SVG text) as a figure output; None when the
+    value is not an image of that type."""
+    fmt = IMAGE_TYPES[mime]
+    if fmt == "svg":
+        data = value.encode("utf-8")
+        if b"<svg" not in data[:4096]:
+            return None
+    else:
+        try:
+            data = base64.b64decode(value, validate=False)
+        except (binascii.Error, ValueError):
+            return None
+        signature = b"\x89PNG\r\n\x1a\n" if fmt == "png" else b"\xff\xd8"
+        if not data.startswith(signature):
+            return None
+    return _write(folder, name, fmt, data, alt)
+
+
+def _write(folder: Path, name: str, fmt: str, data: bytes, alt: str) -> Output:
+    (folder / f"{name}.{fmt}").write_bytes(data)
+    width, height = image_size(data, fmt)
+    return Output(
+        "figure",
+        data={
+            "file": f"{name}.{fmt}",
+            "format": fmt,
+            "alt": alt,
+            "width": str(width),
+            "height": str(height),
+        },
+    )
+
+
+def image_size(data: bytes, fmt: str) -> tuple[int, int]:
+    """Width and height in CSS pixels of the saved image (the tight box, not the figure size):
+    SVG in points (72 per inch), PNG at PNG_DPI, JPEG by its own pixels."""
+    if fmt == "svg":
+        match = _SVG_SIZE.search(data[:4096]) or _SVG_SIZE_HW.search(data[:4096])
+        if match:
+            scale = 96 / 72 if (match["u"] or b"pt") == b"pt" else 1.0
+            return round(float(match["w"]) * scale), round(float(match["h"]) * scale)
+        return 0, 0
+    if fmt == "png" and data[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", data[16:24])
+        return round(width * 96 / PNG_DPI), round(height * 96 / PNG_DPI)
+    if fmt == "jpg":
+        return _jpeg_size(data)
+    return 0, 0
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int]:
+    index = 2
+    while index + 9 < len(data):
+        if data[index] != 0xFF:
+            return 0, 0
+        marker = data[index + 1]
+        length = int.from_bytes(data[index + 2 : index + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2):
+            height, width = struct.unpack(">HH", data[index + 5 : index + 9])
+            return width, height
+        index += 2 + length
+    return 0, 0
+
+
+def figure_alt_text(figure: Any) -> str:
+    """A description from the figure's own titles and axis labels."""
+    parts = []
+    suptitle = figure._suptitle.get_text() if getattr(figure, "_suptitle", None) else ""
+    if suptitle:
+        parts.append(suptitle)
+    for axes in figure.get_axes():
+        bits = [axes.get_title()]
+        if axes.get_xlabel() or axes.get_ylabel():
+            bits.append(
+                f"x axis: {axes.get_xlabel() or 'unlabelled'}, y axis: {axes.get_ylabel() or 'unlabelled'}"
+            )
+        described = "; ".join(b for b in bits if b)
+        if described:
+            parts.append(described)
+    return "Figure: " + (". ".join(parts) if parts else "a plot produced by the code above")

@@ -1,0 +1,199 @@
+"""IPython syntax in notebook cells (`%matplotlib inline`, `%timeit`, `!ls`, `%%writefile`), run
+without a kernel.
+
+A notebook cell is Python plus IPython's syntax. When a cell holds any, IPython's own input
+transformer (when IPython is installed) turns it into calls on `get_ipython()`, as a kernel
+does, and `PageShell` answers the magics notebooks use. A magic it does not run is an error at
+the cell's line that names it, never silently skipped. What runs and what each prints follow
+IPython (checked with nbclient): `%load`, `%pinfo` (`obj?`) and `%config` print nothing in an
+executed notebook, `%matplotlib` of any backend is the page's own figure capture here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import runpy
+import subprocess
+import sys
+import time
+import timeit
+from collections.abc import Callable
+from typing import Any
+
+_SYNTAX = re.compile(r"^\s*(%|!)|^[^#\n]*=\s*(%|!)\w|\?\s*$", re.MULTILINE)
+QUIET = {"load", "pinfo", "pinfo2", "pdoc", "psearch", "config", "xmode", "precision", "autoreload",
+         "load_ext", "reload_ext", "unload_ext", "pdb", "matplotlib", "colors", "autosave",
+         "autocall", "automagic", "doctest_mode", "notebook", "history"}  # fmt: skip
+
+
+class UsageError(Exception):
+    """What IPython raises for a magic it cannot run (the same name in the error)."""
+
+
+def has_ipython_syntax(source: str) -> bool:
+    return bool(_SYNTAX.search(source))
+
+
+def transform(source: str) -> str:
+    """The cell as plain Python, as IPython's kernel rewrites it; the source itself when it
+    has no IPython syntax or IPython is not installed (then Python reports the syntax error)."""
+    if not has_ipython_syntax(source):
+        return source
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        return source
+    return str(TransformerManager().transform_cell(source))
+
+
+class PageShell:
+    """`get_ipython()` in a notebook page: the magics notebooks use, on the page's namespace."""
+
+    def __init__(self, namespace: dict[str, Any], display: Callable[..., None]) -> None:
+        self.user_ns = namespace
+        self._display = display
+
+    def __call__(self) -> PageShell:  # the page calls get_ipython()
+        return self
+
+    # -- entry points IPython's transformer writes --------------------------------------------
+    def run_line_magic(self, name: str, line: str, _stack_depth: int = 1) -> Any:
+        if name in QUIET:
+            return None
+        handler = getattr(self, f"_line_{name}", None)
+        if handler is None:
+            raise UsageError(_unsupported("%", name))
+        return handler(line)
+
+    def run_cell_magic(self, name: str, line: str, cell: str) -> Any:
+        handler = getattr(self, f"_cell_{name}", None)
+        if handler is None:
+            raise UsageError(_unsupported("%%", name))
+        return handler(line, cell)
+
+    def system(self, command: str) -> None:
+        """`!command`: its output (stdout and stderr together) printed, as in Jupyter."""
+        print(_shell(command), end="")
+
+    def getoutput(self, command: str) -> list[str]:
+        """`x = !command`: its output lines."""
+        return _shell(command).splitlines()
+
+    # -- line magics -------------------------------------------------------------------------
+    def _line_time(self, line: str) -> Any:
+        return self._time(line)
+
+    def _line_timeit(self, line: str) -> None:
+        self._timeit(line, "")
+
+    def _line_run(self, line: str) -> None:
+        path, *args = line.split()
+        saved = sys.argv
+        sys.argv = [path, *args]
+        try:
+            self.user_ns.update(runpy.run_path(path, run_name="__main__"))
+        finally:
+            sys.argv = saved
+
+    def _line_pylab(self, line: str) -> None:
+        exec("import numpy\nimport matplotlib\nfrom matplotlib import pylab, mlab, pyplot\n"
+             "np = numpy\nplt = pyplot\nfrom pylab import *\nfrom numpy import *", self.user_ns)  # fmt: skip
+
+    def _line_cd(self, line: str) -> None:
+        os.chdir(os.path.expanduser(line.strip() or "~"))
+
+    # -- cell magics -------------------------------------------------------------------------
+    def _cell_time(self, line: str, cell: str) -> Any:
+        return self._time(cell)
+
+    def _cell_timeit(self, line: str, cell: str) -> None:
+        self._timeit(line, cell)
+
+    def _cell_writefile(self, line: str, cell: str) -> None:
+        append = "-a" in line.split()
+        path = line.replace("-a", "").strip().strip("\"'")
+        print(f"{'Appending to' if append else 'Overwriting' if os.path.exists(path) else 'Writing'} {path}")
+        with open(path, "a" if append else "w", encoding="utf-8") as f:
+            f.write(cell)
+
+    _cell_file = _cell_writefile
+
+    def _cell_bash(self, line: str, cell: str) -> None:
+        print(_shell(cell, "bash"), end="")
+
+    def _cell_sh(self, line: str, cell: str) -> None:
+        print(_shell(cell, "sh"), end="")
+
+    def _cell_html(self, line: str, cell: str) -> None:
+        self._display({"text/html": cell, "text/plain": "<IPython.core.display.HTML object>"})
+
+    _cell_HTML = _cell_html
+
+    def _cell_markdown(self, line: str, cell: str) -> None:
+        self._display({"text/markdown": cell, "text/plain": "<IPython.core.display.Markdown object>"})
+
+    def _cell_latex(self, line: str, cell: str) -> None:
+        self._display({"text/latex": cell, "text/plain": "<IPython.core.display.Latex object>"})
+
+    def _cell_svg(self, line: str, cell: str) -> None:
+        self._display({"image/svg+xml": cell, "text/plain": "<IPython.core.display.SVG object>"})
+
+    # -- timing ------------------------------------------------------------------------------
+    def _time(self, code: str) -> Any:
+        started, cpu = time.perf_counter(), time.process_time()
+        try:
+            expression = compile(code, "<timed exec>", "eval")
+        except SyntaxError:
+            exec(compile(code, "<timed exec>", "exec"), self.user_ns)
+            value = None
+        else:
+            value = eval(expression, self.user_ns)
+        wall, used = time.perf_counter() - started, time.process_time() - cpu
+        print(f"CPU times: total: {_duration(used)}\nWall time: {_duration(wall)}")
+        return value
+
+    def _timeit(self, line: str, cell: str) -> None:
+        """`%timeit [-n N] [-r R] statement`: IPython's report (mean ± std. dev. of R runs)."""
+        options = dict(re.findall(r"-([nr])\s*(\d+)", line))
+        statement = cell or re.sub(r"-[nr]\s*\d+|-[oqpt]\b|-c\b", "", line).strip()
+        setup = re.sub(r"-[nr]\s*\d+|-[oqpt]\b|-c\b", "", line).strip() if cell else "pass"
+        timer = timeit.Timer(statement, setup or "pass", globals=self.user_ns)
+        repeat = int(options.get("r", 7))
+        number = int(options["n"]) if "n" in options else timer.autorange()[0]
+        runs = [t / number for t in timer.repeat(repeat, number)]
+        mean = sum(runs) / len(runs)
+        spread = (sum((r - mean) ** 2 for r in runs) / len(runs)) ** 0.5
+        loops = "loop" if number == 1 else "loops"
+        print(
+            f"{_duration(mean)} ± {_duration(spread)} per loop (mean ± std. dev. of {repeat} "
+            f"run{'s' if repeat != 1 else ''}, {number:,} {loops} each)"
+        )
+
+
+def _shell(command: str, program: str = "sh") -> str:
+    completed = subprocess.run(
+        [program, "-c", command],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
+    return completed.stdout
+
+
+def _duration(seconds: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+        if seconds >= scale or unit == "ns":
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds:.3g} s"
+
+
+def _unsupported(prefix: str, name: str) -> str:
+    return (
+        f"{prefix}{name} is not run by techpath, which runs notebooks without a Jupyter kernel "
+        "(it runs %matplotlib, %time, %timeit, %run, %pylab, %cd, !commands, %%writefile, "
+        "%%bash, %%html, %%markdown, %%latex, %%svg, and ignores %load, %config and help); "
+        "remove it or tag the cell skip-execution"
+    )

@@ -1,0 +1,2 @@
+printf 'items: %s\n' 3
+printf 'status: %s\n' ready
