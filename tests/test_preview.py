@@ -13,6 +13,7 @@ import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -210,3 +211,48 @@ def test_a_save_made_while_the_first_build_ran_is_not_missed(tmp_path: Path) -> 
         assert watcher.wait(timeout=0.2) == set()
     finally:
         watcher.stop()
+
+
+class _FilesOnly:
+    """A builder whose last build holds every saved file as a plain file to copy."""
+
+    note = ""
+
+    def __init__(self, docs: Path) -> None:
+        self.docs = docs
+
+    def docs_dir(self, built: object) -> Path:
+        return self.docs
+
+    def can_render(self, built: object, source: Path) -> bool:
+        return False
+
+    def copy_target(self, built: object, source: Path) -> str:
+        return source.relative_to(self.docs).as_posix()
+
+
+def test_a_saved_file_reaches_the_preview_at_once_unless_the_file_gate_must_see_it(
+    tmp_path: Path, served: tuple[PreviewServer, Path]
+) -> None:
+    """A stranger's pull request previewed by a maintainer: an SVG with a script, or a symlink
+    to a private file, waits for the whole build, which runs the file gate (safety/files.py)."""
+    from techpath.preview.loop import PreviewLoop
+
+    server, root = served
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (tmp_path / "private.txt").write_text("a private key")
+    saved = {
+        "figure.png": b"\x89PNG plain bytes",
+        "logo.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "page.html": b"<script>alert(1)</script>",
+    }
+    for name, data in saved.items():
+        (docs / name).write_bytes(data)
+    (docs / "key.txt").symlink_to(tmp_path / "private.txt")
+    loop = PreviewLoop(_FilesOnly(docs), root, log=lambda _message: None)  # type: ignore[arg-type]
+    loop.built, loop.server = SimpleNamespace(site_dir=tmp_path / "built"), server  # type: ignore[assignment]
+    shown = loop.first({(docs / name).absolute() for name in [*saved, "key.txt"]})
+    assert shown == ["figure.png"]
+    assert (root / "figure.png").read_bytes() == saved["figure.png"]
+    assert not any((root / name).exists() for name in ("logo.svg", "page.html", "key.txt"))

@@ -18,6 +18,7 @@ error) keeps its last good version, and the error shows in the terminal and over
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ from techpath.preview.server import PreviewServer
 from techpath.preview.site_build import Built, Cancelled, SiteBuilder
 from techpath.preview.sync import copy_changed, replace_file, sync_tree
 from techpath.preview.watch import Watcher, before_build
+from techpath.safety.files import ACTIVE_SUFFIXES
 
 Log = Callable[[str], None]
 
@@ -94,6 +96,8 @@ class PreviewLoop:
                 if self.builder.can_render(built, path):
                     pages.append(path)
                 continue
+            if _gated(path):
+                continue  # through the file gate in the whole build (safety/files.py), never raw
             dest = self.builder.copy_target(built, path)
             if dest is not None:
                 files[path] = dest
@@ -184,6 +188,12 @@ class PreviewLoop:
         parts += [self.page_errors[p] for p in sorted(self.page_errors)]
         if self.server is not None:
             self.server.set_error("\n\n".join(parts))
+
+
+def _gated(path: Path) -> bool:
+    """A saved file step 1 must not copy as it is: a symlink (it may lead out of the
+    repository), or an active file (SVG, HTML, ...: cleaned or left out by the gate)."""
+    return os.path.realpath(path) != str(path.absolute()) or path.suffix.lower() in ACTIVE_SUFFIXES
 
 
 def _shown(path: Path, docs: Path) -> str:
