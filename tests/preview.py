@@ -54,7 +54,11 @@ class Preview:
             f"127.0.0.1:{self.port}",
         ]
         self.process = subprocess.Popen(command, cwd=site, env=env, stdout=self.log, stderr=self.log)
-        self.wait(lambda: self.state() is not None, "the first build to be served")
+        try:
+            self.wait(lambda: self.state() is not None, "the first build to be served")
+        except BaseException:
+            self.stop()  # nothing left running when the test fails here
+            raise
 
     # -- reading ---------------------------------------------------------------------------------
     def get(self, path: str) -> str | None:

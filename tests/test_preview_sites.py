@@ -118,9 +118,10 @@ def test_the_saved_page_is_served_alone_first_then_the_pages_that_show_it(
     site = copy_sample(tmp_path / "site")
     alpha = site / "docs" / "blog" / "posts" / "alpha.md"
     preview = Preview(site, generator)
-    executed_at = _executed_at(preview)
-    reloads = Reloads(preview)
+    reloads = None
     try:
+        executed_at = _executed_at(preview)
+        reloads = Reloads(preview)
         _edit(alpha, "Alpha adds up five numbers", "Alpha adds up five small numbers")
         preview.wait_text("blog/alpha/", "five small numbers")
         first = preview.get("blog/alpha/")
@@ -152,7 +153,8 @@ def test_the_saved_page_is_served_alone_first_then_the_pages_that_show_it(
             k: v for k, v in executed_at.items() if k != "docs/blog/posts/alpha.md"
         }  # no other page executed again, by the save or by the whole build after it
     finally:
-        reloads.stop()
+        if reloads is not None:
+            reloads.stop()
         preview.stop()
 
 
