@@ -244,11 +244,12 @@ def test_the_mkdocs_jupyter_peer_is_built_as_its_users_would(tmp_path: Path) -> 
 def test_the_serve_bench_edits_show_only_once_built_and_rows_compare_with_the_peer() -> None:
     from techpath.bench.serve_post import PEER, ServeRow, code_edit, format_rows, prose_edit
 
-    appended, shown = code_edit(3)
+    appended, shown = code_edit(3, "mkdocs 1.2")
     assert shown not in appended  # the page shows it only once the block executed
     assert "6 * 7" in appended and shown.endswith(": 42")
-    appended, shown = prose_edit(3)
-    assert shown in appended and shown != code_edit(3)[1]
+    assert code_edit(3, "zensical 1.3")[0] != appended  # another server's edit: not in the cache
+    appended, shown = prose_edit(3, "mkdocs 1.2")
+    assert shown in appended and shown != code_edit(3, "mkdocs 1.2")[1]
     ours, peer = ServeRow("mkdocs", prose=[0.5, 0.7, 0.6]), ServeRow(PEER, prose=[6.0, 6.2, 5.9])
     table = format_rows([ours, peer])
     assert "| techpath serve -g mkdocs |" in table and "0.60 (0.50-0.70)" in table

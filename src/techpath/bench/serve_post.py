@@ -55,16 +55,17 @@ def server_command(server: str, config: Path, port: int) -> list[str]:
     return [*cli, "-a", f"127.0.0.1:{port}"]
 
 
-def prose_edit(edit: int) -> tuple[str, str]:
+def prose_edit(edit: int, run: str) -> tuple[str, str]:
     """(text appended to the post, text its page then shows)."""
-    marker = f"Bench prose edit {edit} of {os.getpid()}."
+    marker = f"Bench prose edit {edit} of {run}."
     return f"\n\n{marker}\n", marker
 
 
-def code_edit(edit: int) -> tuple[str, str]:
-    """A block whose output differs from its source: the page shows it only once it ran."""
-    source = f'print("Bench code edit {edit} of {os.getpid()}:", 6 * 7)'
-    return f"\n\n```python\n{source}\n```\n", f"Bench code edit {edit} of {os.getpid()}: 42"
+def code_edit(edit: int, run: str) -> tuple[str, str]:
+    """A block whose output differs from its source: the page shows it only once it ran. `run`
+    is new for every server measured: the same code again would be answered by the cache."""
+    source = f'print("Bench code edit {edit} of {run}:", 6 * 7)'
+    return f"\n\n```python\n{source}\n```\n", f"Bench code edit {edit} of {run}: 42"
 
 
 def measure_server(
@@ -84,6 +85,7 @@ def measure_server(
     base = f"http://127.0.0.1:{port}/"
     url = base + url_path.strip("/") + "/"
     row = ServeRow(server)
+    run = f"{server} {os.getpid()}.{time.time_ns()}"  # no edit repeats one of another server
     kinds = [("prose", prose_edit)] + ([("code", code_edit)] if code else [])
     with tempfile.TemporaryFile() as log:  # a file, not a pipe: a full pipe would stall it
         process = subprocess.Popen(
@@ -98,7 +100,7 @@ def measure_server(
             for kind, make in kinds:
                 for _ in range(edits):
                     count += 1
-                    appended, shown = make(count)
+                    appended, shown = make(count, run)
                     time.sleep(1.0)  # let the watcher settle after the previous round
                     post.write_bytes(original + appended.encode())
                     saved = time.perf_counter()
