@@ -164,17 +164,22 @@ class PagePolicies:
         self.extra = extra or {}
         self.hashes: list[str] = []
         self._pages_hashes: set[tuple[str, ...]] = set()
+        self.unified = False  # `finish` gave every page the union
 
     def add(self, page_html: str) -> str:
         hashes = csp.inline_script_hashes(page_html)
         self._pages_hashes.add(tuple(hashes))
         self.hashes += [h for h in hashes if h not in self.hashes]
-        return csp.with_policy(page_html, csp.policy_text(hashes, self.extra))
+        # a page written again after `finish` (techpath serve) gets the union the others have
+        return csp.with_policy(
+            page_html, csp.policy_text(self.hashes if self.unified else hashes, self.extra)
+        )
 
     def finish(self, site_dir: Path) -> None:
         """Give every page the union of hashes when pages differ in their inline scripts."""
         if len(self._pages_hashes) <= 1:
             return
+        self.unified = True
         tag = csp.meta_tag(csp.policy_text(self.hashes, self.extra))
         for page in site_dir.rglob("*.html"):
             text = page.read_text(encoding="utf-8")
