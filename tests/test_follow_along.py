@@ -187,6 +187,9 @@ def test_landmarks_get_distinct_names_and_an_icon_only_label_gets_text() -> None
     assert '<span class="techpath-sr-only">Posts</span>' in out
     twice = name_landmarks('<nav class="md-post__authors">a</nav><nav class="md-post__authors">b</nav>')
     assert re.findall(r'aria-label="([^"]+)"', twice) == ["Authors", "Authors 2"]
+    # names another plugin wrote without quotes (a minified theme page) count, and are no crash
+    minified = name_landmarks("<nav class=x aria-label=Tags><nav aria-label='A'><nav class=\"md-tags\">")
+    assert minified.endswith('<nav class="md-tags" aria-label="Tags 2">'), minified
 
 
 def test_the_reader_script_comes_once_before_the_themes_bundle() -> None:
@@ -276,7 +279,7 @@ def test_the_index_gets_boxes_concepts_and_the_concepts_field(tmp_path: Path) ->
     assert by_location["blog/early/"]["concepts"] == "softmax"
     assert by_location["guide/#math-g"]["boost"] == 0.2  # a box weighs what its page weighs
     assert "hidden/#math-h" not in by_location
-    assert index["config"]["fields"] == {"title": {"boost": 1000}, "concepts": {"boost": 1000.0}}
+    assert index["config"]["fields"] == {"title": {"boost": 1000}, "concepts": {"boost": 3000.0}}
     assert not search.write(tmp_path / "missing.json", entries, SECTIONS)
 
 

@@ -62,7 +62,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "input": ("parse", "safety", "config"),
     "execute": ("execute", "dependencies", "cache", "engine"),
     "render": ("render", "site", "diff"),
-    "stage": ("stage", "generators"),
+    "stage": ("stage", "generators", "preview"),
     "front ends": ("mkdocs_plugin", "cli", "pytest_plugin", "contrib", "bench"),
 }
 

@@ -242,7 +242,8 @@ class PluginOptions:
         None,
         optional(of_type(list, "a list of hosts, e.g. [img.shields.io, '*.githubusercontent.com']")),
         "hosts (CSP host sources) pages may show images from, added to the CSP's `img-src`; unset: "
-        "`[img.shields.io]` under `html_policy: docs`, none under `strict`",
+        "`[img.shields.io]` under `html_policy: docs`, none under `strict`; under `docs` the pinned "
+        "emoji set of `pymdownx.emoji` is added too (a strict site lists it here to show emoji images)",
         "security",
     )
     matplotlib_rc: dict[str, Any] = option(

@@ -82,6 +82,11 @@ class WarmParentClient:
             self._socket = self._connect_or_launch(self._socket_path)
             self._read_fd = self._socket.fileno()
 
+    @property
+    def pid(self) -> int | None:
+        """The warm parent's process id: the one this client started, or the shared one's."""
+        return self.server_pid or (self._process.pid if self._process is not None else None)
+
     def wait_ready(self) -> None:
         """Block until the warm parent has finished its warm-up (started lazily, so it overlaps
         whatever the build does meanwhile)."""

@@ -51,6 +51,10 @@ class Launcher(Protocol):
 
     def close(self) -> None: ...
 
+    @property
+    def warm_pid(self) -> int | None:
+        """The warm parent's process id, once one runs (None: each page starts afresh)."""
+
 
 class ForkLauncher:
     name = "fork"
@@ -73,6 +77,10 @@ class ForkLauncher:
                 self._env, path, idle=self._keep_warm, scratch=self._scratch, log=self._log
             )
         return self._warm_parent
+
+    @property
+    def warm_pid(self) -> int | None:
+        return self._zygote.pid if self._zygote is not None else None
 
     def start(self, job_id: int, job_file: Path) -> None:
         try:
@@ -109,6 +117,7 @@ class ForkLauncher:
 
 class SpawnLauncher:
     name = "spawn"
+    warm_pid = None  # each page is a fresh interpreter
 
     def __init__(self, env: dict[str, str]) -> None:
         self._env = dict(env)
