@@ -167,7 +167,7 @@ def test_a_build_that_ignores_ctrl_c_keeps_its_pages_until_it_ends(mode: str, tm
     "fail" because CI passed SIGINT on ignored: the build went on, as it must.)"""
     pid_dir = tmp_path / "pids"
     pid_dir.mkdir()
-    path = write_post(tmp_path, "daemon.md", DAEMON_POST.format(pid_dir=str(pid_dir), forever=True))
+    path = write_post(_site(tmp_path), "daemon.md", DAEMON_POST.format(pid_dir=str(pid_dir), forever=True))
     script = tmp_path / "build.py"
     script.write_text(textwrap.dedent(BUILD_SCRIPT))
     env = {**os.environ, "TECHPATH_KEEP_WARM": "0", "PYTHONPATH": str(Path.cwd())}
