@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from techpath import environment
+from techpath.pytest_plugin import run_collected_posts
 from tests import sites
 from tests.browser import CHROMIUM_HELP, SHARED, find_chromium, serve_folder
 from tests.hostile import HostileBuilds
@@ -83,9 +84,19 @@ def run_generator_build(generator: str, site_dir: Path) -> subprocess.CompletedP
 
 
 @pytest.fixture(scope="session")
-def site_builds(tmp_path_factory: pytest.TempPathFactory) -> SiteBuilds:
+def executed_posts(pytestconfig: pytest.Config) -> None:
+    """The posts this session collected (the full suite collects them all), executed now if
+    they have not been: a build of our site after this takes every result from the cache, so
+    each post is executed once per run (afresh in CI), not again by a build running beside
+    the posts' own batch. With xdist the workers take turns (techpath/pytest_plugin.py)."""
+    run_collected_posts(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def site_builds(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> SiteBuilds:
     """The registry of shared builds: `site_builds.get(SiteSpec(...))` builds once per session."""
-    return SiteBuilds(sites.shared_folder(tmp_path_factory.getbasetemp()))
+    shared = sites.shared_folder(tmp_path_factory.getbasetemp())
+    return SiteBuilds(shared, before={sites.OUR_SITE: lambda: run_collected_posts(pytestconfig)})
 
 
 def our_site(generator: str = "mkdocs") -> SiteSpec:
@@ -174,6 +185,7 @@ SITE_BUILDS = {  # fixtures that build a whole site: a test using one is slow
     "hostile_builds",
     "exercise_site",
     "site_builds",
+    "executed_posts",
 }
 READS_OUR_SITE = {"built_site", "site_server"}
 

@@ -19,6 +19,7 @@ SCHEMA = PostSchema(frozenset({"Drive a tool"}), frozenset({"team"}))
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("executed_posts")  # our posts in the cache first: the build runs only the new ones
 def test_new_post_builds_strictly_and_checks_green(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "site"
     shutil.copytree(ROOT / "docs", site / "docs")
