@@ -24,7 +24,7 @@ from tests.browser import CHROMIUM_HELP, SHARED, find_chromium, serve_folder
 from tests.hostile import HostileBuilds
 from tests.sites import GENERATORS, ROOT, SiteBuilds, SiteSpec, build_log
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "tests.timing"]  # TECHPATH_TEST_TIMES=FILE: what each test costs
 
 __all__ = ["ROOT", "build_log", "run_generator_build", "run_mkdocs_build"]
 
@@ -204,6 +204,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         names = set(getattr(item, "fixturenames", ()))
         if SITE_BUILDS & names:
             item.add_marker(pytest.mark.slow)
+        if "hostile_builds" in names:  # built per process (for its server's port): on one xdist worker
+            item.add_marker(pytest.mark.xdist_group("hostile"))
         callspec = getattr(item, "callspec", None)
         on_mkdocs = callspec is None or callspec.params.get("generator", "mkdocs") == "mkdocs"
         if READS_OUR_SITE & names and on_mkdocs and item.get_closest_marker("own_build") is None:
