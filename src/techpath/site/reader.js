@@ -9,7 +9,7 @@
   // search box, focus in it, its toggle on a phone) or arrives from a search (?q= or ?h=). The
   // theme's own request is only delayed, never changed: if the theme stops using
   // XMLHttpRequest or fetch for it, the index simply loads at once as before.
-  var INDEX = /\/search\/search_index\.json$/;
+  var INDEX = /\/search\/search_index\.json$|\/search\.json$/;  // Material's index; Zensical's
   var wanted = /[?&][qh]=/.test(location.search);
   var held = [];
 
