@@ -206,6 +206,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         if "hostile_builds" in names:  # built per process (for its server's port): on one xdist worker
             item.add_marker(pytest.mark.xdist_group("hostile"))
+        elif _uses_a_module_fixture(item):  # set up once per worker that runs one of its tests
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
         callspec = getattr(item, "callspec", None)
         on_mkdocs = callspec is None or callspec.params.get("generator", "mkdocs") == "mkdocs"
         if READS_OUR_SITE & names and on_mkdocs and item.get_closest_marker("own_build") is None:
@@ -213,6 +215,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     posts = [i for i in items if _is_post(i)]
     if posts:
         items[:] = posts + [i for i in items if not _is_post(i)]
+
+
+def _uses_a_module_fixture(item: pytest.Item) -> bool:
+    """A module-scoped fixture (a site of the module's own, an engine, a venv) is set up by every
+    xdist worker that runs a test of the module: with `--dist loadgroup` they all go to one."""
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.values() if info is not None else ()
+    return any(d.scope == "module" for chain in defs for d in chain)
 
 
 def _is_post(item: pytest.Item) -> bool:
