@@ -142,7 +142,7 @@ RULES = (
         _suffix(".html"),
         _MEASURED_TIME,
         "times a page's code measured and printed (wall-clock, vary from run to run)",
-        region=re.compile(r'<pre class="techpath-stdout">.*?</pre>', re.S),
+        region=re.compile(r'<pre\b[^>]*\bclass="techpath-stdout"[^>]*>.*?</pre>', re.S),
     ),
     Rule(
         _suffix(".ipynb"),

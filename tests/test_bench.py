@@ -239,3 +239,38 @@ def test_the_mkdocs_jupyter_peer_is_built_as_its_users_would(tmp_path: Path) -> 
     mkdocs_build(site, "mkdocs.yml", tmp_path / "out", peer_env("mkdocs-jupyter", env))
     assert check_site(tmp_path / "out", expected) == []
     assert "MPLBACKEND" in env and "MPLBACKEND" not in peer_env("mkdocs-jupyter", env)
+
+
+def test_the_serve_bench_edits_show_only_once_built_and_rows_compare_with_the_peer() -> None:
+    from techpath.bench.serve_post import PEER, ServeRow, code_edit, format_rows, prose_edit
+
+    appended, shown = code_edit(3, "mkdocs 1.2")
+    assert shown not in appended  # the page shows it only once the block executed
+    assert "6 * 7" in appended and shown.endswith(": 42")
+    assert code_edit(3, "zensical 1.3")[0] != appended  # another server's edit: not in the cache
+    appended, shown = prose_edit(3, "mkdocs 1.2")
+    assert shown in appended and shown != code_edit(3, "mkdocs 1.2")[1]
+    ours, peer = ServeRow("mkdocs", prose=[0.5, 0.7, 0.6]), ServeRow(PEER, prose=[6.0, 6.2, 5.9])
+    table = format_rows([ours, peer])
+    assert "| techpath serve -g mkdocs |" in table and "0.60 (0.50-0.70)" in table
+    assert "10.0x faster" in table  # 6.0 / 0.6, medians of the same run
+    assert "mkdocs serve (whole rebuild" in table
+
+
+@pytest.mark.slow
+def test_the_serve_bench_times_a_prose_and_a_code_edit_on_a_small_site(tmp_path: Path) -> None:
+    from techpath.bench.run import bench_env
+    from techpath.bench.serve_post import measure_server
+    from tests.preview import copy_sample
+
+    site = copy_sample(tmp_path / "site")
+    post = site / "docs" / "blog" / "posts" / "alpha.md"
+    before = post.read_bytes()
+    env = {**bench_env(), MARKER: new_marker(), "SITE_URL": "http://127.0.0.1:8000/"}
+    try:
+        row = measure_server("mkdocs", site, site / "mkdocs.yml", post, "blog/alpha", env, 1, code=True)
+    finally:
+        stop_marked(env[MARKER])
+    assert len(row.prose) == len(row.code) == len(row.prose_settled) == len(row.code_settled) == 1
+    assert row.prose_settled[0] >= row.prose[0] > 0 and row.code_settled[0] >= row.code[0] > 0
+    assert post.read_bytes() == before  # restored

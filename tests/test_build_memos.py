@@ -126,14 +126,14 @@ def test_a_cleaned_figure_is_kept_and_a_changed_figure_is_cleaned_again(tmp_path
 
 
 def test_cleaned_figures_depend_on_the_cleaners_code(tmp_path: Path, monkeypatch) -> None:
-    from techpath.execute import client
     from techpath.safety import site as safety
 
     source = tmp_path / "fig.svg"
     source.write_bytes(SVG % 3)
     safety.write_figure(source, tmp_path / "a.svg", print, tmp_path / "memo")
-    monkeypatch.setattr(client, "engine_source_hash", lambda: "changed code")
     from techpath.safety import svg
+
+    monkeypatch.setattr(svg, "engine_source_hash", lambda: "changed code")
 
     calls = []
     real = svg.clean_svg
@@ -163,7 +163,7 @@ def test_highlight_memo_answers_as_pygments_and_never_with_stale_html() -> None:
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import get_lexer_by_name
 
-    from techpath.render.highlight_memo import HighlightMemo
+    from techpath.generators.highlight_memo import HighlightMemo
 
     memo = HighlightMemo(highlight)
     py = get_lexer_by_name("python", stripnl=True)
@@ -187,7 +187,7 @@ def test_highlight_memo_in_markdown_gives_the_same_pages(monkeypatch) -> None:
     import markdown
     from pymdownx import highlight as module
 
-    from techpath.render import highlight_memo
+    from techpath.generators import highlight_memo
 
     extensions = ["pymdownx.highlight", "pymdownx.superfences"]
     configs = {"pymdownx.highlight": {"anchor_linenums": True}}
@@ -211,9 +211,9 @@ def test_highlight_memo_in_markdown_gives_the_same_pages(monkeypatch) -> None:
 def test_an_excerpt_renders_as_from_the_whole_post_without_its_heavy_rest() -> None:
     import markdown
 
-    from techpath.stage.finish import Markers, excerpt_source
+    from techpath.stage.finish import RegionMarkers, excerpt_source
 
-    markers = Markers.new()
+    markers = RegionMarkers.new()
     panel = markers.keep('<div class="out"><pre>' + "x" * 5000 + "</pre></div>")
     post = (
         "Intro with [a link][ref], a note[^1] and HTML.\n\n<!-- more -->\n\n"

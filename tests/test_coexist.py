@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from techpath.config import SiteSettings
-from techpath.contrib.lint import lint_page, load_checked_post
 from techpath.options import PluginOptions
+from techpath.parse.gate import lint_page, load_checked_post
 from techpath.safety import csp
 from techpath.safety.policy import STRICT, clean_html, profile
 from techpath.safety.prose import ProseCheck
@@ -126,6 +126,19 @@ def test_images_from_other_hosts_follow_the_csp_img_src() -> None:
         found = _messages(f'<img alt="a" src="{url}">', rules)
         assert (found == []) == allowed, (url, found)
     assert _messages('<img alt="a" src="https://img.shields.io/x.svg">', page_rules(strict))
+
+
+def test_emoji_images_enter_the_csp_under_the_docs_policy_only() -> None:
+    """pymdownx.emoji (Material's to_svg too, for any emoji that is not one of its icons) draws
+    <img> from one pinned emoji set on a CDN: the docs policy allows those paths; a strict site
+    (ours: no page may name a CDN) only what its image_hosts list."""
+    emoji = [{"pymdownx.emoji": {"emoji_index": "twemoji"}}]
+    drawn = image_sources(PluginOptions(), emoji)
+    cdn = [s for s in drawn if s != "https://img.shields.io"]
+    assert cdn and all(s.startswith("https://") and s.endswith("/") for s in cdn), drawn
+    assert image_sources(PluginOptions(html_policy="strict"), emoji) == []
+    pinned = PluginOptions(html_policy="strict", image_hosts=[cdn[0]])
+    assert image_sources(pinned, emoji) == [cdn[0]]
 
 
 def test_every_hostile_post_is_refused_by_the_docs_policy_too() -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from techpath.cli import in_shard
-from techpath.contrib.lint import lint_post, lint_site
 from techpath.contrib.scaffold import NewPost, ScaffoldError, Target, create_post
 from techpath.parse import load_post
 from techpath.parse.frontmatter import PostSchema
+from techpath.parse.gate import lint_post, lint_site
 from tests.conftest import ROOT, run_mkdocs_build
 from tests.test_cli import POST, techpath
 

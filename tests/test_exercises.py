@@ -378,8 +378,8 @@ def test_the_downloaded_script_runs_the_solution_and_its_checks(fork_engine: Eng
 def test_new_with_an_exercise_writes_one_that_is_verified(
     notebook: bool, fork_engine: Engine, tmp_path: Path
 ) -> None:
-    from techpath.contrib.lint import load_checked_post
     from techpath.contrib.scaffold import NewPost, Target, create_post
+    from techpath.parse.gate import load_checked_post
 
     path = create_post(NewPost("Practice", notebook=notebook, exercise=True), Target(tmp_path))
     post = load_checked_post(path, None)
@@ -466,7 +466,7 @@ def test_the_report_page_has_an_exercises_column() -> None:
 
 
 def test_lint_flags_an_answer_that_rebinds_a_name_later_blocks_read(tmp_path: Path) -> None:
-    from techpath.contrib.lint import lint_post
+    from techpath.parse.gate import lint_post
 
     path = write_post(tmp_path, "post.md", exercise_post())  # the last block reads `total`
     problems = [p for p in lint_post(load_post(path)) if "rebinds" in p.message]

@@ -19,12 +19,12 @@ from techpath.render.html import render_block
 from techpath.render.notebooks import Cell, DataFiles, to_script
 from techpath.render.tracebacks import exception_html, parse
 from techpath.site.pages import PathEntry, path_menu_html, post_end_html
+from techpath.site.path_sections import PathSections
 from techpath.site.search import SearchIndex, for_indexing, indexed_text, lesson_words, math_box_entries
-from techpath.site.stages import Stages
 from techpath.site.theme import add_reader_script, finish_theme, name_landmarks, number_code_blocks
 
 SITE_PACKAGES = sysconfig.get_paths()["purelib"]
-STAGES = Stages.from_config(["Tools", "Recipes"], ["Tools", "Recipes", "Essays"])
+SECTIONS = PathSections.from_config(["Tools", "Recipes"], ["Tools", "Recipes", "Essays"])
 
 # -- paths ---------------------------------------------------------------------------------------
 
@@ -187,6 +187,9 @@ def test_landmarks_get_distinct_names_and_an_icon_only_label_gets_text() -> None
     assert '<span class="techpath-sr-only">Posts</span>' in out
     twice = name_landmarks('<nav class="md-post__authors">a</nav><nav class="md-post__authors">b</nav>')
     assert re.findall(r'aria-label="([^"]+)"', twice) == ["Authors", "Authors 2"]
+    # names another plugin wrote without quotes (a minified theme page) count, and are no crash
+    minified = name_landmarks("<nav class=x aria-label=Tags><nav aria-label='A'><nav class=\"md-tags\">")
+    assert minified.endswith('<nav class="md-tags" aria-label="Tags 2">'), minified
 
 
 def test_the_reader_script_comes_once_before_the_themes_bundle() -> None:
@@ -204,12 +207,12 @@ def test_the_path_menu_marks_the_current_post_and_escapes_titles() -> None:
         PathEntry("a.md", "A", "", "Tools", 1, []),
         PathEntry("e.md", "E", "", "Essays", 1, []),
     ]
-    menu = path_menu_html(entries, "b.md", lambda uri: uri.replace(".md", "/"), STAGES, "start/")
+    menu = path_menu_html(entries, "b.md", lambda uri: uri.replace(".md", "/"), SECTIONS, "start/")
     assert re.findall(r'href="([^"]+)"', menu) == ["start/", "a/", "b/", "e/"]
     assert 'aria-current="page">B &lt;i&gt;</a>' in menu
     assert menu.index("Stage 1 · Tools") < menu.index("Stage 2 · Recipes") < menu.index("Essays")
-    assert path_menu_html(entries, "other.md", str, STAGES) == ""  # not a post
-    end = post_end_html(entries, "b.md", lambda uri: uri, STAGES)
+    assert path_menu_html(entries, "other.md", str, SECTIONS) == ""  # not a post
+    end = post_end_html(entries, "b.md", lambda uri: uri, SECTIONS)
     assert '<nav class="techpath-path-menu" hidden' in end and "techpath-path-nav__prev" in end
 
 
@@ -251,7 +254,7 @@ def test_a_concept_belongs_to_the_first_post_on_the_path_that_declares_it() -> N
         PathEntry("early.md", "Early", "", "Tools", 1, ["Softmax and the sigmoid"]),
         PathEntry("essay.md", "Essay", "", "Essays", 1, ["The gradient"]),
     ]
-    assert lesson_words(entries, STAGES) == {
+    assert lesson_words(entries, SECTIONS) == {
         "early.md": ["softmax", "sigmoid"],
         "late.md": ["gradient", "loss"],  # "gradients" is the concept "gradient"
         "essay.md": [],
@@ -270,14 +273,14 @@ def test_the_index_gets_boxes_concepts_and_the_concepts_field(tmp_path: Path) ->
     search.page("guide.md", "guide/", BOX.replace("math-what-is-r2", "math-g"))
     search.page("hidden.md", "hidden/", BOX.replace("math-what-is-r2", "math-h"))  # search: exclude
     entries = [PathEntry("blog/posts/early.md", "Early", "", "Tools", 1, ["Softmax"])]
-    assert search.write(index_file, entries, STAGES)
+    assert search.write(index_file, entries, SECTIONS)
     index = json.loads(index_file.read_text())
     by_location = {d["location"]: d for d in index["docs"]}
     assert by_location["blog/early/"]["concepts"] == "softmax"
     assert by_location["guide/#math-g"]["boost"] == 0.2  # a box weighs what its page weighs
     assert "hidden/#math-h" not in by_location
-    assert index["config"]["fields"] == {"title": {"boost": 1000}, "concepts": {"boost": 1000.0}}
-    assert not search.write(tmp_path / "missing.json", entries, STAGES)
+    assert index["config"]["fields"] == {"title": {"boost": 1000}, "concepts": {"boost": 3000.0}}
+    assert not search.write(tmp_path / "missing.json", entries, SECTIONS)
 
 
 # -- downloads -----------------------------------------------------------------------------------

@@ -114,10 +114,10 @@ def test_a_memo_from_another_katex_is_ignored(tmp_path: Path) -> None:
 def test_inline_math_at_the_start_of_a_line_stays_in_its_paragraph(renderer: MathRenderer) -> None:
     import markdown
 
-    from techpath.stage.finish import Markers
+    from techpath.stage.finish import RegionMarkers
     from techpath.stage.texmath import typeset_markdown
 
-    markers = Markers.new()
+    markers = RegionMarkers.new()
 
     def typeset(tex: str, display: bool) -> tuple[str | None, str | None]:
         html, error = renderer.render_formula(tex, display)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from techpath.contrib.lint import load_checked_post
 from techpath.engine import Engine, Settings
+from techpath.parse.gate import load_checked_post
 from techpath.parse.policy import RunPolicy
 from tests.engine_helpers import write_post
 from tests.test_notebooks import notebook

@@ -11,22 +11,22 @@ from pathlib import Path
 
 import pytest
 
-from techpath.contrib.lint import code_line_problems, lint_site
 from techpath.model import BlockResult, PageResult
 from techpath.parse import load_post
 from techpath.parse.frontmatter import PostSchema
+from techpath.parse.gate import code_line_problems, lint_site
 from techpath.render.downloads import write_downloads
 from techpath.render.figures import readable_width, smallest_text, text_px
 from techpath.site.pages import PathEntry, neighbours, path_list_html, place
+from techpath.site.path_sections import PathSections
 from techpath.site.post_top import TocItem, meta_html, place_html, toc_html
-from techpath.site.stages import Stages
 from tests.test_cli import techpath
 
-STAGES = Stages.from_config(["Tools", "Recipes"], ["Tools", "Recipes", "Essays", "Notes"])
+SECTIONS = PathSections.from_config(["Tools", "Recipes"], ["Tools", "Recipes", "Essays", "Notes"])
 
 
-def entry(uri: str, stage: str, order: int) -> PathEntry:
-    return PathEntry(uri, uri.title(), "", stage, order, [])
+def entry(uri: str, section: str, order: int) -> PathEntry:
+    return PathEntry(uri, uri.title(), "", section, order, [])
 
 
 ENTRIES = [
@@ -39,27 +39,27 @@ ENTRIES = [
 ]
 
 
-def test_stages_come_from_the_config_not_the_code() -> None:
-    assert STAGES.label("Recipes") == "Stage 2 · Recipes"
-    assert STAGES.short_label("Tools") == "Stage 1"
-    assert STAGES.label("Essays") == "Essays"
-    assert STAGES.anchor("Recipes") == "stage-2" and STAGES.anchor("Essays") == "path-essays"
-    assert STAGES.all(ENTRIES) == ["Tools", "Recipes", "Essays", "Notes"]
+def test_path_sections_come_from_the_config_not_the_code() -> None:
+    assert SECTIONS.label("Recipes") == "Stage 2 · Recipes"
+    assert SECTIONS.short_label("Tools") == "Stage 1"
+    assert SECTIONS.label("Essays") == "Essays"
+    assert SECTIONS.anchor("Recipes") == "stage-2" and SECTIONS.anchor("Essays") == "path-essays"
+    assert SECTIONS.all(ENTRIES) == ["Tools", "Recipes", "Essays", "Notes"]
 
 
 def test_place_and_neighbours_follow_path_order() -> None:
-    assert place(ENTRIES, "a", STAGES) == (2, 2)
-    assert place(ENTRIES, "b", STAGES) == (1, 1)
-    assert place(ENTRIES, "e2", STAGES) == (2, 2)
-    previous, following = neighbours(ENTRIES, "a", STAGES)
+    assert place(ENTRIES, "a", SECTIONS) == (2, 2)
+    assert place(ENTRIES, "b", SECTIONS) == (1, 1)
+    assert place(ENTRIES, "e2", SECTIONS) == (2, 2)
+    previous, following = neighbours(ENTRIES, "a", SECTIONS)
     assert (previous.uri, following.uri) == ("c", "b")  # the stages are one sequence
-    previous, following = neighbours(ENTRIES, "e1", STAGES)
+    previous, following = neighbours(ENTRIES, "e1", SECTIONS)
     assert previous is None and following.uri == "e2"  # essays are a sequence of their own
-    assert neighbours(ENTRIES, "n", STAGES) == (None, None)
+    assert neighbours(ENTRIES, "n", SECTIONS) == (None, None)
 
 
 def test_path_list_groups_titles_under_stage_labels_in_order() -> None:
-    html = path_list_html(ENTRIES, lambda uri: f"/{uri}/", STAGES)
+    html = path_list_html(ENTRIES, lambda uri: f"/{uri}/", SECTIONS)
     expected = ("Stage 1 · Tools", ">C<", ">A<", "Stage 2 · Recipes", ">B<", "Essays")
     order = [html.index(text) for text in expected]
     assert order == sorted(order)

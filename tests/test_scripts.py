@@ -88,6 +88,7 @@ def test_compare_builds_ignores_only_what_varies_between_two_builds(tmp_path: Pa
     post = (
         '<p class="techpath-meta">code runs in {t} s</p>'
         '<pre class="techpath-stdout"><code>fit {f} s</code></pre>'
+        '<pre id="__tp_code_1" class="techpath-stdout"><code>search {f} s</code></pre>'  # copy button id
     )
     report = "<td>{d} 10:00:0{s} UTC</td><td>&mdash;</td><td>{t} s</td><td>17{s} MB</td>"
     common = {"assets/x.svg": "<svg/>"}

@@ -109,6 +109,25 @@ def test_yaml_null_means_the_default_and_values_keep_their_types(tmp_path: Path)
     assert PluginOptions().include is not PluginOptions().include  # defaults are not shared
 
 
+def test_an_old_option_name_is_still_read_under_mkdocs_and_as_yaml(tmp_path: Path) -> None:
+    """`path_stages` is `path_sections`' old name: a site written for it keeps its path, read
+    by MkDocs (the plugin's schema) and as YAML alike; the new name wins when both are set."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: x\nplugins:\n  - techpath:\n      path_stages: [Tools, Recipes]\n"
+    )
+    assert SiteSettings.load(tmp_path).options.path_sections == ["Tools", "Recipes"]
+    config = load_config(str(tmp_path / "mkdocs.yml"))
+    plugin = config.plugins["techpath"]
+    assert PluginOptions.from_mapping(dict(plugin.config)).path_sections == ["Tools", "Recipes"]
+    both = {"path_stages": ["Old"], "path_sections": ["New"]}
+    assert PluginOptions.from_mapping(both).path_sections == ["New"]
+    with pytest.raises(OptionsError, match="option path_stages: expected a list of blog categories"):
+        PluginOptions.from_mapping({"path_stages": "Tools"})  # named as the site wrote it
+    with pytest.raises(OptionsError, match="option path_sections: expected a list of blog categories"):
+        PluginOptions.from_mapping({"path_sections": "Tools"})
+
+
 def test_a_bad_option_stops_techpath_check_with_exit_2(tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -102,9 +102,9 @@ def _clean(fragment: str) -> str:
 
 
 def test_the_html_phase_cleans_prose_and_keeps_only_what_techpath_marked() -> None:
-    from techpath.stage.finish import TOC_MARKER, Markers, finish_content
+    from techpath.stage.finish import TOC_MARKER, RegionMarkers, finish_content
 
-    markers = Markers.new()
+    markers = RegionMarkers.new()
     ours = markers.keep('<nav class="techpath-downloads" data-search-exclude>x</nav>')
     formula = markers.keep('<span class="katex"><math><mi>x</mi></math></span>', block=False)
     forged = "<!-- techpath:keep 0000 -->\n\n<script>alert(1)</script>\n\n<!-- /techpath:keep 0000 -->"
@@ -124,9 +124,9 @@ def test_the_html_phase_cleans_prose_and_keeps_only_what_techpath_marked() -> No
 
 
 def test_an_excerpt_on_a_blog_index_is_finished_up_to_the_theme_markup() -> None:
-    from techpath.stage.finish import Markers, finish_page
+    from techpath.stage.finish import RegionMarkers, finish_page
 
-    markers = Markers.new()
+    markers = RegionMarkers.new()
     index = (
         '<article class="md-post"><div class="md-post__content">'
         f"<!-- techpath:page {markers.key} blog/posts/p.md -->\n<p>intro <b onclick=x>b</b></p>\n"

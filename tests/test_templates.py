@@ -6,7 +6,7 @@ from pathlib import Path
 
 from jinja2 import DictLoader, Environment
 
-from techpath.site.templates import cache_compiled_templates
+from techpath.generators.templates import cache_compiled_templates
 
 
 def test_compiled_templates_are_stored_and_reused(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from mkdocs.config.defaults import MkDocsConfig
 
 from techpath import environment
 from techpath.mkdocs_plugin import TechpathConfig
-from techpath.options import PluginOptions, specs
+from techpath.options import OLD_NAMES, PluginOptions, specs
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "use-on-your-site.md"
@@ -49,8 +49,14 @@ def test_a_stale_page_is_caught(tmp_path: Path) -> None:
 
 def test_every_plugin_option_is_documented_with_its_real_default() -> None:
     documented = documented_options()
-    schema = {name: option.default for name, option in TechpathConfig._schema}
+    schema = {name: option.default for name, option in TechpathConfig._schema if name not in OLD_NAMES}
     assert sorted(documented) == sorted(schema) == sorted(name for name, _ in specs())
+    for old, new in OLD_NAMES.items():  # an old name is still read, and its option's row says so
+        assert TechpathConfig._schema[[n for n, _ in TechpathConfig._schema].index(old)][0] == old
+        row = next(
+            line for line in PAGE.read_text(encoding="utf-8").splitlines() if line.startswith(f"| `{new}` |")
+        )
+        assert f"`{old}`" in row, row
     for name, default in schema.items():
         assert documented[name] == default, f"{name}: page says {documented[name]!r}, plugin has {default!r}"
         assert PluginOptions.default(name) == default

@@ -30,7 +30,7 @@ def _server_pids() -> list[int]:
             argv = (proc / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"techpath.execute.zygote" in argv and b"--socket" in argv:
+        if b"techpath.execute.warm_parent" in argv and b"--socket" in argv:
             index = argv.index(b"--socket") + 1
             if argv[index].decode().startswith(os.environ["XDG_RUNTIME_DIR"]):
                 found.append(int(proc.name))
@@ -115,7 +115,7 @@ def test_an_outdated_warm_parent_is_retired(runtime_dir: Path, tmp_path: Path) -
 
     path = server_socket_path()
     old = subprocess.Popen(
-        [sys.executable, "-m", "techpath.execute.zygote", "--socket", path, "--idle", "30",
+        [sys.executable, "-m", "techpath.execute.warm_parent", "--socket", path, "--idle", "30",
          "--fingerprint", "an-older-engine"],
         env={**os.environ, **environment.preload_entry([])},
     )  # fmt: skip

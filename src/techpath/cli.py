@@ -167,8 +167,15 @@ def add_bench_options(bench: argparse.ArgumentParser) -> None:
         "--serve-post",
         type=Path,
         metavar="FILE",
-        help="instead: in this site (mkdocs.yml here), time `mkdocs serve` from saving a prose edit "
-        "of FILE (restored after) to its page showing it; needs --serve-url",
+        help="instead: in this site (mkdocs.yml here), time each server from saving a prose edit, "
+        "then a code edit, of FILE (restored after) to its page showing it; needs --serve-url",
+    )
+    bench.add_argument(
+        "--serve-with",
+        default="mkdocs,properdocs,zensical,mkdocs-serve",
+        metavar="LIST",
+        help="servers for --serve-post: techpath serve -g mkdocs|properdocs|zensical, and mkdocs-serve "
+        "(the peer: a whole rebuild per save); default all four",
     )
     bench.add_argument(
         "--serve-url", metavar="PATH", help="the page of --serve-post, e.g. blog/2026/01/05/pca"
@@ -288,8 +295,8 @@ def load_site_posts(
     """Site settings, the posts named by `paths` (default: the docs folder), and every input
     problem they have, alone (front matter, lint) and together (duplicate slugs)."""
     from techpath.config import SiteSettings, discover
-    from techpath.contrib.lint import lint_site, load_checked_post
     from techpath.model import Problem
+    from techpath.parse.gate import lint_site, load_checked_post
     from techpath.safety.files import leaves_repository
 
     site = SiteSettings.load(Path())
@@ -427,29 +434,55 @@ def run_bench_command(args: argparse.Namespace) -> int:
 
 def run_serve_prose(args: argparse.Namespace) -> int:
     import json
-    import statistics
+    import os
 
-    from techpath.bench.measure import MARKER, new_marker
+    from techpath.bench.measure import MARKER, new_marker, stop_marked
     from techpath.bench.run import bench_env
-    from techpath.bench.serve import measure_serve_prose
+    from techpath.bench.serve_post import SERVERS, format_rows, measure_server
     from techpath.bench.table import format_machine, machine_info
 
-    if not args.serve_url or not args.serve_post.is_file():
-        print("techpath bench: --serve-post needs an existing file and --serve-url", file=sys.stderr)
+    servers = [s.strip() for s in args.serve_with.split(",") if s.strip()]
+    if not args.serve_url or not args.serve_post.is_file() or set(servers) - set(SERVERS):
+        print(
+            "techpath bench: --serve-post needs an existing file and --serve-url; "
+            f"--serve-with takes {', '.join(SERVERS)}",
+            file=sys.stderr,
+        )
         return 2
-    env = {**bench_env(), MARKER: new_marker()}
     site = Path.cwd()
-    seconds = measure_serve_prose(site, site / "mkdocs.yml", args.serve_post, args.serve_url, env, args.runs)
-    machine = machine_info()
+    code = args.serve_post.suffix == ".md"  # a notebook takes no appended block
+    machine = machine_info()  # its load average: at the start
+    rows = []
+    for server in servers:
+        env = {**bench_env(), MARKER: new_marker()}
+        _progress_line(f"{server}: {args.runs} prose edits" + (f", {args.runs} code edits" if code else ""))
+        try:
+            rows.append(
+                measure_server(
+                    server, site, site / "mkdocs.yml", args.serve_post, args.serve_url, env, args.runs, code
+                )
+            )
+        finally:
+            stop_marked(env[MARKER])
     print(format_machine(machine))
-    print(
-        f"serve: prose edit of {args.serve_post} -> page served: median {statistics.median(seconds):.2f} s "
-        f"(min {min(seconds):.2f}, max {max(seconds):.2f}, {len(seconds)} edits)"
-    )
+    print(f"load average at the end {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "")
+    print(f"edits of {args.serve_post}, page {args.serve_url}: median (min-max) of {args.runs}")
+    print(format_rows(rows))
+    if not code:
+        print("(a notebook post: no code edit is measured)")
     if args.json:
-        report = {"machine": machine, "post": str(args.serve_post), "url": args.serve_url, "seconds": seconds}
+        report = {
+            "machine": machine,
+            "post": str(args.serve_post),
+            "url": args.serve_url,
+            "rows": [row.as_json() for row in rows],
+        }
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0
+
+
+def _progress_line(text: str) -> None:
+    print(f"techpath bench: {text}", file=sys.stderr, flush=True)
 
 
 def run_stage(args: argparse.Namespace) -> int:

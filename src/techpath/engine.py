@@ -218,6 +218,11 @@ class Engine:
         """Start warming the parent process in the background (cheap if it is already warm)."""
         self._ensure_runner().prewarm()
 
+    def warm_pid(self) -> int | None:
+        """The process the pages fork from (`techpath serve` reports it: every save of a
+        session runs in the same one)."""
+        return self._runner.launcher.warm_pid if self._runner is not None else None
+
     def all_cached(self, posts: Iterable[Post]) -> bool:
         """Whether a run over `posts` would execute nothing: every page that runs has its
         entry in the cache (and no refresh was asked for). Only a hint for starting the warm

@@ -1,5 +1,5 @@
 """What the environment contributes to a cache key (Python) and to the warm parent's identity
-(Python and every installed distribution)."""
+(Python, every installed distribution and techpath's own code)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import importlib.metadata
 import os
 import platform
 import sys
+from pathlib import Path
 
 METADATA_SUFFIXES = (".dist-info", ".egg-info")
 
@@ -27,6 +28,16 @@ def environment_fingerprint() -> str:
     """A hash that changes when Python or any installed package (name or version) changes."""
     material = [sys.version, platform.machine(), platform.system(), *installed_distributions()]
     return hashlib.sha256("\n".join(material).encode()).hexdigest()
+
+
+@functools.cache
+def engine_source_hash() -> str:
+    """Changes whenever techpath's own code changes (an editable install being worked on): part
+    of the warm parent's identity and of the key of every cleaned figure (safety/svg.py)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def installed_distributions(path: list[str] | None = None) -> list[str]:

@@ -29,9 +29,10 @@ from mkdocs.utils import get_relative_url
 
 from techpath import environment
 from techpath.config import SiteSettings
-from techpath.options import OptionSpec, PluginOptions, specs
+from techpath.generators import highlight_memo
+from techpath.generators.templates import cache_compiled_templates
+from techpath.options import OLD_NAMES, OptionSpec, PluginOptions, specs
 from techpath.parse.snippets import confined_extension
-from techpath.render import highlight_memo
 from techpath.render.mdexec import Heading, SiteMarkdown
 from techpath.safety import csp
 from techpath.safety import site as safety
@@ -39,7 +40,6 @@ from techpath.safety.files import FileGate
 from techpath.safety.site import snippet_bases
 from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
 from techpath.site.search import SEARCH_ATTRIBUTES, SearchIndex
-from techpath.site.templates import cache_compiled_templates
 from techpath.site.theme import finish_theme
 from techpath.stage.notebook_links import nav_to_pages
 from techpath.stage.options import engine_settings
@@ -72,7 +72,8 @@ TechpathConfig = type(
     "TechpathConfig",
     (base.Config,),
     {"__doc__": "Options of the `techpath` plugin in mkdocs.yml (declared in options.py)."}
-    | {name: _Declared(name, spec) for name, spec in specs()},
+    | {name: _Declared(name, spec) for name, spec in specs()}
+    | {old: _Declared(old, spec) for name, spec in specs() for old, new in OLD_NAMES.items() if new == name},
 )
 
 
@@ -100,6 +101,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._is_serve = False
         self._csp = safety.PagePolicies()
         self._files: Files | None = None
+        self._docs_dir: Path | None = None
+        self._adopted: Any = None  # the engine of the build before this one (techpath serve)
         self.options = PluginOptions()  # the validated config as typed options (on_config)
         self._gate: FileGate | None = None
         self._search = SearchIndex()  # what techpath adds to Material's search index
@@ -137,6 +140,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         _confine_snippets(config, root)
         if self._stager is None:
             self._stager = Stager(site, settings, info=log.info, error=log.error)
+            self._stager.engine, self._adopted = self._adopted, None
+        self._docs_dir = Path(config.docs_dir).resolve()
         stager = self._stager
         stager.site, stager.settings, stager.katex_dir = site, settings, katex
         stager.execute = options.execute is not False
@@ -329,14 +334,19 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
 
     on_post_page = CombinedEvent(_finish_regions, _add_policy)
 
+    # 404.html and other theme pages are written without on_post_page: they get the theme's
+    # finishing (before plugins that rewrite pages, as pages do) and the CSP (after them) too
+    @event_priority(100)
+    def _finish_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+        return finish_theme(output_content) if template_name.endswith(".html") else output_content
+
     @event_priority(-200)  # after mkdocs-minify, as for pages
-    def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
-        # 404.html and other theme pages are written without on_post_page: they get the theme's
-        # finishing and the CSP too
-        if not template_name.endswith(".html"):
-            return output_content
-        output_content = finish_theme(output_content)
-        return self._csp.add(output_content) if self.options.content_security_policy else output_content
+    def _template_policy(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+        if template_name.endswith(".html") and self.options.content_security_policy:
+            return self._csp.add(output_content)
+        return output_content
+
+    on_post_template = CombinedEvent(_finish_template, _template_policy)
 
     @event_priority(-100)  # after the search plugin wrote its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
@@ -358,6 +368,63 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         if self._stager is not None:
             self._stager.close_engine()
         self._clean_scratch()
+
+    # -- techpath serve: pages built again with the state of the build before --------------
+    def adopt(self, previous: TechpathPlugin) -> None:
+        """`techpath serve` builds every round with new plugins: this one takes over the
+        previous one's engine (its warm parent and cache), which `release` leaves open."""
+        self._adopted = previous._stager.engine if previous._stager is not None else None
+
+    def release(self) -> None:
+        """A build `techpath serve` no longer needs: its files go, its engine stays (whoever
+        adopted it owns it now; `on_shutdown` of the last build closes it)."""
+        self._clean_scratch()
+        if self._stager is not None:
+            self._stager.close_math()
+            self._stager.remove_scratch()
+            self._stager.engine = None
+
+    def page_uri(self, source: Path) -> str | None:
+        """The docs path of the page built from `source` (a notebook's Markdown page), if this
+        build has one."""
+        if (
+            self._stager is None
+            or self._docs_dir is None
+            or not source.resolve().is_relative_to(self._docs_dir)
+        ):
+            return None
+        uri = source.resolve().relative_to(self._docs_dir).as_posix()
+        uri = uri.removesuffix(".ipynb") + ".md" if uri.endswith(".ipynb") else uri
+        return uri if self._stager.records.get(uri) is not None else None
+
+    def restage(self, sources: list[Path]) -> dict[Path, str]:
+        """Read these pages again (a save) before `techpath serve` renders them with this
+        build's state; they run again in the background (only a page whose code changed
+        executes). Returns why a page cannot be built, for the pages that cannot."""
+        assert self._stager is not None and self._docs_dir is not None
+        pages = {p: p.resolve().relative_to(self._docs_dir).as_posix() for p in sources}
+        found = self._stager.restage((uri, path) for path, uri in pages.items())
+        problems: dict[Path, str] = {}
+        for path, uri in pages.items():
+            record = found[uri]
+            if record is None:
+                problems[path] = "\n".join(self._stager.left_out_problems(path))
+            elif record.source.suffix == ".ipynb" and self._files is not None:
+                # the blog plugin reads a post from its file: the notebook's new Markdown page
+                if self._scratch is None:
+                    self._scratch = Path(tempfile.mkdtemp(prefix="techpath-downloads-"))
+                target = self._scratch / "pages" / record.uri
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(record.markdown, encoding="utf-8")
+                page_file = self._files.get_file_from_path(record.uri)
+                if page_file is not None:
+                    page_file.abs_src_path = str(target)
+        return problems
+
+    def end_restage(self) -> str:
+        """After `techpath serve` rendered the pages of `restage`: what they executed."""
+        self._clean_scratch()
+        return self._stager.restage_note() if self._stager is not None else ""
 
     def _register(self, files: Files, config: MkDocsConfig) -> None:
         assert self._stager is not None

@@ -198,10 +198,11 @@ class PluginOptions:
         "what `techpath build` / `techpath serve` build with: `mkdocs`, `properdocs` or `zensical`",
         "build",
     )
-    path_stages: list[str] = option(
+    path_sections: list[str] = option(
         [],
         of_type(list, "a list of blog categories"),
-        "blog categories that form a learning path, in reading order; empty: no path",
+        "blog categories that form a learning path, in reading order (pages label them Stage 1, "
+        "Stage 2, ...); empty: no path. Its old name `path_stages` is still read",
         "posts",
     )
     path_page: str | None = option(
@@ -241,7 +242,8 @@ class PluginOptions:
         None,
         optional(of_type(list, "a list of hosts, e.g. [img.shields.io, '*.githubusercontent.com']")),
         "hosts (CSP host sources) pages may show images from, added to the CSP's `img-src`; unset: "
-        "`[img.shields.io]` under `html_policy: docs`, none under `strict`",
+        "`[img.shields.io]` under `html_policy: docs`, none under `strict`; under `docs` the pinned "
+        "emoji set of `pymdownx.emoji` is added too (a strict site lists it here to show emoji images)",
         "security",
     )
     matplotlib_rc: dict[str, Any] = option(
@@ -263,6 +265,11 @@ class PluginOptions:
         "security",
     )
 
+    @property
+    def path_stages(self) -> list[str]:
+        """The old name of `path_sections`, until the Stager's split reads the new one."""
+        return self.path_sections
+
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None, source: str | None = None) -> PluginOptions:
         """The options of `raw` (the plugin's block of mkdocs.yml), checked, with the default for
@@ -270,7 +277,8 @@ class PluginOptions:
         only MkDocs resolves; MkDocs itself checks null like any value). Names it does not know
         are ignored (MkDocs warns about them). Raises OptionsError naming `source` (the
         configuration file), every bad option and what was expected."""
-        raw = raw or {}
+        given = raw or {}
+        raw = with_new_names(given)
         values: dict[str, Any] = {}
         problems: list[str] = []
         for name, spec in specs():
@@ -278,7 +286,8 @@ class PluginOptions:
                 continue
             problem = spec.check(raw[name])
             if problem is not None:
-                problems.append(f"{source + ': ' if source else ''}techpath option {name}: {problem}")
+                key = name if given.get(name) else _old_name(name)  # the name the site wrote
+                problems.append(f"{source + ': ' if source else ''}techpath option {key}: {problem}")
             else:
                 values[name] = raw[name]
         if problems:
@@ -293,6 +302,26 @@ class PluginOptions:
 class OptionsError(ValueError):
     """Bad values in the plugin's options; the message names the file, each option and what
     was expected."""
+
+
+# An option's old name (still read from mkdocs.yml, so sites written for it keep building) -> the
+# option it is now. "Stage" is the staged tree's word (`techpath stage`); the learning path has
+# sections.
+OLD_NAMES = {"path_stages": "path_sections"}
+
+
+def with_new_names(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """`raw` with each option given under its old name moved to its name now (the new name wins
+    when a site sets both)."""
+    moved = {k: v for k, v in raw.items() if k not in OLD_NAMES}
+    for old, new in OLD_NAMES.items():
+        if raw.get(old) is not None and not raw.get(new):
+            moved[new] = raw[old]
+    return moved
+
+
+def _old_name(name: str) -> str:
+    return next((old for old, new in OLD_NAMES.items() if new == name), name)
 
 
 def specs() -> Iterator[tuple[str, OptionSpec]]:

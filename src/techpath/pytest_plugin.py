@@ -111,8 +111,8 @@ class _Batch:
 
     def run(self) -> None:
         from techpath.config import SiteSettings
-        from techpath.contrib.lint import load_checked_post
         from techpath.engine import Engine
+        from techpath.parse.gate import load_checked_post
 
         root = self.config.rootpath
         site = SiteSettings.load(root)

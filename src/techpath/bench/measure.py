@@ -170,7 +170,7 @@ def _scan(marker: str | None) -> _Sample:
         fields = stat[stat.rindex(")") + 2 :].split()
         # utime, stime, cutime, cstime: own CPU and that of children it waited for
         sample.cpu[pid] = sum(int(v) for v in fields[11:15]) / TICKS
-        if b"techpath.execute.zygote" in cmdline:
+        if b"techpath.execute.warm_parent" in cmdline:
             sample.warm_peak_kb = max(sample.warm_peak_kb, _hwm_kb(status))
     return sample
 

@@ -5,7 +5,6 @@ until the new output appears."""
 from __future__ import annotations
 
 import html
-import os
 import socket
 import subprocess
 import sys
@@ -75,36 +74,6 @@ def _serve_and_edit(
         _stop(server)
         stop_marked(env[MARKER])
         edit_one_post(site, 0)
-    return latencies
-
-
-def measure_serve_prose(
-    site: Path, config: Path, post: Path, url_path: str, env: dict[str, str], edits: int
-) -> list[float]:
-    """On any site (the real one): seconds from saving a prose change to `post` until the page at
-    `url_path` shows it. The code is unchanged, so its results come from the cache: what is
-    measured is the rebuild itself, the part that is ours. The post is restored afterwards."""
-    original = post.read_bytes()
-    port = _free_port()
-    command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", f"127.0.0.1:{port}"]
-    url = f"http://127.0.0.1:{port}/{url_path.strip('/')}/"
-    latencies = []
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(command, cwd=site, env=env, stdout=subprocess.DEVNULL, stderr=log)
-        try:
-            _wait_for(url, [], server, log, START_TIMEOUT)
-            for edit in range(1, edits + 1):
-                time.sleep(1.0)
-                marker = f"Bench edit {edit} of {os.getpid()}."
-                post.write_bytes(original + f"\n\n{marker}\n".encode())
-                saved = time.perf_counter()
-                _wait_for(url, [marker], server, log, EDIT_TIMEOUT)
-                latencies.append(time.perf_counter() - saved)
-        finally:
-            post.write_bytes(original)
-            _stop(server)
-            if MARKER in env:
-                stop_marked(env[MARKER])
     return latencies
 
 

@@ -1,1 +1,2 @@
-"""Contributor tools: scaffolding new posts and linting posts (no execution here)."""
+"""Contributor tools: scaffolding new posts (`techpath new`) and `techpath lint`'s file checks (no
+execution here; a post's own checks are the input gate's, parse/gate.py)."""

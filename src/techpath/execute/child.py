@@ -1,6 +1,6 @@
 """The page process: isolate itself, run the page's blocks, write results as they happen.
 
-Called in a process forked from the warm parent (zygote.py) or in a freshly spawned interpreter
+Called in a process forked from the warm parent (warm_parent.py) or in a freshly spawned interpreter
 (`python -m techpath.execute.child JOB.json`, the fallback where fork is unsafe). Results go to
 `events.jsonl` in the job's result folder, one line per event, flushed as they happen, so the
 parent can name the block that was running if this process is killed or crashes.
@@ -226,7 +226,7 @@ def copy_inputs(job: dict[str, Any], folder: Path) -> None:
 
 
 def _raise_timeout(signum: int, frame: Any) -> None:
-    from techpath.execute.session import BlockTimeout
+    from techpath.execute.errors import BlockTimeout
 
     raise BlockTimeout()
 
@@ -242,8 +242,9 @@ class EventLog:
 
 def run_page(job: dict[str, Any], context: PageContext | None = None) -> None:
     """Execute every block of the job; never raises (errors are results)."""
+    from techpath.execute.capture import NativeOutput
     from techpath.execute.names import code_names
-    from techpath.execute.session import NativeOutput, Session
+    from techpath.execute.session import Session
 
     started = time.perf_counter()
     result_dir = Path(job["result_dir"])
@@ -457,7 +458,7 @@ def main() -> None:
         _supervise()  # returns in the page process only
     # The same warm-up as the warm parent's (spawn mode has none): the same import-time warnings
     # recorded for replay, and the same memory baseline, so both modes judge a page alike.
-    from techpath.execute.zygote import warm_up
+    from techpath.execute.preload import warm_up
 
     hooks.launch_folder = sys.path[0] if sys.path and not sys.flags.safe_path else None
     hooks.record_thread_budget(os.environ)

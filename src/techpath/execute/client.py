@@ -1,8 +1,7 @@
-"""The build's side of the warm parent: start or reach a zygote, send jobs, read its answers."""
+"""The build's side of the warm parent: start or reach one, send jobs, read its answers."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -15,25 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from techpath.execute import sockets
-from techpath.fingerprint import environment_fingerprint
+from techpath.fingerprint import engine_source_hash, environment_fingerprint
 
-CONNECT_TIMEOUT = 120.0  # seconds to wait for a starting zygote's warm-up
+CONNECT_TIMEOUT = 120.0  # seconds to wait for a starting warm parent's warm-up
 
 
 _LAUNCHED: list[subprocess.Popen[bytes]] = []  # shared warm parents this process started
 
 
-class ZygoteDied(RuntimeError):
+class WarmParentDied(RuntimeError):
     pass
-
-
-@functools.cache
-def engine_source_hash() -> str:
-    """Changes whenever the engine's own code changes (an editable install being worked on)."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def warm_fingerprint() -> str:
@@ -55,7 +45,7 @@ def log_path(socket_path: str) -> Path:
     return Path(socket_path).with_suffix(".log")
 
 
-class ZygoteClient:
+class WarmParentClient:
     """A connection to a warm parent, owned by this build (pipe) or shared (socket server)."""
 
     def __init__(
@@ -82,7 +72,7 @@ class ZygoteClient:
     def _start(self) -> None:
         if self._socket_path is None:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "techpath.execute.zygote"],
+                [sys.executable, "-m", "techpath.execute.warm_parent"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=self._env,
@@ -92,15 +82,20 @@ class ZygoteClient:
             self._socket = self._connect_or_launch(self._socket_path)
             self._read_fd = self._socket.fileno()
 
+    @property
+    def pid(self) -> int | None:
+        """The warm parent's process id: the one this client started, or the shared one's."""
+        return self.server_pid or (self._process.pid if self._process is not None else None)
+
     def wait_ready(self) -> None:
-        """Block until the zygote has finished its warm-up (started lazily, so it overlaps
+        """Block until the warm parent has finished its warm-up (started lazily, so it overlaps
         whatever the build does meanwhile)."""
         if self._ready:
             return
         ready = self.messages(timeout=CONNECT_TIMEOUT)
         if not ready or ready[0] is None or not ready[0].get("ready"):
             where = f"; see {log_path(self._socket_path)}" if self._socket_path else ""
-            raise ZygoteDied(f"the warm parent process (techpath.execute.zygote) failed to start{where}")
+            raise WarmParentDied(f"the warm parent (techpath.execute.warm_parent) failed to start{where}")
         if self._socket is not None and ready[0].get("fingerprint") != warm_fingerprint():
             self._replace_outdated()
             return self.wait_ready()
@@ -134,7 +129,7 @@ class ZygoteClient:
         command = [
             sys.executable,
             "-m",
-            "techpath.execute.zygote",
+            "techpath.execute.warm_parent",
             "--socket",
             path,
             "--idle",
@@ -157,9 +152,9 @@ class ZygoteClient:
             if connection is not None:
                 return connection
             if launcher.poll() not in (None, 0):
-                raise ZygoteDied(f"the warm parent process exited with code {launcher.returncode}")
+                raise WarmParentDied(f"the warm parent process exited with code {launcher.returncode}")
             time.sleep(0.01)
-        raise ZygoteDied(f"no warm parent answered on {path}")
+        raise WarmParentDied(f"no warm parent answered on {path}")
 
     # -- talking -----------------------------------------------------------------------------
     def submit(self, job_id: int, job_file: Path) -> None:
@@ -180,7 +175,7 @@ class ZygoteClient:
                 self._process.stdin.write(data)  # type: ignore[union-attr]
                 self._process.stdin.flush()  # type: ignore[union-attr]
         except OSError as exc:
-            raise ZygoteDied(str(exc)) from exc
+            raise WarmParentDied(str(exc)) from exc
 
     def messages(self, timeout: float | None) -> list[dict[str, Any] | None]:
         """Complete messages; waits up to `timeout` for the first. None in the list: it died."""
@@ -202,7 +197,7 @@ class ZygoteClient:
             if launcher.poll() is not None:
                 _LAUNCHED.remove(launcher)
         if self._socket is not None:
-            self._socket.close()  # a shared zygote stays warm for the next build
+            self._socket.close()  # a shared warm parent stays warm for the next build
             self._socket = None
         if self._process is not None:
             if not self._ready:  # started early but never needed: don't wait for its warm-up
@@ -226,7 +221,7 @@ def _try_connect(path: str) -> socket.socket | None:
         return None
     if not sockets.same_user(client):  # someone else answers on our socket: never trust it
         client.close()
-        raise ZygoteDied(f"{path} is served by another user's process; refusing it")
+        raise WarmParentDied(f"{path} is served by another user's process; refusing it")
     return client
 
 

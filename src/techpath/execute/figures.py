@@ -23,6 +23,7 @@ import io
 import re
 import struct
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,41 @@ PNG_DPI = 144
 IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
 _SVG_SIZE = re.compile(rb'<svg\b[^>]*?\bwidth="(?P<w>[\d.]+)(?P<u>pt|px)?"[^>]*?\bheight="(?P<h>[\d.]+)')
 _SVG_SIZE_HW = re.compile(rb'<svg\b[^>]*?\bheight="(?P<h>[\d.]+)(?P<u>pt|px)?"[^>]*?\bwidth="(?P<w>[\d.]+)')
+
+
+class PageFigures:
+    """The page's figures, as Jupyter's inline backend shows them: at plt.show() and at the end of
+    a block every open figure joins the block's output (`add`) and is closed. Routes plt.show()
+    here through the page backend (mpl_backend.py) and gives matplotlib the page's settings now
+    (warm parent) or when the page imports it; `problems` are the site's settings that bit."""
+
+    def __init__(self, folder: Path, site_rc: dict[str, Any], add: Callable[[Output], None]) -> None:
+        self.folder, self.site_rc, self._add = folder, site_rc, add
+        self.block_index = 0  # of the block running: figure files are named after it
+        self._count = 0
+        hooks.show_figures = self.flush
+        hooks.matplotlib_ready = lambda: self.problems.extend(apply_site_rc(self.site_rc))
+        self.problems = apply_rc(self.site_rc)
+
+    def flush(self) -> None:
+        """Show and close every open figure, in order (plt.show(), the end of a cell)."""
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is None:
+            return
+        for number in pyplot.get_fignums():
+            self.show(pyplot.figure(number), "display")
+        pyplot.close("all")
+
+    def show(self, figure: Any, kind: str) -> None:
+        if is_empty(figure):  # Jupyter shows its text, never a blank image
+            self._add(Output(kind, data={"text/plain": repr(figure)}))  # type: ignore[arg-type]
+            return
+        sys.modules["matplotlib"].rcParams["svg.hashsalt"] = "techpath"
+        self._add(save_figure(figure, self.folder, self.next_name()))
+
+    def next_name(self) -> str:
+        self._count += 1
+        return f"block{self.block_index + 1:03d}-figure{self._count}"
 
 
 def apply_rc(site_rc: dict[str, Any]) -> list[str]:

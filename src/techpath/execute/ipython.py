@@ -21,6 +21,8 @@ import timeit
 from collections.abc import Callable
 from typing import Any
 
+from techpath.execute.display import bundle_from_data
+
 _SYNTAX = re.compile(r"^\s*(%|!)|^[^#\n]*=\s*(%|!)\w|\?\s*$", re.MULTILINE)
 QUIET = {"load", "pinfo", "pinfo2", "pdoc", "psearch", "config", "xmode", "precision", "autoreload",
          "load_ext", "reload_ext", "unload_ext", "pdb", "matplotlib", "colors", "autosave",
@@ -45,6 +47,40 @@ def transform(source: str) -> str:
     except ImportError:
         return source
     return str(TransformerManager().transform_cell(source))
+
+
+def connect_display(
+    show: Callable[[Any, str], None], show_bundle: Callable[[dict[str, str], str], None]
+) -> Any:
+    """IPython's `display()` and `publish_display_data()` (what plotly, altair and
+    `IPython.display` call) print a repr outside a kernel: here they reach the page's output
+    (`show` an object, `show_bundle` a MIME bundle), as in Jupyter. Returns the page's
+    `display`, or None while IPython's display module is not loaded."""
+    functions = sys.modules.get("IPython.core.display_functions")
+    if functions is None:
+        return None
+
+    def display(*objs: Any, raw: bool = False, **kwargs: Any) -> None:
+        for obj in objs:
+            if raw and isinstance(obj, dict):
+                show_bundle(bundle_from_data(obj), "display")
+            else:
+                show(obj, "display")
+
+    def publish_display_data(data: Any, metadata: Any = None, *args: Any, **kwargs: Any) -> None:
+        show_bundle(bundle_from_data(data), "display")
+
+    def clear_output(wait: bool = False) -> None:  # a static page has nothing to clear
+        return None
+
+    replacements = {"display": display, "publish_display_data": publish_display_data}
+    replacements["clear_output"] = clear_output
+    for module_name in ("IPython.core.display_functions", "IPython.display", "IPython.core.display"):
+        module = sys.modules.get(module_name)
+        for attribute, function in replacements.items():
+            if module is not None and hasattr(module, attribute):
+                setattr(module, attribute, function)
+    return display
 
 
 class PageShell:

@@ -4,7 +4,7 @@ The scheduler (runner.Runner) writes a job file (the page and its blocks), asks 
 start it, collects the launcher's messages and asks it to end a page's tree. It never knows
 which implementation it drives:
 
-  * ForkLauncher (Linux): pages are forked by a warm parent (zygote.py) that imported the heavy
+  * ForkLauncher (Linux): pages are forked by a warm parent (warm_parent.py) that imported the heavy
     libraries once; messages come from it over a pipe or a socket. This process never signals
     a pid: the warm parent started the page, so it ends the page.
   * SpawnLauncher (elsewhere): each page is a fresh interpreter this process started; messages
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from techpath.execute import procs, sockets
-from techpath.execute.client import ZygoteClient, ZygoteDied, server_socket_path
+from techpath.execute.client import WarmParentClient, WarmParentDied, server_socket_path
 
 Message = dict[str, Any] | None
 
@@ -51,6 +51,10 @@ class Launcher(Protocol):
 
     def close(self) -> None: ...
 
+    @property
+    def warm_pid(self) -> int | None:
+        """The warm parent's process id, once one runs (None: each page starts afresh)."""
+
 
 class ForkLauncher:
     name = "fork"
@@ -59,41 +63,45 @@ class ForkLauncher:
         self, env: dict[str, str], scratch: Path, keep_warm: float, log: Callable[[str], None]
     ) -> None:
         self._env, self._scratch, self._keep_warm, self._log = env, scratch, keep_warm, log
-        self._zygote: ZygoteClient | None = None
+        self._warm_parent: WarmParentClient | None = None
 
-    def _ensure(self) -> ZygoteClient:
-        if self._zygote is None:
+    def _ensure(self) -> WarmParentClient:
+        if self._warm_parent is None:
             path = None
             if self._keep_warm > 0:
                 try:
                     path = server_socket_path()
                 except sockets.UnsafeFolder as exc:  # never trust a folder others control
                     self._log(f"techpath: not sharing a warm parent: {exc}")
-            self._zygote = ZygoteClient(
+            self._warm_parent = WarmParentClient(
                 self._env, path, idle=self._keep_warm, scratch=self._scratch, log=self._log
             )
-        return self._zygote
+        return self._warm_parent
+
+    @property
+    def warm_pid(self) -> int | None:
+        return self._zygote.pid if self._zygote is not None else None
 
     def start(self, job_id: int, job_file: Path) -> None:
         try:
             self._ensure().submit(job_id, job_file)
-        except ZygoteDied:  # a shared warm parent went away between builds: start afresh
-            self._zygote = None
+        except WarmParentDied:  # a shared warm parent went away between builds: start afresh
+            self._warm_parent = None
             self._ensure().submit(job_id, job_file)
 
     def collect(self, timeout: float) -> list[Message]:
-        if self._zygote is None:
+        if self._warm_parent is None:
             time.sleep(timeout)
             return []
-        messages = self._zygote.messages(timeout=timeout)
+        messages = self._warm_parent.messages(timeout=timeout)
         if None in messages:  # the warm parent died: every running page is lost
-            self._zygote = None
+            self._warm_parent = None
         return messages
 
     def kill(self, job_id: int) -> None:
-        if self._zygote is not None:
-            with contextlib.suppress(ZygoteDied):
-                self._zygote.kill(job_id)
+        if self._warm_parent is not None:
+            with contextlib.suppress(WarmParentDied):
+                self._warm_parent.kill(job_id)
 
     def release(self, job_id: int) -> None:
         """(the warm parent ended the page's tree before it reported the exit)"""
@@ -102,13 +110,14 @@ class ForkLauncher:
         self._ensure()
 
     def close(self) -> None:
-        if self._zygote is not None:
-            self._zygote.close()
-            self._zygote = None
+        if self._warm_parent is not None:
+            self._warm_parent.close()
+            self._warm_parent = None
 
 
 class SpawnLauncher:
     name = "spawn"
+    warm_pid = None  # each page is a fresh interpreter
 
     def __init__(self, env: dict[str, str]) -> None:
         self._env = dict(env)

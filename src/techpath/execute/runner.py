@@ -1,7 +1,7 @@
 """Parent side of execution: one scheduler over N workers that enforces limits and collects
 results, driving a launcher (launchers.py) that starts and ends the page processes.
 
-Fork launcher (Linux): pages are forked from a warm zygote process (zygote.py), so numpy,
+Fork launcher (Linux): pages are forked from a warm parent process (warm_parent.py), so numpy,
 sklearn and matplotlib are imported and warmed once per build. Spawn launcher (elsewhere): each
 page is a fresh interpreter; same isolation, slower start. The scheduler is the same for both.
 """
@@ -74,7 +74,7 @@ def thread_env(workers: int) -> dict[str, str]:
 
 
 class Runner:
-    """Runs posts in isolated page processes. Owns its zygote; call close() when done."""
+    """Runs posts in isolated page processes. Owns its warm parent; call close() when done."""
 
     def __init__(
         self,

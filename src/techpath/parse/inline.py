@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from techpath.model import CodeBlock, InlineExpr, Problem
 from techpath.parse.fences import find_fences
 
-MARKERS = {"{python}": "value", "{claim}": "claim"}
+SPAN_KINDS = {"{python}": "value", "{claim}": "claim"}  # how a span starts -> its kind
 _RUN = re.compile(r"`+")
 _NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?%?"
 _CLAIM = re.compile(rf"^\s*(?P<literal>{_NUMBER})\s*(?P<op>≈|~=|~|==|=)\s*(?P<rest>.+?)\s*$", re.S)
@@ -79,12 +79,12 @@ def find_spans(text: str) -> list[Span]:
             at = opening.end()
             continue
         content = plain[opening.end() : closing.start()]
-        marker = next((m for m in MARKERS if content.startswith(m)), None)
+        marker = next((m for m in SPAN_KINDS if content.startswith(m)), None)
         after = content[len(marker) :] if marker is not None else ""
         if len(run) == 1 and after[:1].isspace() and after.strip() and "\n\n" not in content:
             source = " ".join(after.split())
             line = plain.count("\n", 0, opening.start()) + 1
-            spans.append(Span(opening.start(), closing.end(), line, MARKERS[marker], source))
+            spans.append(Span(opening.start(), closing.end(), line, SPAN_KINDS[marker], source))
         at = closing.end()
     return spans
 

@@ -17,7 +17,7 @@ from techpath.parse.snippets import Expanded, Snippets
 def load_post(path: Path, schema: PostSchema | None = None, snippets: Snippets | None = None) -> Post:
     """Parse a Markdown (or notebook) page. Never raises for bad content: see `Post.problems`.
 
-    Pure parsing: the lint pass (contrib/lint.py, `load_checked_post`) is separate.
+    Pure parsing: the lint pass (parse/gate.py, `load_checked_post`) is separate.
 
     With a `schema` the file is a blog post: front matter is required and validated. Without
     one it is a plain page (home, about): front matter is optional. With `snippets` (the site's

@@ -208,17 +208,3 @@ def _exercise_part(
     # an error is never hidden (staged early: Stager.resolve opens it)
     box = SOLUTION_BOX.replace("???", "???+") if failed and not early else SOLUTION_BOX
     return [f"{indent}{box}", "", *inner]
-
-
-def box_body(lines: list[str], i: int, body_indent: str) -> tuple[list[str], int]:
-    """The dedented body of the box (admonition, details) opened on line `i`, without trailing
-    blank lines, and the index of the line after it."""
-    j = i + 1
-    body: list[str] = []
-    while j < len(lines) and (lines[j].startswith(body_indent) or not lines[j].strip()):
-        body.append(lines[j][len(body_indent) :] if lines[j].strip() else "")
-        j += 1
-    while body and not body[-1]:
-        body.pop()
-        j -= 1
-    return body, j

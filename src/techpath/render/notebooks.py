@@ -18,15 +18,14 @@ from typing import Any
 
 from techpath.execute.shown_paths import shown_in_build
 from techpath.model import BlockOptions, Output, PageResult, Post
+from techpath.parse.boxes import box_body, math_box
 from techpath.parse.fences import EXCEPTION_NAME, Fence, executable_fences, find_fences
 from techpath.parse.notebook import cell_source, cell_tags, read_notebook
 from techpath.parse.tags import tags_for_options
-from techpath.render.markdown import box_body
 from techpath.safety.figures import figure_problem
 from techpath.safety.outputs import scoped_output
 from techpath.safety.svg import UnsafeSvg, kept_clean_svg
 
-_BOX = re.compile(r'^(\?\?\?\+?) math(?:\s+"(?P<title>[^"]*)")?\s*$')
 _EXERCISE = re.compile(r'^!!! exercise\s+"(?P<title>[^"]*)"\s*$')
 _HINT = re.compile(r'^(?P<indent>[ \t]*)\?\?\?\+?[ \t]+tip(?:[ \t]+"(?P<title>[^"]*)")?[ \t]*$')
 CHECK_HEADER = "# Check your answer: run this cell after yours. It fails until your answer is right."
@@ -62,7 +61,7 @@ def markdown_cells(text: str) -> list[Cell]:
     i = 0
     prose: list[str] = []
     while i < len(lines):
-        box, exercise = _BOX.match(lines[i]), _EXERCISE.match(lines[i])
+        box, exercise = _top_level(math_box(lines[i])), _EXERCISE.match(lines[i])
         if not box and not exercise:
             prose.append(lines[i])
             i += 1
@@ -78,7 +77,7 @@ def markdown_cells(text: str) -> list[Cell]:
             content = _hints_as_details(content)
         else:
             assert box is not None
-            tag = "math-box-open" if box.group(1) == "???+" else "math-box"
+            tag = "math-box-open" if box["open"] else "math-box"
             heading = box.group("title") or "Math"
         box_cells: list[Cell] = []
         _flush(f"### {heading}\n\n{content}".split("\n"), box_cells, counter)
@@ -88,6 +87,11 @@ def markdown_cells(text: str) -> list[Cell]:
         i = j
     _flush(prose, cells, counter)
     return cells
+
+
+def _top_level(box: re.Match[str] | None) -> re.Match[str] | None:
+    """A math box that starts a cell of its own (a box inside a list or quote stays prose)."""
+    return box if box is not None and not box["indent"] else None
 
 
 def _hints_as_details(text: str) -> str:

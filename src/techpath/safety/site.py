@@ -40,13 +40,17 @@ DOCS_IMAGE_HOSTS = ("img.shields.io",)
 
 def image_sources(options: PluginOptions, extensions: Iterable[Any] = ()) -> list[str]:
     """CSP img-src sources of the hosts pages may show images from: the site's `image_hosts`, or
-    its HTML policy's default, each host as an https source; and the images the site's Markdown
-    `extensions` write themselves (`extension_image_sources`)."""
+    its HTML policy's default, each host as an https source; and under the docs policy, the
+    images the site's Markdown `extensions` write themselves (`extension_image_sources`). A strict
+    site loads images only from hosts it lists (ours: none, every page works offline), so an emoji
+    drawn from a CDN is refused there at its file:line like any remote image."""
     hosts = options.image_hosts
+    docs = options.html_policy == "docs"
     if hosts is None:
-        hosts = list(DOCS_IMAGE_HOSTS) if options.html_policy == "docs" else []
+        hosts = list(DOCS_IMAGE_HOSTS) if docs else []
     listed = [h if "://" in h or h.endswith(":") else f"https://{h}" for h in map(str, hosts)]
-    return listed + [s for s in extension_image_sources(extensions) if s not in listed]
+    drawn = extension_image_sources(extensions) if docs else []
+    return listed + [s for s in drawn if s not in listed]
 
 
 def extension_image_sources(extensions: Iterable[Any]) -> list[str]:
@@ -160,17 +164,22 @@ class PagePolicies:
         self.extra = extra or {}
         self.hashes: list[str] = []
         self._pages_hashes: set[tuple[str, ...]] = set()
+        self.unified = False  # `finish` gave every page the union
 
     def add(self, page_html: str) -> str:
         hashes = csp.inline_script_hashes(page_html)
         self._pages_hashes.add(tuple(hashes))
         self.hashes += [h for h in hashes if h not in self.hashes]
-        return csp.with_policy(page_html, csp.policy_text(hashes, self.extra))
+        # a page written again after `finish` (techpath serve) gets the union the others have
+        return csp.with_policy(
+            page_html, csp.policy_text(self.hashes if self.unified else hashes, self.extra)
+        )
 
     def finish(self, site_dir: Path) -> None:
         """Give every page the union of hashes when pages differ in their inline scripts."""
         if len(self._pages_hashes) <= 1:
             return
+        self.unified = True
         tag = csp.meta_tag(csp.policy_text(self.hashes, self.extra))
         for page in site_dir.rglob("*.html"):
             text = page.read_text(encoding="utf-8")

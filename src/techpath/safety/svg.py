@@ -16,6 +16,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from techpath.fingerprint import engine_source_hash  # the cleaner's code is in a memo's key
 from techpath.safety import css, urls
 
 SVG = "http://www.w3.org/2000/svg"
@@ -39,8 +40,6 @@ def kept_clean_svg(data: bytes, memo: Path | None) -> bytes:
     of a warm build). A figure that fails to clean is never kept."""
     if memo is None:
         return clean_svg(data)
-    from techpath.execute.client import engine_source_hash  # the cleaner's code is in the key
-
     key = hashlib.sha256(f"clean-svg\0{engine_source_hash()}\0".encode() + data).hexdigest()
     kept = memo / f"{key}.svg"
     try:

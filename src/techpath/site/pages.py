@@ -11,16 +11,16 @@ from dataclasses import dataclass, field
 
 from techpath.model import PageResult, Post
 from techpath.report import exercise_summary
-from techpath.site.stages import Stages
+from techpath.site.path_sections import PathSections
 
-MARKERS = {
+# Where a page asks for a generated section: the comment in its Markdown that the staging path
+# replaces with that section's HTML.
+SECTION_MARKERS = {
     "path": "<!-- techpath:path -->",
     "path-list": "<!-- techpath:path-list -->",
     "math-index": "<!-- techpath:math-index -->",
     "report": "<!-- techpath:report -->",
 }
-_BOX_TITLE = re.compile(r'^\s*\?\?\?\+?\s+math\s+"(?P<title>[^"]*)"', re.M)
-_DETAILS = re.compile(r'<details class="math"( open="open")?>\s*<summary>(?P<summary>.*?)</summary>', re.S)
 
 
 @dataclass
@@ -28,11 +28,16 @@ class PathEntry:
     uri: str
     title: str
     description: str
-    stage: str
+    section: str  # its category: a section of the path (site/path_sections.py) or not
     order: int
     concepts: list[str]
     box_titles: list[str] = field(default_factory=list)
     readtime: int | None = None
+
+    @property
+    def stage(self) -> str:
+        """The old name of `section`, until the Stager's split reads the new one."""
+        return self.section
 
     @classmethod
     def from_post(cls, uri: str, post: Post) -> PathEntry:
@@ -43,14 +48,10 @@ class PathEntry:
             uri=uri,
             title=str(meta.get("title", post.path.stem)),
             description=str(meta.get("description", "")),
-            stage=str(categories[0]),
+            section=str(categories[0]),
             order=order,
             concepts=[str(c) for c in meta.get("math", []) or []],
         )
-
-
-def box_titles(markdown: str) -> list[str]:
-    return [m["title"] for m in _BOX_TITLE.finditer(markdown)]
 
 
 def box_anchor(title: str) -> str:
@@ -58,52 +59,37 @@ def box_anchor(title: str) -> str:
     return "math-" + (re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "box")
 
 
-def anchor_math_boxes(page_html: str) -> str:
-    """Give every math box an id from its title, so it can be linked (and opened) directly."""
-    seen: dict[str, int] = {}
-
-    def add_id(match: re.Match[str]) -> str:
-        anchor = box_anchor(match["summary"])
-        seen[anchor] = seen.get(anchor, 0) + 1
-        if seen[anchor] > 1:
-            anchor += f"-{seen[anchor]}"
-        opened = match.group(1) or ""
-        return f'<details class="math" id="{anchor}"{opened}>\n<summary>{match["summary"]}</summary>'
-
-    return _DETAILS.sub(add_id, page_html)
+def ordered(entries: list[PathEntry], sections: PathSections) -> list[PathEntry]:
+    return sorted(entries, key=lambda e: (sections.rank(e.section), e.order, e.title))
 
 
-def ordered(entries: list[PathEntry], stages: Stages) -> list[PathEntry]:
-    return sorted(entries, key=lambda e: (stages.rank(e.stage), e.order, e.title))
-
-
-def by_stage(entries: list[PathEntry], stages: Stages) -> list[tuple[str, list[PathEntry]]]:
-    """Each stage that has posts, in reading order, with its posts in reading order."""
-    path = ordered(entries, stages)
-    groups = [(stage, [e for e in path if e.stage == stage]) for stage in stages.all(entries)]
-    return [(stage, members) for stage, members in groups if members]
+def by_section(entries: list[PathEntry], sections: PathSections) -> list[tuple[str, list[PathEntry]]]:
+    """Each section that has posts, in reading order, with its posts in reading order."""
+    path = ordered(entries, sections)
+    groups = [(section, [e for e in path if e.section == section]) for section in sections.all(entries)]
+    return [(section, members) for section, members in groups if members]
 
 
 def neighbours(
-    entries: list[PathEntry], uri: str, stages: Stages
+    entries: list[PathEntry], uri: str, sections: PathSections
 ) -> tuple[PathEntry | None, PathEntry | None]:
-    """Previous and next on the path. The path's stages are one sequence; every other category
+    """Previous and next on the path. The path's sections are one sequence; every other category
     (essays) is a sequence of its own."""
-    path = ordered(entries, stages)
+    path = ordered(entries, sections)
     current = next((e for e in path if e.uri == uri), None)
     if current is None:
         return None, None
-    same = [e for e in path if stages.sequence(e.stage) == stages.sequence(current.stage)]
+    same = [e for e in path if sections.sequence(e.section) == sections.sequence(current.section)]
     i = same.index(current)
     return (same[i - 1] if i > 0 else None), (same[i + 1] if i + 1 < len(same) else None)
 
 
-def place(entries: list[PathEntry], uri: str, stages: Stages) -> tuple[int, int] | None:
-    """(position, count) of a post within its stage: "3 of 7"."""
+def place(entries: list[PathEntry], uri: str, sections: PathSections) -> tuple[int, int] | None:
+    """(position, count) of a post within its section: "3 of 7"."""
     entry = next((e for e in entries if e.uri == uri), None)
     if entry is None:
         return None
-    members = [e for e in ordered(entries, stages) if e.stage == entry.stage]
+    members = [e for e in ordered(entries, sections) if e.section == entry.section]
     return members.index(entry) + 1, len(members)
 
 
@@ -125,10 +111,10 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def path_html(entries: list[PathEntry], url: Callable[[str], str], stages: Stages) -> str:
+def path_html(entries: list[PathEntry], url: Callable[[str], str], sections: PathSections) -> str:
     parts = ['<div class="techpath-path" data-search-exclude>']  # each post is indexed itself
-    for stage, members in by_stage(entries, stages):
-        parts.append(f'<h2 id="{stages.anchor(stage)}">{_e(stages.label(stage))}</h2><ol>')
+    for section, members in by_section(entries, sections):
+        parts.append(f'<h2 id="{sections.anchor(section)}">{_e(sections.label(section))}</h2><ol>')
         for entry in members:
             minutes = f" · {entry.readtime} min read" if entry.readtime else ""
             concepts = ", ".join(_e(c) for c in entry.concepts)
@@ -142,17 +128,17 @@ def path_html(entries: list[PathEntry], url: Callable[[str], str], stages: Stage
     return "".join(parts)
 
 
-def path_list_html(entries: list[PathEntry], url: Callable[[str], str], stages: Stages) -> str:
-    """The posts in reading order under their stage labels, titles only, in a collapsed block
+def path_list_html(entries: list[PathEntry], url: Callable[[str], str], sections: PathSections) -> str:
+    """The posts in reading order under their section labels, titles only, in a collapsed block
     (for the blog index, whose own list is newest first)."""
     count = len(entries)
     parts = [
         '<details class="abstract techpath-path-list" data-search-exclude>'
         f"<summary>Read the {count} posts in path order</summary>"
     ]
-    for stage, members in by_stage(entries, stages):
+    for section, members in by_section(entries, sections):
         parts.append(
-            f'<p class="techpath-path-list__stage"><strong>{_e(stages.label(stage))}</strong></p><ol>'
+            f'<p class="techpath-path-list__stage"><strong>{_e(sections.label(section))}</strong></p><ol>'
         )
         parts += [f'<li><a href="{_e(url(e.uri))}">{_e(e.title)}</a></li>' for e in members]
         parts.append("</ol>")
@@ -188,28 +174,32 @@ def post_end_html(
     entries: list[PathEntry],
     uri: str,
     url: Callable[[str], str],
-    stages: Stages,
+    sections: PathSections,
     path_page: str | None = None,
 ) -> str:
     """What ends a post: previous / next in path order, and the path itself for the theme's
     navigation (hidden here; site/theme.py moves it into the side column and the menu)."""
-    previous, following = neighbours(entries, uri, stages)
-    menu = path_menu_html(entries, uri, url, stages, url(path_page) if path_page else "")
+    previous, following = neighbours(entries, uri, sections)
+    menu = path_menu_html(entries, uri, url, sections, url(path_page) if path_page else "")
     hidden = f'<nav class="techpath-path-menu" hidden data-search-exclude>{menu}</nav>' if menu else ""
     return path_nav_html(previous, following, url) + hidden
 
 
 def path_menu_html(
-    entries: list[PathEntry], current: str, url: Callable[[str], str], stages: Stages, path_link: str = ""
+    entries: list[PathEntry],
+    current: str,
+    url: Callable[[str], str],
+    sections: PathSections,
+    path_link: str = "",
 ) -> str:
-    """The path as navigation: every stage with its posts in reading order, the current post
+    """The path as navigation: every section with its posts in reading order, the current post
     marked (aria-current, and Material's active link, which the theme scrolls into view)."""
     if not any(e.uri == current for e in entries):
         return ""
     title = f'<a href="{_e(path_link)}">The path</a>' if path_link else "The path"
     parts = [f'<p class="techpath-nav-path__title">{title}</p>']
-    for stage, members in by_stage(entries, stages):
-        parts.append(f'<p class="techpath-nav-path__stage">{_e(stages.label(stage))}</p><ol>')
+    for section, members in by_section(entries, sections):
+        parts.append(f'<p class="techpath-nav-path__stage">{_e(sections.label(section))}</p><ol>')
         for entry in members:
             here = entry.uri == current
             css = "md-nav__link md-nav__link--active" if here else "md-nav__link"
@@ -233,10 +223,10 @@ def path_nav_html(previous: PathEntry | None, following: PathEntry | None, url: 
     return "".join(parts)
 
 
-def math_index_html(entries: list[PathEntry], url: Callable[[str], str], stages: Stages) -> str:
+def math_index_html(entries: list[PathEntry], url: Callable[[str], str], sections: PathSections) -> str:
     """Every math box on the site, grouped by concept, each linking to (and opening) its box."""
     by_concept: dict[str, list[tuple[PathEntry, str]]] = {}
-    for entry in ordered(entries, stages):
+    for entry in ordered(entries, sections):
         for concept, title in zip(entry.concepts, entry.box_titles, strict=False):
             by_concept.setdefault(concept, []).append((entry, title))
     # left out of search: every box is an entry of its own (site/search.py)

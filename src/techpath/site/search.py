@@ -27,7 +27,7 @@ from pathlib import Path
 
 from techpath.site.markup import without_elements
 from techpath.site.pages import PathEntry, ordered
-from techpath.site.stages import Stages
+from techpath.site.path_sections import PathSections
 
 # What Material's search plugin removes from a page once it has indexed it.
 SEARCH_ATTRIBUTES = re.compile(r'\s?data-search-\w+="[^"]+"')
@@ -125,12 +125,12 @@ class _Words(HTMLParser):
         return "".join(p if p.startswith("<pre>") else re.sub(r"\s+", " ", p) for p in parts).strip()
 
 
-def lesson_words(entries: list[PathEntry], stages: Stages) -> dict[str, list[str]]:
+def lesson_words(entries: list[PathEntry], sections: PathSections) -> dict[str, list[str]]:
     """post uri -> the words of its math concepts that no post before it on the path declares
     (the path first, in reading order, then the other sequences)."""
     seen: set[str] = set()
     found: dict[str, list[str]] = {}
-    for entry in ordered(entries, stages):
+    for entry in ordered(entries, sections):
         words = []
         for concept in entry.concepts:
             for word in map(_singular, re.findall(r"[a-z0-9]+", concept.lower())):
@@ -163,13 +163,13 @@ class SearchIndex:
         self.boxes[location] = math_box_entries(page_html, location, tags)
         return for_indexing(page_html)
 
-    def write(self, index_file: Path, entries: list[PathEntry], stages: Stages) -> bool:
+    def write(self, index_file: Path, entries: list[PathEntry], sections: PathSections) -> bool:
         """Add the boxes and the posts' concepts to the index Material wrote (False: none)."""
         if not index_file.is_file():
             return False
         index = json.loads(index_file.read_text(encoding="utf-8"))
         docs = [d for d in index.get("docs", []) if "#math-" not in str(d.get("location", ""))]
-        words = lesson_words(entries, stages)
+        words = lesson_words(entries, sections)
         concepts = {
             self.locations[uri]: " ".join(w) for uri, w in words.items() if w and uri in self.locations
         }

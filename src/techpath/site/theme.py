@@ -39,7 +39,8 @@ _SECTION_LABEL = re.compile(
     r'(?!<span class="techpath-sr-only">)'
 )
 _NAV = re.compile(r'<nav\b(?:[^>]*\bclass="(?P<class>[^"]*)")?[^>]*>')
-_ARIA_LABEL = re.compile(r'aria-label(?:ledby)?="([^"]*)"')
+# quoted or not: a page minified by another plugin (mkdocs-minify) drops the quotes
+_ARIA_LABEL = re.compile(r"""aria-label(?:ledby)?=(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""")
 # Names for the theme's unnamed <nav>s by class; a metadata list is named by its heading.
 _NAV_NAMES = [
     ("md-post__authors", "Authors"),
@@ -80,9 +81,9 @@ def name_landmarks(page_html: str) -> str:
     """Every <nav> without a name gets one, distinct within the page (axe: landmark-unique)."""
     used: dict[str, int] = {}
     for match in _NAV.finditer(page_html):
-        if "aria-label" not in match[0]:
-            continue
-        used[_ARIA_LABEL.search(match[0])[1]] = 1  # type: ignore[index]
+        label = _ARIA_LABEL.search(match[0])
+        if label is not None:
+            used[next(v for v in label.groups() if v is not None)] = 1
 
     def name(match: re.Match[str]) -> str:
         tag = match[0]

@@ -11,18 +11,22 @@ from __future__ import annotations
 import html
 import re
 
+from techpath.parse.boxes import box_body, math_box
 from techpath.parse.fences import find_fences
-from techpath.render.markdown import box_body
 from techpath.site.pages import box_anchor
-
-_START = re.compile(r'^(?P<indent>[ \t]*)\?\?\?(?P<open>\+?)[ \t]+math[ \t]+"(?P<title>.*)"[ \t]*$')
 
 SOLUTION_OPENING = '<details class="success techpath-solution"'  # an exercise's solution box
 
 
 def box_titles_of(markdown: str) -> list[str]:
     """Titles of the math boxes, in order (as written, before any rendering)."""
-    return [m["title"] for line in markdown.split("\n") if (m := _START.match(line))]
+    return [m["title"] for line in markdown.split("\n") if (m := _titled(line))]
+
+
+def _titled(line: str) -> re.Match[str] | None:
+    """A math box the page gives an id: one with a title (parse/boxes.py)."""
+    match = math_box(line)
+    return match if match is not None and match["title"] is not None else None
 
 
 def convert_boxes(markdown: str) -> str:
@@ -32,7 +36,7 @@ def convert_boxes(markdown: str) -> str:
     seen: dict[str, int] = {}
     i = 0
     while i < len(lines):
-        match = _START.match(lines[i])
+        match = _titled(lines[i])
         if match is None:
             out.append(lines[i])
             i += 1

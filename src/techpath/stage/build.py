@@ -17,6 +17,7 @@ from typing import Any
 
 from techpath import environment
 from techpath.config import SiteSettings, discover
+from techpath.engine import Engine
 from techpath.options import GENERATORS
 from techpath.safety import site as safety
 from techpath.safety.files import FileGate
@@ -54,15 +55,26 @@ def chosen_generator(config_file: Path) -> str:
 
 
 def stage(
-    config_file: Path, out: Path, site_dir: Path | None = None, log=print, generator: str = "mkdocs"
+    config_file: Path,
+    out: Path,
+    site_dir: Path | None = None,
+    log=print,
+    generator: str = "mkdocs",
+    engine: Engine | None = None,
+    site_url: str | None = None,
 ) -> Staged:
-    """Run the engine over the site and write the staged docs tree and configuration in `out`."""
+    """Run the engine over the site and write the staged docs tree and configuration in `out`
+    (with `engine`: an engine kept from an earlier staging, warm; with `site_url`: the site's
+    address replaced, as `mkdocs serve` replaces it with the address it serves at)."""
     root = config_file.resolve().parent
     site = SiteSettings.load(root, config_file)
     raw = read_config(config_file)
+    if site_url is not None:
+        raw["site_url"] = site_url
+    # the downloads name the site as MkDocs reads site_url (`!ENV [SITE_URL, default]` resolved)
+    site_url = yamlconfig.env_value(raw.get("site_url"))
     opts = site.options
     katex = (root / opts.katex_dir).resolve() if opts.typeset_math else None
-    site_url = raw.get("site_url")
     stager = Stager(
         site,
         engine_settings(root, site.docs_dir, opts),
@@ -81,13 +93,8 @@ def stage(
     if fatal:  # before anything is read through them
         raise SystemExit("\n".join(f"ERROR: {problem}" for problem in fatal))
     docs = site.docs_dir.resolve()
-    pages = []
-    for page in discover([docs]):
-        if problem := stager.gate.read_problem(page):
-            log(f"ERROR: {problem}")  # a Problem prints as file:line: message
-        else:
-            pages.append((page.relative_to(docs).as_posix(), page))
-    stager.load(pages)
+    stager.load(_readable_pages(stager, docs, log))
+    stager.engine = engine
     stager.start()
     staged_docs = out / "docs"
     stager.write_tree(staged_docs)
@@ -105,6 +112,27 @@ def stage(
     staged_file = out / "mkdocs.yml"
     staged_file.write_text(yamlconfig.dump(config), encoding="utf-8")
     return Staged(staged_file, staged_docs, target, stager, built)
+
+
+def _readable_pages(stager: Stager, docs: Path, log=print) -> list[tuple[str, Path]]:
+    """The docs folder's pages the gate lets be read (safety/files.py); the others reported."""
+    pages = []
+    for page in discover([docs]):
+        if stager.gate is not None and (problem := stager.gate.read_problem(page)):
+            log(f"ERROR: {problem}")  # a Problem prints as file:line: message
+        else:
+            pages.append((page.relative_to(docs).as_posix(), page))
+    return pages
+
+
+def restage(staged: Staged, log=print) -> list[Path]:
+    """The whole site staged again by the same stager (`techpath serve`: its markers stay the
+    same, so a staged file is rewritten only when the page it stands for changed). Returns the
+    staged files written."""
+    stager = staged.stager
+    stager.load(_readable_pages(stager, stager.site.docs_dir.resolve(), log))
+    stager.start()
+    return stager.write_tree(staged.docs_dir)
 
 
 def staged_config(
@@ -133,27 +161,42 @@ def staged_config(
     return config
 
 
-def finish_site(staged: Staged, report_name: str) -> None:
+def finish_site(staged: Staged, report_name: str, site_dir: Path | None = None) -> safety.PagePolicies:
     """What the MkDocs plugin does as pages are written, for a site another generator built:
     the HTML phase of every page region (policy, contents, API links; stage/finish.py),
-    accessible names for the theme's widgets, the CSP, and the execution report."""
+    accessible names for the theme's widgets, the CSP, and the execution report. Returns the
+    pages' policies (for pages written again later, `finish_pages`)."""
+    site_dir = site_dir or staged.site_dir
+    policies = page_policies(staged)
+    finish_pages(staged, policies, sorted(site_dir.rglob("*.html")))
+    if policies_on(staged):
+        policies.finish(site_dir)
+    staged.stager.write_results(site_dir, report_name)
+    return policies
+
+
+def page_policies(staged: Staged) -> safety.PagePolicies:
     opts = staged.stager.site.options
     theme = read_config(staged.config_file).get("theme")
     theme = theme if isinstance(theme, dict) else {"name": theme}
     images = safety.image_sources(opts, staged.stager.site.markdown_extensions)
-    policies = safety.PagePolicies(
-        csp_sources(opts.csp_sources, theme.get("name"), theme.get("font"), images)
-    )
-    for page in sorted(staged.site_dir.rglob("*.html")):
+    return safety.PagePolicies(csp_sources(opts.csp_sources, theme.get("name"), theme.get("font"), images))
+
+
+def policies_on(staged: Staged) -> bool:
+    return bool(staged.stager.site.options.content_security_policy)
+
+
+def finish_pages(staged: Staged, policies: safety.PagePolicies, pages: list[Path]) -> None:
+    """The HTML phase and the CSP of these pages, in place."""
+    csp = policies_on(staged)
+    for page in pages:
         text = page.read_text(encoding="utf-8")
         done = finish_theme(staged.stager.finish_file(text))
-        if opts.content_security_policy:
+        if csp:
             done = policies.add(done)
         if done != text:
             page.write_text(done, encoding="utf-8")
-    if opts.content_security_policy:
-        policies.finish(staged.site_dir)
-    staged.stager.write_results(staged.site_dir, report_name)
 
 
 def generator_command(generator: str, config_file: Path, strict: bool) -> list[str]:

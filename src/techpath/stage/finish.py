@@ -35,13 +35,13 @@ _HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
 
 
 @dataclass(frozen=True)
-class Markers:
+class RegionMarkers:
     """The comments staged Markdown carries, keyed for one process."""
 
     key: str
 
     @classmethod
-    def new(cls) -> Markers:
+    def new(cls) -> RegionMarkers:
         return cls(secrets.token_hex(8))
 
     def keep(self, fragment: str, block: bool = True) -> str:
@@ -124,7 +124,7 @@ def _sections(content: str) -> list[TocItem]:
 Clean = Callable[[str], str]  # the policy: prose HTML in, cleaned HTML out (reports what it removed)
 
 
-def finish_content(content: str, markers: Markers, clean: Clean, links: Callable[[str], str]) -> str:
+def finish_content(content: str, markers: RegionMarkers, clean: Clean, links: Callable[[str], str]) -> str:
     """A page's rendered content: prose cleaned, techpath's own parts kept, contents block
     filled in, API links added, markers removed."""
     kept: list[str] = []
@@ -151,7 +151,9 @@ def _unwrapped(fragment: str) -> str:
     return f"{found[1]}{found[2]}{found[3]}" if found else fragment
 
 
-def finish_page(page_html: str, markers: Markers, finish: Callable[[str, str], str]) -> tuple[str, list[str]]:
+def finish_page(
+    page_html: str, markers: RegionMarkers, finish: Callable[[str, str], str]
+) -> tuple[str, list[str]]:
     """Every page region of a generator's HTML file finished by `finish(uri, content)`; the
     paths of the regions found. A region without its end marker (a blog index shows a post's
     excerpt) ends where the next region or the article starts or ends."""
@@ -178,7 +180,7 @@ def finish_page(page_html: str, markers: Markers, finish: Callable[[str, str], s
     return markers.strip("".join(out)), uris
 
 
-def excerpt_source(markdown: str, separator: str, markers: Markers) -> str:
+def excerpt_source(markdown: str, separator: str, markers: RegionMarkers) -> str:
     """What a blog view needs of a post's staged Markdown to render its excerpt. Material's blog
     converts the whole post again for every view listing it (index, archive, categories) and
     keeps only what comes before `separator`; of the rest its templates only ask whether there

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from techpath import environment
 from techpath.config import SiteSettings, discover
-from techpath.contrib.lint import lint_site, load_checked_post
 from techpath.engine import Engine, RunInBackground, Settings
 from techpath.model import BlockResult, PageResult, Post
 from techpath.parse import load_post
+from techpath.parse.gate import lint_site, load_checked_post
 from techpath.parse.inline import find_spans
 from techpath.parse.notebook import notebook_markdown
 from techpath.render.api_links import link_names, page_urls
@@ -37,8 +37,8 @@ from techpath.safety.svg import evict_unused, kept_clean_svg
 from techpath.safety.text import HTML_SIGNIFICANT, TEXT_FIELDS
 from techpath.site.assets import package_assets
 from techpath.site.math import MathRenderer
+from techpath.site.pages import SECTION_MARKERS as MARKERS  # the old name until the Stager's split
 from techpath.site.pages import (
-    MARKERS,
     PathEntry,
     math_index_html,
     path_html,
@@ -48,10 +48,11 @@ from techpath.site.pages import (
     post_header_html,
     report_html,
 )
+from techpath.site.path_sections import PathSections as Stages  # the old name until the Stager's split
 from techpath.site.post_top import meta_html, place_html
-from techpath.site.stages import Stages
 from techpath.stage.boxes import SOLUTION_OPENING, box_titles_of, convert_boxes, convert_exercises
-from techpath.stage.finish import TOC_MARKER, Markers, excerpt_source, finish_content, finish_page
+from techpath.stage.finish import TOC_MARKER, excerpt_source, finish_content, finish_page
+from techpath.stage.finish import RegionMarkers as Markers  # the old name until the Stager's split
 from techpath.stage.fragments import markdown_html, one_block
 from techpath.stage.notebook_links import link_to_pages
 from techpath.stage.structure import Downloads, PageRecord, SiteRecords
@@ -88,6 +89,7 @@ class Stager:
         self.engine: Engine | None = None
         self.records = SiteRecords()
         self._run: RunInBackground | None = None
+        self._restaged = False  # the last `restage` started a run: `restage_note` reports it
         self._math: MathRenderer | None = None
         self._slots = OutputSlots()
         self._reported: set[str] = set()
@@ -96,6 +98,8 @@ class Stager:
         self.scratch: Path | None = None  # cleaned figures of this build (see `files`)
         self.stages = Stages()
         self.notebooks: set[str] = set()
+        self.left_out: set[Path] = set()  # posts kept out of the site (never staged or copied)
+        self._left_out_why: dict[Path, list[str]] = {}
         # The MkDocs plugin: what a page's result decides (output panels, the post top, the
         # report) is staged as placeholders that `resolve` fills into the rendered HTML, and a
         # page that can (`stage_early`) is staged before its result is in, so MkDocs converts
@@ -119,6 +123,7 @@ class Stager:
         self._parts, self._filled_later, self._early = [], set(), set()
         self._reported_views = set()
         self.left_out: set[Path] = set()  # posts kept out of the site (never staged or copied)
+        self._left_out_why: dict[Path, list[str]] = {}
         self._slots = OutputSlots()
         opts = self.site.options
         self._policy, self._prose = self.site.run_policy(), self.site.prose_check()
@@ -156,6 +161,10 @@ class Stager:
                 self._error(str(problem))
         if is_post and (unrenderable(post) or blocked):
             self.left_out.add(path.resolve())
+            why = [str(p) for p in post.problems] + [
+                str(p) for p in blocked if str(p) not in map(str, post.problems)
+            ]
+            self._left_out_why[path.resolve()] = why or [f"{post.display_path}: no valid front matter"]
             self._error(f"{post.display_path}: left out of the site until its front matter is fixed")
             return None
         markdown = notebook_markdown(path) if path.suffix == ".ipynb" else post.text
@@ -171,15 +180,62 @@ class Stager:
     def start(self) -> None:
         """Start executing every page with code (in the background) and the math renderer."""
         if self.execute:
-            if self.engine is None or self.engine.settings != self.settings:
-                self.close_engine()
-                self.engine = Engine(self.settings, log=self._info)
+            self._ensure_engine()
+            assert self.engine is not None
             self.engine.started = dt.datetime.now().timestamp()
             self.engine.used_keys = set()
             self._run = self.engine.start([r.post for r in self.records.executable()])
+        self._open_math()
+
+    def _ensure_engine(self) -> None:
+        if self.engine is None or self.engine.settings != self.settings:
+            self.close_engine()
+            self.engine = Engine(self.settings, log=self._info)
+
+    def _open_math(self) -> None:
         if self.katex_dir is not None and self._math is None:
             # formulas typeset by earlier builds are kept beside the result cache
             self._math = MathRenderer(self.katex_dir, memo_file=self.settings.cache_dir / "math.json")
+
+    def restage(self, pages: Iterable[tuple[str, Path]]) -> dict[str, PageRecord | None]:
+        """Pages read again after a build (`techpath serve`, a save): each record replaced and
+        the ones with code executed together in the background, alone (the cache answers
+        unless their code changed); every other page keeps its record and result. Returns
+        docs path -> the new record, or None for a page left out (its problems reported)."""
+        found: dict[str, PageRecord | None] = {}
+        for uri, path in pages:
+            self.left_out.discard(path.resolve())
+            record = self._record(uri, path)
+            found[uri] = record
+            if record is None:
+                continue
+            self.records.add(record)
+            for done in (self._reported, self._filled_later, self._early, self._cleaned):
+                done.discard(record.uri)
+        runs = [r.post for r in found.values() if r is not None and r.post.runs]
+        if self.execute and runs:
+            self._ensure_engine()
+            assert self.engine is not None
+            self._run = self.engine.start(runs)
+        self._restaged = bool(self.execute and runs)
+        self._open_math()
+        return found
+
+    def restage_note(self) -> str:
+        """What the last `restage` executed, once it is done ("" if it had no code to run):
+        the writer sees that only the saved page ran, and in which warm process."""
+        if not self._restaged or self._run is None or self.engine is None:
+            return ""
+        self._restaged = False
+        self._run.wait()
+        stats, pid = self.engine.last_stats, self.engine.warm_pid()
+        where = f"; warm process {pid}" if pid is not None else ""
+        pages = "page" if stats.executed == 1 else "pages"
+        return f"executed {stats.executed} {pages}, {stats.from_cache} from cache{where}"
+
+    def left_out_problems(self, path: Path) -> list[str]:
+        """Why the page at `path` is left out of the site (empty if it is not)."""
+        return self._left_out_why.get(path.resolve(), []) if path.resolve() in self.left_out else []
 
     def prewarm(self, always: bool = False) -> None:
         """Start the warm parent's imports now, so they overlap the generator reading the site;
@@ -601,13 +657,7 @@ class Stager:
                     wanted[out / rel] = published.data if published.data is not None else path
         downloads = out.parent / (out.name + ".downloads")
         for record in self.records.pages.values():
-            match = _FRONT.match(record.markdown)
-            front = match[1] if match else ""
-            body = record.markdown[len(front) :]
-            front = escaped_front_matter(front, record.post.meta)
-            wanted[out / record.uri] = (front + self.page_markdown(record.uri, body)).encode("utf-8")
-            for uri in self.write_downloads(record, downloads):
-                wanted[out / uri] = downloads / uri
+            wanted.update(self._staged_files(record, out, downloads))
         for uri, source in self.files().items():
             wanted[out / uri] = source
         written = [path for path, content in wanted.items() if _write_if_changed(path, content)]
@@ -618,9 +668,37 @@ class Stager:
         shutil.rmtree(downloads, ignore_errors=True)
         return written
 
+    def write_pages(self, out: Path, uris: Iterable[str]) -> list[Path]:
+        """Only these pages' staged files (page, downloads, figures) in the staged folder `out`,
+        where their bytes changed (`techpath serve`, after `restage`). Returns the files written."""
+        wanted: dict[Path, bytes | Path] = {}
+        downloads = out.parent / (out.name + ".downloads-pages")
+        for uri in uris:
+            record = self.records.get(uri)
+            if record is not None:
+                wanted.update(self._staged_files(record, out, downloads))
+                wanted.update({out / name: source for name, source in self.figure_files(record).items()})
+        written = [path for path, content in wanted.items() if _write_if_changed(path, content)]
+        shutil.rmtree(downloads, ignore_errors=True)
+        return written
+
+    def _staged_files(self, record: PageRecord, out: Path, downloads: Path) -> dict[Path, bytes | Path]:
+        """A page's staged Markdown (front matter escaped) and its downloads."""
+        match = _FRONT.match(record.markdown)
+        front = match[1] if match else ""
+        body = record.markdown[len(front) :]
+        front = escaped_front_matter(front, record.post.meta)
+        found: dict[Path, bytes | Path] = {
+            out / record.uri: (front + self.page_markdown(record.uri, body)).encode("utf-8")
+        }
+        for uri in self.write_downloads(record, downloads):
+            found[out / uri] = downloads / uri
+        return found
+
     # -- end -------------------------------------------------------------------------------
     def finish(self, keep_engine: bool) -> None:
-        """After a build: stop the math renderer, evict unused cache entries, maybe stop the engine."""
+        """After a build: stop the math renderer, evict unused cache entries (not while serving:
+        the next build does), maybe stop the engine."""
         self.close_math()
         if self._run is not None and self.engine is not None:
             self._run.wait()
@@ -630,10 +708,11 @@ class Stager:
                 f"executed {stats.executed} pages, {stats.from_cache} from cache, in {stats.seconds:.1f} s"
                 + early
             )
-            removed = self.engine.evict_unused()
-            if removed:
-                self._info(f"evicted {removed} unused cache entries")
-            evict_unused(self._figure_memo, unused_since=self.engine.started)
+            if not keep_engine:  # while serving, a post left out for a moment keeps its entry
+                removed = self.engine.evict_unused()
+                if removed:
+                    self._info(f"evicted {removed} unused cache entries")
+                evict_unused(self._figure_memo, unused_since=self.engine.started)
         self.remove_scratch()
         if not keep_engine:
             self.close_engine()

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from techpath import environment
+
 
 @dataclass
 class Tagged:
@@ -55,3 +57,16 @@ def load(text: str) -> dict[str, Any]:
 
 def dump(config: dict[str, Any]) -> str:
     return yaml.dump(config, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+
+
+def env_value(value: Any) -> Any:
+    """A value as MkDocs reads it when it is `!ENV NAME` or `!ENV [NAME, ..., default]`: the
+    first variable that is set, else the default (the last item of a list of two or more)."""
+    if not isinstance(value, Tagged) or value.tag != "!ENV":
+        return value
+    names = value.value if isinstance(value.value, list) else [value.value]
+    variables, default = (names[:-1], names[-1]) if len(names) > 1 else (names, None)
+    for name in variables:
+        if isinstance(name, str) and (found := environment.named(name)) is not None:
+            return found
+    return default

@@ -12,7 +12,7 @@ Two ways to reach it, same protocol (one JSON object per line):
   out: {"ready": true}                            after warm-up (pipe mode) / on connect (server)
        {"id": 7, "pid": 4242}                     the page process started
        {"id": 7, "exit": 0}                       it ended (negative: killed by that signal)
-The zygote itself stays single-threaded, which is what makes fork() safe here.
+The warm parent itself stays single-threaded, which is what makes fork() safe here.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ import argparse
 import contextlib
 import errno
 import gc
-import importlib
-import importlib.util
 import json
 import os
 import selectors
@@ -30,92 +28,13 @@ import signal
 import socket
 import sys
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from techpath import environment
 from techpath.execute import hooks, procs, sockets
-
-DEFAULT_PRELOAD = [
-    "numpy", "scipy", "matplotlib", "matplotlib.pyplot", "pandas", "sklearn",
-    "sklearn.datasets", "sklearn.model_selection", "sklearn.metrics", "sklearn.pipeline",
-    "sklearn.preprocessing", "sklearn.linear_model", "sklearn.neighbors", "sklearn.tree",
-    "sklearn.ensemble", "sklearn.cluster", "sklearn.decomposition", "sklearn.neural_network",
-    "sklearn.svm",
-]  # fmt: skip
-
-
-def warm_up(modules: list[str]) -> None:
-    """Import, then run each library's lazy first calls once so children inherit them done.
-
-    Policy warnings raised by an import are recorded (not shown) for the page that imports the
-    module to replay (hooks.import_warnings); other warnings of the warm-up are not the posts'.
-    """
-    from techpath.execute.session import POLICY_WARNINGS
-
-    for name in modules:
-        if name in sys.modules:
-            continue
-        if importlib.util.find_spec(name.split(".")[0]) is None:
-            continue  # not installed on this site (the default list is our site's): nothing to warm
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("ignore")
-            for category in POLICY_WARNINGS:
-                warnings.simplefilter("always", category)
-            try:
-                importlib.import_module(name)
-            except Exception as exc:  # a module missing here is imported (slower) by the post
-                print(f"techpath warm parent: could not import {name}: {exc!r}", file=sys.stderr)
-                continue
-        recorded = [
-            (str(w.message), w.category.__name__, w.filename, w.lineno)
-            for w in caught
-            if issubclass(w.category, POLICY_WARNINGS)
-        ]
-        if recorded:
-            hooks.import_warnings[name] = recorded
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        _first_calls(modules)
-
-
-def _first_calls(modules: list[str]) -> None:
-    """Lazy work libraries do on first use (dispatch tables, font caches, backends), done once."""
-    uses = {name.split(".")[0] for name in modules}
-    if "sklearn" in uses:
-        try:
-            from sklearn.datasets import load_iris
-            from sklearn.linear_model import LogisticRegression
-            from sklearn.neighbors import KNeighborsClassifier
-
-            X, y = load_iris(return_X_y=True)
-            LogisticRegression(max_iter=200).fit(X, y).predict_proba(X[:2])
-            KNeighborsClassifier().fit(X, y).predict(X[:2])
-        except Exception as exc:
-            print(f"techpath warm parent: scikit-learn warm-up failed: {exc!r}", file=sys.stderr)
-    if "matplotlib" not in uses:
-        return
-    try:
-        import io
-
-        import matplotlib
-        import matplotlib.pyplot as plt
-        import numpy as np
-
-        hooks.matplotlib_rc_file = matplotlib.matplotlib_fname()  # pages compare with theirs
-        fig, ax = plt.subplots()
-        ax.plot(np.arange(3), np.arange(3), "o-", label="warm")
-        ax.hist(np.arange(10), bins=3)
-        ax.set_title("warm-up")
-        ax.set_xlabel("x")
-        ax.legend()
-        for fmt in ("svg", "png"):
-            fig.savefig(io.BytesIO(), format=fmt)
-        plt.close("all")
-    except Exception as exc:
-        print(f"techpath warm parent: matplotlib warm-up failed: {exc!r}", file=sys.stderr)
+from techpath.execute.preload import DEFAULT_PRELOAD, warm_up
 
 
 @dataclass
@@ -136,7 +55,7 @@ class Connection:
                 data = data[os.write(self.write_fd, data) :]
 
 
-class Zygote:
+class WarmParent:
     def __init__(
         self,
         listener: socket.socket | None = None,
@@ -362,7 +281,7 @@ def _exit_on_signal(signum: int, frame: Any) -> None:
 
 
 def bind_socket(path: str) -> socket.socket | None:
-    """Listen on `path`; None when another live zygote already serves it."""
+    """Listen on `path`; None when another live warm parent already serves it."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sockets.check_private(Path(path).parent)
     try:
@@ -386,7 +305,7 @@ def bind_socket(path: str) -> socket.socket | None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m techpath.execute.zygote")
+    parser = argparse.ArgumentParser(prog="python -m techpath.execute.warm_parent")
     parser.add_argument("--socket", help="serve on this Unix socket instead of stdin/stdout")
     parser.add_argument("--idle", type=float, default=600.0, help="server mode: seconds idle before exiting")
     parser.add_argument("--fingerprint", default="", help="server mode: the environment it serves")
@@ -408,15 +327,15 @@ def main(argv: list[str] | None = None) -> None:
     hooks.record_thread_budget(os.environ)
     warm_up(modules)
     gc.freeze()
-    zygote = Zygote(listener, args.idle, args.socket or "", args.fingerprint)
+    parent = WarmParent(listener, args.idle, args.socket or "", args.fingerprint)
     if listener is None:
         stdio = Connection(sys.stdin.fileno(), sys.stdout.fileno(), trusted=True)
-        zygote.add_connection(stdio)
+        parent.add_connection(stdio)
         stdio.send({"ready": True})
     try:
-        zygote.serve()
+        parent.serve()
     finally:
-        if args.socket and zygote.listener is not None:  # (a retired one has let it go)
+        if args.socket and parent.listener is not None:  # (a retired one has let it go)
             with contextlib.suppress(OSError):
                 os.unlink(args.socket)
 

@@ -1,0 +1,506 @@
+"""`techpath serve` with Zensical: Zensical watches the staged tree and rebuilds what changed
+(its own incremental runtime); techpath writes only the staged files whose page changed, and
+serves Zensical's output after the HTML phase and the CSP, as `techpath build -g zensical`
+finishes it.
+
+A save of one page: that page is staged again alone (`Stager.restage`, `write_pages`), Zensical
+rebuilds, and each build it finishes ("No issues found" or its issue count on its output) is
+copied into the served folder, only the files whose bytes changed, each finished and renamed
+into place. Then the whole site is staged again by the same stager (`restage`): only staged files
+whose bytes change are written (a neighbour's previous/next block, the path page, the report
+page), and Zensical rebuilds those. A change to mkdocs.yml stages the site anew and restarts
+Zensical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from techpath.config import discover
+from techpath.execute.procs import die_with_parent
+from techpath.preview.address import parse_address, serve_address
+from techpath.preview.server import PreviewServer
+from techpath.preview.site_build import front_matter
+from techpath.preview.sync import copy_changed, files_under, replace_file
+from techpath.preview.watch import Watcher, before_build
+from techpath.safety import csp
+from techpath.site.theme import finish_theme
+from techpath.stage.build import (
+    Staged,
+    generator_command,
+    page_policies,
+    policies_on,
+    read_config,
+    restage,
+    stage,
+)
+from techpath.stage.finish import finish_page
+
+DONE = re.compile(r"No issues found|\b\d+ issues?\b")  # what Zensical 0.0.73 prints after a build
+_CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"]*">')
+BUILD_TIMEOUT = 120.0
+OUTPUT_QUIET = 0.1  # seconds without a write to Zensical's output before it is copied
+SETTLED_QUIET = 0.5  # seconds without one before the preview counts as settled
+
+
+class ZensicalProcess:
+    """`zensical serve` on the staged configuration, on a port of its own that nobody reads:
+    it is the builder. Its output folder is watched; when Zensical has finished writing (it
+    printed the end of a build and wrote nothing for a moment), `on_output` copies it."""
+
+    def __init__(self, staged: Staged, root: Path, on_output, log) -> None:
+        self.syncs = 0
+        self._done = 0.0  # when Zensical last printed the end of a build
+        self._first_event = self._last_event = 0.0  # the burst of writes not yet copied
+        self._cond = threading.Condition()
+        self._on_output, self._log = on_output, log
+        output = staged.built_dir
+        assert output is not None
+        output.mkdir(parents=True, exist_ok=True)
+        self._observer = Observer()
+        self._observer.schedule(_Events(self._written), str(output), recursive=True)
+        self._observer.start()
+        command = generator_command("zensical", staged.config_file, strict=False)
+        command[1] = "serve"
+        command = [c for c in command if c != "--clean"] + ["-a", f"127.0.0.1:{_free_port()}"]
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        self.process = subprocess.Popen(  # cwd: snippets paths are relative to the site's folder
+            command,
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            preexec_fn=_die_with_us,
+        )
+        self._stopping = False
+        threading.Thread(target=self._read, name="techpath-zensical-log", daemon=True).start()
+        threading.Thread(target=self._copy, name="techpath-zensical-copy", daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for raw in self.process.stdout:
+            line = raw.rsplit("\r", 1)[-1].strip()  # progress lines redraw themselves
+            if DONE.search(line):
+                with self._cond:
+                    self._done = time.monotonic()
+                    self._cond.notify_all()
+                if line != "No issues found":
+                    self._log(f"zensical: {line}")
+            elif line and not line.startswith(("Serving ", "Build started", "Build finished")):
+                self._log(f"zensical: {line}")
+
+    def _written(self) -> None:
+        with self._cond:
+            now = time.monotonic()
+            if not self._first_event:
+                self._first_event = now
+            self._last_event = now
+            self._cond.notify_all()
+
+    def _ready(self) -> bool:
+        """A burst of writes is over: Zensical said its build ended after the burst began and
+        wrote nothing for OUTPUT_QUIET seconds (or nothing for a whole second, whatever it said)."""
+        if not self._first_event:
+            return False
+        quiet = time.monotonic() - self._last_event
+        return (self._done >= self._first_event and quiet >= OUTPUT_QUIET) or quiet >= 1.0
+
+    def _copy(self) -> None:
+        while not self._stopping:
+            with self._cond:
+                self._cond.wait_for(lambda: self._ready() or self._stopping, timeout=0.05)
+                if self._stopping or not self._ready():
+                    continue
+                self._first_event = 0.0
+            try:
+                self._on_output()
+            except Exception as exc:  # the next build is copied all the same
+                self._log(f"ERROR: copying Zensical's output failed: {exc!r}")
+            with self._cond:
+                self.syncs += 1
+                self._cond.notify_all()
+
+    def wait_copied(self, after: int, timeout: float = BUILD_TIMEOUT) -> bool:
+        """Wait until a copy of Zensical's output after the `after`-th one is served."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self.syncs > after or self.process.poll() is not None, timeout)
+
+    def idle(self) -> bool:
+        """Nothing written that is not copied yet, for a moment."""
+        with self._cond:
+            return not self._first_event and time.monotonic() - self._last_event >= SETTLED_QUIET
+
+    def stop(self) -> None:
+        self._stopping = True
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._observer.stop()
+        self._observer.join(timeout=5)
+
+
+class _Events(FileSystemEventHandler):
+    def __init__(self, written) -> None:
+        self._written = written
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type not in ("opened", "closed_no_write"):
+            self._written()
+
+
+class FinishedCopy:
+    """Zensical's output copied into the served folder, each changed page finished (HTML phase,
+    theme widgets' names, CSP) the way `finish_site` does it for a whole build."""
+
+    def __init__(self, staged: Staged, served: Path) -> None:
+        self.staged = staged
+        self.served = served
+        self.raw: dict[str, str] = {}  # name -> digest of Zensical's bytes last copied
+        self.scripts: dict[str, tuple[str, ...]] = {}  # page -> hashes of its inline scripts
+        self.policy: dict[str, str] = {}  # page -> the policy it was given
+        self.regions: dict[str, list[str]] = {}  # page -> the staged pages whose regions it holds
+        self.keep: set[str] = set()  # served files Zensical does not write (report, kept pages)
+        self.lock = threading.Lock()
+
+    def sync(self) -> list[str]:
+        """Copy what changed since the last copy; the served names that changed."""
+        with self.lock:
+            source = self.staged.built_dir
+            assert source is not None
+            names = set(files_under(source))
+            changed, pages = [], {}
+            for name in sorted(names):
+                try:
+                    data = (source / name).read_bytes()
+                except OSError:  # Zensical replaced or removed it meanwhile: its next build says
+                    names.discard(name)
+                    continue
+                digest = hashlib.sha256(data).hexdigest()
+                if self.raw.get(name) == digest:
+                    continue
+                self.raw[name] = digest
+                if name.endswith(".html"):
+                    text = data.decode("utf-8")
+                    self.regions[name] = finish_page(text, self.staged.stager.markers, lambda _u, r: r)[1]
+                    pages[name] = finish_theme(self.staged.stager.finish_file(text))
+                    self.scripts[name] = tuple(csp.inline_script_hashes(pages[name]))
+                elif _write(self.served / name, data):
+                    changed.append(name)
+            for name in sorted(set(files_under(self.served)) - names - self.keep):
+                for known in (self.raw, self.scripts, self.policy, self.regions):
+                    known.pop(name, None)
+                (self.served / name).unlink(missing_ok=True)
+                changed.append(name)
+            policies = self._policies()
+            for name, page in pages.items():
+                if name in policies:
+                    self.policy[name] = policies[name]
+                    page = csp.with_policy(page, policies[name])
+                if _write(self.served / name, page.encode("utf-8")):
+                    changed.append(name)
+            for name, text in policies.items():  # pages whose policy changed with the union
+                if name not in pages and self.policy.get(name) != text:
+                    self.policy[name] = text
+                    served = (self.served / name).read_text(encoding="utf-8")
+                    page = _with_policy_tag(served, csp.meta_tag(text))
+                    if _write(self.served / name, page.encode("utf-8")):
+                        changed.append(name)
+            return changed
+
+    def _policies(self) -> dict[str, str]:
+        """Every page's CSP as `finish_site` gives it: its own inline scripts' hashes, or, when
+        pages differ in them, the union of all pages' (in the order of the pages' paths)."""
+        if not policies_on(self.staged):
+            return {}
+        extra = page_policies(self.staged).extra
+        union: list[str] = []
+        for name in sorted(self.scripts, key=Path):
+            union += [h for h in self.scripts[name] if h not in union]
+        differ = len(set(self.scripts.values())) > 1
+        return {
+            name: csp.policy_text(union if differ else list(h), extra) for name, h in self.scripts.items()
+        }
+
+    def page_of(self, uri: str) -> str | None:
+        """The served page that is the staged page `uri` (not a view with its excerpt)."""
+        return next((name for name, uris in self.regions.items() if uris == [uri]), None)
+
+
+def _with_policy_tag(page: str, tag: str) -> str:
+    return _CSP_META.sub(lambda _m: tag, page, count=1)
+
+
+def _write(target: Path, data: bytes) -> bool:
+    """Rename `data` into `target` unless it holds those bytes already; whether it wrote."""
+    if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+        return False
+    replace_file(target, data)
+    return True
+
+
+class ZensicalPreview:
+    def __init__(self, config_file: Path, address: str, work: Path, log) -> None:
+        self.config_file = config_file.resolve()
+        self.root = self.config_file.parent
+        self.host, self.port = parse_address(address)
+        self.out = self.root / ".cache" / "techpath" / "stage" / "zensical-serve"
+        self.served = work / "served"
+        self.work = work
+        self.log = log
+        self.staged: Staged | None = None
+        self.zensical: ZensicalProcess | None = None
+        self.copy: FinishedCopy | None = None
+        self.server: PreviewServer | None = None
+        self.watcher: Watcher | None = None
+        self.fronts: dict[Path, str] = {}
+        self.mount = "/"
+        self._config_stamp = 0
+        self._report_names: set[str] = set()
+        self.page_errors: dict[Path, str] = {}
+
+    # -- start and stop ----------------------------------------------------------------------
+    def start(self) -> None:
+        started = time.perf_counter()
+        earlier = before_build(self.config_file)
+        self.served.mkdir(parents=True, exist_ok=True)
+        self._stage_anew()
+        assert self.staged is not None
+        docs = self.staged.stager.site.docs_dir
+        self.watcher = Watcher([docs, self.config_file, *self._outside_docs()], earlier)
+        self.server = PreviewServer(self.served, self.host, self.port, self.mount)
+        self.server.start()
+        self.log(
+            f"built in {time.perf_counter() - started:.1f} s; serving {self.server.url} "
+            f"(files in {self.served}); Ctrl-C stops"
+        )
+
+    def _stage_anew(self) -> None:
+        """Stage the site (new stager: mkdocs.yml may have changed) and (re)start Zensical."""
+        engine = None
+        if self.staged is not None:
+            engine, self.staged.stager.engine = self.staged.stager.engine, None
+            self.staged.stager.close_math()
+        if self.zensical is not None:
+            self.zensical.stop()
+        self._config_stamp = self.config_file.stat().st_mtime_ns
+        url, self.mount = serve_address(self.config_file, self.host, self.port)  # as mkdocs serve does
+        self.staged = stage(self.config_file, self.out, self.out / "site", self.log, "zensical", engine, url)
+        self._remember_fronts()
+        self.copy = FinishedCopy(self.staged, self.served)
+        self.zensical = ZensicalProcess(self.staged, self.root, self._zensical_built, self.log)
+        if not self.zensical.wait_copied(0):
+            raise SystemExit("zensical serve did not finish its first build")
+        self._report()
+
+    def _zensical_built(self) -> None:
+        """Called by the reader thread after each build Zensical finishes: serve it."""
+        if self.copy is None:
+            return
+        changed = self.copy.sync()
+        if self.server is not None:
+            self.server.changed(changed)
+
+    def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self.zensical is not None:
+            self.zensical.stop()
+        if self.server is not None:
+            self.server.stop()
+        if self.staged is not None:
+            self.staged.stager.finish(keep_engine=False)
+
+    # -- rounds --------------------------------------------------------------------------------
+    def run(self) -> None:
+        assert self.watcher is not None and self.server is not None
+        to_settle = waiting = False
+        while True:
+            changes = self.watcher.wait(timeout=0.1 if to_settle or waiting else None)
+            if changes:
+                self.server.settled = False
+                self.first(changes)
+                to_settle = True
+            elif to_settle:
+                self.settle()
+                to_settle, waiting = False, True
+            elif waiting and self._quiet():  # Zensical's last build is served
+                waiting = False
+                self.server.settled = True
+
+    def first(self, changes: set[Path]) -> None:
+        """Saved pages staged again alone: Zensical rebuilds them, `_zensical_built` serves them."""
+        assert self.staged is not None and self.zensical is not None
+        snippets = self._snippet_paths()
+        if (
+            self.config_file in changes
+            or self.config_file.stat().st_mtime_ns != self._config_stamp
+            or any(p.is_relative_to(base) for p in changes for base in snippets)
+        ):  # Zensical does not watch snippets, and reads mkdocs.yml once: it starts again
+            self._stage_anew()
+            return
+        started = time.perf_counter()
+        stager = self.staged.stager
+        docs = stager.site.docs_dir.resolve()
+        pages = [
+            p
+            for p in sorted(changes)
+            if p.is_relative_to(docs) and p.is_file() and p.suffix in (".md", ".ipynb")
+            and self.fronts.get(p.resolve()) == front_matter(p)
+        ]  # fmt: skip
+        if not pages:
+            return
+        builds = self.zensical.syncs
+        assert self.copy is not None
+        with self.copy.lock:  # Zensical's builds are copied on another thread, through this stager
+            found = stager.restage((p.resolve().relative_to(docs).as_posix(), p) for p in pages)
+            written = stager.write_pages(
+                self.staged.docs_dir, [r.uri for r in found.values() if r is not None]
+            )
+        for path in pages:
+            record = found[path.resolve().relative_to(docs).as_posix()]
+            if record is None:
+                self.page_errors[path] = "\n".join(stager.left_out_problems(path))
+                self.log(f"ERROR: {self.page_errors[path]}")
+            else:
+                self.page_errors.pop(path, None)
+        self._show_errors()
+        shown = ", ".join(p.relative_to(docs).as_posix() for p in pages)
+        note = stager.restage_note()
+        note = f" ({note})" if note else ""
+        if written and self.zensical.wait_copied(builds):
+            self.log(
+                f"{shown}: served in {time.perf_counter() - started:.2f} s{note}; "
+                "the rest of the site follows"
+            )
+        elif not written:
+            self.log(f"{shown}: nothing to rebuild")
+
+    def settle(self) -> None:
+        """The whole site staged again by the same stager: only changed staged files are
+        written, Zensical rebuilds those."""
+        assert self.staged is not None and self.zensical is not None
+        started = time.perf_counter()
+        builds = self.zensical.syncs
+        assert self.copy is not None
+        with self.copy.lock:
+            written = restage(self.staged, self.log)
+        self._remember_fronts()
+        self.page_errors = {
+            p: "\n".join(self.staged.stager.left_out_problems(p)) for p in self.staged.stager.left_out
+        }
+        self._show_errors()
+        if written:
+            self.zensical.wait_copied(builds)
+        self._report()
+        seconds = time.perf_counter() - started
+        self.log(f"site up to date in {seconds:.1f} s ({len(written)} staged files rewritten)")
+
+    def _quiet(self) -> bool:
+        assert self.zensical is not None
+        return self.zensical.idle()
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _report(self) -> None:
+        """The execution report, as `finish_site` writes it into the site."""
+        assert self.staged is not None
+        folder = Path(tempfile.mkdtemp(prefix="techpath-report-", dir=self.work))
+        try:
+            name = str(self.staged.stager.site.options.report)
+            self.staged.stager.write_results(folder, name)
+            assert self.copy is not None
+            self._report_names = set(files_under(folder))
+            self.copy.keep |= self._report_names
+            changed = copy_changed(folder, self.served, files_under(folder))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        if self.server is not None:
+            self.server.changed(changed)
+
+    def _remember_fronts(self) -> None:
+        assert self.staged is not None
+        self.fronts = {p.resolve(): front_matter(p) for p in discover([self.staged.stager.site.docs_dir])}
+
+    def _outside_docs(self) -> list[Path]:
+        """The theme's custom folder, the snippets' base paths, the data files pages declare."""
+        assert self.staged is not None
+        raw = read_config(self.staged.config_file)
+        found = []
+        theme = raw.get("theme")
+        if isinstance(theme, dict) and isinstance(theme.get("custom_dir"), str):
+            found.append(Path(theme["custom_dir"]))
+        found += self._snippet_paths()
+        for record in self.staged.stager.records.pages.values():
+            found += list(record.post.inputs)
+        return [p for p in found if p.exists()]
+
+    def _snippet_paths(self) -> list[Path]:
+        """pymdownx.snippets' base paths (relative to the site's folder, where Zensical runs)."""
+        assert self.staged is not None
+        found = []
+        for entry in read_config(self.staged.config_file).get("markdown_extensions") or []:
+            if isinstance(entry, dict) and "pymdownx.snippets" in entry:
+                base = (entry["pymdownx.snippets"] or {}).get("base_path", [])
+                found += [(self.root / b).resolve() for b in ([base] if isinstance(base, str) else base)]
+        return found
+
+    def _show_errors(self) -> None:
+        """The errors over every page; the last good page of each page in error kept."""
+        assert self.staged is not None and self.copy is not None
+        docs = self.staged.stager.site.docs_dir.resolve()
+        kept = set()
+        for path in self.page_errors:
+            uri = path.resolve().relative_to(docs).as_posix()
+            page = self.copy.page_of(uri.removesuffix(".ipynb") + ".md" if uri.endswith(".ipynb") else uri)
+            if page is not None:
+                kept.add(page)
+        self.copy.keep = self._report_names | kept
+        if self.server is not None:
+            self.server.set_error("\n\n".join(self.page_errors[p] for p in sorted(self.page_errors)))
+
+
+def serve_zensical(config_file: Path, address: str, log) -> int:
+    work = Path(tempfile.mkdtemp(prefix="techpath-serve-"))
+    preview = ZensicalPreview(config_file, address, work, log)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        preview.start()
+        preview.run()
+    except KeyboardInterrupt:
+        log("stopped")
+    finally:
+        preview.close()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _die_with_us() -> None:
+    """Zensical ends when the preview does, even when it is killed without a chance to stop it."""
+    die_with_parent(signal.SIGTERM)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -1,0 +1,258 @@
+"""The preview's parts, without a site build: the server and its reload protocol, files renamed
+into place, what a comparison with a clean build ignores (and what it must not), the watcher."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from techpath.preview.compare import normalised
+from techpath.preview.server import PREFIX, PreviewServer, page_url
+from techpath.preview.sync import files_under, replace_file, sync_tree
+from techpath.preview.watch import Watcher, before_build, changed, snapshot
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[PreviewServer, Path]]:
+    root = tmp_path / "served"
+    (root / "blog" / "x").mkdir(parents=True)
+    (root / "index.html").write_text("<html><body><p>home</p></body></html>")
+    (root / "blog" / "x" / "index.html").write_text("<html><body><p>post x</p></body></html>")
+    (root / "404.html").write_text("<html><body><p>not here</p></body></html>")
+    (tmp_path / "secret.txt").write_text("outside the site")
+    server = PreviewServer(root, "127.0.0.1", 0)
+    server.start()
+    try:
+        yield server, root
+    finally:
+        server.stop()
+
+
+def _get(url: str) -> tuple[int, str, dict[str, str]]:
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(url, timeout=10) as response:
+            return response.status, response.read().decode(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), dict(error.headers)
+
+
+def test_pages_get_the_reload_script_as_a_file_the_csp_allows(served: tuple[PreviewServer, Path]) -> None:
+    server, _root = served
+    status, page, headers = _get(server.url + "blog/x/")
+    assert status == 200 and "post x" in page
+    assert f'<script src="{PREFIX}livereload.js?epoch=' in page
+    assert page.index("livereload.js") < page.index("</body>")
+    assert "<script>" not in page  # an inline script would be refused by the page's CSP
+    status, script, headers = _get(server.url + PREFIX.lstrip("/") + "livereload.js")
+    assert status == 200 and headers["Content-Type"] == "application/javascript"
+    assert "location.reload()" in script
+
+
+def test_paths_stay_inside_the_served_folder(served: tuple[PreviewServer, Path]) -> None:
+    server, _root = served
+    for hostile in ("../secret.txt", "%2e%2e/secret.txt", "blog/../../secret.txt", "..%2fsecret.txt"):
+        status, page, _ = _get(server.url + hostile)
+        assert "outside the site" not in page, hostile
+        assert status == 404, hostile
+    status, page, _ = _get(server.url + "missing/")
+    assert status == 404 and "not here" in page  # the site's own 404 page
+    status, _, headers = _get(server.url + "blog/x")
+    assert status == 302 and headers["Location"] == "/blog/x/"
+
+
+def test_poll_names_the_pages_that_changed_and_waits_otherwise(served: tuple[PreviewServer, Path]) -> None:
+    server, _root = served
+    start = server.state_after(0, 0)["epoch"]
+    answers: list[dict] = []
+    waiting = threading.Thread(target=lambda: answers.append(server.state_after(start, 10)))
+    waiting.start()
+    time.sleep(0.3)
+    assert not answers  # nothing changed yet: the poll waits
+    server.changed(["blog/x/index.html", "search/search_index.json"])
+    waiting.join(5)
+    (state,) = answers
+    assert state["epoch"] > start and state["changed"] == ["/blog/x/"] and not state["all"]
+    server.changed(["stylesheets/extra.css"])  # every page loads it
+    assert server.state_after(state["epoch"], 0)["all"]
+    _status, body, _ = _get(server.url + PREFIX.lstrip("/") + f"poll?epoch={start}")
+    assert json.loads(body)["changed"] == ["/blog/x/"]
+
+
+def test_an_error_reaches_every_open_page_and_clears(served: tuple[PreviewServer, Path]) -> None:
+    server, _root = served
+    epoch = server.state_after(0, 0)["epoch"]
+    server.set_error("docs/blog/posts/x.md:4: front matter field 'date': expected a date")
+    state = server.state_after(epoch, 1)
+    assert state["epoch"] > epoch and "x.md:4" in state["error"] and not state["changed"]
+    server.set_error("")
+    assert server.state_after(state["epoch"], 1)["error"] == ""
+
+
+def test_page_urls() -> None:
+    assert page_url("index.html") == ""
+    assert page_url("blog/x/index.html") == "blog/x/"
+    assert page_url("404.html") == "404.html"
+
+
+def test_files_are_replaced_whole_and_a_tree_synced(tmp_path: Path) -> None:
+    target = tmp_path / "served"
+    replace_file(target / "a" / "page.html", b"one")
+    replace_file(target / "a" / "page.html", b"two")
+    assert (target / "a" / "page.html").read_bytes() == b"two"
+    assert files_under(target) == ["a/page.html"]  # no partial file left behind
+    source = tmp_path / "built"
+    (source / "b").mkdir(parents=True)
+    (source / "b" / "new.html").write_text("new")
+    (source / "a").mkdir()
+    (source / "a" / "page.html").write_text("two")
+    replace_file(target / "old" / "gone.html", b"stale")
+    replace_file(target / "kept" / "page.html", b"last good")
+    changed_names = sync_tree(source, target, keep={"kept/page.html"}.__contains__)
+    assert changed_names == ["b/new.html", "old/gone.html"]
+    assert sorted(files_under(target)) == ["a/page.html", "b/new.html", "kept/page.html"]
+    assert not (target / "old").exists()
+
+
+def test_only_build_times_are_normalised() -> None:
+    sitemap = b"<url><loc>http://x/a/</loc><lastmod>2026-01-01</lastmod></url>"
+    assert normalised("sitemap.xml", sitemap) == normalised(
+        "sitemap.xml", sitemap.replace(b"01-01", b"02-02")
+    )
+    assert normalised("sitemap.xml", sitemap) != normalised("sitemap.xml", sitemap.replace(b"/a/", b"/b/"))
+    zipped = gzip.compress(sitemap, mtime=1)
+    assert normalised("sitemap.xml.gz", zipped) == normalised(
+        "sitemap.xml.gz", gzip.compress(sitemap, mtime=2)
+    )
+    feed = (
+        b"<channel><pubDate>Mon</pubDate> <lastBuildDate>Mon</lastBuildDate>"
+        b"<item><title>A</title><pubDate>Sun, 01 Jan</pubDate></item>"
+        b"<item><title>B</title><pubDate>Sat, 02 Jan</pubDate></item></channel>"
+    )
+    later = feed.replace(b"Mon", b"Tue").replace(b"Sun, 01", b"Fri, 09")
+    assert normalised("feed_rss_created.xml", feed) != normalised("feed_rss_created.xml", later)  # post dates
+    swapped = feed.replace(b"<title>A</title>", b"<title>C</title>")
+    reordered = (
+        b"<channel><pubDate>Tue</pubDate> <lastBuildDate>Tue</lastBuildDate>"
+        b"<item><title>B</title><pubDate>x</pubDate></item><item><title>A</title><pubDate>y</pubDate></item></channel>"
+    )
+    assert normalised("feed_rss_updated.xml", feed) == normalised("feed_rss_updated.xml", reordered)
+    assert normalised("feed_rss_updated.xml", feed) != normalised("feed_rss_updated.xml", swapped)
+    page = b'<body><p>x</p><script src="/.techpath-preview/livereload.js?epoch=12"></script></body>'
+    assert normalised("a/index.html", page) == b"<body><p>x</p></body>"
+    assert normalised("a/index.html", page.replace(b"<p>x", b"<p>y")) != b"<body><p>x</p></body>"
+
+
+def _zip(stamp: tuple[int, ...], text: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("post/post.py", stamp), text)
+    return out.getvalue()
+
+
+def test_a_download_zip_is_compared_by_its_members_not_their_time_stamps() -> None:
+    first, later = _zip((2026, 1, 1, 0, 0, 0), b"print(1)"), _zip((2026, 1, 2, 0, 0, 0), b"print(1)")
+    assert first != later and normalised("x.zip", first) == normalised("x.zip", later)
+    assert normalised("x.zip", first) != normalised("x.zip", _zip((2026, 1, 1, 0, 0, 0), b"print(2)"))
+
+
+def test_the_watcher_reports_each_changed_file_once(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    (docs / ".hidden").mkdir(parents=True)
+    page = docs / "page.md"
+    page.write_text("one")
+    before = snapshot([docs])
+    (docs / ".hidden" / "x.md").write_text("editor state")
+    (docs / "page.md.swp").write_text("swap")
+    page.write_text("two, longer")
+    (docs / "new.md").write_text("new")
+    assert changed(before, snapshot([docs])) == {page, docs / "new.md"}
+    watcher = Watcher([docs])
+    try:
+        page.write_text("three, longer still")
+        assert watcher.wait(timeout=10) == {page.resolve()}
+        assert watcher.wait(timeout=0.2) == set()
+    finally:
+        watcher.stop()
+
+
+def test_a_save_made_while_the_first_build_ran_is_not_missed(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    page = docs / "page.md"
+    page.write_text("read by the first build")
+    gone = docs / "gone.md"
+    gone.write_text("deleted while it ran")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text("site_name: x\n")
+    earlier = before_build(config)  # taken before the first build read the files
+    page.write_text("saved while it ran, after it read the page")
+    gone.unlink()
+    (docs / "new.md").write_text("added while it ran")
+    watcher = Watcher([docs, config], earlier)
+    try:
+        assert watcher.pending()  # the loop's first wait returns at once
+        assert watcher.wait(timeout=None) == {p.resolve() for p in (page, gone, docs / "new.md")}
+        assert watcher.wait(timeout=0.2) == set()
+    finally:
+        watcher.stop()
+
+
+class _FilesOnly:
+    """A builder whose last build holds every saved file as a plain file to copy."""
+
+    note = ""
+
+    def __init__(self, docs: Path) -> None:
+        self.docs = docs
+
+    def docs_dir(self, built: object) -> Path:
+        return self.docs
+
+    def can_render(self, built: object, source: Path) -> bool:
+        return False
+
+    def copy_target(self, built: object, source: Path) -> str:
+        return source.relative_to(self.docs).as_posix()
+
+
+def test_a_saved_file_reaches_the_preview_at_once_unless_the_file_gate_must_see_it(
+    tmp_path: Path, served: tuple[PreviewServer, Path]
+) -> None:
+    """A stranger's pull request previewed by a maintainer: an SVG with a script, or a symlink
+    to a private file, waits for the whole build, which runs the file gate (safety/files.py)."""
+    from techpath.preview.loop import PreviewLoop
+
+    server, root = served
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (tmp_path / "private.txt").write_text("a private key")
+    saved = {
+        "figure.png": b"\x89PNG plain bytes",
+        "logo.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "page.html": b"<script>alert(1)</script>",
+    }
+    for name, data in saved.items():
+        (docs / name).write_bytes(data)
+    (docs / "key.txt").symlink_to(tmp_path / "private.txt")
+    loop = PreviewLoop(_FilesOnly(docs), root, log=lambda _message: None)  # type: ignore[arg-type]
+    loop.built, loop.server = SimpleNamespace(site_dir=tmp_path / "built"), server  # type: ignore[assignment]
+    shown = loop.first({(docs / name).absolute() for name in [*saved, "key.txt"]})
+    assert shown == ["figure.png"]
+    assert (root / "figure.png").read_bytes() == saved["figure.png"]
+    assert not any((root / name).exists() for name in ("logo.svg", "page.html", "key.txt"))
