@@ -26,7 +26,7 @@ serve: $(STAMP)  ## build the site, serve it at http://127.0.0.1:8000 and rebuil
 test: $(STAMP)  ## the full suite, as CI runs it: lint, every test, every post re-executed, strict build, browser
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup  # workers share posts and sites (tests/sites.py)
 
 test-fast: $(STAMP)  ## the fast tier while working on the toolkit: no site build, no browser
 	$(BIN)/python -m pytest tests -m "not slow" -n auto
@@ -36,7 +36,7 @@ check: $(STAMP)  ## the post tier, for a new or changed post: lint, run it, stri
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/techpath lint
 	$(BIN)/python scripts/changed_posts.py --check
-	$(BIN)/python -m pytest tests -m site
+	$(BIN)/python -m pytest tests -m site -n auto
 
 chromium: $(STAMP)  ## a headless Chromium for the browser tests, from npm into .venv/chromium (no root)
 	$(BIN)/python scripts/headless_chromium.py

@@ -18,12 +18,13 @@ from pathlib import Path
 import pytest
 
 from techpath import environment
+from techpath.pytest_plugin import run_collected_posts
 from tests import sites
 from tests.browser import CHROMIUM_HELP, SHARED, find_chromium, serve_folder
 from tests.hostile import HostileBuilds
 from tests.sites import GENERATORS, ROOT, SiteBuilds, SiteSpec, build_log
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "tests.timing"]  # TECHPATH_TEST_TIMES=FILE: what each test costs
 
 __all__ = ["ROOT", "build_log", "run_generator_build", "run_mkdocs_build"]
 
@@ -83,9 +84,19 @@ def run_generator_build(generator: str, site_dir: Path) -> subprocess.CompletedP
 
 
 @pytest.fixture(scope="session")
-def site_builds(tmp_path_factory: pytest.TempPathFactory) -> SiteBuilds:
+def executed_posts(pytestconfig: pytest.Config) -> None:
+    """The posts this session collected (the full suite collects them all), executed now if
+    they have not been: a build of our site after this takes every result from the cache, so
+    each post is executed once per run (afresh in CI), not again by a build running beside
+    the posts' own batch. With xdist the workers take turns (techpath/pytest_plugin.py)."""
+    run_collected_posts(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def site_builds(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> SiteBuilds:
     """The registry of shared builds: `site_builds.get(SiteSpec(...))` builds once per session."""
-    return SiteBuilds(sites.shared_folder(tmp_path_factory.getbasetemp()))
+    shared = sites.shared_folder(tmp_path_factory.getbasetemp())
+    return SiteBuilds(shared, before={sites.OUR_SITE: lambda: run_collected_posts(pytestconfig)})
 
 
 def our_site(generator: str = "mkdocs") -> SiteSpec:
@@ -174,6 +185,7 @@ SITE_BUILDS = {  # fixtures that build a whole site: a test using one is slow
     "hostile_builds",
     "exercise_site",
     "site_builds",
+    "executed_posts",
 }
 READS_OUR_SITE = {"built_site", "site_server"}
 
@@ -192,6 +204,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         names = set(getattr(item, "fixturenames", ()))
         if SITE_BUILDS & names:
             item.add_marker(pytest.mark.slow)
+        if "hostile_builds" in names:  # built per process (for its server's port): on one xdist worker
+            item.add_marker(pytest.mark.xdist_group("hostile"))
+        elif _uses_a_module_fixture(item):  # set up once per worker that runs one of its tests
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
         callspec = getattr(item, "callspec", None)
         on_mkdocs = callspec is None or callspec.params.get("generator", "mkdocs") == "mkdocs"
         if READS_OUR_SITE & names and on_mkdocs and item.get_closest_marker("own_build") is None:
@@ -199,6 +215,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     posts = [i for i in items if _is_post(i)]
     if posts:
         items[:] = posts + [i for i in items if not _is_post(i)]
+
+
+def _uses_a_module_fixture(item: pytest.Item) -> bool:
+    """A module-scoped fixture (a site of the module's own, an engine, a venv) is set up by every
+    xdist worker that runs a test of the module: with `--dist loadgroup` they all go to one."""
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.values() if info is not None else ()
+    return any(d.scope == "module" for chain in defs for d in chain)
 
 
 def _is_post(item: pytest.Item) -> bool:

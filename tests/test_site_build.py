@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from techpath.execute.runner import thread_env
+
 ROOT = Path(__file__).resolve().parents[1]
+WORKERS = 2  # downloaded scripts run at a time
 
 
 pytestmark = pytest.mark.slow  # builds a whole site
@@ -131,13 +134,15 @@ def test_every_post_has_downloads_and_every_script_runs(built_site: Path, tmp_pa
                 zf.extractall(folder)
             script = next(folder.rglob(script.name))
             folder = script.parent
-        env = {"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin", "HOME": str(folder)}
+        # Two scripts at a time on two cores: one BLAS/OpenMP thread each, as the engine gives a
+        # page (threads that outnumber the cores spin, and that cost most of this test's CPU).
+        env = {"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin", "HOME": str(folder), **thread_env(WORKERS)}
         # The limit only bounds a hang: at load 15-20 on two cores the gradient-boosting script
         # (two run at a time) overran 300 s in a fresh clone's run (issue 26).
         return script, subprocess.run(
             [sys.executable, str(script)], cwd=folder, capture_output=True, text=True, env=env, timeout=1800
         )
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         failures = {s.name: r.stderr[-2000:] for s, r in pool.map(run, scripts) if r.returncode != 0}
     assert failures == {}

@@ -2,11 +2,14 @@
 
 All collected posts run as one batch on the engine (in parallel, through the cache) when the
 first of them runs; each item then reports its own post's failures as `file:line: ...`.
-In CI (`CI` set: environment.py) the cache is ignored, so every post is executed again on every run.
+In CI (`CI` set: environment.py) the cache is ignored, so every post is executed again on every run:
+once per run, also with pytest-xdist, whose workers each collect every post (`_once_per_run`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +36,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_BATCH] = _Batch(config)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Only the posts left after `-k`, `-m` and the like run."""
+    batch = session.config.stash[_BATCH]
+    batch.items = [i for i in session.items if isinstance(i, PostItem)]
+
+
+def run_collected_posts(config: pytest.Config) -> None:
+    """Run the batch of this session's posts now, if it has any and has not run: a test that
+    builds the site calls this first, so that the build takes every result from the cache
+    instead of executing the posts a second time alongside the batch."""
+    batch = config.stash[_BATCH]
+    if batch.items and batch.results is None:
+        batch.run()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -83,15 +101,15 @@ class _Batch:
         self.config = config
         self.items: list[PostItem] = []
         self._posts: dict[Path, Post] = {}
-        self._results: dict[str, PageResult] | None = None
+        self.results: dict[str, PageResult] | None = None
 
     def result_for(self, item: PostItem) -> tuple[Post, PageResult | None]:
-        if self._results is None:
-            self._run()
+        if self.results is None:
+            self.run()
         post = self._posts[item.path]
-        return post, (self._results or {}).get(post.display_path)
+        return post, (self.results or {}).get(post.display_path)
 
-    def _run(self) -> None:
+    def run(self) -> None:
         from techpath.config import SiteSettings
         from techpath.engine import Engine
         from techpath.parse.gate import load_checked_post
@@ -105,8 +123,39 @@ class _Batch:
                 shown, site.schema if site.is_post(item.path) else None, policy, site.snippets, prose
             )
         settings = settings_for(self.config, site)
-        with Engine(settings) as engine:
-            self._results = engine.run([p for p in self._posts.values() if p.blocks or p.inline])
+        with _once_per_run(self.config, settings.cache_dir) as executed_elsewhere:
+            if executed_elsewhere:  # by another worker of this run: its results are in the cache
+                settings.refresh = False
+            with Engine(settings) as engine:
+                self.results = engine.run([p for p in self._posts.values() if p.blocks or p.inline])
+
+
+@contextmanager
+def _once_per_run(config: pytest.Config, cache_dir: Path) -> Iterator[bool]:
+    """Whether another pytest-xdist worker of this run has already executed the posts. Every
+    worker collects every post, and its batch runs when its first post item or a site build
+    needs it; the workers take turns on a lock file in the cache folder that holds the id of
+    the last run whose batch finished, so the first executes (afresh in CI) and the others
+    wait for it and read its results from the cache. Without xdist, or without `fcntl`
+    (Windows), each process runs its own batch, as before."""
+    run_id = getattr(config, "workerinput", {}).get("testrunuid")
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
+    if not run_id or fcntl is None:
+        yield False
+        return
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(cache_dir / "pytest-run", "a+", encoding="utf-8") as mark:
+        fcntl.flock(mark, fcntl.LOCK_EX)  # released when the file is closed
+        mark.seek(0)
+        done = mark.read().strip() == run_id
+        yield done
+        if not done:  # only a batch that finished counts (an exception skips this)
+            mark.seek(0)
+            mark.truncate()
+            mark.write(run_id)
 
 
 def settings_for(config: pytest.Config, site: SiteSettings) -> Settings:
