@@ -5,6 +5,7 @@ each page into generator-neutral Markdown. The MkDocs plugin calls `page_markdow
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import html
 import json
 import math
@@ -60,7 +61,15 @@ from techpath.stage.texmath import inert, typeset_markdown
 
 Log = Callable[[str], None]
 Link = Callable[[str], str]  # docs path -> URL relative to the page the HTML is shown on
-TOP, REPORT = -1, -2  # placeholders that are not a block's output: the post top, the report
+
+
+class Slot(enum.Enum):
+    """What a placeholder stands for when it is not a block's output (those are block indices)."""
+
+    POST_TOP = "the post top"
+    REPORT = "the execution report"
+
+
 _FRONT = re.compile(r"\A(---\s*\n.*?\n---\s*\n)", re.S)
 WORDS_PER_MINUTE = 265  # what Material's blog assumes for read time
 
@@ -108,8 +117,8 @@ class Stager:
         self.stage_early = True
         # what of the docs folder besides its pages reaches the staged tree (safety/files.py)
         self.gate: FileGate | None = None
-        # placeholder -> (page, block index or TOP or REPORT, is a markdown-exec view's number)
-        self._parts: list[tuple[str, int, bool]] = []
+        # placeholder -> (page, block index or Slot, is a markdown-exec view's number)
+        self._parts: list[tuple[str, int | Slot, bool]] = []
         self.site_markdown: SiteMarkdown | None = None  # the site's extensions, for views
         self._reported_views: set[str] = set()
         self._filled_later: set[str] = set()  # pages with placeholders
@@ -340,7 +349,11 @@ class Stager:
             inert_except_images,
         )
         if record.entry is not None:
-            top_html = self._placeholder(uri, TOP) if placeholders else markdown_html(self._post_top(record))
+            top_html = (
+                self._placeholder(uri, Slot.POST_TOP)
+                if placeholders
+                else markdown_html(self._post_top(record))
+            )
             top = self.markers.keep(self.markers.top(top_html))
             end = self.markers.keep(markdown_html(self._post_end(record)))
             text = top + TOC_MARKER + "\n\n" + text.lstrip("\n") + "\n\n" + end
@@ -361,7 +374,7 @@ class Stager:
             self._early.add(record.uri)
         return early
 
-    def _placeholder(self, uri: str, index: int, view: bool = False) -> str:
+    def _placeholder(self, uri: str, index: int | Slot, view: bool = False) -> str:
         self._parts.append((uri, index, view))
         return self.markers.placeholder(len(self._parts) - 1)
 
@@ -382,19 +395,19 @@ class Stager:
         pattern = self.markers.placeholders()
         found = [(m.start(), self._parts[int(m[1])]) for m in pattern.finditer(html)]
         for at, (page, index, view) in reversed(found):  # an error is never hidden: its box opens
-            if page == uri and index >= 0 and not view and self._failed_solution(record, index):
+            if page == uri and isinstance(index, int) and not view and self._failed_solution(record, index):
                 html = _opened(html, html.rfind(SOLUTION_OPENING, 0, at))
 
         def fill(match: re.Match[str]) -> str:
             page, index, view = self._parts[int(match[1])]
             if page != uri:
                 return match[0]
+            if index is Slot.REPORT:
+                return self._report(link)
+            if index is Slot.POST_TOP:
+                return self._post_top(record, link)
             if view:
                 return self._view(record, index, link)
-            if index == REPORT:
-                return self._report(link)
-            if index == TOP:
-                return self._post_top(record, link)
             if not slot_shown(record.post.blocks[index].options, block_failed(result, index)):
                 return ""
             return self._output(record, index, link)
@@ -580,7 +593,7 @@ class Stager:
         if MARKERS["report"] in text:
             if self.placeholders and self._run is not None:  # every result: filled in by `resolve`
                 self._filled_later.add(record.uri)
-                report = self.markers.keep(self._placeholder(record.uri, REPORT))
+                report = self.markers.keep(self._placeholder(record.uri, Slot.REPORT))
                 text = text.replace(MARKERS["report"], report)
             else:
                 text = text.replace(MARKERS["report"], finish(self._report(record.link_to)))
