@@ -62,7 +62,7 @@ def _store_result_for_every_page(stager) -> None:
     from techpath.cache import cache_key
     from techpath.model import BlockResult, PageResult
 
-    for post in stager._parsed_pages():
+    for post in stager.parsed_pages():
         if post.runs:
             key = cache_key(post, stager.settings.limits)
             result = PageResult(path=post.display_path, blocks=[BlockResult(0, "ok")])

@@ -247,7 +247,7 @@ def test_terminal_colours_become_classes_and_other_escapes_go() -> None:
 def test_a_fence_in_a_list_item_has_its_output_filled_inside_that_item() -> None:
     import markdown
 
-    from techpath.stage.stager import inert_except_images
+    from techpath.stage.assembly import inert_except_images
 
     page = '1. Step:\n\n    ```python exec="1"\n    print(1)\n    ```\n\n2. Next.\n'
     slots = OutputSlots()

@@ -145,7 +145,7 @@ def test_an_excerpt_on_a_blog_index_is_finished_up_to_the_theme_markup() -> None
 
 
 def test_front_matter_for_other_generators_is_escaped_text() -> None:
-    from techpath.stage.stager import escaped_front_matter
+    from techpath.stage.tree import escaped_front_matter
 
     front = "---\ntitle: 'A </title><script>x</script>'\n"
     front += 'description: >-\n  "><svg onload=x>\n  more\ndate: 2026-01-01\n---\n'

@@ -73,7 +73,8 @@ TechpathConfig = type(
     (base.Config,),
     {"__doc__": "Options of the `techpath` plugin in mkdocs.yml (declared in options.py)."}
     | {name: _Declared(name, spec) for name, spec in specs()}
-    | {old: _Declared(old, spec) for name, spec in specs() for old, new in OLD_NAMES.items() if new == name},
+    # an old name, still read: the new name's check and default
+    | {old: _Declared(name, spec) for name, spec in specs() for old, new in OLD_NAMES.items() if new == name},
 )
 
 
@@ -353,7 +354,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         assert self._stager is not None
         if self._searched:
             index = Path(config.site_dir) / "search" / "search_index.json"
-            self._search.write(index, self._stager.records.entries(), self._stager.stages)
+            self._search.write(index, self._stager.records.entries(), self._stager.sections)
         self._stager.write_results(Path(config.site_dir), self.options.report)
         if self.options.content_security_policy:
             self._csp.finish(Path(config.site_dir))

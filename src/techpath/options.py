@@ -265,11 +265,6 @@ class PluginOptions:
         "security",
     )
 
-    @property
-    def path_stages(self) -> list[str]:
-        """The old name of `path_sections`, until the Stager's split reads the new one."""
-        return self.path_sections
-
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any] | None, source: str | None = None) -> PluginOptions:
         """The options of `raw` (the plugin's block of mkdocs.yml), checked, with the default for

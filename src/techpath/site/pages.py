@@ -34,11 +34,6 @@ class PathEntry:
     box_titles: list[str] = field(default_factory=list)
     readtime: int | None = None
 
-    @property
-    def stage(self) -> str:
-        """The old name of `section`, until the Stager's split reads the new one."""
-        return self.section
-
     @classmethod
     def from_post(cls, uri: str, post: Post) -> PathEntry:
         meta = post.meta
