@@ -7,11 +7,11 @@ from pathlib import Path
 
 import markdown
 
+from techpath.generators.build import staged_config
+from techpath.generators.yamlconfig import Tagged, dump, load
 from techpath.stage.boxes import box_titles_of, convert_boxes
-from techpath.stage.build import staged_config
 from techpath.stage.fragments import markdown_html, one_block
 from techpath.stage.texmath import inert, typeset_markdown
-from techpath.stage.yamlconfig import Tagged, dump, load
 
 EXTENSIONS = ["md_in_html", "attr_list", "pymdownx.superfences", "pymdownx.details"]
 

@@ -486,7 +486,7 @@ def _progress_line(text: str) -> None:
 
 
 def run_stage(args: argparse.Namespace) -> int:
-    from techpath.stage.build import stage
+    from techpath.generators.build import stage
 
     staged = stage(args.config, args.out)
     staged.stager.finish(keep_engine=False)
@@ -497,7 +497,7 @@ def run_stage(args: argparse.Namespace) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from techpath.stage.build import build, chosen_generator
+    from techpath.generators.build import build, chosen_generator
 
     generator = args.generator or chosen_generator(args.config)
     return build(args.config, generator, args.site_dir, args.strict)
@@ -525,8 +525,8 @@ def run_generator_bench(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from techpath.stage.build import chosen_generator
-    from techpath.stage.serve import serve
+    from techpath.generators.build import chosen_generator
+    from techpath.generators.serve import serve
 
     return serve(args.config, args.generator or chosen_generator(args.config), args.dev_addr)
 

@@ -16,8 +16,8 @@ def parse_address(address: str) -> tuple[str, int]:
 def serve_address(config_file: Path, host: str, port: int) -> tuple[str, str]:
     """(the URL the preview serves the site at, its path), as `mkdocs serve` makes them: the
     path of the site's `site_url` on this host and port."""
-    from techpath.stage.build import read_config
-    from techpath.stage.yamlconfig import env_value
+    from techpath.generators.build import read_config
+    from techpath.generators.yamlconfig import env_value
 
     site_url = env_value(read_config(config_file).get("site_url"))
     path = urlsplit(site_url if isinstance(site_url, str) else "/").path.strip("/")

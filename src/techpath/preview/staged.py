@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from techpath.config import discover
+from techpath.generators.build import Staged, finish_pages, finish_site, restage, stage
 from techpath.preview.address import serve_address
 from techpath.preview.site_build import Built, SiteBuilder, front_matter, watched_paths
 from techpath.safety.site import PagePolicies
-from techpath.stage.build import Staged, finish_pages, finish_site, restage, stage
 
 
 class StagedBuilder:

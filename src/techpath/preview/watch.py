@@ -57,7 +57,7 @@ class Before:
 def before_build(config_file: Path) -> Before:
     """mkdocs.yml and its docs folder, as they are now: taken before the first build, so a
     save made while it runs is a change (the watcher starts only after it)."""
-    from techpath.stage.build import read_config
+    from techpath.generators.build import read_config
 
     config = config_file.resolve()
     docs = (config.parent / str(read_config(config_file).get("docs_dir", "docs"))).resolve()

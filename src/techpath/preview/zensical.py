@@ -31,14 +31,7 @@ from watchdog.observers import Observer
 
 from techpath.config import discover
 from techpath.execute.procs import die_with_parent
-from techpath.preview.address import parse_address, serve_address
-from techpath.preview.server import PreviewServer
-from techpath.preview.site_build import front_matter
-from techpath.preview.sync import copy_changed, files_under, replace_file
-from techpath.preview.watch import Watcher, before_build
-from techpath.safety import csp
-from techpath.site.theme import finish_theme
-from techpath.stage.build import (
+from techpath.generators.build import (
     Staged,
     generator_command,
     page_policies,
@@ -47,6 +40,13 @@ from techpath.stage.build import (
     restage,
     stage,
 )
+from techpath.preview.address import parse_address, serve_address
+from techpath.preview.server import PreviewServer
+from techpath.preview.site_build import front_matter
+from techpath.preview.sync import copy_changed, files_under, replace_file
+from techpath.preview.watch import Watcher, before_build
+from techpath.safety import csp
+from techpath.site.theme import finish_theme
 from techpath.stage.finish import finish_page
 
 DONE = re.compile(r"No issues found|\b\d+ issues?\b")  # what Zensical 0.0.73 prints after a build

@@ -1,5 +1,5 @@
 """What the package adds to every site it builds, in one place for the MkDocs plugin and for the
-staged configuration of the other generators (stage/build.py): the KaTeX stylesheet and fonts,
+staged configuration of the other generators (generators/build.py): the KaTeX stylesheet and fonts,
 techpath's own stylesheet and reader script, and the Markdown extensions the staged pages rely on."""
 
 from __future__ import annotations

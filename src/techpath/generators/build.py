@@ -18,12 +18,12 @@ from typing import Any
 from techpath import environment
 from techpath.config import SiteSettings, discover
 from techpath.engine import Engine
+from techpath.generators import yamlconfig
 from techpath.options import GENERATORS
 from techpath.safety import site as safety
 from techpath.safety.files import FileGate
 from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
 from techpath.site.theme import finish_theme
-from techpath.stage import yamlconfig
 from techpath.stage.notebook_links import nav_to_pages
 from techpath.stage.options import engine_settings
 from techpath.stage.stager import Stager
