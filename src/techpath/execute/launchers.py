@@ -80,7 +80,7 @@ class ForkLauncher:
 
     @property
     def warm_pid(self) -> int | None:
-        return self._zygote.pid if self._zygote is not None else None
+        return self._warm_parent.pid if self._warm_parent is not None else None
 
     def start(self, job_id: int, job_file: Path) -> None:
         try:
