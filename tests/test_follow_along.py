@@ -286,6 +286,19 @@ def test_the_index_gets_boxes_concepts_and_the_concepts_field(tmp_path: Path) ->
 # -- downloads -----------------------------------------------------------------------------------
 
 
+def test_names_in_a_scripts_data_guard_stay_text(tmp_path: Path) -> None:
+    """A data file, archive or site address holding {...} or quotes is printed, never evaluated
+    (the guard's message was an f-string once: its braces would have run as code)."""
+    payload = "{__import__('os').system('echo PWNED')}"
+    data = DataFiles((f"data/{payload}'.csv",), f"p{payload}.zip", f"https://example.org/{payload}/p.zip")
+    script = to_script([Cell("code", "print('body')", block=0)], "Post", "", None, "", data)
+    path = tmp_path / "post.py"
+    path.write_text(script)
+    done = subprocess.run([sys.executable, str(path)], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 1 and "PWNED" not in done.stdout, done.stdout
+    assert f"p{payload}.zip from https://example.org/{payload}/p.zip" in done.stderr, done.stderr
+
+
 def test_a_script_that_needs_data_says_so_and_stops_with_a_message_naming_the_zip(tmp_path: Path) -> None:
     data = DataFiles(("data/a.csv",), "post.zip", "https://example.org/assets/downloads/post/post.zip")
     cells = [Cell("code", "print(open('data/a.csv').read())", block=0)]
