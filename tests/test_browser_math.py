@@ -3,25 +3,12 @@ site each generator built (MkDocs, ProperDocs, Zensical)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.browser import artifact, offline_browser, wait_until
-from tests.conftest import Servers, our_built_site
-from tests.sites import SiteBuilds
+from tests.each_generator import built_site, site_server  # noqa: F401  (each generator's site)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture
-def built_site(site_builds: SiteBuilds, generator: str) -> Path:
-    return our_built_site(site_builds, generator)
-
-
-@pytest.fixture
-def site_server(built_site: Path, servers: Servers) -> str:
-    return servers.url(built_site)
 
 
 POST = "/blog/first-classifier/"

@@ -10,22 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.browser import artifact, offline_browser, wait_until
-from tests.conftest import Servers, our_built_site
-from tests.sites import SiteBuilds
+from tests.each_generator import built_site, site_server  # noqa: F401  (each generator's site)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
 POST = "/blog/first-classifier/"
-
-
-@pytest.fixture
-def built_site(site_builds: SiteBuilds, generator: str) -> Path:
-    return our_built_site(site_builds, generator)
-
-
-@pytest.fixture
-def site_server(built_site: Path, servers: Servers) -> str:
-    return servers.url(built_site)
 
 
 def _first_python_block(path: Path) -> str:
