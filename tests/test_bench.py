@@ -252,6 +252,18 @@ def test_the_light_corpus_cross_validates_and_scatters_and_its_edit_moves_the_sa
     assert f"n_samples={LIGHT.base_samples + 2}" in (site["techpath"] / "docs" / "post000.md").read_text()
 
 
+def test_the_bench_takes_a_corpus_by_name_and_refuses_an_unknown_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from techpath.cli import build_parser
+
+    assert build_parser().parse_args(["bench", "--corpus", "light"]).corpus == "light"
+    assert build_parser().parse_args(["bench"]).corpus == "default"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["bench", "--corpus", "heavy"])
+    assert "invalid choice: 'heavy'" in capsys.readouterr().err
+
+
 def test_a_light_page_without_its_accuracy_names_what_it_found(tmp_path: Path) -> None:
     write_page(tmp_path, 0, f"<pre>cross-validated accuracy: 0.500</pre>{FIGURE_SVG}")
     problems = check_site(tmp_path, ["cross-validated accuracy: 0.945"])
