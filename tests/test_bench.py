@@ -226,6 +226,53 @@ def test_a_tiny_bench_run_checks_every_build(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_a_tiny_light_bench_run_checks_every_build(tmp_path: Path) -> None:
+    """The light corpus (a cross-validation and a scatter plot per post) through the same
+    checks: every build shows each post's cross-validated accuracy and one figure."""
+    from techpath.bench.corpus import LIGHT
+    from techpath.bench.run import run_bench
+
+    report = run_bench(
+        posts=2, jobs=1, runs=1, peers=("markdown-exec",), serve=False, workdir=tmp_path, corpus=LIGHT
+    )
+    assert report["corpus"] == "light" and "(light corpus)" in format_report(report)
+    by_name = {r["name"]: r for r in report_json(report)["rows"]}
+    for name in (PLAIN, COLD, WARM, EDIT, PEER_ROWS["markdown-exec"]):
+        assert by_name[name]["valid"], by_name[name]["problems"]
+
+
+def test_the_light_corpus_cross_validates_and_scatters_and_its_edit_moves_the_samples(tmp_path: Path) -> None:
+    from techpath.bench.corpus import LIGHT, edit_one_post, write_sites
+
+    site = write_sites(tmp_path, 4, peers=("markdown-exec",), corpus=LIGHT)
+    post = (site["techpath"] / "docs" / "post003.md").read_text()
+    assert "cross_val_score(GaussianNB(), X, y, cv=5)" in post and "ax.scatter(" in post
+    assert "cross_val_score" in (site["markdown-exec"] / "docs" / "post003.md").read_text()
+    edit_one_post(site["techpath"], 2, LIGHT)
+    assert f"n_samples={LIGHT.base_samples + 2}" in (site["techpath"] / "docs" / "post000.md").read_text()
+
+
+def test_the_bench_takes_a_corpus_by_name_and_refuses_an_unknown_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from techpath.cli import build_parser
+
+    assert build_parser().parse_args(["bench", "--corpus", "light"]).corpus == "light"
+    assert build_parser().parse_args(["bench"]).corpus == "default"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["bench", "--corpus", "heavy"])
+    assert "invalid choice: 'heavy'" in capsys.readouterr().err
+
+
+def test_a_light_page_without_its_accuracy_names_what_it_found(tmp_path: Path) -> None:
+    write_page(tmp_path, 0, f"<pre>cross-validated accuracy: 0.500</pre>{FIGURE_SVG}")
+    problems = check_site(tmp_path, ["cross-validated accuracy: 0.945"])
+    assert problems == [
+        "post 0: expected 'cross-validated accuracy: 0.945', found cross-validated accuracy: 0.500"
+    ]
+
+
+@pytest.mark.slow
 def test_the_mkdocs_jupyter_peer_is_built_as_its_users_would(tmp_path: Path) -> None:
     """Its kernels keep their inline backend: with the bench's MPLBACKEND=Agg inherited, every
     page lacked its figure and the peer's row was INVALID on every run."""

@@ -153,6 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_bench_options(bench: argparse.ArgumentParser) -> None:
     bench.add_argument("--posts", type=int, default=20, help="posts in the generated corpus (default 20)")
+    bench.add_argument(
+        "--corpus",
+        choices=("default", "light"),
+        default="default",
+        help="the posts: default (a fit and a histogram each) or light (a cross-validation and a "
+        "scatter plot each)",
+    )
     bench.add_argument("--jobs", "-j", type=int, default=None, help="workers (default: cores)")
     bench.add_argument(
         "--runs", type=int, default=3, help="runs of every build; the median is shown (default 3)"
@@ -424,7 +431,17 @@ def run_bench_command(args: argparse.Namespace) -> int:
                 f"techpath bench: unknown peers {sorted(unknown)}; known: {', '.join(PEERS)}", file=sys.stderr
             )
             return 2
-        report = run_bench(args.posts, jobs, args.runs, peers, serve=not args.no_serve, keep=args.keep)
+        from techpath.bench.corpus import CORPORA
+
+        report = run_bench(
+            args.posts,
+            jobs,
+            args.runs,
+            peers,
+            serve=not args.no_serve,
+            keep=args.keep,
+            corpus=CORPORA[args.corpus],
+        )
         print(format_report(report))
         report = report_json(report)
     if args.json:
@@ -509,12 +526,12 @@ def run_generator_bench(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
 
-    from techpath.bench.corpus import write_sites
+    from techpath.bench.corpus import CORPORA, write_sites
     from techpath.bench.generators import format_generators, measure_generators
 
     root = Path(tempfile.mkdtemp(prefix="techpath-bench-corpus-"))
     try:
-        corpus = write_sites(root, args.posts)["techpath"]
+        corpus = write_sites(root, args.posts, corpus=CORPORA[args.corpus])["techpath"]
         rows = measure_generators({"this site": Path.cwd(), f"corpus ({args.posts} posts)": corpus})
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -1,12 +1,19 @@
-"""Generate the benchmark corpus: N posts, each importing scikit-learn, fitting a small model and
+"""Generate the benchmark corpus: N posts, each importing scikit-learn, fitting a model and
 drawing a plot, written three ways (techpath Markdown, notebooks for mkdocs-jupyter, markdown-exec
-Markdown) with the same code."""
+Markdown) with the same code.
+
+Two corpora: `default` (a train/test fit of a model, some of them forests, and a histogram of
+its predicted probabilities) and `light` (a five-fold cross-validation of a cheap model and a
+scatter plot of the data: pages whose compute is small against the imports, where a cold build's
+fixed costs show most)."""
 
 from __future__ import annotations
 
 import json
 import re
 import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 MODELS = [
@@ -14,6 +21,12 @@ MODELS = [
     ("sklearn.ensemble", "RandomForestClassifier", "n_estimators=40, random_state=0"),
     ("sklearn.neighbors", "KNeighborsClassifier", "n_neighbors=7"),
     ("sklearn.tree", "DecisionTreeClassifier", "max_depth=5, random_state=0"),
+]
+LIGHT_MODELS = [
+    ("sklearn.linear_model", "LogisticRegression", ""),
+    ("sklearn.neighbors", "KNeighborsClassifier", "n_neighbors=5"),
+    ("sklearn.tree", "DecisionTreeClassifier", "max_depth=3, random_state=0"),
+    ("sklearn.naive_bayes", "GaussianNB", ""),
 ]
 
 
@@ -44,6 +57,47 @@ def snippet(i: int, edit: int = 0) -> tuple[str, str]:
     return model, plot
 
 
+LIGHT_SAMPLES = 200
+
+
+def light_snippet(i: int, edit: int = 0) -> tuple[str, str]:
+    """Post i of the light corpus: one cross-validation and one scatter plot (as snippet)."""
+    module, name, params = LIGHT_MODELS[i % len(LIGHT_MODELS)]
+    model = textwrap.dedent(f"""\
+        import matplotlib.pyplot as plt
+        from sklearn.datasets import make_classification
+        from sklearn.model_selection import cross_val_score
+        from {module} import {name}
+
+        X, y = make_classification(
+            n_samples={LIGHT_SAMPLES + edit}, n_features=4, n_informative=2, random_state={i}
+        )
+        scores = cross_val_score({name}({params}), X, y, cv=5)
+        print(f"cross-validated accuracy: {{scores.mean():.3f}}")""")
+    plot = textwrap.dedent(f"""\
+        fig, ax = plt.subplots(figsize=(4, 3))
+        ax.scatter(X[:, 0], X[:, 1], c=y, s=12, cmap="coolwarm")
+        ax.set_xlabel("feature 0")
+        ax.set_ylabel("feature 1")
+        ax.set_title("Post {i}: the two classes")""")
+    return model, plot
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """One kind of generated post: its code (`snippet(i, edit)`) and the sample count that a
+    contributor's edit number `edit` moves (base_samples + edit)."""
+
+    name: str
+    snippet: Callable[[int, int], tuple[str, str]]
+    base_samples: int
+
+
+DEFAULT = Corpus("default", snippet, BASE_SAMPLES)
+LIGHT = Corpus("light", light_snippet, LIGHT_SAMPLES)
+CORPORA = {c.name: c for c in (DEFAULT, LIGHT)}
+
+
 SITE_CONFIG = """\
 site_name: techpath bench
 theme:
@@ -62,7 +116,12 @@ PEERS = ("mkdocs-jupyter", "markdown-exec")
 
 
 def write_sites(
-    root: Path, posts: int, jobs: int = 2, peers: tuple[str, ...] = PEERS, keep_warm: float = 120
+    root: Path,
+    posts: int,
+    jobs: int = 2,
+    peers: tuple[str, ...] = PEERS,
+    keep_warm: float = 120,
+    corpus: Corpus = DEFAULT,
 ) -> dict[str, Path]:
     """Create the sites under `root`; returns flavour -> folder holding mkdocs.yml.
 
@@ -94,7 +153,7 @@ def write_sites(
     if "markdown-exec" in sites:
         _write(sites["markdown-exec"] / "mkdocs.yml", SITE_CONFIG.format(plugin="  - markdown-exec"))
     for i in range(posts):
-        model, plot = snippet(i)
+        model, plot = corpus.snippet(i, 0)
         title = f"# Post {i}\n\nA small model and a plot.\n\n"
         _write(
             sites["techpath"] / "docs" / f"post{i:03d}.md",
@@ -117,26 +176,21 @@ def write_sites(
     return sites
 
 
-def edit_one_post(site: Path, edit: int = 1) -> None:
+def edit_one_post(site: Path, edit: int = 1, corpus: Corpus = DEFAULT) -> None:
     """Change post 0's code (as a contributor's edit would); each `edit` number is a new change,
     and edit 0 restores the original."""
     path = site / "docs" / "post000.md"
-    text = re.sub(r"n_samples=\d+", f"n_samples={BASE_SAMPLES + edit}", path.read_text())
+    text = re.sub(r"n_samples=\d+", f"n_samples={corpus.base_samples + edit}", path.read_text())
     path.write_text(text, encoding="utf-8")
 
 
 SHOW = "import io\nfig.savefig(io.BytesIO(), format='svg')\nplt.close('all')"
 
 
-def runnable(i: int, edit: int = 0) -> str:
+def runnable(i: int, edit: int = 0, corpus: Corpus = DEFAULT) -> str:
     """Post i's code plus what any tool must do to show its output: render the figure as SVG."""
-    model, plot = snippet(i, edit)
+    model, plot = corpus.snippet(i, edit)
     return f"{model}\n{plot}\n{SHOW}"
-
-
-def all_snippets(posts: int) -> list[str]:
-    """Every post's code, as `runnable` gives it."""
-    return [runnable(i) for i in range(posts)]
 
 
 def _notebook(title: str, model: str, plot: str) -> str:

@@ -10,7 +10,7 @@ import sys
 import textwrap
 from dataclasses import dataclass
 
-from techpath.bench.corpus import runnable
+from techpath.bench.corpus import DEFAULT, Corpus, runnable
 
 IMPORTS = "import numpy, matplotlib, matplotlib.pyplot, sklearn, sklearn.datasets, sklearn.model_selection"
 
@@ -28,7 +28,7 @@ class Reference:
     edit_line: str
 
 
-def measure_reference(posts: int, env: dict[str, str], edit: int = 1) -> Reference:
+def measure_reference(posts: int, env: dict[str, str], edit: int = 1, corpus: Corpus = DEFAULT) -> Reference:
     """Run the imports and every post (then the edited post 0) in one fresh interpreter."""
     code = textwrap.dedent(f"""\
         import contextlib, io, json, sys, time
@@ -48,7 +48,7 @@ def measure_reference(posts: int, env: dict[str, str], edit: int = 1) -> Referen
         compute_cpu = time.process_time() - cpu
         print(json.dumps(dict(imports=imports, imports_cpu=imports_cpu, times=times, lines=lines,
                               compute_cpu=compute_cpu)))""")
-    snippets = [runnable(i) for i in range(posts)] + [runnable(0, edit)]
+    snippets = [runnable(i, 0, corpus) for i in range(posts)] + [runnable(0, edit, corpus)]
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, input=json.dumps(snippets), capture_output=True, text=True
     )

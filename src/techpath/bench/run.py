@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from techpath.bench.corpus import PEERS, edit_one_post, write_sites
+from techpath.bench.corpus import DEFAULT, PEERS, Corpus, edit_one_post, write_sites
 from techpath.bench.measure import MARKER, Measured, new_marker, run_measured, stop_marked
 from techpath.bench.reference import Reference, cpu_floor, measure_reference, overlapped_limit
 from techpath.bench.table import (
@@ -26,6 +26,7 @@ from techpath.bench.table import (
 )
 from techpath.bench.validity import check_site
 from techpath.execute.client import stop_warm_parents
+from techpath.execute.runner import thread_env
 
 PLAIN = "plain build (execution off)"
 COLD = "techpath cold"
@@ -74,11 +75,12 @@ def run_bench(
     serve: bool = True,
     workdir: Path | None = None,
     keep: bool = False,
+    corpus: Corpus = DEFAULT,
 ) -> dict[str, Any]:
     """Measure everything; returns the report (see format_report, and the JSON of --json)."""
     root = Path(tempfile.mkdtemp(prefix="techpath-bench-", dir=workdir))
     try:
-        return _run(root, posts, jobs, runs, peers, serve)
+        return _run(root, posts, jobs, runs, peers, serve, corpus)
     finally:
         if keep:
             print(f"bench sites kept in {root}", file=sys.stderr)
@@ -86,9 +88,11 @@ def run_bench(
             shutil.rmtree(root, ignore_errors=True)
 
 
-def _run(root: Path, posts: int, jobs: int, runs: int, peers: tuple[str, ...], serve: bool) -> dict[str, Any]:
+def _run(
+    root: Path, posts: int, jobs: int, runs: int, peers: tuple[str, ...], serve: bool, corpus: Corpus
+) -> dict[str, Any]:
     machine = machine_info()
-    sites = write_sites(root, posts, jobs=jobs, peers=peers)
+    sites = write_sites(root, posts, jobs=jobs, peers=peers, corpus=corpus)
     env = bench_env()
     plain_env = warm_up(sites["plain"], root, env)
     rows = {name: Row(name) for name in (PLAIN, COLD, WARM, EDIT, COLD1)}
@@ -97,7 +101,11 @@ def _run(root: Path, posts: int, jobs: int, runs: int, peers: tuple[str, ...], s
     for run in range(runs):
         _progress(f"run {run + 1} of {runs}")
         # The yardstick first: its printed lines are what every page must show.
-        references.append(measure_reference(posts, env))
+        # With the pages' thread budget (one BLAS/OpenMP thread per worker when the workers
+        # fill the cores): `compute / workers` is that work spread over the workers. With a
+        # thread per core, a busy machine made small fits several times slower and the limit
+        # looser.
+        references.append(measure_reference(posts, {**env, **thread_env(jobs)}, corpus=corpus))
         reference = references[-1]
         expected: list[str | None] = list(reference.lines)
         edited = [reference.edit_line, *expected[1:]]
@@ -106,9 +114,9 @@ def _run(root: Path, posts: int, jobs: int, runs: int, peers: tuple[str, ...], s
         measured = mkdocs_build(sites["plain"], "mkdocs-plain.yml", out, plain_env)
         _record(rows[PLAIN], measured, check_site(out, [None] * posts))
 
-        edit_one_post(sites["techpath"], 0)  # every series starts from the same posts
-        _techpath_series(rows, sites["techpath"], root / f"tp-{run}", env, expected, edited)
-        edit_one_post(sites["techpath"], 0)
+        edit_one_post(sites["techpath"], 0, corpus)  # every series starts from the same posts
+        _techpath_series(rows, sites["techpath"], root / f"tp-{run}", env, expected, edited, corpus)
+        edit_one_post(sites["techpath"], 0, corpus)
         series = _series_env(env, root / f"tp1-{run}")
         out = root / f"out-tp1-{run}"
         try:
@@ -136,15 +144,16 @@ def _run(root: Path, posts: int, jobs: int, runs: int, peers: tuple[str, ...], s
     if serve:
         from techpath.bench.serve import measure_serve
 
-        edit_one_post(sites["techpath"], 0)
+        edit_one_post(sites["techpath"], 0, corpus)
         serve_row = Row(
             SERVE, note="a code edit of one post: save until the served page shows its new output"
         )
         for seconds in measure_serve(
-            sites["techpath"], _series_env(env, root / "serve"), references[0], runs
+            sites["techpath"], _series_env(env, root / "serve"), references[0], runs, corpus
         ):
             serve_row.add(seconds)
-    return build_report(machine, posts, jobs, runs, rows, imports, compute, edit_compute, serve_row)
+    report = build_report(machine, posts, jobs, runs, rows, imports, compute, edit_compute, serve_row)
+    return {**report, "corpus": corpus.name}
 
 
 def warm_up(site: Path, root: Path, env: dict[str, str]) -> dict[str, str]:
@@ -164,6 +173,7 @@ def _techpath_series(
     env: dict[str, str],
     expected: list[str | None],
     edited: list[str | None],
+    corpus: Corpus = DEFAULT,
 ) -> None:
     """Cold (fresh cache, no warm parent), then warm (nothing changed), then one post edited: the
     builds a contributor makes one after another, with the warm parent kept between them."""
@@ -175,7 +185,7 @@ def _techpath_series(
         _record(rows[COLD], measured, check_site(out, expected) + _cold_problems(measured))
         out = cache.with_name(cache.name + "-warm")
         _record(rows[WARM], mkdocs_build(site, "mkdocs.yml", out, series), check_site(out, expected))
-        edit_one_post(site, 1)
+        edit_one_post(site, 1, corpus)
         out = cache.with_name(cache.name + "-edit")
         _record(rows[EDIT], mkdocs_build(site, "mkdocs.yml", out, series), check_site(out, edited))
     finally:
@@ -285,7 +295,8 @@ def build_report(
 
 def format_report(report: dict[str, Any]) -> str:
     lines = [
-        f"techpath bench: {report['posts']} posts, {report['jobs']} workers, "
+        f"techpath bench: {report['posts']} posts ({report.get('corpus', 'default')} corpus), "
+        f"{report['jobs']} workers, "
         f"median of {report['runs']} runs (min and max shown)",
         format_machine(report["machine"]),
         "",

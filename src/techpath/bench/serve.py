@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO
 
-from techpath.bench.corpus import BASE_SAMPLES, edit_one_post
+from techpath.bench.corpus import DEFAULT, Corpus, edit_one_post
 from techpath.bench.measure import MARKER, stop_marked
 from techpath.bench.reference import Reference, measure_reference
 from techpath.bench.validity import TAG
@@ -25,14 +25,18 @@ START_TIMEOUT = 900.0
 EDIT_TIMEOUT = 300.0
 
 
-def measure_serve(site: Path, env: dict[str, str], reference: Reference, edits: int) -> list[float]:
+def measure_serve(
+    site: Path, env: dict[str, str], reference: Reference, edits: int, corpus: Corpus = DEFAULT
+) -> list[float]:
     """Seconds from saving post 0 to its page showing the new output, for `edits` edits in a row.
 
     Each edit is new code (edit numbers 1, 2, ...), so each one re-executes the post as a
     contributor's change would. Only the first edit's printed line is known from `reference`;
     the others are computed here first, outside the timed part.
     """
-    lines = [reference.edit_line] + [measure_reference(1, env, edit=e).edit_line for e in range(2, edits + 1)]
+    lines = [reference.edit_line] + [
+        measure_reference(1, env, edit=e, corpus=corpus).edit_line for e in range(2, edits + 1)
+    ]
     port = _free_port()
     command = [
         sys.executable,
@@ -45,7 +49,7 @@ def measure_serve(site: Path, env: dict[str, str], reference: Reference, edits: 
         f"127.0.0.1:{port}",
     ]
     with tempfile.TemporaryFile() as log:  # a file, not a pipe: a full pipe would stall the server
-        return _serve_and_edit(command, site, env, reference, lines, port, log)
+        return _serve_and_edit(command, site, env, reference, lines, port, log, corpus)
 
 
 def _serve_and_edit(
@@ -56,6 +60,7 @@ def _serve_and_edit(
     lines: list[str],
     port: int,
     log: IO[bytes],
+    corpus: Corpus,
 ) -> list[float]:
     server = subprocess.Popen(command, cwd=site, env=env, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}/post000/"
@@ -64,16 +69,16 @@ def _serve_and_edit(
         _wait_for(url, [reference.lines[0]], server, log, START_TIMEOUT)
         for edit, line in enumerate(lines, start=1):
             time.sleep(1.0)  # let the watcher settle after the previous rebuild
-            edit_one_post(site, edit)
+            edit_one_post(site, edit, corpus)
             saved = time.perf_counter()
             # The new code and its new output: the code alone shows the page was rebuilt even
             # if an edit happens to print the same accuracy as the one before.
-            _wait_for(url, [f"n_samples={BASE_SAMPLES + edit}", line], server, log, EDIT_TIMEOUT)
+            _wait_for(url, [f"n_samples={corpus.base_samples + edit}", line], server, log, EDIT_TIMEOUT)
             latencies.append(time.perf_counter() - saved)
     finally:
         _stop(server)
         stop_marked(env[MARKER])
-        edit_one_post(site, 0)
+        edit_one_post(site, 0, corpus)
     return latencies
 
 

@@ -57,7 +57,7 @@ def check_page(site_dir: Path, page: Path, line: str | None, code_marker: str) -
             problems.append(f"{figures} figures in a build with execution off")
         return problems
     if line not in visible:
-        found = re.search(r"test accuracy: [\d.]+", visible)
+        found = re.search(r"(?:test|cross-validated) accuracy: [\d.]+", visible)
         problems.append(f"expected {line!r}, found {found.group(0) if found else 'no accuracy'}")
     if figures != 1:
         problems.append(f"expected 1 figure, found {figures}")

@@ -22,6 +22,12 @@ launch_folder: str | None = None
 # the same block in fork mode (imported in the parent) as in spawn mode (imported by the page).
 import_warnings: dict[str, list[tuple[str, str, str, int]]] = {}
 
+# The resolved path (os.path.realpath) of every module file the warm-up imported, by the
+# module's absolute __file__ (execute/reads.py, `remember_module_files`). At its end a page asks
+# which of its modules are the site's own; resolving the two thousand library paths it
+# inherited, in every page, cost more CPU than a light page's own code.
+module_realpaths: dict[str, str] = {}
+
 # The thread budget the process was started with (all of the BLAS/OpenMP variables agreeing),
 # read before any library sized its pool: a page with the same budget need not resize them.
 # Resizing an inherited OpenBLAS pool in a forked page costs 20-35 ms, and raising it starts

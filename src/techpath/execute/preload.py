@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Iterable
 
 from techpath.execute import hooks
+from techpath.execute.reads import remember_module_files
 
 # Matches `import a.b, c` and `from a.b import x` anywhere (also inside notebook JSON strings);
 # words that only look like modules ("import the data") are dropped below as not installed.
@@ -96,6 +97,7 @@ def warm_up(modules: list[str]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _first_calls(modules)
+    remember_module_files()
 
 
 def _first_calls(modules: list[str]) -> None:

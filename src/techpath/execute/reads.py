@@ -27,6 +27,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from techpath.execute import hooks
 from techpath.execute.overlay import Overlay
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -257,11 +258,12 @@ class FileWatch:
     def module_files(self) -> set[str]:
         """Source files of the site the page imported (its local modules)."""
         found = set()
+        resolved = hooks.module_realpaths  # the warm-up's modules, resolved once before the fork
         for module in list(sys.modules.values()):
             file = getattr(module, "__file__", None)
             if not isinstance(file, str):
                 continue
-            relative = self._in_source(os.path.realpath(file))
+            relative = self._in_source(resolved.get(file) or os.path.realpath(file))
             if relative is not None:
                 found.add(relative)
         return found
@@ -274,6 +276,17 @@ class FileWatch:
             files[relative] = file_digest(self.overlay.source_path(relative))
         listings = {f: listing_digest(self.overlay.source_path(f)) for f in sorted(self.listings)}
         return {"files": files, "listings": {k: v for k, v in listings.items() if v is not None}}
+
+
+def remember_module_files() -> None:
+    """Resolve the files of the modules imported so far, once, for every page forked after
+    (hooks.module_realpaths). Only absolute paths: a relative one resolves from the page's own
+    folder. A module file cannot move under a page without a reinstall, which retires the warm
+    parent (its fingerprint changes)."""
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and os.path.isabs(file) and file not in hooks.module_realpaths:
+            hooks.module_realpaths[file] = os.path.realpath(file)
 
 
 def _by_import_system() -> bool:

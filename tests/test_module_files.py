@@ -1,0 +1,76 @@
+"""Which of a page's modules are the site's own (execute/reads.py, `module_files`): the files
+the warm-up imported are resolved once before the fork (`remember_module_files`), the page's
+own imports when it ends, and the answer is the same either way."""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from techpath.execute import hooks
+from techpath.execute.overlay import Overlay
+from techpath.execute.reads import FileWatch, remember_module_files
+
+
+@pytest.fixture
+def remembered() -> Iterator[dict[str, str]]:
+    """hooks.module_realpaths as a test leaves it: restored afterwards."""
+    saved = dict(hooks.module_realpaths)
+    try:
+        yield hooks.module_realpaths
+    finally:
+        hooks.module_realpaths.clear()
+        hooks.module_realpaths.update(saved)
+
+
+@pytest.fixture
+def fake_modules() -> Iterator[dict[str, types.ModuleType]]:
+    added: dict[str, types.ModuleType] = {}
+    try:
+        yield added
+    finally:
+        for name in added:
+            sys.modules.pop(name, None)
+
+
+def add_module(modules: dict[str, types.ModuleType], name: str, file: str) -> None:
+    module = types.ModuleType(name)
+    module.__file__ = file
+    modules[name] = sys.modules[name] = module
+
+
+def test_the_warm_up_s_module_files_are_resolved_through_links_and_relative_ones_left_to_the_page(
+    tmp_path: Path, remembered: dict[str, str], fake_modules: dict[str, types.ModuleType]
+) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "lib.py").write_text("")
+    (tmp_path / "linked").symlink_to(tmp_path / "real")
+    add_module(fake_modules, "_techpath_test_linked", str(tmp_path / "linked" / "lib.py"))
+    add_module(fake_modules, "_techpath_test_relative", "relative/lib.py")
+    remember_module_files()
+    assert remembered[str(tmp_path / "linked" / "lib.py")] == str((tmp_path / "real" / "lib.py").resolve())
+    assert "relative/lib.py" not in remembered  # resolved from the page's own folder, at its end
+
+
+def test_a_site_module_is_found_whether_its_file_was_resolved_before_the_fork_or_after(
+    tmp_path: Path, remembered: dict[str, str], fake_modules: dict[str, types.ModuleType]
+) -> None:
+    site, elsewhere = tmp_path / "site", tmp_path / "elsewhere"
+    (site / "docs").mkdir(parents=True)
+    (site / "docs" / "helpers.py").write_text("")
+    (site / "docs" / "later.py").write_text("")
+    elsewhere.mkdir()
+    (elsewhere / "helpers.py").symlink_to(site / "docs" / "helpers.py")
+    watch = FileWatch(Overlay(site, tmp_path / "mirror"), "docs", [])
+    add_module(fake_modules, "_techpath_test_helpers", str(elsewhere / "helpers.py"))
+    remember_module_files()  # as the warm parent does before forking pages
+    add_module(fake_modules, "_techpath_test_later", str(site / "docs" / "later.py"))  # the page's own
+    found = watch.module_files()
+    assert {"docs/helpers.py", "docs/later.py"} <= found
+    # the remembered resolution is the one used (not resolved again in every page)
+    remembered[str(elsewhere / "helpers.py")] = str(tmp_path / "outside.py")
+    assert "docs/helpers.py" not in watch.module_files()
