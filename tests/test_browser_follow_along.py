@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -47,10 +48,12 @@ _BUTTONS = """() => [...document.querySelectorAll('.md-content [data-clipboard-t
 # button that click reached (a listener records every click's button), then the next button
 # aimed at as Playwright's click aims: scrolled into view, and the topmost element at its centre
 # (else a click there lands on whatever covers it), with the clipboard set to a sentinel so a
-# click that copies nothing is seen. The click itself is a real one, a trusted mouse event
-# (`page.mouse.click`); a step costs one round trip instead of Playwright's click's actionability
-# polling and two more evaluations (the test clicked 758 buttons in 227 s that way).
-_STEP = """async ([read, aim]) => {
+# click that copies nothing is seen. A click that reached another element (a figure loading
+# above moved the button) is aimed again, now waiting until the button is steady for two
+# animation frames, as Playwright's click does every time. The click itself is a real one, a
+# trusted mouse event (`page.mouse.click`); a step costs one round trip instead of Playwright's
+# click's actionability polling and two more evaluations (759 buttons took 225 s that way).
+_STEP = """async ([read, aim, steady]) => {
   if (!window.techpathClicks) {
     window.techpathClicks = [];
     document.addEventListener('click', e => {
@@ -65,7 +68,15 @@ _STEP = """async ([read, aim]) => {
   }
   if (aim !== null) {
     const b = document.querySelector(`[data-techpath-button="${aim}"]`);
+    const frames = () => new Promise(f => requestAnimationFrame(() => requestAnimationFrame(f)));
+    const box = () => JSON.stringify(b.getBoundingClientRect());
     b.scrollIntoView({block: 'center', inline: 'center'});
+    for (let i = 0; i < 20 && !steady; i++) {
+      const before = box();
+      await frames();
+      steady = box() === before;
+      if (!steady) b.scrollIntoView({block: 'center', inline: 'center'});
+    }
     const r = b.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
     const hit = document.elementFromPoint(x, y);
     step.at = hit && b.contains(hit) ? {x, y} : null;
@@ -74,28 +85,40 @@ _STEP = """async ([read, aim]) => {
   }
   return step;
 }"""
+ATTEMPTS = 3  # a button moved or covered when clicked is aimed at again, as Playwright's click retries
 
 
 def _click_each(page, buttons: list[dict]) -> dict[int, str]:
     """Click each button for real; what is wrong with each that did not copy its own block."""
     problems: dict[int, str] = {}
+    queue, attempts = list(buttons), Counter()
     clicked = None
-    for button in [*buttons, None]:
-        step = page.evaluate(_STEP, [clicked is not None, None if button is None else button["index"]])
+    while clicked is not None or queue:
+        aim = queue[0] if queue else None
+        index = None if aim is None else aim["index"]
+        step = page.evaluate(_STEP, [clicked is not None, index, index is None or attempts[index] == 0])
         if clicked is not None:
-            if step["reached"] != [clicked["index"]]:
-                problems[clicked["index"]] = f"the click reached {step['reached']}"
+            index = clicked["index"]
+            if step["reached"] != [index] and attempts[index] < ATTEMPTS:
+                queue.insert(0, clicked)  # it moved between aim and click: aim again
+                clicked = None
+                continue
+            if step["reached"] != [index]:
+                problems[index] = f"the click reached {step['reached']}"
             elif step["copied"] != clicked["own"]:
-                problems[clicked["index"]] = (
-                    f"copied {step['copied'][:60]!r}, expected {clicked['own'][:60]!r}"
-                )
+                problems[index] = f"copied {step['copied'][:60]!r}, expected {clicked['own'][:60]!r}"
         clicked = None
-        if button is not None:
-            if step["at"] is None:
-                problems[button["index"]] = f"covered at its centre by {step['cover']}"
-            else:
-                page.mouse.click(step["at"]["x"], step["at"]["y"])
-                clicked = button
+        if aim is None:
+            continue
+        attempts[aim["index"]] += 1
+        if step["at"] is None and attempts[aim["index"]] < ATTEMPTS:
+            continue  # still at the head of the queue
+        queue.pop(0)
+        if step["at"] is None:
+            problems[aim["index"]] = f"covered at its centre by {step['cover']}"
+        else:
+            page.mouse.click(step["at"]["x"], step["at"]["y"])
+            clicked = aim
     return problems
 
 
