@@ -36,7 +36,7 @@ check: $(STAMP)  ## the post tier, for a new or changed post: lint, run it, stri
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/techpath lint
 	$(BIN)/python scripts/changed_posts.py --check
-	$(BIN)/python -m pytest tests -m site -n auto
+	$(BIN)/python -m pytest tests -m site -n auto --changed-posts  # their downloads run; CI runs all
 
 chromium: $(STAMP)  ## a headless Chromium for the browser tests, from npm into .venv/chromium (no root)
 	$(BIN)/python scripts/headless_chromium.py

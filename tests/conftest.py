@@ -80,6 +80,36 @@ def run_generator_build(generator: str, site_dir: Path) -> subprocess.CompletedP
         _count_own_build(f"ours (own {generator} build)", started)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--changed-posts",
+        action="store_true",
+        help="the post tier (make check): run the downloaded scripts of the posts changed since "
+        "the base branch only (scripts/changed_posts.py); the full suite runs every one",
+    )
+
+
+@pytest.fixture(scope="session")
+def downloads_to_run(pytestconfig: pytest.Config) -> frozenset[str] | None:
+    """The download names (render/downloads.py: a post's slug) whose scripts a test runs: None,
+    every post, in the full suite; with --changed-posts those of the posts changed since the
+    base branch. A contributor who wrote one post waits for its script, not for the 27 others,
+    which nothing of theirs changed (CI runs them all). No base branch found: every post."""
+    if not pytestconfig.getoption("changed_posts"):
+        return None
+    from techpath.parse import load_post
+    from techpath.render.downloads import download_name
+    from tests.test_scripts import load
+
+    changed = load("changed_posts")
+    base = changed.base_commit(ROOT, None)
+    if base is None:
+        return None
+    posts = ROOT / "docs" / "blog" / "posts"
+    pages = [ROOT / page for page in changed.changed_pages(ROOT, base)]
+    return frozenset(download_name(load_post(page)) for page in pages if page.is_relative_to(posts))
+
+
 # -- shared sites ------------------------------------------------------------------------------
 
 
