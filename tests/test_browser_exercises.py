@@ -67,7 +67,7 @@ def test_an_exercise_reads_on_a_phone_in_dark_mode(server: str) -> None:
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         box = page.locator(".admonition.exercise")
         assert box.bounding_box()["width"] <= 390
-        scheme = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+        scheme = page.locator("body").get_attribute("data-md-color-scheme")
         assert scheme == "slate"
         # the exercise's own colour (the package stylesheet, site/techpath.css), the dark variant
         border = page.evaluate(

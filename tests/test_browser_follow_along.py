@@ -473,7 +473,7 @@ def test_dark_mode_on_a_phone_has_no_accessibility_violations(site_server: str) 
     with offline_browser(site_server, color_scheme="dark", viewport=PHONE, bypass_csp=True) as (page, _log):
         for url in DARK_PAGES:
             page.goto(site_server + url, wait_until="load")
-            assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+            assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
             _open_every_box(page)
             page.add_script_tag(path=str(AXE))
             violations = page.evaluate(

@@ -26,7 +26,8 @@ def test_math_box_expands_to_typeset_math_offline(site_server: str, scheme: str,
     with offline_browser(site_server, color_scheme=scheme) as (page, log):
         page.goto(site_server + POST, wait_until="networkidle")
         expected_scheme = "slate" if scheme == "dark" else "default"
-        assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == expected_scheme
+        # the locator waits for <body> (once, under load 10, an evaluate found none yet)
+        assert page.locator("body").get_attribute("data-md-color-scheme") == expected_scheme
         box = _expand_first_math_box(page)
         katex = box.locator(".katex-html").first
         assert katex.is_visible()

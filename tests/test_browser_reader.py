@@ -60,7 +60,7 @@ def test_dark_mode_keeps_figures_and_math_readable(site_server: str, generator: 
     with offline_browser(site_server) as (page, log):
         page.goto(site_server + POST, wait_until="networkidle")
         page.locator("label[title='Switch to dark mode']").first.click()
-        assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+        assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
         box = page.locator("details.math").first
         box.locator("summary").click()
         colors = page.evaluate(
