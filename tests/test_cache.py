@@ -65,6 +65,23 @@ def test_declared_inputs_and_limits_are_part_of_the_key(tmp_path: Path) -> None:
     assert cache_key(post, Limits(block_timeout=5)) != cache_key(post, Limits())
 
 
+def test_techpath_s_own_code_is_in_the_key_not_in_the_page_s_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edited editable install runs every page again (the key holds the engine's source
+    hash); its files are never recorded as files a page read, so a copy of the site elsewhere
+    (a test's, a CI shard's) finds the results of the original."""
+    post = load_post(write_post(tmp_path, "p.md", "---\ntitle: t\n---\n\n```python\nprint(1)\n```\n"))
+    key = cache_key(post, Limits())
+    monkeypatch.setattr(cache_module, "engine_source_hash", lambda: "edited")
+    assert cache_key(post, Limits()) != key
+    import techpath
+    from techpath.execute.child import _environment_folders
+
+    package = str(Path(techpath.__file__).resolve().parent)
+    assert package in _environment_folders()
+
+
 def test_a_corrupt_entry_is_a_miss_and_is_replaced(tmp_path: Path, posts: list[Path]) -> None:
     cache_dir = tmp_path / "cache"
     _run(cache_dir, posts[:1])

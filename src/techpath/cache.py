@@ -24,7 +24,7 @@ from pathlib import Path
 
 from techpath import __version__
 from techpath.dependencies import Dependencies
-from techpath.fingerprint import python_fingerprint
+from techpath.fingerprint import engine_source_hash, python_fingerprint
 from techpath.model import Limits, PageResult, Post
 from techpath.safety.figures import drop_bad_figures, result_problems
 
@@ -66,6 +66,7 @@ def cache_key(
     digest = hashlib.sha256()
     material = {
         "engine": __version__,
+        "engine_source": engine_source_hash(),  # an edited editable install runs pages again
         "results": RESULT_FORMAT,
         # Python itself; the distributions a page uses are checked per entry (dependencies.py)
         "python": fingerprint or python_fingerprint(),

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import techpath
 from techpath.execute import cgroups, hooks, ipython, procs
 from techpath.execute.imports import ImportLog
 from techpath.execute.overlay import Overlay
@@ -154,8 +155,12 @@ class PageContext:
 
 def _environment_folders() -> list[str]:
     """The interpreter's and its packages' folders: what they hold is covered by the Python
-    version and the distributions, not recorded as files the page read."""
+    version and the distributions, not recorded as files the page read. techpath's own package
+    too, wherever it is installed: its code is in every key (cache.py, engine_source_hash). An
+    editable install inside the site (our repository) used to record ~34 of its files per page,
+    so a copy of the site elsewhere found none of its results."""
     folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    folders.add(str(Path(techpath.__file__).resolve().parent))
     folders.update(p for p in sys.path if p and "site-packages" in p)
     return sorted(folders)
 
