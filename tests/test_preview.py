@@ -318,3 +318,32 @@ def test_a_saved_file_reaches_the_preview_at_once_unless_the_file_gate_must_see_
     assert shown == ["figure.png"]
     assert (root / "figure.png").read_bytes() == saved["figure.png"]
     assert not any((root / name).exists() for name in ("logo.svg", "page.html", "key.txt"))
+
+
+def test_zensical_output_is_copied_from_the_files_it_named_or_whole(tmp_path: Path) -> None:
+    """Zensical's output reaches the served folder by the files its build wrote (a one-page
+    save costs the files Zensical wrote, not a read of the whole output); a named file that
+    is gone is removed; a whole copy (first build, settle) finds what events did not name."""
+    from techpath.preview.zensical import FinishedCopy
+    from techpath.stage.finish import RegionMarkers
+
+    out, served = tmp_path / "out", tmp_path / "served"
+    for name in ("a/index.html", "b/index.html", "c.css"):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(f"<p>{name}</p>")
+    stager = SimpleNamespace(
+        markers=RegionMarkers.new(),
+        finish_file=lambda text, *_: text.replace("<p>", "<p class=finished>"),
+        site=SimpleNamespace(options=SimpleNamespace(content_security_policy=False)),
+    )
+    copy = FinishedCopy(SimpleNamespace(built_dir=out, stager=stager), served)  # type: ignore[arg-type]
+    assert sorted(copy.sync()) == ["a/index.html", "b/index.html", "c.css"]
+    assert (served / "a" / "index.html").read_text() == "<p class=finished>a/index.html</p>"
+    (out / "a" / "index.html").write_text("<p>a, edited</p>")
+    (out / "b" / "index.html").write_text("<p>b, edited but not named</p>")
+    (out / "c.css").unlink()
+    assert sorted(copy.sync({"a/index.html", "c.css", "a/.tmp-gone"})) == ["a/index.html", "c.css"]
+    assert (served / "a" / "index.html").read_text() == "<p class=finished>a, edited</p>"
+    assert not (served / "c.css").exists()
+    assert "b/index.html</p>" in (served / "b" / "index.html").read_text()  # not named: not read
+    assert copy.sync() == ["b/index.html"]  # the whole copy finds it
