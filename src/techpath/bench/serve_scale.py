@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from techpath.bench.corpus import write_sites
+from techpath.bench.measure import MARKER, new_marker, stop_marked
 from techpath.generators.build import read_config
 
 
@@ -45,7 +46,11 @@ def scale_site(root: Path, posts: int, env: dict[str, str], progress=print) -> P
     progress(f"warming the {posts}-post site's result cache (a build; minutes when cold)")
     out = root / "warm-build"
     command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(site / "mkdocs.yml"), "-d", str(out)]
-    subprocess.run(command, cwd=site, env=env, check=True, stdout=subprocess.DEVNULL)
+    env = {**env, MARKER: new_marker()}
+    try:
+        subprocess.run(command, cwd=site, env=env, check=True, stdout=subprocess.DEVNULL)
+    finally:
+        stop_marked(env[MARKER])  # its warm parent would stay on beside the servers measured
     return site
 
 

@@ -52,6 +52,7 @@ from techpath.stage.finish import finish_page
 DONE = re.compile(r"No issues found|\b\d+ issues?\b")  # what Zensical 0.0.73 prints after a build
 _CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"]*">')
 BUILD_TIMEOUT = 120.0
+FIRST_BUILD_TIMEOUT = 1800.0  # the whole site through the HTML phase: minutes on 500 pages
 OUTPUT_QUIET = 0.1  # seconds without a write to Zensical's output before it is copied
 SETTLED_QUIET = 0.5  # seconds without one before the preview counts as settled
 
@@ -65,6 +66,8 @@ class ZensicalProcess:
         self.syncs = 0
         self._done = 0.0  # when Zensical last printed the end of a build
         self._first_event = self._last_event = 0.0  # the burst of writes not yet copied
+        self._copying = False
+        self._copied_from = 0.0  # when the last finished copy started
         self._cond = threading.Condition()
         self._on_output, self._log = on_output, log
         output = staged.built_dir
@@ -137,23 +140,34 @@ class ZensicalProcess:
                 self._first_event = 0.0
                 names = None if self.whole else self._named
                 self._named, self.whole = set(), False
+                self._copying, started = True, time.monotonic()
             try:
                 self._on_output(names)
             except Exception as exc:  # the next build is copied all the same
                 self._log(f"ERROR: copying Zensical's output failed: {exc!r}")
             with self._cond:
                 self.syncs += 1
+                self._copying, self._copied_from = False, started
                 self._cond.notify_all()
 
-    def wait_copied(self, after: int, timeout: float = BUILD_TIMEOUT) -> bool:
-        """Wait until a copy of Zensical's output after the `after`-th one is served."""
+    def wait_built(self, since: float, timeout: float = BUILD_TIMEOUT) -> bool:
+        """Wait until a build Zensical ended after `since` (a monotonic time) is served: copied
+        by a copy that started after it said so. A pause of a second in its writes (a loaded
+        machine) triggers a copy of what it wrote so far; that copy is not the build."""
+
+        def built() -> bool:
+            return (self._done > since and self._copied_from > self._done and not self._copying) or (
+                self.process.poll() is not None
+            )
+
         with self._cond:
-            return self._cond.wait_for(lambda: self.syncs > after or self.process.poll() is not None, timeout)
+            return self._cond.wait_for(built, timeout)
 
     def idle(self) -> bool:
-        """Nothing written that is not copied yet, for a moment."""
+        """Nothing written that is not copied yet, for a moment, and no copy under way."""
         with self._cond:
-            return not self._first_event and time.monotonic() - self._last_event >= SETTLED_QUIET
+            quiet = time.monotonic() - self._last_event >= SETTLED_QUIET
+            return not self._first_event and not self._copying and quiet
 
     def stop(self) -> None:
         self._stopping = True
@@ -330,8 +344,9 @@ class ZensicalPreview:
         self.staged = stage(self.config_file, self.out, self.out / "site", self.log, "zensical", engine, url)
         self._remember_fronts()
         self.copy = FinishedCopy(self.staged, self.served)
+        started = time.monotonic()
         self.zensical = ZensicalProcess(self.staged, self.root, self._zensical_built, self.log)
-        if not self.zensical.wait_copied(0):
+        if not self.zensical.wait_built(started, timeout=FIRST_BUILD_TIMEOUT):
             raise SystemExit("zensical serve did not finish its first build")
         self._report()
 
@@ -392,7 +407,7 @@ class ZensicalPreview:
         ]  # fmt: skip
         if not pages:
             return
-        builds = self.zensical.syncs
+        before = time.monotonic()
         assert self.copy is not None
         with self.copy.lock:  # Zensical's builds are copied on another thread, through this stager
             found = stager.restage((p.resolve().relative_to(docs).as_posix(), p) for p in pages)
@@ -410,7 +425,7 @@ class ZensicalPreview:
         shown = ", ".join(p.relative_to(docs).as_posix() for p in pages)
         note = stager.restage_note()
         note = f" ({note})" if note else ""
-        if written and self.zensical.wait_copied(builds):
+        if written and self.zensical.wait_built(before):
             self.log(
                 f"{shown}: served in {time.perf_counter() - started:.2f} s{note}; "
                 "the rest of the site follows"
@@ -423,7 +438,7 @@ class ZensicalPreview:
         written, Zensical rebuilds those."""
         assert self.staged is not None and self.zensical is not None
         started = time.perf_counter()
-        builds = self.zensical.syncs
+        before = time.monotonic()
         assert self.copy is not None
         with self.copy.lock:
             written = restage(self.staged, self.log)
@@ -434,7 +449,7 @@ class ZensicalPreview:
         }
         self._show_errors()
         if written:
-            self.zensical.wait_copied(builds)
+            self.zensical.wait_built(before)
         self._report()
         seconds = time.perf_counter() - started
         self.log(f"site up to date in {seconds:.1f} s ({len(written)} staged files rewritten)")
