@@ -101,6 +101,7 @@ class Built:
     site_dir: Path
     fronts: dict[Path, str] = field(default_factory=dict)  # page source -> its front matter then
     doc_files: Any = None  # its documentation pages, as `_build_page` takes them (once per build)
+    by_source: dict[str, Any] | None = None  # resolved source path -> its File (once per build)
 
     @property
     def techpath(self) -> Any:
@@ -113,7 +114,12 @@ class Built:
         if uri is not None:
             return self.files.get_file_from_path(uri)
         wanted = str(source.resolve())
-        for file in self.files:
+        if self.by_source is None:  # once per build: a lookup per save, not a walk of every file
+            self.by_source = {str(Path(f.abs_src_path).resolve()): f for f in self.files if f.abs_src_path}
+        found = self.by_source.get(wanted)
+        if found is not None:
+            return found
+        for file in self.files:  # added since (a plugin's generated file)
             if file.abs_src_path and str(Path(file.abs_src_path).resolve()) == wanted:
                 return file
         return None
