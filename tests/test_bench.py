@@ -321,3 +321,31 @@ def test_the_serve_bench_times_a_prose_and_a_code_edit_on_a_small_site(tmp_path:
     assert len(row.prose) == len(row.code) == len(row.prose_settled) == len(row.code_settled) == 1
     assert row.prose_settled[0] >= row.prose[0] > 0 and row.code_settled[0] >= row.code[0] > 0
     assert post.read_bytes() == before  # restored
+
+
+def test_the_serve_bench_compares_sizes_and_finds_each_peer_its_site(tmp_path: Path) -> None:
+    from techpath.bench.corpus import write_sites
+    from techpath.bench.serve_post import NAMES, ServeRow, code_edit, size_ratios
+    from techpath.bench.serve_scale import peer_target, site_target
+
+    small = [
+        ServeRow("mkdocs", prose=[0.4, 0.5, 0.6], prose_settled=[20.0]),
+        ServeRow("zensical", prose=[2.0]),
+    ]
+    big = [
+        ServeRow("mkdocs", prose=[0.5, 0.6, 0.7], prose_settled=[200.0]),
+        ServeRow("properdocs", prose=[1.0]),
+    ]
+    table = size_ratios(small, big)
+    assert "| techpath serve -g mkdocs | 1.20 | 10.00 | - |" in table  # 0.6 / 0.5, 200 / 20, no code edit
+    assert "properdocs" not in table and "zensical" not in table  # measured on one site only
+    sites = write_sites(tmp_path / "corpus", 2, peers=("markdown-exec",))
+    target = site_target(sites["techpath"], sites["techpath"] / "docs" / "post000.md", "post000")
+    exec_site = peer_target("markdown-exec", target, tmp_path / "work", {})
+    assert exec_site is not None and exec_site.post == sites["markdown-exec"] / "docs" / "post000.md"
+    appended, shown = code_edit(1, "run", exec_site.fence)
+    assert appended.strip().startswith('```python exec="on"') and shown not in appended
+    assert peer_target("mkdocs", target, tmp_path / "work", {}) == target
+    (sites["markdown-exec"] / "docs" / "post000.md").unlink()  # no such post there: cannot run
+    assert peer_target("markdown-exec", target, tmp_path / "work", {}) is None
+    assert set(NAMES) == {"mkdocs-serve", "zensical-serve", "markdown-exec"}

@@ -191,6 +191,68 @@ def test_the_watcher_reports_each_changed_file_once(tmp_path: Path) -> None:
         watcher.stop()
 
 
+def test_a_save_is_found_from_the_events_without_walking_the_docs_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-page save must cost the same on 500 pages as on 5: after the first wait, the files
+    the events named are compared, not a snapshot of every file. What the snapshot would skip
+    stays skipped; a deletion and an editor's rename-into-place are seen; a new folder (a folder
+    event) takes the whole snapshot again."""
+    import techpath.preview.watch as watch
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    pages = [docs / f"post{i:03d}.md" for i in range(50)]
+    for page in pages:
+        page.write_text("text")
+    watcher = Watcher([docs])
+    walks = []
+    real_snapshot = watch.snapshot
+    monkeypatch.setattr(watch, "snapshot", lambda roots: walks.append(roots) or real_snapshot(roots))
+    try:
+        pages[0].write_text("the first save")
+        assert watcher.wait(timeout=10) == {pages[0].resolve()}  # the first poll walks once
+        walks.clear()
+        pages[7].write_text("a save, longer")
+        assert watcher.wait(timeout=10) == {pages[7].resolve()}
+        (docs / ".post007.md.swp").write_text("editor state")
+        (docs / "post008.md~").write_text("backup")
+        assert watcher.wait(timeout=1) == set()
+        pages[9].unlink()
+        assert watcher.wait(timeout=10) == {pages[9].resolve()}
+        temporary = docs / ".post010.md.tmp"
+        temporary.write_text("saved by renaming into place")
+        temporary.replace(pages[10])
+        assert watcher.wait(timeout=10) == {pages[10].resolve()}
+        assert walks == []  # none of those saves walked the folder
+        (docs / "new").mkdir()
+        (docs / "new" / "page.md").write_text("a page in a new folder")
+        found = watcher.wait(timeout=10)
+        found |= watcher.wait(timeout=0.5)  # the folder's event and the file's may come apart
+        assert found == {(docs / "new" / "page.md").resolve()}
+    finally:
+        watcher.stop()
+
+
+def test_a_root_added_later_is_watched_and_snapshotted(tmp_path: Path) -> None:
+    """A page that declares a new data file: the loop adds it to the watched roots; its saves
+    are seen (scheduled on the observer, not only read by the next whole snapshot)."""
+    docs, data = tmp_path / "docs", tmp_path / "data"
+    docs.mkdir()
+    data.mkdir()
+    (docs / "page.md").write_text("text")
+    table = data / "table.csv"
+    table.write_text("a,b\n")
+    watcher = Watcher([docs])
+    try:
+        watcher.roots = [docs, table]
+        assert watcher.wait(timeout=0.2) == set()  # added, not changed
+        table.write_text("a,b\n1,2\n")
+        assert watcher.wait(timeout=10) == {table.resolve()}
+    finally:
+        watcher.stop()
+
+
 def test_a_save_made_while_the_first_build_ran_is_not_missed(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -256,3 +318,32 @@ def test_a_saved_file_reaches_the_preview_at_once_unless_the_file_gate_must_see_
     assert shown == ["figure.png"]
     assert (root / "figure.png").read_bytes() == saved["figure.png"]
     assert not any((root / name).exists() for name in ("logo.svg", "page.html", "key.txt"))
+
+
+def test_zensical_output_is_copied_from_the_files_it_named_or_whole(tmp_path: Path) -> None:
+    """Zensical's output reaches the served folder by the files its build wrote (a one-page
+    save costs the files Zensical wrote, not a read of the whole output); a named file that
+    is gone is removed; a whole copy (first build, settle) finds what events did not name."""
+    from techpath.preview.zensical import FinishedCopy
+    from techpath.stage.finish import RegionMarkers
+
+    out, served = tmp_path / "out", tmp_path / "served"
+    for name in ("a/index.html", "b/index.html", "c.css"):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(f"<p>{name}</p>")
+    stager = SimpleNamespace(
+        markers=RegionMarkers.new(),
+        finish_file=lambda text, *_: text.replace("<p>", "<p class=finished>"),
+        site=SimpleNamespace(options=SimpleNamespace(content_security_policy=False)),
+    )
+    copy = FinishedCopy(SimpleNamespace(built_dir=out, stager=stager), served)  # type: ignore[arg-type]
+    assert sorted(copy.sync()) == ["a/index.html", "b/index.html", "c.css"]
+    assert (served / "a" / "index.html").read_text() == "<p class=finished>a/index.html</p>"
+    (out / "a" / "index.html").write_text("<p>a, edited</p>")
+    (out / "b" / "index.html").write_text("<p>b, edited but not named</p>")
+    (out / "c.css").unlink()
+    assert sorted(copy.sync({"a/index.html", "c.css", "a/.tmp-gone"})) == ["a/index.html", "c.css"]
+    assert (served / "a" / "index.html").read_text() == "<p class=finished>a, edited</p>"
+    assert not (served / "c.css").exists()
+    assert "b/index.html</p>" in (served / "b" / "index.html").read_text()  # not named: not read
+    assert copy.sync() == ["b/index.html"]  # the whole copy finds it

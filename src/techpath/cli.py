@@ -188,6 +188,19 @@ def add_bench_options(bench: argparse.ArgumentParser) -> None:
         "--serve-url", metavar="PATH", help="the page of --serve-post, e.g. blog/2026/01/05/pca"
     )
     bench.add_argument(
+        "--serve-scale",
+        type=int,
+        metavar="N",
+        help="also (or alone): the same edits of post 0 of the generated N-post site, in the same run; "
+        "peers there: zensical-serve, markdown-exec",
+    )
+    bench.add_argument(
+        "--serve-site",
+        type=Path,
+        metavar="DIR",
+        help="where --serve-scale's site is written and kept (its warmed cache reused next time)",
+    )
+    bench.add_argument(
         "--scale", action="store_true", help="instead: sites of several sizes, techpath and plain, and shards"
     )
     bench.add_argument(
@@ -412,7 +425,7 @@ def run_bench_command(args: argparse.Namespace) -> int:
     if args.generators:
         return run_generator_bench(args)
     jobs = args.jobs or os.cpu_count() or 1
-    if args.serve_post:
+    if args.serve_post or args.serve_scale:
         return run_serve_prose(args)
     if args.scale:
         from techpath.bench.scale import format_scale, run_scale
@@ -452,47 +465,91 @@ def run_bench_command(args: argparse.Namespace) -> int:
 def run_serve_prose(args: argparse.Namespace) -> int:
     import json
     import os
+    import shutil
+    import tempfile
 
     from techpath.bench.measure import MARKER, new_marker, stop_marked
     from techpath.bench.run import bench_env
-    from techpath.bench.serve_post import SERVERS, format_rows, measure_server
+    from techpath.bench.serve_post import SERVERS, format_rows, measure_server, size_ratios
+    from techpath.bench.serve_scale import peer_target, scale_site, site_target
     from techpath.bench.table import format_machine, machine_info
 
     servers = [s.strip() for s in args.serve_with.split(",") if s.strip()]
-    if not args.serve_url or not args.serve_post.is_file() or set(servers) - set(SERVERS):
+    ours = bool(args.serve_post)
+    if (ours and (not args.serve_url or not args.serve_post.is_file())) or set(servers) - set(SERVERS):
         print(
             "techpath bench: --serve-post needs an existing file and --serve-url; "
             f"--serve-with takes {', '.join(SERVERS)}",
             file=sys.stderr,
         )
         return 2
-    site = Path.cwd()
-    code = args.serve_post.suffix == ".md"  # a notebook takes no appended block
     machine = machine_info()  # its load average: at the start
-    rows = []
-    for server in servers:
-        env = {**bench_env(), MARKER: new_marker()}
-        _progress_line(f"{server}: {args.runs} prose edits" + (f", {args.runs} code edits" if code else ""))
-        try:
-            rows.append(
-                measure_server(
-                    server, site, site / "mkdocs.yml", args.serve_post, args.serve_url, env, args.runs, code
-                )
+    work = Path(tempfile.mkdtemp(prefix="techpath-serve-bench-"))
+    scale_root = args.serve_site or work / "scale"
+    sites = []
+    if ours:
+        sites.append(("this site", site_target(Path.cwd(), args.serve_post.resolve(), args.serve_url)))
+    if args.serve_scale:
+        site = scale_site(scale_root.resolve(), args.serve_scale, bench_env(), _progress_line)
+        sites.append(
+            (
+                f"the {args.serve_scale}-post bench site",
+                site_target(site, site / "docs" / "post000.md", "post000"),
             )
-        finally:
-            stop_marked(env[MARKER])
+        )
+    tables = {}
+    try:
+        for name, target in sites:
+            rows = []
+            for server in servers:
+                env = {**bench_env(), MARKER: new_marker()}
+                try:
+                    where = peer_target(server, target, work / name.replace(" ", "-"), env)
+                    if where is None:
+                        _progress_line(f"{name}: {server} cannot run on this site, skipped")
+                        continue
+                    _progress_line(
+                        f"{name}: {server}: {args.runs} prose edits"
+                        + (f", {args.runs} code edits" if where.code else "")
+                    )
+                    rows.append(
+                        measure_server(
+                            server,
+                            where.site,
+                            where.config,
+                            where.post,
+                            where.url,
+                            env,
+                            args.runs,
+                            where.code,
+                            where.fence,
+                        )
+                    )
+                finally:
+                    stop_marked(env[MARKER])
+            tables[name] = (target, rows)
+    finally:
+        if not (args.keep and not args.serve_site):
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"serve bench files kept in {work}", file=sys.stderr)
     print(format_machine(machine))
     print(f"load average at the end {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "")
-    print(f"edits of {args.serve_post}, page {args.serve_url}: median (min-max) of {args.runs}")
-    print(format_rows(rows))
-    if not code:
-        print("(a notebook post: no code edit is measured)")
+    for name, (target, rows) in tables.items():
+        print(f"\n{name}: edits of {target.post}, page {target.url}: median (min-max) of {args.runs}")
+        print(format_rows(rows))
+    if len(tables) == 2:
+        (_, (_, small)), (big_name, (_, big)) = tables.items()
+        print(f"\n{big_name} against this site, same run (medians; 1.0 = size does not matter):")
+        print(size_ratios(small, big))
     if args.json:
         report = {
             "machine": machine,
-            "post": str(args.serve_post),
-            "url": args.serve_url,
-            "rows": [row.as_json() for row in rows],
+            "load_end": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+            "sites": {
+                name: {"post": str(t.post), "url": t.url, "rows": [r.as_json() for r in rows]}
+                for name, (t, rows) in tables.items()
+            },
         }
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0

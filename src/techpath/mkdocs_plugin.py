@@ -104,6 +104,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._files: Files | None = None
         self._docs_dir: Path | None = None
         self._adopted: Any = None  # the engine of the build before this one (techpath serve)
+        self.published: list[str] = []  # site files written by the pages `restage` read again
         self.options = PluginOptions()  # the validated config as typed options (on_config)
         self._gate: FileGate | None = None
         self._search = SearchIndex()  # what techpath adds to Material's search index
@@ -301,6 +302,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             target = site / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
+            self.published.append(name)
 
     def _page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self._stager is not None
@@ -403,6 +405,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         build's state; they run again in the background (only a page whose code changed
         executes). Returns why a page cannot be built, for the pages that cannot."""
         assert self._stager is not None and self._docs_dir is not None
+        self.published = []
         pages = {p: p.resolve().relative_to(self._docs_dir).as_posix() for p in sources}
         found = self._stager.restage((uri, path) for path, uri in pages.items())
         problems: dict[Path, str] = {}

@@ -2,12 +2,15 @@
 one), seconds from saving an edit of one post until its page is served, for each way of serving
 the site, measured in the same run from outside over HTTP, as a browser sees it.
 
-Servers: `techpath serve -g mkdocs|properdocs|zensical` (the incremental preview), and the
-previous behaviour as the peer, `mkdocs serve` with the plugin (every save rebuilds the whole
-site). Edits: prose (a sentence appended: nothing executes, the results come from the cache) and
-code (a Python block appended whose printed line is computed, so it shows only once executed).
-For techpath serve, also the seconds until every page that shows the post (blog views, search,
-feed) is up to date: the preview says so in `.techpath-preview/state`.
+Servers: `techpath serve -g mkdocs|properdocs|zensical` (the incremental preview), and peers:
+the previous behaviour, `mkdocs serve` with the plugin (every save rebuilds the whole site);
+`zensical serve` alone on the staged tree (Zensical's own incremental rebuild of the same edit,
+nothing executed); `mkdocs serve` with markdown-exec on the generated site's markdown-exec
+flavour (bench/serve_scale.py). Edits: prose (a sentence appended: nothing executes, the
+results come from the cache) and code (a Python block appended whose printed line is computed,
+so it shows only once executed). For techpath serve, also the seconds until every page that
+shows the post (blog views, search, feed) is up to date: the preview says so in
+`.techpath-preview/state`.
 """
 
 from __future__ import annotations
@@ -27,8 +30,14 @@ from typing import IO
 
 from techpath.bench.serve import START_TIMEOUT, _free_port, _stop, _wait_for
 
-SERVERS = ("mkdocs", "properdocs", "zensical", "mkdocs-serve")
+SERVERS = ("mkdocs", "properdocs", "zensical", "mkdocs-serve", "zensical-serve", "markdown-exec")
 PEER = "mkdocs-serve"  # the previous behaviour: `mkdocs serve`, a whole rebuild per save
+PEERS = (PEER, "zensical-serve", "markdown-exec")  # no preview state to settle: served = done
+NAMES = {
+    PEER: "mkdocs serve (whole rebuild: the previous behaviour)",
+    "zensical-serve": "zensical serve on the staged tree (peer, nothing executed)",
+    "markdown-exec": "mkdocs serve with markdown-exec (peer)",
+}
 EDIT_TIMEOUT = 600.0
 
 
@@ -49,8 +58,11 @@ class ServeRow:
 
 
 def server_command(server: str, config: Path, port: int) -> list[str]:
-    if server == PEER:
+    if server in (PEER, "markdown-exec"):
         return [sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", f"127.0.0.1:{port}"]
+    if server == "zensical-serve":
+        zensical = str(Path(sys.executable).with_name("zensical"))
+        return [zensical, "serve", "-f", str(config), "-a", f"127.0.0.1:{port}"]
     cli = [sys.executable, "-m", "techpath.cli", "serve", "-f", str(config), "-g", server]
     return [*cli, "-a", f"127.0.0.1:{port}"]
 
@@ -61,11 +73,12 @@ def prose_edit(edit: int, run: str) -> tuple[str, str]:
     return f"\n\n{marker}\n", marker
 
 
-def code_edit(edit: int, run: str) -> tuple[str, str]:
+def code_edit(edit: int, run: str, fence: str = "python") -> tuple[str, str]:
     """A block whose output differs from its source: the page shows it only once it ran. `run`
-    is new for every server measured: the same code again would be answered by the cache."""
+    is new for every server measured: the same code again would be answered by the cache.
+    `fence`: the fence's info string (markdown-exec's is `python exec="on"`)."""
     source = f'print("Bench code edit {edit} of {run}:", 6 * 7)'
-    return f"\n\n```python\n{source}\n```\n", f"Bench code edit {edit} of {run}: 42"
+    return f"\n\n```{fence}\n{source}\n```\n", f"Bench code edit {edit} of {run}: 42"
 
 
 def measure_server(
@@ -77,6 +90,7 @@ def measure_server(
     env: dict[str, str],
     edits: int,
     code: bool,
+    fence: str = "python",
 ) -> ServeRow:
     """Start `server` on the site, then `edits` prose edits and (if `code`) `edits` code edits
     of `post`, each timed from the save to its page showing it. The post is restored after."""
@@ -86,7 +100,7 @@ def measure_server(
     url = base + url_path.strip("/") + "/"
     row = ServeRow(server)
     run = f"{server} {os.getpid()}.{time.time_ns()}"  # no edit repeats one of another server
-    kinds = [("prose", prose_edit)] + ([("code", code_edit)] if code else [])
+    kinds = [("prose", prose_edit)] + ([("code", lambda e, r: code_edit(e, r, fence))] if code else [])
     with tempfile.TemporaryFile() as log:  # a file, not a pipe: a full pipe would stall it
         process = subprocess.Popen(
             server_command(server, config, port), cwd=site, env=env, stdout=subprocess.DEVNULL, stderr=log
@@ -107,7 +121,8 @@ def measure_server(
                     _wait_for(url, [shown], process, log, EDIT_TIMEOUT)
                     getattr(row, kind).append(time.perf_counter() - saved)
                     _settle(server, base, process, log)
-                    getattr(row, f"{kind}_settled").append(time.perf_counter() - saved)
+                    if server != "zensical-serve":  # timed to the page only (see _settle)
+                        getattr(row, f"{kind}_settled").append(time.perf_counter() - saved)
         finally:
             post.write_bytes(original)
             _stop(process)
@@ -116,8 +131,9 @@ def measure_server(
 
 def _settle(server: str, base: str, process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
     """Until techpath serve says every save is shown everywhere (twice, a moment apart).
-    `mkdocs serve` serves a page only once the whole site is rebuilt: nothing to wait for."""
-    if server == PEER:
+    A peer has no such state (`mkdocs serve` serves a page only once the whole site is rebuilt;
+    `zensical serve` is timed to the page only): nothing to wait for."""
+    if server in PEERS:
         return
     deadline = time.monotonic() + EDIT_TIMEOUT
     last = None
@@ -154,11 +170,7 @@ def format_rows(rows: list[ServeRow]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        name = (
-            "mkdocs serve (whole rebuild: the previous behaviour)"
-            if row.server == PEER
-            else f"techpath serve -g {row.server}"
-        )
+        name = NAMES.get(row.server, f"techpath serve -g {row.server}")
         ratio = "-"
         if peer is not None and row.prose:
             ratio = f"{statistics.median(peer.prose) / statistics.median(row.prose):.1f}x faster"
@@ -166,5 +178,26 @@ def format_rows(rows: list[ServeRow]) -> str:
         lines.append(
             f"| {name} | {row.first_build:.1f} | {cell(row.prose)} | {cell(row.prose_settled)} "
             f"| {cell(row.code)} | {cell(row.code_settled)} | {ratio} |"
+        )
+    return "\n".join(lines)
+
+
+def size_ratios(small: list[ServeRow], big: list[ServeRow]) -> str:
+    """Each server's median on the big site over its median on the small one, per column."""
+    lines = [
+        "| server | prose edit -> page | all pages up to date | code edit -> page |",
+        "|---|---|---|---|",
+    ]
+    by_server = {row.server: row for row in small}
+    for row in big:
+        other = by_server.get(row.server)
+        if other is None:
+            continue
+        cells = []
+        for kind in ("prose", "prose_settled", "code"):
+            a, b = getattr(other, kind), getattr(row, kind)
+            cells.append(f"{statistics.median(b) / statistics.median(a):.2f}" if a and b else "-")
+        lines.append(
+            f"| {NAMES.get(row.server, f'techpath serve -g {row.server}')} | " + " | ".join(cells) + " |"
         )
     return "\n".join(lines)

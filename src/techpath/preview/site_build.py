@@ -27,8 +27,6 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from techpath.preview.sync import files_under
-
 _FRONT = re.compile(r"\A(---\s*\n.*?\n---\s*\n)", re.S)
 _PRIORITY = "mkdocs_priority"  # what mkdocs.plugins.event_priority sets on a method
 
@@ -102,6 +100,8 @@ class Built:
     env: Any
     site_dir: Path
     fronts: dict[Path, str] = field(default_factory=dict)  # page source -> its front matter then
+    doc_files: Any = None  # its documentation pages, as `_build_page` takes them (once per build)
+    by_source: dict[str, Any] | None = None  # resolved source path -> its File (once per build)
 
     @property
     def techpath(self) -> Any:
@@ -114,7 +114,12 @@ class Built:
         if uri is not None:
             return self.files.get_file_from_path(uri)
         wanted = str(source.resolve())
-        for file in self.files:
+        if self.by_source is None:  # once per build: a lookup per save, not a walk of every file
+            self.by_source = {str(Path(f.abs_src_path).resolve()): f for f in self.files if f.abs_src_path}
+        found = self.by_source.get(wanted)
+        if found is not None:
+            return found
+        for file in self.files:  # added since (a plugin's generated file)
             if file.abs_src_path and str(Path(file.abs_src_path).resolve()) == wanted:
                 return file
         return None
@@ -203,13 +208,18 @@ class SiteBuilder:
         be built, why."""
         config, files = built.config, built.files
         site = built.site_dir
-        before = _stamps(site)
+        # What a page's build writes: its own file, and the figures and downloads our plugin
+        # publishes for it. Only those are compared (not the whole site: a save costs the same
+        # on 500 pages as on 5); anything another plugin writes waits for the whole build.
+        targets = {f.dest_uri for f in map(built.file_for, sources) if f is not None}
+        before = _stamps(site, targets)
         problems: dict[Path, str] = {}
         plugin = built.techpath
         if plugin is not None:
             problems.update(plugin.restage(sources))
-        inclusion = self._inclusion()
-        doc_files = files.documentation_pages(inclusion=inclusion)
+        if built.doc_files is None:
+            built.doc_files = files.documentation_pages(inclusion=self._inclusion())
+        doc_files = built.doc_files
         try:
             for source in sources:
                 if source in problems:
@@ -231,7 +241,8 @@ class SiteBuilder:
                 built.fronts[source.resolve()] = front_matter(source)
         finally:
             self.note = plugin.end_restage() if plugin is not None else ""
-        after = _stamps(site)
+        targets.update(getattr(plugin, "published", []))
+        after = _stamps(site, targets)
         written = sorted(name for name, stamp in after.items() if before.get(name) != stamp)
         return written, problems
 
@@ -338,9 +349,9 @@ def _page_sources(docs: Path) -> list[Path]:
     return [p for p in docs.rglob("*") if p.suffix in (".md", ".ipynb") and p.is_file()]
 
 
-def _stamps(folder: Path) -> dict[str, tuple[int, int]]:
+def _stamps(folder: Path, names: set[str]) -> dict[str, tuple[int, int]]:
     found = {}
-    for name in files_under(folder):
+    for name in names:
         try:
             stat = (folder / name).stat()
         except OSError:

@@ -52,6 +52,7 @@ from techpath.stage.finish import finish_page
 DONE = re.compile(r"No issues found|\b\d+ issues?\b")  # what Zensical 0.0.73 prints after a build
 _CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"]*">')
 BUILD_TIMEOUT = 120.0
+FIRST_BUILD_TIMEOUT = 1800.0  # the whole site through the HTML phase: minutes on 500 pages
 OUTPUT_QUIET = 0.1  # seconds without a write to Zensical's output before it is copied
 SETTLED_QUIET = 0.5  # seconds without one before the preview counts as settled
 
@@ -65,13 +66,18 @@ class ZensicalProcess:
         self.syncs = 0
         self._done = 0.0  # when Zensical last printed the end of a build
         self._first_event = self._last_event = 0.0  # the burst of writes not yet copied
+        self._copying = False
+        self._copied_from = 0.0  # when the last finished copy started
         self._cond = threading.Condition()
         self._on_output, self._log = on_output, log
         output = staged.built_dir
         assert output is not None
         output.mkdir(parents=True, exist_ok=True)
+        self._output = output.resolve()
+        self._named: set[str] = set()  # output files the events named since the last copy
+        self.whole = True  # the next copy reads every file (the first build, a folder event, settle)
         self._observer = Observer()
-        self._observer.schedule(_Events(self._written), str(output), recursive=True)
+        self._observer.schedule(_Events(self._written), str(self._output), recursive=True)
         self._observer.start()
         command = generator_command("zensical", staged.config_file, strict=False)
         command[1] = "serve"
@@ -103,8 +109,14 @@ class ZensicalProcess:
             elif line and not line.startswith(("Serving ", "Build started", "Build finished")):
                 self._log(f"zensical: {line}")
 
-    def _written(self) -> None:
+    def _written(self, paths: list[str], folder: bool) -> None:
         with self._cond:
+            for path in paths:
+                try:
+                    self._named.add(Path(path).relative_to(self._output).as_posix())
+                except ValueError:
+                    self.whole = True
+            self.whole = self.whole or folder
             now = time.monotonic()
             if not self._first_event:
                 self._first_event = now
@@ -126,23 +138,36 @@ class ZensicalProcess:
                 if self._stopping or not self._ready():
                     continue
                 self._first_event = 0.0
+                names = None if self.whole else self._named
+                self._named, self.whole = set(), False
+                self._copying, started = True, time.monotonic()
             try:
-                self._on_output()
+                self._on_output(names)
             except Exception as exc:  # the next build is copied all the same
                 self._log(f"ERROR: copying Zensical's output failed: {exc!r}")
             with self._cond:
                 self.syncs += 1
+                self._copying, self._copied_from = False, started
                 self._cond.notify_all()
 
-    def wait_copied(self, after: int, timeout: float = BUILD_TIMEOUT) -> bool:
-        """Wait until a copy of Zensical's output after the `after`-th one is served."""
+    def wait_built(self, since: float, timeout: float = BUILD_TIMEOUT) -> bool:
+        """Wait until a build Zensical ended after `since` (a monotonic time) is served: copied
+        by a copy that started after it said so. A pause of a second in its writes (a loaded
+        machine) triggers a copy of what it wrote so far; that copy is not the build."""
+
+        def built() -> bool:
+            return (self._done > since and self._copied_from > self._done and not self._copying) or (
+                self.process.poll() is not None
+            )
+
         with self._cond:
-            return self._cond.wait_for(lambda: self.syncs > after or self.process.poll() is not None, timeout)
+            return self._cond.wait_for(built, timeout)
 
     def idle(self) -> bool:
-        """Nothing written that is not copied yet, for a moment."""
+        """Nothing written that is not copied yet, for a moment, and no copy under way."""
         with self._cond:
-            return not self._first_event and time.monotonic() - self._last_event >= SETTLED_QUIET
+            quiet = time.monotonic() - self._last_event >= SETTLED_QUIET
+            return not self._first_event and not self._copying and quiet
 
     def stop(self) -> None:
         self._stopping = True
@@ -163,7 +188,8 @@ class _Events(FileSystemEventHandler):
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type not in ("opened", "closed_no_write"):
-            self._written()
+            named = [event.src_path, getattr(event, "dest_path", "")]
+            self._written([os.fsdecode(p) for p in named if p], event.is_directory)
 
 
 class FinishedCopy:
@@ -180,12 +206,20 @@ class FinishedCopy:
         self.keep: set[str] = set()  # served files Zensical does not write (report, kept pages)
         self.lock = threading.Lock()
 
-    def sync(self) -> list[str]:
-        """Copy what changed since the last copy; the served names that changed."""
+    def sync(self, named: set[str] | None = None) -> list[str]:
+        """Copy what changed since the last copy; the served names that changed. `named`: only
+        the files Zensical wrote or removed since (its output's events), not every file: a
+        save of one page costs the same on 500 pages as on 5."""
         with self.lock:
             source = self.staged.built_dir
             assert source is not None
-            names = set(files_under(source))
+            if named is None:
+                names = set(files_under(source))
+                gone = set(files_under(self.served)) - names - self.keep
+            else:
+                names = {n for n in named if (source / n).is_file() and not _partial(n)}
+                gone = {n for n in named if not (source / n).exists() and (self.served / n).is_file()}
+                gone -= self.keep
             changed, pages = [], {}
             for name in sorted(names):
                 try:
@@ -204,7 +238,7 @@ class FinishedCopy:
                     self.scripts[name] = tuple(csp.inline_script_hashes(pages[name]))
                 elif _write(self.served / name, data):
                     changed.append(name)
-            for name in sorted(set(files_under(self.served)) - names - self.keep):
+            for name in sorted(gone):
                 for known in (self.raw, self.scripts, self.policy, self.regions):
                     known.pop(name, None)
                 (self.served / name).unlink(missing_ok=True)
@@ -242,6 +276,11 @@ class FinishedCopy:
     def page_of(self, uri: str) -> str | None:
         """The served page that is the staged page `uri` (not a view with its excerpt)."""
         return next((name for name, uris in self.regions.items() if uris == [uri]), None)
+
+
+def _partial(name: str) -> bool:
+    """Our own partial files (sync.py), never Zensical's output."""
+    return Path(name).name.startswith(".techpath-")
 
 
 def _with_policy_tag(page: str, tag: str) -> str:
@@ -305,16 +344,17 @@ class ZensicalPreview:
         self.staged = stage(self.config_file, self.out, self.out / "site", self.log, "zensical", engine, url)
         self._remember_fronts()
         self.copy = FinishedCopy(self.staged, self.served)
+        started = time.monotonic()
         self.zensical = ZensicalProcess(self.staged, self.root, self._zensical_built, self.log)
-        if not self.zensical.wait_copied(0):
+        if not self.zensical.wait_built(started, timeout=FIRST_BUILD_TIMEOUT):
             raise SystemExit("zensical serve did not finish its first build")
         self._report()
 
-    def _zensical_built(self) -> None:
-        """Called by the reader thread after each build Zensical finishes: serve it."""
+    def _zensical_built(self, named: set[str] | None = None) -> None:
+        """Called by the copying thread after each build Zensical finishes: serve it."""
         if self.copy is None:
             return
-        changed = self.copy.sync()
+        changed = self.copy.sync(named)
         if self.server is not None:
             self.server.changed(changed)
 
@@ -367,7 +407,7 @@ class ZensicalPreview:
         ]  # fmt: skip
         if not pages:
             return
-        builds = self.zensical.syncs
+        before = time.monotonic()
         assert self.copy is not None
         with self.copy.lock:  # Zensical's builds are copied on another thread, through this stager
             found = stager.restage((p.resolve().relative_to(docs).as_posix(), p) for p in pages)
@@ -385,7 +425,7 @@ class ZensicalPreview:
         shown = ", ".join(p.relative_to(docs).as_posix() for p in pages)
         note = stager.restage_note()
         note = f" ({note})" if note else ""
-        if written and self.zensical.wait_copied(builds):
+        if written and self.zensical.wait_built(before):
             self.log(
                 f"{shown}: served in {time.perf_counter() - started:.2f} s{note}; "
                 "the rest of the site follows"
@@ -398,17 +438,18 @@ class ZensicalPreview:
         written, Zensical rebuilds those."""
         assert self.staged is not None and self.zensical is not None
         started = time.perf_counter()
-        builds = self.zensical.syncs
+        before = time.monotonic()
         assert self.copy is not None
         with self.copy.lock:
             written = restage(self.staged, self.log)
+            self.zensical.whole = True  # the settled site is checked whole, not only by events
         self._remember_fronts()
         self.page_errors = {
             p: "\n".join(self.staged.stager.left_out_problems(p)) for p in self.staged.stager.left_out
         }
         self._show_errors()
         if written:
-            self.zensical.wait_copied(builds)
+            self.zensical.wait_built(before)
         self._report()
         seconds = time.perf_counter() - started
         self.log(f"site up to date in {seconds:.1f} s ({len(written)} staged files rewritten)")
