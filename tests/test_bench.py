@@ -302,6 +302,8 @@ def test_the_serve_bench_edits_show_only_once_built_and_rows_compare_with_the_pe
     assert "| techpath serve -g mkdocs |" in table and "0.60 (0.50-0.70)" in table
     assert "10.0x faster" in table  # 6.0 / 0.6, medians of the same run
     assert "mkdocs serve (whole rebuild" in table
+    ours.code, ours.code_compute = [2.5], [1.9]
+    assert "| 2.50 (2.50-2.50) | 1.90 (1.90-1.90) |" in format_rows([ours])
 
 
 @pytest.mark.slow
@@ -320,6 +322,8 @@ def test_the_serve_bench_times_a_prose_and_a_code_edit_on_a_small_site(tmp_path:
         stop_marked(env[MARKER])
     assert len(row.prose) == len(row.code) == len(row.prose_settled) == len(row.code_settled) == 1
     assert row.prose_settled[0] >= row.prose[0] > 0 and row.code_settled[0] >= row.code[0] > 0
+    # the post's own compute, from the settled site's report: part of what the code edit took
+    assert len(row.code_compute) == 1 and 0 < row.code_compute[0] < row.code[0]
     assert post.read_bytes() == before  # restored
 
 
