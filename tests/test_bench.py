@@ -353,3 +353,28 @@ def test_the_serve_bench_compares_sizes_and_finds_each_peer_its_site(tmp_path: P
     (sites["markdown-exec"] / "docs" / "post000.md").unlink()  # no such post there: cannot run
     assert peer_target("markdown-exec", target, tmp_path / "work", {}) is None
     assert set(NAMES) == {"mkdocs-serve", "zensical-serve", "markdown-exec"}
+
+
+def test_each_build_series_has_a_warm_parent_socket_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No other warm parent of this environment (another test's build, a running preview) can
+    serve a series' cold build: the series' socket lives in a runtime folder of its own."""
+    from techpath.bench.run import _end_series, _series_env
+    from techpath.execute.client import server_socket_path
+
+    shared = server_socket_path()
+    first, second = _series_env({}, tmp_path / "a"), _series_env({}, tmp_path / "b")
+    try:
+        assert first["XDG_RUNTIME_DIR"] != second["XDG_RUNTIME_DIR"]
+        assert first[MARKER] != second[MARKER] and first["TECHPATH_CACHE_DIR"] == str(tmp_path / "a")
+        for series in (first, second):
+            folder = Path(series["XDG_RUNTIME_DIR"])
+            assert folder.is_dir() and folder.stat().st_mode & 0o777 == 0o700
+            monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
+            assert Path(server_socket_path()).parent.parent == folder
+            assert server_socket_path() != shared
+    finally:
+        _end_series(first)
+        _end_series(second)
+    assert not Path(first["XDG_RUNTIME_DIR"]).exists() and not Path(second["XDG_RUNTIME_DIR"]).exists()

@@ -25,7 +25,6 @@ from techpath.bench.table import (
     verdict,
 )
 from techpath.bench.validity import check_site
-from techpath.execute.client import stop_warm_parents
 from techpath.execute.runner import thread_env
 
 PLAIN = "plain build (execution off)"
@@ -120,10 +119,9 @@ def _run(
         series = _series_env(env, root / f"tp1-{run}")
         out = root / f"out-tp1-{run}"
         try:
-            _no_warm_parent()
             measured = mkdocs_build(sites["techpath"], "mkdocs-jobs1.yml", out, series)
         finally:
-            stop_marked(series[MARKER])
+            _end_series(series)
         _record(rows[COLD1], measured, check_site(out, expected) + _cold_problems(measured))
 
         for peer in peers:
@@ -148,10 +146,12 @@ def _run(
         serve_row = Row(
             SERVE, note="a code edit of one post: save until the served page shows its new output"
         )
-        for seconds in measure_serve(
-            sites["techpath"], _series_env(env, root / "serve"), references[0], runs, corpus
-        ):
-            serve_row.add(seconds)
+        series = _series_env(env, root / "serve")
+        try:
+            for seconds in measure_serve(sites["techpath"], series, references[0], runs, corpus):
+                serve_row.add(seconds)
+        finally:
+            _end_series(series)
     report = build_report(machine, posts, jobs, runs, rows, imports, compute, edit_compute, serve_row)
     return {**report, "corpus": corpus.name}
 
@@ -180,7 +180,6 @@ def _techpath_series(
     series = _series_env(env, cache)
     try:
         out = cache.with_name(cache.name + "-cold")
-        _no_warm_parent()
         measured = mkdocs_build(site, "mkdocs.yml", out, series)
         _record(rows[COLD], measured, check_site(out, expected) + _cold_problems(measured))
         out = cache.with_name(cache.name + "-warm")
@@ -189,13 +188,7 @@ def _techpath_series(
         out = cache.with_name(cache.name + "-edit")
         _record(rows[EDIT], mkdocs_build(site, "mkdocs.yml", out, series), check_site(out, edited))
     finally:
-        stop_marked(series[MARKER])
-
-
-def _no_warm_parent() -> None:
-    """A cold build starts without a warm parent: one left by an earlier build of any site in
-    this environment (it serves every site) would have done the imports already."""
-    stop_warm_parents()
+        _end_series(series)
 
 
 def _cold_problems(measured: Measured) -> list[str]:
@@ -205,9 +198,20 @@ def _cold_problems(measured: Measured) -> list[str]:
 
 
 def _series_env(env: dict[str, str], cache: Path) -> dict[str, str]:
-    """A fresh cache folder (so the first build is cold) and a marker naming this series'
-    processes: the measurement finds the warm parent by it, and the bench stops it after."""
-    return {**env, "TECHPATH_CACHE_DIR": str(cache), MARKER: new_marker()}
+    """A fresh cache folder (so the first build is cold), a marker naming this series'
+    processes (the measurement finds the warm parent by it, and the bench stops it after), and
+    a runtime folder of its own for the warm parent's socket: a warm parent of this environment
+    started by anything else (an earlier build, a running `techpath serve`, another test
+    building at the same moment) can neither serve the series' cold build nor be stopped by
+    it. (Stopping the environment's warm parent before each cold build left a race: another
+    build could start one in between, and the cold row was INVALID in one CI run.)"""
+    runtime = tempfile.mkdtemp(prefix="techpath-bench-")  # short: a socket path has ~100 bytes
+    return {**env, "TECHPATH_CACHE_DIR": str(cache), MARKER: new_marker(), "XDG_RUNTIME_DIR": runtime}
+
+
+def _end_series(series: dict[str, str]) -> None:
+    stop_marked(series[MARKER])
+    shutil.rmtree(series["XDG_RUNTIME_DIR"], ignore_errors=True)
 
 
 def _record(row: Row, measured: Measured, problems: list[str]) -> None:
