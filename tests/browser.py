@@ -191,10 +191,7 @@ def offline_browser(
     page.on("console", console)
     page.on("dialog", dialog)
     page.on("pageerror", lambda e: log.console_errors.append(str(e)))
-    page.on(
-        "requestfailed",
-        lambda r: log.failed_requests.append(r.url) if r.url.startswith(base_url) else None,
-    )
+    page.on("requestfailed", lambda r: _failed(log, r, base_url))
     try:
         yield page, log
     finally:
@@ -207,6 +204,15 @@ def artifact(name: str, generator: str = "mkdocs") -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
     return path if generator == "mkdocs" else path.with_name(f"{path.stem}-{generator}{path.suffix}")
+
+
+def _failed(log: PageLog, request, base_url: str) -> None:
+    """A request of the site that failed. One the page itself gave up (net::ERR_ABORTED: the
+    reader navigated while Material's instant loading still fetched sitemap.xml, as a loaded
+    machine once showed) is not a broken asset: a missing file answers 404, which Chromium logs
+    as a console error, and a refused one is a CSP violation; any other failure is recorded."""
+    if request.url.startswith(base_url) and request.failure != "net::ERR_ABORTED":
+        log.failed_requests.append(request.url)
 
 
 def wait_until(page, expression: str, seconds: float = 10) -> None:

@@ -451,10 +451,10 @@ def test_a_page_framed_by_another_site_shows_only_a_link_to_itself(
         page.route(f"{framer}/**", lambda route: route.continue_())
         page.goto(f"{framer}/framer.html", wait_until="networkidle")
         frame = page.frames[1]
-        # the guard runs when the framed page's scripts run, which a loaded machine may delay
-        frame.wait_for_function(
-            "document.body && document.body.innerText.includes('Open it on its own')", timeout=30_000
-        )
+        # the guard runs when the framed page's scripts run, which a loaded machine may delay;
+        # polled with evaluate: wait_for_function compiles its predicate with eval, which the
+        # framed page's CSP refuses once it has loaded (it passed only when it began earlier)
+        wait_until(frame, "document.body && document.body.innerText.includes('Open it on its own')", 30)
         text = frame.evaluate("document.body.innerText")
         assert "Open it on its own" in text and "Overlay attacks" not in text
         assert frame.evaluate("document.querySelector('.md-header')") is None
