@@ -265,7 +265,7 @@ def test_tap_on_a_figure_shows_it_full_size_offline(site_server: str, built_site
         figure.click()
         dialog = page.locator("dialog.techpath-zoom-dialog")
         dialog.wait_for(state="visible")
-        page.wait_for_function("document.querySelector('dialog.techpath-zoom-dialog img').complete")
+        wait_until(page, "document.querySelector('dialog.techpath-zoom-dialog img').complete")
         shown = page.evaluate(
             "document.querySelector('dialog.techpath-zoom-dialog img').getBoundingClientRect().width"
         )
