@@ -125,14 +125,18 @@ class Watcher:
             observer = observer_class()
             try:
                 for root in self.roots:
-                    folder, recursive = (root, True) if root.is_dir() else (root.parent, False)
-                    observer.schedule(_Wake(self), str(folder), recursive=recursive)
+                    self._schedule(observer, root)
                 observer.start()
                 self._polling = observer_class is PollingObserver  # its events may lag: snapshot all
                 return observer
             except OSError:  # e.g. out of inotify watches
                 observer.stop()
         raise RuntimeError("cannot watch the site's files")
+
+    def _schedule(self, observer, root: Path) -> None:
+        """Watch a folder with everything under it, or a single file through its folder."""
+        folder, recursive = (root, True) if root.is_dir() else (root.parent, False)
+        observer.schedule(_Wake(self), str(folder), recursive=recursive)
 
     def wait(self, timeout: float | None = None) -> set[Path]:
         """Block until some watched file changed (or `timeout`); the files that changed since
@@ -160,9 +164,8 @@ class Watcher:
         observer = getattr(self, "_observer", None)
         if observer is not None:
             for root in set(new) - set(self._roots):
-                folder, recursive = (root, True) if root.is_dir() else (root.parent, False)
                 try:
-                    observer.schedule(_Wake(self), str(folder), recursive=recursive)
+                    self._schedule(observer, root)
                 except OSError:  # out of inotify watches: the whole snapshot still sees it
                     pass
         added = snapshot([r for r in new if r not in self._roots])
