@@ -41,6 +41,7 @@ from techpath.safety.site import snippet_bases
 from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
 from techpath.site.search import SEARCH_ATTRIBUTES, SearchIndex
 from techpath.site.theme import finish_theme
+from techpath.stage.early_launch import launch_if_cold
 from techpath.stage.notebook_links import nav_to_pages
 from techpath.stage.options import engine_settings
 from techpath.stage.stager import Stager
@@ -111,6 +112,15 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._searched = False  # the site has Material's search plugin
         self._unindexed: dict[str, str] = {}  # page -> its content while search reads a copy
         self._images: list[str] = []  # CSP img-src sources of other hosts (safety/site.py)
+
+    def load_config(self, options: dict[str, Any], config_file_path: str | None = None) -> Any:
+        """MkDocs validates the plugin's options while it still loads the rest of the
+        configuration: a build that will execute every page starts its warm parent here
+        (stage/early_launch.py) rather than in on_config."""
+        errors, warnings = super().load_config(options, config_file_path)
+        if not errors and config_file_path and self._stager is None:  # (not on serve's rebuilds)
+            launch_if_cold(Path(config_file_path), PluginOptions.from_mapping(dict(self.config)), log.info)
+        return errors, warnings
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self._is_serve = command == "serve"

@@ -20,6 +20,7 @@ CONNECT_TIMEOUT = 120.0  # seconds to wait for a starting warm parent's warm-up
 
 
 _LAUNCHED: list[subprocess.Popen[bytes]] = []  # shared warm parents this process started
+_STARTING: dict[str, subprocess.Popen[bytes]] = {}  # socket path -> the one launched for it
 
 
 class WarmParentDied(RuntimeError):
@@ -125,27 +126,9 @@ class WarmParentClient:
         connection = _try_connect(path)
         if connection is not None:
             return connection
-        log = log_path(path)
-        command = [
-            sys.executable,
-            "-m",
-            "techpath.execute.warm_parent",
-            "--socket",
-            path,
-            "--idle",
-            str(self._idle),
-        ]
-        with sockets.umask(0o077), open(log, "ab") as log_file:
-            launcher = subprocess.Popen(
-                [*command, "--fingerprint", warm_fingerprint()],
-                env=self._env,
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=log_file,  # warm-up errors: the user is told where (below)
-                start_new_session=True,  # outlives this build, and Ctrl-C in the terminal
-            )
-        _LAUNCHED.append(launcher)  # it outlives this client: keep the handle, reap it if it ends
-        self._log(f"techpath: started a warm parent for later builds (pid {launcher.pid}; log: {log})")
+        launcher = _STARTING.get(path)
+        if launcher is None or launcher.poll() is not None:  # none launched early (execute/early.py)
+            launcher = launch_server(path, self._env, self._idle, self._log)
         deadline = time.monotonic() + CONNECT_TIMEOUT
         while time.monotonic() < deadline:
             connection = _try_connect(path)
@@ -196,6 +179,9 @@ class WarmParentClient:
         for launcher in list(_LAUNCHED):
             if launcher.poll() is not None:
                 _LAUNCHED.remove(launcher)
+        for path, launcher in list(_STARTING.items()):
+            if launcher.poll() is not None:
+                del _STARTING[path]
         if self._socket is not None:
             self._socket.close()  # a shared warm parent stays warm for the next build
             self._socket = None
@@ -210,6 +196,26 @@ class WarmParentClient:
                 self._process.wait()
             self._process.stdout.close()  # type: ignore[union-attr]
             self._process = None
+
+
+def launch_server(path: str, env: dict[str, str], idle: float, log: Any) -> subprocess.Popen[bytes]:
+    """Start a shared warm parent on `path` without waiting for it (it binds the socket before
+    its imports; a client connects and waits for its "ready")."""
+    log_file_path = log_path(path)
+    command = [sys.executable, "-m", "techpath.execute.warm_parent", "--socket", path, "--idle", str(idle)]
+    with sockets.umask(0o077), open(log_file_path, "ab") as log_file:
+        launcher = subprocess.Popen(
+            [*command, "--fingerprint", warm_fingerprint()],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=log_file,  # warm-up errors: the user is told where (below)
+            start_new_session=True,  # outlives this build, and Ctrl-C in the terminal
+        )
+    _LAUNCHED.append(launcher)  # it outlives its client: keep the handle, reap it if it ends
+    _STARTING[path] = launcher
+    log(f"techpath: started a warm parent for later builds (pid {launcher.pid}; log: {log_file_path})")
+    return launcher
 
 
 def _try_connect(path: str) -> socket.socket | None:

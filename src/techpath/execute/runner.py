@@ -73,6 +73,14 @@ def thread_env(workers: int) -> dict[str, str]:
     return {name: threads for name in hooks.THREAD_VARIABLES}
 
 
+def child_env(jobs: int, preload: list[str] | None) -> dict[str, str]:
+    """The environment of the warm parent (and of spawned pages) for `jobs` workers."""
+    env = {**os.environ, **thread_env(max(1, jobs)), "MPLBACKEND": MPL_BACKEND, "PYTHONHASHSEED": "0"}
+    if preload is not None:
+        env.update(environment.preload_entry(preload))
+    return env
+
+
 class Runner:
     """Runs posts in isolated page processes. Owns its warm parent; call close() when done."""
 
@@ -223,10 +231,7 @@ class Runner:
         return page
 
     def _child_env(self) -> dict[str, str]:
-        env = {**os.environ, **thread_env(self.jobs), "MPLBACKEND": MPL_BACKEND, "PYTHONHASHSEED": "0"}
-        if self.preload is not None:
-            env.update(environment.preload_entry(self.preload))
-        return env
+        return child_env(self.jobs, self.preload)
 
     # -- waiting -----------------------------------------------------------------------------
     def _wait_for_exits(self, running: dict[int, _Running]) -> list[tuple[int, int]]:

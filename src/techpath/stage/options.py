@@ -15,6 +15,10 @@ def engine_settings(root: Path, docs: Path, options: PluginOptions) -> Settings:
     """`Settings.from_site` (the one way every front end reads the options), preloading what
     the site's pages import."""
     settings = Settings.from_site(root, options)
-    sources = (p.read_text(encoding="utf-8", errors="replace") for p in discover([docs]))
-    settings.preload = modules_to_preload(sources)
+    settings.preload = site_preload(docs)
     return settings
+
+
+def site_preload(docs: Path) -> list[str]:
+    """The modules the site's pages import: what its warm parent imports before any page."""
+    return modules_to_preload(p.read_text(encoding="utf-8", errors="replace") for p in discover([docs]))

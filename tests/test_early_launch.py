@@ -1,0 +1,176 @@
+"""A cold build's warm parent starts while MkDocs still loads its configuration (at the plugin's
+`load_config`), only when the build will surely execute (its result cache holds nothing), with
+the environment `on_config` would give it; the build then uses that one, and nothing is left
+running that a warm build or `techpath stop` would not also leave or end."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from techpath import environment
+from techpath.execute import client
+from techpath.options import PluginOptions
+from techpath.stage import early_launch
+from techpath.stage.early_launch import docs_dir, launch_if_cold
+
+CODE = "```python\nimport numpy as np\nprint(np.arange(3).sum())\n```\n"
+
+
+def _site(tmp_path: Path, config: str = "", docs: str = "docs", code: str = CODE) -> Path:
+    site = tmp_path / "site"
+    (site / docs).mkdir(parents=True)
+    (site / "mkdocs.yml").write_text(f"site_name: t\n{config}plugins:\n  - techpath:\n      keep_warm: 30\n")
+    (site / docs / "index.md").write_text(f"# Page\n\n{code}")
+    return site
+
+
+@pytest.fixture
+def launches(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[tuple[str, dict[str, str], float]]:
+    """`launch_server` recorded instead of run; the runtime folder and cache are the test's."""
+    calls: list[tuple[str, dict[str, str], float]] = []
+    record = lambda path, env, idle, log: calls.append((path, env, idle))  # noqa: E731
+    monkeypatch.setattr(early_launch, "launch_server", record)
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv(environment.CACHE_DIR.name, raising=False)
+    return calls
+
+
+def _launch(site: Path, **options: Any) -> bool:
+    opts = PluginOptions.from_mapping({"keep_warm": 30, **options})
+    return launch_if_cold(site / "mkdocs.yml", opts, lambda message: None)
+
+
+def test_an_empty_cache_launches_the_warm_parent_with_the_sites_imports(launches, tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    assert _launch(site, jobs=2)
+    [(path, env, idle)] = launches
+    assert path == client.server_socket_path() and idle == 30
+    assert environment.preload(env) == ["numpy"]  # what on_config's engine would preload
+    assert env["OMP_NUM_THREADS"] == str(max(1, (os.cpu_count() or 1) // 2))
+    assert env["MPLBACKEND"].startswith("module://techpath")
+
+
+def test_a_cache_with_any_result_waits_for_on_config(launches, tmp_path: Path) -> None:
+    site = _site(tmp_path)
+    entry = site / ".cache" / "techpath" / "v1" / "ab" / "abcdef"
+    entry.mkdir(parents=True)
+    assert not _launch(site)  # a warm build may execute nothing: it must not pay the imports
+    assert launches == []
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"execute": False}, {"keep_warm": 0}],
+    ids=["execution-off", "build-owned-warm-parent"],
+)
+def test_no_early_launch_without_a_shared_warm_parent_to_run(launches, tmp_path: Path, options) -> None:
+    assert not _launch(_site(tmp_path), **options)
+    assert launches == []
+
+
+def test_no_early_launch_in_ci(launches, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")  # nothing outlives a CI job: its warm parent is the build's
+    assert not _launch(_site(tmp_path))
+    assert launches == []
+
+
+def test_a_site_that_imports_nothing_has_nothing_to_overlap(launches, tmp_path: Path) -> None:
+    assert not _launch(_site(tmp_path, code="```python\nprint(1)\n```\n"))
+    assert launches == []
+
+
+def test_an_existing_socket_is_left_to_on_config(launches, tmp_path: Path) -> None:
+    path = Path(client.server_socket_path())
+    path.write_text("")  # a live warm parent, or a stale socket on_config replaces
+    assert not _launch(_site(tmp_path))
+    assert launches == []
+
+
+def test_the_docs_folder_is_the_one_the_configuration_names(launches, tmp_path: Path) -> None:
+    site = _site(tmp_path, config="docs_dir: content\n", docs="content")
+    assert docs_dir(site / "mkdocs.yml") == (site / "content").resolve()
+    assert _launch(site)
+    assert environment.preload(launches[0][1]) == ["numpy"]
+
+
+@pytest.mark.parametrize(
+    "config",
+    ["site_name: [unclosed\n", "- a list\n- not a mapping\n", "docs_dir: [1, 2]\n", "INHERIT: missing.yml\n"],
+    ids=["broken-yaml", "not-a-mapping", "docs-dir-not-text", "missing-parent"],
+)
+def test_a_configuration_it_cannot_read_is_left_to_mkdocs(launches, tmp_path: Path, config: str) -> None:
+    site = _site(tmp_path)
+    (site / "mkdocs.yml").write_text(config)
+    assert docs_dir(site / "mkdocs.yml") is None
+    assert not _launch(site)  # never raises: MkDocs reports the configuration's problems
+
+
+# -- the real thing: MkDocs builds, one warm parent -------------------------------------------
+
+
+def _server_pids(runtime: Path) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0") if proc.name.isdigit() else []
+        except OSError:
+            continue
+        if b"techpath.execute.warm_parent" not in argv or b"--socket" not in argv:
+            continue
+        if argv[argv.index(b"--socket") + 1].decode().startswith(str(runtime)):
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "run"
+    folder.mkdir(mode=0o700)
+    yield folder
+    for pid in _server_pids(folder):  # the test's own warm parent
+        os.kill(pid, signal.SIGTERM)
+
+
+def _build(site: Path, runtime: Path) -> str:
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("CI", None)
+    env.pop(environment.CACHE_DIR.name, None)
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-f", str(site / "mkdocs.yml")],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a shared warm parent is fork mode's")
+def test_a_cold_build_runs_its_pages_in_the_warm_parent_launched_early(tmp_path: Path, runtime: Path) -> None:
+    site = _site(tmp_path)
+    log = _build(site, runtime)
+    assert log.count("started a warm parent") == 1  # launched once, at load_config, and used
+    assert "the warm parent starts while MkDocs loads the configuration" in log
+    assert "executed 1 pages, 0 from cache" in log
+    assert ">3</" in (site / "site" / "index.html").read_text()
+    [pid] = _server_pids(runtime)  # kept for later builds, as keep_warm says
+    log = _build(site, runtime)  # warm: nothing executes, nothing is launched
+    assert "executed 0 pages, 1 from cache" in log and "warm parent" not in log
+    assert _server_pids(runtime) == [pid]
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime)}
+    subprocess.run([sys.executable, "-m", "techpath.cli", "stop"], env=env, check=True, capture_output=True)
+    assert _server_pids(runtime) == []
