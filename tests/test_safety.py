@@ -68,6 +68,27 @@ def test_svg_loses_every_active_part_and_keeps_the_drawing() -> None:
     assert 'd="M0 0L1 1"' in clean and 'clip-path="url(#c1)"' in clean and "#local" in clean
 
 
+def test_svg_attribute_tricks_are_caught_on_the_quick_path_too() -> None:
+    """Values without ':' or '(' skip the URL checks: none of these may slip through, whatever
+    whitespace or case hides the scheme or the url(), and a style seen before (memoised) is
+    cleaned the same way every time."""
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg">'
+        '<rect fill="java&#9;script:alert(1)" stroke="VBScript:alert(2)" width="1" height="1"/>'
+        '<rect fill="URL(https://evil.example/a)" filter="url( https://evil.example/b)"/>'
+        '<rect style="fill: url(https://evil.example/c); stroke: #000" mask="url(#m1)"/>'
+        '<rect style="fill: #123; stroke: #000; behavior: x" d="M 0 0 L 1 1 z"/>'
+        '<rect style="fill: #123; stroke: #000; behavior: x"/>'
+        "</svg>"
+    )
+    for _ in range(2):  # the second time, the style comes from the memo
+        clean = clean_svg(svg.encode()).decode()
+        for word in ("script", "evil.example", "VBScript"):
+            assert word not in clean, word
+        assert 'mask="url(#m1)"' in clean and 'd="M 0 0 L 1 1 z"' in clean
+        assert clean.count('style="fill: #123; stroke: #000"') == 2 and 'width="1"' in clean
+
+
 def test_svg_with_entity_declarations_is_refused() -> None:
     bomb = b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]><svg xmlns="http://www.w3.org/2000/svg">&a;</svg>'
     with pytest.raises(UnsafeSvg):

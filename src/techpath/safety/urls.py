@@ -16,9 +16,12 @@ LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|gif|webp)[;,]")
 
 
+_IGNORED_BEFORE = "".join(chr(c) for c in range(33))  # control characters and the space
+
+
 def normalised(url: str) -> str:
     """The URL the way a browser reads it when looking for its scheme."""
-    return _IGNORED_INSIDE.sub("", url).lstrip("".join(chr(c) for c in range(33))).lower()
+    return _IGNORED_INSIDE.sub("", url).lstrip(_IGNORED_BEFORE).lower()
 
 
 def scheme(url: str) -> str | None:
