@@ -1,10 +1,11 @@
 """Start a cold build's warm parent while MkDocs is still loading its configuration.
 
 The plugin's `on_config` starts the warm parent (Stager.prewarm), but MkDocs gets there only
-after validating the rest of the configuration, importing the other plugins and running their
-`on_config`; on the bench's light corpus that was about half of the time before it. MkDocs
-validates the plugin's own options earlier (`load_config`, right after importing the plugin),
-and that is enough to know the site's folder, its options and so its result cache: when that
+after validating the rest of the configuration and running the other plugins' `on_config`.
+MkDocs validates the plugin's own options earlier (`load_config`, right after importing the
+plugin; measured: 0.04-0.06 CPU s of the build before `on_config`, since importing the plugin
+module itself, about 0.4 CPU s, comes before both), and that is enough to know the site's
+folder, its options and so its result cache: when that
 cache holds no result at all, the build will execute every page with code, so its warm parent
 is launched there, with the same command, environment and import list `on_config` would give it,
 as the shared warm parent (server mode) that `on_config`'s engine then connects to instead of
