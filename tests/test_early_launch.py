@@ -174,3 +174,14 @@ def test_a_cold_build_runs_its_pages_in_the_warm_parent_launched_early(tmp_path:
     env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime)}
     subprocess.run([sys.executable, "-m", "techpath.cli", "stop"], env=env, check=True, capture_output=True)
     assert _server_pids(runtime) == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a shared warm parent is fork mode's")
+def test_a_warm_parent_launched_for_nothing_is_ended_at_on_config(tmp_path: Path, runtime: Path) -> None:
+    """The imports were read from the page's text, but no code runs (a text fence): on_config
+    finds nothing to execute, and the process launched early does not outlive the build."""
+    site = _site(tmp_path, code="```text\nimport numpy as np\n```\n")
+    log = _build(site, runtime)
+    assert "the warm parent starts while MkDocs loads the configuration" in log
+    assert _server_pids(runtime) == []

@@ -16,6 +16,8 @@ are cached needs the whole configuration.
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,11 +48,27 @@ def launch_if_cold(config_file: Path, options: PluginOptions, log: Callable[[str
         path = server_socket_path()
         if Path(path).exists():
             return False  # a warm parent may serve it already: on_config connects, or replaces it
-        launch_server(path, child_env(settings.jobs, preload), settings.keep_warm, log)
+        _launched.append(launch_server(path, child_env(settings.jobs, preload), settings.keep_warm, log))
         log("techpath: no result cached yet: the warm parent starts while MkDocs loads the configuration")
         return True
     except (OSError, ValueError, sockets.UnsafeFolder):
         return False
+
+
+_launched: list[subprocess.Popen[bytes]] = []  # launched here, not yet claimed by on_config
+
+
+def settle(used: bool) -> None:
+    """`on_config` decided: its engine connects to the warm parent launched early (`used`), or
+    the build executes nothing after all (its pages have no code that runs): then that process,
+    still importing and serving no one (it accepts clients only once warm), is ended now rather
+    than left to idle for `keep_warm` seconds."""
+    while _launched:
+        launcher = _launched.pop()
+        if not used and launcher.poll() is None:
+            launcher.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                launcher.wait(timeout=10)
 
 
 def _no_results(cache: Cache) -> bool:

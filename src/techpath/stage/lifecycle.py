@@ -24,6 +24,7 @@ from techpath.safety import site as safety
 from techpath.safety.policy import Profile
 from techpath.site.pages import PathEntry
 from techpath.site.path_sections import PathSections
+from techpath.stage import early_launch
 from techpath.stage.boxes import box_titles_of
 from techpath.stage.structure import Downloads, PageRecord, SiteRecords
 
@@ -169,6 +170,9 @@ class PageLifecycle:
             engine = self.engine()
             if always or not engine.all_cached(self.parsed_pages()):
                 engine.prewarm()
+                early_launch.settle(used=True)
+            else:
+                early_launch.settle(used=False)
 
     def parsed_pages(self) -> Iterable[Post]:
         """The site's pages parsed only (no lint), with the site's run policy: what `load` will
