@@ -105,7 +105,8 @@ class ZensicalProcess:
             preexec_fn=_die_with_us,
         )
         self._stopping = False
-        threading.Thread(target=self._read, name="techpath-zensical-log", daemon=True).start()
+        self._reader = threading.Thread(target=self._read, name="techpath-zensical-log", daemon=True)
+        self._reader.start()
         threading.Thread(target=self._copy, name="techpath-zensical-copy", daemon=True).start()
 
     def _read(self) -> None:
@@ -120,6 +121,7 @@ class ZensicalProcess:
                     self._log(f"zensical: {line}")
             elif line and not line.startswith(("Serving ", "Build started", "Build finished")):
                 self._log(f"zensical: {line}")
+        self.process.stdout.close()  # Zensical ended
 
     def _written(self, paths: list[str], folder: bool, kind: str = "modified") -> None:
         with self._cond:
@@ -232,6 +234,7 @@ class ZensicalProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._reader.join(timeout=5)
         self._observer.stop()
         self._observer.join(timeout=5)
 
