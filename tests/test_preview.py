@@ -351,15 +351,21 @@ def test_zensical_output_is_copied_from_the_files_it_named_or_whole(tmp_path: Pa
 
 FAKE_ZENSICAL = """
 import os, time
+for name in ("a", "b", "c"):  # an earlier run's output (the stage folder is kept)
+    os.makedirs(f"out/{name}", exist_ok=True)
+    with open(f"out/{name}/index.html", "w") as page:
+        page.write(f"<p>{name} of build 0</p>")
+time.sleep(0.5)
 build = 0
 while True:
     while not os.path.exists(f"go-{build + 1}"):
         time.sleep(0.02)
     build += 1
     print("Build started", flush=True)
+    with open("out/search.json", "w") as index:  # written before its end, as Zensical's is
+        index.write(f"[{build}]")
     print("No issues found", flush=True)  # before the pages, as Zensical 0.0.73 prints it
     for name in ("a", "b", "c"):
-        os.makedirs(f"out/{name}", exist_ok=True)
         with open(f"out/{name}/index.html", "w") as page:  # in place: truncated, then written
             page.flush()
             time.sleep(0.3)
