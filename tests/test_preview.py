@@ -347,3 +347,84 @@ def test_zensical_output_is_copied_from_the_files_it_named_or_whole(tmp_path: Pa
     assert not (served / "c.css").exists()
     assert "b/index.html</p>" in (served / "b" / "index.html").read_text()  # not named: not read
     assert copy.sync() == ["b/index.html"]  # the whole copy finds it
+
+
+FAKE_ZENSICAL = """
+import os, time
+for name in ("a", "b", "c"):  # an earlier run's output (the stage folder is kept)
+    os.makedirs(f"out/{name}", exist_ok=True)
+    with open(f"out/{name}/index.html", "w") as page:
+        page.write(f"<p>{name} of build 0</p>")
+time.sleep(0.5)
+build = 0
+while True:
+    while not os.path.exists(f"go-{build + 1}"):
+        time.sleep(0.02)
+    build += 1
+    print("Build started", flush=True)
+    with open("out/search.json", "w") as index:  # written before its end, as Zensical's is
+        index.write(f"[{build}]")
+    print("No issues found", flush=True)  # before the pages, as Zensical 0.0.73 prints it
+    for name in ("a", "b", "c"):
+        with open(f"out/{name}/index.html", "w") as page:  # in place: truncated, then written
+            page.flush()
+            time.sleep(0.3)
+            page.write(f"<p>{name} of build {build}</p>")
+"""
+
+
+def test_zensical_output_is_read_only_once_closed_and_the_saved_page_comes_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A builder that writes its pages in place (truncated, then written 0.3 s later) after it
+    printed the end of its build, as Zensical does: no served page is ever empty or missing,
+    the saved page (`prioritise`) is served while a page written after it still shows the
+    previous build, and once the build is served every page shows it."""
+    import sys
+
+    from techpath.preview import zensical
+    from techpath.stage.finish import RegionMarkers
+
+    (tmp_path / "serve").write_text(FAKE_ZENSICAL)  # run as `python serve -a ADDRESS`
+    monkeypatch.setattr(zensical, "generator_command", lambda *_a, **_k: [sys.executable, "build"])
+    out, served = tmp_path / "out", tmp_path / "served"
+    stager = SimpleNamespace(
+        markers=RegionMarkers.new(),
+        finish_file=lambda text, *_: text.replace("<p>", "<p class=finished>"),
+        site=SimpleNamespace(options=SimpleNamespace(content_security_policy=False)),
+    )
+    staged = SimpleNamespace(built_dir=out, stager=stager, config_file=tmp_path / "mkdocs.yml")
+    copy = zensical.FinishedCopy(staged, served)  # type: ignore[arg-type]
+    process = zensical.ZensicalProcess(staged, tmp_path, copy.sync, print)  # type: ignore[arg-type]
+    copy.stable = process.stable
+    names = ("a", "b", "c")
+
+    def shown() -> dict[str, str]:
+        return {
+            n: (served / n / "index.html").read_text() for n in names if (served / n / "index.html").exists()
+        }
+
+    try:
+        started = time.monotonic()
+        (tmp_path / "go-1").touch()
+        assert process.wait_built(started, timeout=30)
+        assert shown() == {n: f"<p class=finished>{n} of build 1</p>" for n in names}
+        process.prioritise({"b/index.html"})
+        started = time.monotonic()
+        (tmp_path / "go-2").touch()
+        seen = []
+        while time.monotonic() - started < 10:
+            seen.append(shown())
+            if all("build 2" in text for text in seen[-1].values()):
+                break
+            time.sleep(0.01)
+        assert process.wait_built(started, timeout=30)
+    finally:
+        process.stop()
+    assert all(
+        len(s) == 3
+        and all(text.endswith(" of build 1</p>") or text.endswith(" of build 2</p>") for text in s.values())
+        for s in seen
+    ), seen
+    assert any("build 2" in s["b"] and "build 1" in s["c"] for s in seen), seen  # b first
+    assert shown() == {n: f"<p class=finished>{n} of build 2</p>" for n in names}

@@ -54,13 +54,21 @@ _CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"
 BUILD_TIMEOUT = 120.0
 FIRST_BUILD_TIMEOUT = 1800.0  # the whole site through the HTML phase: minutes on 500 pages
 OUTPUT_QUIET = 0.1  # seconds without a write to Zensical's output before it is copied
+WHATEVER_IT_SAID = 1.0  # seconds without a write after which what it wrote is copied anyway
 SETTLED_QUIET = 0.5  # seconds without one before the preview counts as settled
 
 
 class ZensicalProcess:
     """`zensical serve` on the staged configuration, on a port of its own that nobody reads:
     it is the builder. Its output folder is watched; when Zensical has finished writing (it
-    printed the end of a build and wrote nothing for a moment), `on_output` copies it."""
+    printed the end of a build, closed every file it wrote and wrote nothing for a moment),
+    `on_output` copies it. A saved page's output file (`prioritise`) is copied alone as soon
+    as Zensical closes it, before the rest of its build.
+
+    Zensical 0.0.73 writes each output file in place (open with O_TRUNC, one write, close) and
+    prints the end of a build before it writes the pages (strace): a file is whole only once
+    closed, so a file with a write event and no close yet is not read (`writing`), and a copy
+    that saw it change while reading it drops what it read (`generation`)."""
 
     def __init__(self, staged: Staged, root: Path, on_output, log) -> None:
         self.syncs = 0
@@ -75,6 +83,10 @@ class ZensicalProcess:
         output.mkdir(parents=True, exist_ok=True)
         self._output = output.resolve()
         self._named: set[str] = set()  # output files the events named since the last copy
+        self._writing: set[str] = set()  # written to and not closed yet: maybe half-written
+        self._generation: dict[str, int] = {}  # name -> count of its write events
+        self._priority: set[str] = set()  # the saved pages' output files (`prioritise`)
+        self._closed: set[str] = set()  # priority files closed since their last copy
         self.whole = True  # the next copy reads every file (the first build, a folder event, settle)
         self._observer = Observer()
         self._observer.schedule(_Events(self._written), str(self._output), recursive=True)
@@ -93,7 +105,8 @@ class ZensicalProcess:
             preexec_fn=_die_with_us,
         )
         self._stopping = False
-        threading.Thread(target=self._read, name="techpath-zensical-log", daemon=True).start()
+        self._reader = threading.Thread(target=self._read, name="techpath-zensical-log", daemon=True)
+        self._reader.start()
         threading.Thread(target=self._copy, name="techpath-zensical-copy", daemon=True).start()
 
     def _read(self) -> None:
@@ -108,15 +121,29 @@ class ZensicalProcess:
                     self._log(f"zensical: {line}")
             elif line and not line.startswith(("Serving ", "Build started", "Build finished")):
                 self._log(f"zensical: {line}")
+        self.process.stdout.close()  # Zensical ended
 
-    def _written(self, paths: list[str], folder: bool) -> None:
+    def _written(self, paths: list[str], folder: bool, kind: str = "modified") -> None:
         with self._cond:
             for path in paths:
                 try:
-                    self._named.add(Path(path).relative_to(self._output).as_posix())
+                    name = Path(path).relative_to(self._output).as_posix()
                 except ValueError:
                     self.whole = True
-            self.whole = self.whole or folder
+                    continue
+                self._named.add(name)
+                if folder:  # a folder's entries changed: its files have events of their own
+                    continue
+                if kind == "modified":  # not "created": a file in a new folder gets no other event
+                    self._writing.add(name)
+                    self._generation[name] = self._generation.get(name, 0) + 1
+                else:  # closed after writing, moved into place, deleted
+                    self._writing.discard(name)
+                    if kind == "closed" and name in self._priority:
+                        self._closed.add(name)
+            # A folder is "modified" with each write to a file in it (watchdog): its files are
+            # named by their own events. A folder moved or removed is not: read everything.
+            self.whole = self.whole or (folder and kind != "modified")
             now = time.monotonic()
             if not self._first_event:
                 self._first_event = now
@@ -124,20 +151,49 @@ class ZensicalProcess:
             self._cond.notify_all()
 
     def _ready(self) -> bool:
-        """A burst of writes is over: Zensical said its build ended after the burst began and
-        wrote nothing for OUTPUT_QUIET seconds (or nothing for a whole second, whatever it said)."""
+        """A burst of writes is over: Zensical said its build ended after the burst began,
+        closed what it wrote and wrote nothing for OUTPUT_QUIET seconds since the later of its
+        last write and its end (it prints the end before it writes the pages), or nothing for
+        WHATEVER_IT_SAID seconds (a copy then reads only the files it closed)."""
         if not self._first_event:
             return False
-        quiet = time.monotonic() - self._last_event
-        return (self._done >= self._first_event and quiet >= OUTPUT_QUIET) or quiet >= 1.0
+        quiet = time.monotonic() - max(self._last_event, self._done)  # its pages follow its end
+        done = self._done >= self._first_event and not self._writing
+        return (done and quiet >= OUTPUT_QUIET) or quiet >= WHATEVER_IT_SAID
+
+    def prioritise(self, names: set[str]) -> None:
+        """Output files to copy alone the moment Zensical closes them (the saved pages), ahead
+        of the rest of its build; an empty set ends that."""
+        with self._cond:
+            self._priority = set(names)
+            self._closed &= self._priority
+
+    def stable(self, name: str) -> int | None:
+        """A token that changes whenever `name` is written to; None while it is being written."""
+        with self._cond:
+            return None if name in self._writing else self._generation.get(name, 0)
 
     def _copy(self) -> None:
         while not self._stopping:
             with self._cond:
-                self._cond.wait_for(lambda: self._ready() or self._stopping, timeout=0.05)
-                if self._stopping or not self._ready():
+                self._cond.wait_for(lambda: self._ready() or self._closed or self._stopping, timeout=0.05)
+                if self._stopping:
+                    continue
+                if self._closed and not self._ready():  # the saved page: served before the rest
+                    early, self._closed = set(self._closed), set()
+                else:
+                    early = None
+            if early is not None:
+                try:
+                    self._on_output(early)
+                except Exception as exc:  # the build's copy reads it again
+                    self._log(f"ERROR: copying Zensical's output failed: {exc!r}")
+                continue
+            with self._cond:
+                if not self._ready():
                     continue
                 self._first_event = 0.0
+                self._closed.clear()  # this copy reads them with the rest
                 names = None if self.whole else self._named
                 self._named, self.whole = set(), False
                 self._copying, started = True, time.monotonic()
@@ -178,6 +234,7 @@ class ZensicalProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._reader.join(timeout=5)
         self._observer.stop()
         self._observer.join(timeout=5)
 
@@ -189,16 +246,19 @@ class _Events(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type not in ("opened", "closed_no_write"):
             named = [event.src_path, getattr(event, "dest_path", "")]
-            self._written([os.fsdecode(p) for p in named if p], event.is_directory)
+            self._written([os.fsdecode(p) for p in named if p], event.is_directory, event.event_type)
 
 
 class FinishedCopy:
     """Zensical's output copied into the served folder, each changed page finished (HTML phase,
     theme widgets' names, CSP) the way `finish_site` does it for a whole build."""
 
-    def __init__(self, staged: Staged, served: Path) -> None:
+    def __init__(self, staged: Staged, served: Path, stable=lambda _name: 0) -> None:
         self.staged = staged
         self.served = served
+        # name -> a token that changes when the builder writes the file, None while it does:
+        # a file read while being written is left for the copy after its close
+        self.stable = stable
         self.raw: dict[str, str] = {}  # name -> digest of Zensical's bytes last copied
         self.scripts: dict[str, tuple[str, ...]] = {}  # page -> hashes of its inline scripts
         self.policy: dict[str, str] = {}  # page -> the policy it was given
@@ -222,11 +282,14 @@ class FinishedCopy:
                 gone -= self.keep
             changed, pages = [], {}
             for name in sorted(names):
+                before = self.stable(name)
                 try:
                     data = (source / name).read_bytes()
                 except OSError:  # Zensical replaced or removed it meanwhile: its next build says
                     names.discard(name)
                     continue
+                if before is None or self.stable(name) != before or (not data and name.endswith(".html")):
+                    continue  # being written (truncated, not yet whole): copied after its close
                 digest = hashlib.sha256(data).hexdigest()
                 if self.raw.get(name) == digest:
                     continue
@@ -346,6 +409,7 @@ class ZensicalPreview:
         self.copy = FinishedCopy(self.staged, self.served)
         started = time.monotonic()
         self.zensical = ZensicalProcess(self.staged, self.root, self._zensical_built, self.log)
+        self.copy.stable = self.zensical.stable  # before Zensical's first write: seconds away
         if not self.zensical.wait_built(started, timeout=FIRST_BUILD_TIMEOUT):
             raise SystemExit("zensical serve did not finish its first build")
         self._report()
@@ -411,6 +475,8 @@ class ZensicalPreview:
         assert self.copy is not None
         with self.copy.lock:  # Zensical's builds are copied on another thread, through this stager
             found = stager.restage((p.resolve().relative_to(docs).as_posix(), p) for p in pages)
+            saved = {self.copy.page_of(r.uri) for r in found.values() if r is not None}
+            self.zensical.prioritise({name for name in saved if name is not None})
             written = stager.write_pages(
                 self.staged.docs_dir, [r.uri for r in found.values() if r is not None]
             )
@@ -450,6 +516,10 @@ class ZensicalPreview:
         self._show_errors()
         if written:
             self.zensical.wait_built(before)
+        else:  # no build to copy: the check runs now, not in the next save's copy
+            self.zensical.whole = False
+            self._zensical_built(None)
+        self.zensical.prioritise(set())
         self._report()
         seconds = time.perf_counter() - started
         self.log(f"site up to date in {seconds:.1f} s ({len(written)} staged files rewritten)")

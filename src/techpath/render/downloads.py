@@ -135,7 +135,7 @@ def write_downloads(
         solved = exercise_cells(fill_cells(post_cells(post), result, "markdown"))
         solved_head = (f"{shown[0]}: solutions", *shown[1:])
         (folder / solutions).write_text(
-            notebook_json(to_notebook(reader_cells(solved, *solved_head), result, figure_dir)),
+            notebook_json(to_notebook(reader_cells(solved, *solved_head), result, figure_dir, figure_memo)),
             encoding="utf-8",
         )
     script = to_script(
