@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.browser import ARTIFACTS, offline_browser, post_pages, site_pages, wait_until
+from tests.sweep import DESKTOP, PHONE, VIEWPORTS, console_errors, each_viewport, group, sweep
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
-PHONE, DESKTOP = (390, 844), (1280, 900)
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -213,19 +213,6 @@ def test_errors_show_type_and_message_first_and_fold_library_frames(
 
 # -- the path in the navigation ----------------------------------------------------------------
 
-_PATH_LINKS = """(scope) => {
-  const nav = document.querySelector(scope + ' nav.techpath-nav-path');
-  if (!nav) return null;
-  const links = [...nav.querySelectorAll('ol a[href]')];
-  const current = links.filter(a => a.getAttribute('aria-current') === 'page');
-  const box = el => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
-  return {hrefs: links.map(a => new URL(a.href).pathname),
-          current: current.map(a => new URL(a.href).pathname),
-          currentBox: current.length ? box(current[0]) : null,
-          currentVisible: current.length > 0 && current[0].checkVisibility(),
-          stages: [...nav.querySelectorAll('.techpath-nav-path__stage')].map(s => s.innerText.trim())};
-}"""
-
 
 def _path_problem(found: dict | None, url: str, posts: list[str], height: int) -> str | None:
     if found is None:
@@ -242,35 +229,24 @@ def _path_problem(found: dict | None, url: str, posts: list[str], height: int) -
     return None
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_navigation_lists_the_path_on_every_post(
-    site_server: str, built_site: Path, viewport: tuple[int, int]
-) -> None:
+@pytest.mark.parametrize("viewport", each_viewport())
+def test_navigation_lists_the_path_on_every_post(site_server: str, built_site: Path, viewport: str) -> None:
     """Desktop: the post's side column; phone: the menu. Stages with their posts, the current
-    post marked and in view; previous and next in path order end the post."""
-    posts = post_pages(built_site)
+    post marked and in view; previous and next in path order end the post (tests/sweep.py
+    reads them on each post, the menu open on a phone)."""
+    data = sweep(site_server, built_site, viewport)
+    posts = data["posts"]
     problems: dict[str, str] = {}
-    with offline_browser(site_server, viewport=viewport) as (page, log):
-        for number, url in enumerate(posts):
-            page.goto(site_server + url, wait_until="load")
-            if viewport == PHONE:
-                page.locator("label.md-header__button[for='__drawer']").click()
-                page.wait_for_timeout(350)  # the drawer slides in
-                found = page.evaluate(_PATH_LINKS, ".md-sidebar--primary")
-            else:
-                found = page.evaluate(_PATH_LINKS, ".md-sidebar--post")
-            if number == 0:
-                page.screenshot(path=str(ARTIFACTS / f"follow-path-{viewport[0]}.png"))
-            problem = _path_problem(found, url, posts, viewport[1])
-            end = page.locator("nav.techpath-path-nav a")
-            if problem is None and end.count() == 0:
-                problem = "no previous / next at the end"
-            if problem:
-                problems[url] = problem
-        console = log.console_errors
+    for url in posts:
+        entry = data["pages"][url]
+        problem = _path_problem(entry["path"], url, posts, VIEWPORTS[viewport][1])
+        if problem is None and entry["path_end_links"] == 0:
+            problem = "no previous / next at the end"
+        if problem:
+            problems[url] = problem
     assert len(posts) >= 20
     assert problems == {}, problems
-    assert console == []
+    assert console_errors(data, posts) == []
 
 
 # -- search ------------------------------------------------------------------------------------
@@ -364,40 +340,22 @@ def test_search_index_loads_on_first_use_of_the_search_box(site_server: str) -> 
 
 # -- small print on a phone ----------------------------------------------------------------------
 
-# Every visible piece of text in math boxes and the math index, with its size (MathML kept for
-# screen readers is clipped to 1 px and not shown).
-_SMALL_TEXT = """() => {
-  const found = [];
-  for (const root of document.querySelectorAll('details.math, .techpath-math-index')) {
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const el = node.parentElement;
-      if (!node.textContent.trim() || el.closest('.katex-mathml')) continue;
-      const range = document.createRange(); range.selectNodeContents(node);
-      if (![...range.getClientRects()].some(r => r.width > 0 && r.height > 0)) continue;
-      const px = parseFloat(getComputedStyle(el).fontSize);
-      found.push([px, node.textContent.trim().slice(0, 20), el.className]);
-    }
-  }
-  return found;
-}"""
 
-
+@group("phone")
 def test_no_text_in_math_boxes_or_the_math_index_under_11_px_on_a_phone(
     site_server: str, built_site: Path
 ) -> None:
-    pages = [*post_pages(built_site), "/math/", "/"]
+    data = sweep(site_server, built_site, "phone")  # math boxes open on every page
+    pages = [*data["posts"], "/math/", "/"]
     smallest: dict[str, list] = {}
     counted = 0
+    for url in pages:
+        found = data["pages"][url]["small_text"]
+        counted += len(found)
+        small = sorted(f for f in found if f[0] < 11 - 0.01)
+        if small:
+            smallest[url] = small[:5]
     with offline_browser(site_server, viewport=PHONE) as (page, _log):
-        for url in pages:
-            page.goto(site_server + url, wait_until="load")
-            page.evaluate("document.querySelectorAll('details.math').forEach(d => { d.open = true; })")
-            found = page.evaluate(_SMALL_TEXT)
-            counted += len(found)
-            small = sorted(f for f in found if f[0] < 11 - 0.01)
-            if small:
-                smallest[url] = small[:5]
         page.goto(site_server + "/math/", wait_until="load")
         page.screenshot(path=str(ARTIFACTS / "follow-math-index-390.png"))
         table = page.evaluate(
