@@ -7,7 +7,8 @@ opened, read once it has slid in, and closed again). Then the measurements that 
 come after the ones that read it as loaded, in the order the tests once made them in visits of
 their own: what a loaded page shows (font sizes, copy buttons against code, scrolling blocks,
 figure widths), then on a phone the Contents block is opened and its last link followed, then
-the math boxes are opened (widths, small print).
+the math boxes are opened (widths, small print), and on a desktop, last, every box is opened and
+each copy button clicked for real (the clipboard read after each click).
 
 A sweep is kept per test process; the tests that read one carry the xdist group of its viewport
 (`SWEEP_GROUP`), so with `--dist loadgroup` each viewport is swept once per run, by one worker,
@@ -16,6 +17,7 @@ while the other worker sweeps the other viewport or runs other tests."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -190,6 +192,111 @@ def _read_path(page, viewport: str, entry: dict) -> None:
     entry["path_end_links"] = page.locator("nav.techpath-path-nav a").count()
 
 
+# -- copy buttons, clicked last (desktop) -------------------------------------------------------
+
+# Each copy button against the code of its own <pre>: where its target selector points, and the
+# text Material copies from that code (innerText while data-md-copying is set, trimmed at the end).
+_BUTTONS = """() => [...document.querySelectorAll('.md-content [data-clipboard-target]')].map((b, i) => {
+  b.setAttribute('data-techpath-button', i);
+  const own = b.closest('pre') && b.closest('pre').querySelector(':scope > code');
+  const target = document.querySelector(b.getAttribute('data-clipboard-target'));
+  const text = el => { el.setAttribute('data-md-copying', ''); const t = el.innerText.trimEnd();
+                       el.removeAttribute('data-md-copying'); return t; };
+  return {index: i, own: own ? text(own) : null, targetIsOwn: !!own && target === own,
+          visible: b.getClientRects().length > 0};
+})"""
+
+
+# One step per button, in the page: first what the click before put on the clipboard and which
+# button that click reached (a listener records every click's button), then the next button
+# aimed at as Playwright's click aims: scrolled into view, and the topmost element at its centre
+# (else a click there lands on whatever covers it), with the clipboard set to a sentinel so a
+# click that copies nothing is seen. A click that reached another element (a figure loading
+# above moved the button) is aimed again, now waiting until the button is steady for two
+# animation frames, as Playwright's click does every time. The click itself is a real one, a
+# trusted mouse event (`page.mouse.click`); a step costs one round trip instead of Playwright's
+# click's actionability polling and two more evaluations (759 buttons took 225 s that way).
+_STEP = """async ([read, aim, steady]) => {
+  if (!window.techpathClicks) {
+    window.techpathClicks = [];
+    document.addEventListener('click', e => {
+      const b = e.target.closest && e.target.closest('[data-techpath-button]');
+      window.techpathClicks.push(b ? +b.getAttribute('data-techpath-button') : null);
+    }, true);
+  }
+  const step = {};
+  if (read) {
+    step.copied = await navigator.clipboard.readText();
+    step.reached = window.techpathClicks.splice(0);
+  }
+  if (aim !== null) {
+    const b = document.querySelector(`[data-techpath-button="${aim}"]`);
+    const frames = () => new Promise(f => requestAnimationFrame(() => requestAnimationFrame(f)));
+    const box = () => JSON.stringify(b.getBoundingClientRect());
+    b.scrollIntoView({block: 'center', inline: 'center'});
+    for (let i = 0; i < 20 && !steady; i++) {
+      const before = box();
+      await frames();
+      steady = box() === before;
+      if (!steady) b.scrollIntoView({block: 'center', inline: 'center'});
+    }
+    const r = b.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+    const hit = document.elementFromPoint(x, y);
+    step.at = hit && b.contains(hit) ? {x, y} : null;
+    step.cover = hit ? hit.outerHTML.slice(0, 80) : null;
+    await navigator.clipboard.writeText('(nothing copied)');
+  }
+  return step;
+}"""
+ATTEMPTS = 3  # a button moved or covered when clicked is aimed at again, as Playwright's click retries
+
+
+def _click_each(page, buttons: list[dict]) -> dict[int, str]:
+    """Click each button for real; what is wrong with each that did not copy its own block."""
+    problems: dict[int, str] = {}
+    queue, attempts = list(buttons), Counter()
+    clicked = None
+    while clicked is not None or queue:
+        aim = queue[0] if queue else None
+        index = None if aim is None else aim["index"]
+        step = page.evaluate(_STEP, [clicked is not None, index, index is None or attempts[index] == 0])
+        if clicked is not None:
+            index = clicked["index"]
+            if step["reached"] != [index] and attempts[index] < ATTEMPTS:
+                queue.insert(0, clicked)  # it moved between aim and click: aim again
+                clicked = None
+                continue
+            if step["reached"] != [index]:
+                problems[index] = f"the click reached {step['reached']}"
+            elif step["copied"] != clicked["own"]:
+                problems[index] = f"copied {step['copied'][:60]!r}, expected {clicked['own'][:60]!r}"
+        clicked = None
+        if aim is None:
+            continue
+        attempts[aim["index"]] += 1
+        if step["at"] is None and attempts[aim["index"]] < ATTEMPTS:
+            continue  # still at the head of the queue
+        queue.pop(0)
+        if step["at"] is None:
+            problems[aim["index"]] = f"covered at its centre by {step['cover']}"
+        else:
+            page.mouse.click(step["at"]["x"], step["at"]["y"])
+            clicked = aim
+    return problems
+
+
+def _copy(page) -> dict:
+    """Every box open, each copy button's target checked and each visible one clicked for real."""
+    page.evaluate("document.querySelectorAll('.md-content details').forEach(d => { d.open = true; })")
+    buttons = page.evaluate(_BUTTONS)
+    problems = {
+        b["index"]: "target is another block" for b in buttons if b["own"] is None or not b["targetIsOwn"]
+    }
+    to_click = [b for b in buttons if b["index"] not in problems and b["visible"]]
+    problems |= _click_each(page, to_click)
+    return {"buttons": len(buttons), "clicked": len(to_click), "problems": sorted(problems.items())}
+
+
 _SWEPT: dict[tuple[str, str], dict | Exception] = {}
 
 
@@ -212,15 +319,21 @@ def _sweep(site_server: str, site: Path, viewport: str) -> dict:
     posts = post_pages(site)
     data: dict = {"pages": {}, "posts": posts, "console_errors": {}}
     with offline_browser(site_server, viewport=VIEWPORTS[viewport]) as (page, log):
-        starts = {}  # where each page's console errors begin in the log
+        if viewport == "desktop":
+            page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        marks: list[tuple[str, str, int]] = []  # (page, phase, where its console errors begin)
         for url in site_pages(site):
-            starts[url] = len(log.console_errors)
+            marks.append((url, "console_errors", len(log.console_errors)))
             page.goto(site_server + url, wait_until="load")
             first = bool(posts) and url == posts[0]
             data["pages"][url] = _visit(page, url, viewport, set(posts), first)
-        ends = [*list(starts.values())[1:], len(log.console_errors)]
-        spans = zip(starts.items(), ends, strict=True)
-        data["console_errors"] = {u: log.console_errors[start:end] for (u, start), end in spans}
+            if viewport == "desktop":  # the clicks change the page and the clipboard: last
+                marks.append((url, "copy_console_errors", len(log.console_errors)))
+                data["pages"][url]["copy"] = _copy(page)
+        ends = [*(m[2] for m in marks[1:]), len(log.console_errors)]
+        data["copy_console_errors"] = {}
+        for (url, phase, start), end in zip(marks, ends, strict=True):
+            data[phase][url] = log.console_errors[start:end]
     return data
 
 

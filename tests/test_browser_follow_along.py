@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from tests.browser import ARTIFACTS, offline_browser, post_pages, site_pages, wait_until
+from tests.browser import ARTIFACTS, offline_browser, post_pages, wait_until
 from tests.sweep import DESKTOP, PHONE, VIEWPORTS, console_errors, each_viewport, group, sweep
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -31,121 +30,23 @@ def _open_every_box(page) -> None:
 
 # -- copy buttons ------------------------------------------------------------------------------
 
-# Each copy button against the code of its own <pre>: where its target selector points, and the
-# text Material copies from that code (innerText while data-md-copying is set, trimmed at the end).
-_BUTTONS = """() => [...document.querySelectorAll('.md-content [data-clipboard-target]')].map((b, i) => {
-  b.setAttribute('data-techpath-button', i);
-  const own = b.closest('pre') && b.closest('pre').querySelector(':scope > code');
-  const target = document.querySelector(b.getAttribute('data-clipboard-target'));
-  const text = el => { el.setAttribute('data-md-copying', ''); const t = el.innerText.trimEnd();
-                       el.removeAttribute('data-md-copying'); return t; };
-  return {index: i, own: own ? text(own) : null, targetIsOwn: !!own && target === own,
-          visible: b.getClientRects().length > 0};
-})"""
 
-
-# One step per button, in the page: first what the click before put on the clipboard and which
-# button that click reached (a listener records every click's button), then the next button
-# aimed at as Playwright's click aims: scrolled into view, and the topmost element at its centre
-# (else a click there lands on whatever covers it), with the clipboard set to a sentinel so a
-# click that copies nothing is seen. A click that reached another element (a figure loading
-# above moved the button) is aimed again, now waiting until the button is steady for two
-# animation frames, as Playwright's click does every time. The click itself is a real one, a
-# trusted mouse event (`page.mouse.click`); a step costs one round trip instead of Playwright's
-# click's actionability polling and two more evaluations (759 buttons took 225 s that way).
-_STEP = """async ([read, aim, steady]) => {
-  if (!window.techpathClicks) {
-    window.techpathClicks = [];
-    document.addEventListener('click', e => {
-      const b = e.target.closest && e.target.closest('[data-techpath-button]');
-      window.techpathClicks.push(b ? +b.getAttribute('data-techpath-button') : null);
-    }, true);
-  }
-  const step = {};
-  if (read) {
-    step.copied = await navigator.clipboard.readText();
-    step.reached = window.techpathClicks.splice(0);
-  }
-  if (aim !== null) {
-    const b = document.querySelector(`[data-techpath-button="${aim}"]`);
-    const frames = () => new Promise(f => requestAnimationFrame(() => requestAnimationFrame(f)));
-    const box = () => JSON.stringify(b.getBoundingClientRect());
-    b.scrollIntoView({block: 'center', inline: 'center'});
-    for (let i = 0; i < 20 && !steady; i++) {
-      const before = box();
-      await frames();
-      steady = box() === before;
-      if (!steady) b.scrollIntoView({block: 'center', inline: 'center'});
-    }
-    const r = b.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
-    const hit = document.elementFromPoint(x, y);
-    step.at = hit && b.contains(hit) ? {x, y} : null;
-    step.cover = hit ? hit.outerHTML.slice(0, 80) : null;
-    await navigator.clipboard.writeText('(nothing copied)');
-  }
-  return step;
-}"""
-ATTEMPTS = 3  # a button moved or covered when clicked is aimed at again, as Playwright's click retries
-
-
-def _click_each(page, buttons: list[dict]) -> dict[int, str]:
-    """Click each button for real; what is wrong with each that did not copy its own block."""
-    problems: dict[int, str] = {}
-    queue, attempts = list(buttons), Counter()
-    clicked = None
-    while clicked is not None or queue:
-        aim = queue[0] if queue else None
-        index = None if aim is None else aim["index"]
-        step = page.evaluate(_STEP, [clicked is not None, index, index is None or attempts[index] == 0])
-        if clicked is not None:
-            index = clicked["index"]
-            if step["reached"] != [index] and attempts[index] < ATTEMPTS:
-                queue.insert(0, clicked)  # it moved between aim and click: aim again
-                clicked = None
-                continue
-            if step["reached"] != [index]:
-                problems[index] = f"the click reached {step['reached']}"
-            elif step["copied"] != clicked["own"]:
-                problems[index] = f"copied {step['copied'][:60]!r}, expected {clicked['own'][:60]!r}"
-        clicked = None
-        if aim is None:
-            continue
-        attempts[aim["index"]] += 1
-        if step["at"] is None and attempts[aim["index"]] < ATTEMPTS:
-            continue  # still at the head of the queue
-        queue.pop(0)
-        if step["at"] is None:
-            problems[aim["index"]] = f"covered at its centre by {step['cover']}"
-        else:
-            page.mouse.click(step["at"]["x"], step["at"]["y"])
-            clicked = aim
-    return problems
-
-
+@group("desktop")
 def test_every_copy_button_copies_its_own_block(site_server: str, built_site: Path) -> None:
     """On every page, each copy button's target is its own block, and a real click puts exactly
     that block's code on the clipboard (exercise starters, checks and solutions, outputs inside
-    boxes, math boxes with several blocks, blog excerpts)."""
+    boxes, math boxes with several blocks, blog excerpts). The desktop sweep clicks them, every
+    box open, last in its visit of each page (tests/sweep.py)."""
+    data = sweep(site_server, built_site, "desktop")
     wrong: dict[str, list] = {}
     counted = clicked = 0
-    with offline_browser(site_server) as (page, log):
-        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-        for url in site_pages(built_site):
-            page.goto(site_server + url, wait_until="load")
-            _open_every_box(page)
-            buttons = page.evaluate(_BUTTONS)
-            counted += len(buttons)
-            problems = {
-                b["index"]: "target is another block"
-                for b in buttons
-                if b["own"] is None or not b["targetIsOwn"]
-            }
-            to_click = [b for b in buttons if b["index"] not in problems and b["visible"]]
-            clicked += len(to_click)
-            problems |= _click_each(page, to_click)
-            if problems:
-                wrong[url] = sorted(problems.items())
-        console = log.console_errors
+    for url, entry in data["pages"].items():
+        copy = entry["copy"]
+        counted += copy["buttons"]
+        clicked += copy["clicked"]
+        if copy["problems"]:
+            wrong[url] = copy["problems"]
+    console = console_errors(data) + [e for errors in data["copy_console_errors"].values() for e in errors]
     _write("follow-copy.json", {"buttons": counted, "clicked": clicked, "wrong": wrong})
     assert counted > 400 and clicked > 300, (counted, clicked)
     assert wrong == {}, f"{sum(len(v) for v in wrong.values())} of {counted} buttons: {wrong}"
