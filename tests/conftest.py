@@ -16,6 +16,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from _pytest.nodes import NodeId
 
 from techpath import environment
 from techpath.pytest_plugin import run_collected_posts
@@ -245,6 +246,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     posts = [i for i in items if _is_post(i)]
     if posts:
         items[:] = posts + [i for i in items if not _is_post(i)]
+    _group_suffix(config, items)
+
+
+def _group_suffix(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """What `--dist loadgroup` schedules by: an xdist worker's test ids end in "@group".
+    pytest-xdist 3.8 appends it by setting `item._nodeid`, which pytest 9.2 no longer reads
+    (an id is `item._id`): no group held, and every worker ran each module fixture and each
+    browser sweep of its own. Appended here once every marker is on."""
+    if not getattr(config.option, "loadgroup", False) or not hasattr(items[0] if items else None, "_id"):
+        return
+    for item in items:
+        names = sorted(
+            {
+                str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                for m in item.iter_markers("xdist_group")
+            }
+        )
+        if names and "@" not in item.nodeid.rpartition("]")[2]:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")  # type: ignore[attr-defined]
 
 
 def _uses_a_module_fixture(item: pytest.Item) -> bool:

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from tests.browser import ARTIFACTS, offline_browser, post_pages, site_pages, wait_until
+from tests.browser import ARTIFACTS, offline_browser, post_pages, wait_until
+from tests.sweep import DESKTOP, PHONE, VIEWPORTS, console_errors, each_viewport, group, sweep
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
-PHONE, DESKTOP = (390, 844), (1280, 900)
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -31,121 +30,23 @@ def _open_every_box(page) -> None:
 
 # -- copy buttons ------------------------------------------------------------------------------
 
-# Each copy button against the code of its own <pre>: where its target selector points, and the
-# text Material copies from that code (innerText while data-md-copying is set, trimmed at the end).
-_BUTTONS = """() => [...document.querySelectorAll('.md-content [data-clipboard-target]')].map((b, i) => {
-  b.setAttribute('data-techpath-button', i);
-  const own = b.closest('pre') && b.closest('pre').querySelector(':scope > code');
-  const target = document.querySelector(b.getAttribute('data-clipboard-target'));
-  const text = el => { el.setAttribute('data-md-copying', ''); const t = el.innerText.trimEnd();
-                       el.removeAttribute('data-md-copying'); return t; };
-  return {index: i, own: own ? text(own) : null, targetIsOwn: !!own && target === own,
-          visible: b.getClientRects().length > 0};
-})"""
 
-
-# One step per button, in the page: first what the click before put on the clipboard and which
-# button that click reached (a listener records every click's button), then the next button
-# aimed at as Playwright's click aims: scrolled into view, and the topmost element at its centre
-# (else a click there lands on whatever covers it), with the clipboard set to a sentinel so a
-# click that copies nothing is seen. A click that reached another element (a figure loading
-# above moved the button) is aimed again, now waiting until the button is steady for two
-# animation frames, as Playwright's click does every time. The click itself is a real one, a
-# trusted mouse event (`page.mouse.click`); a step costs one round trip instead of Playwright's
-# click's actionability polling and two more evaluations (759 buttons took 225 s that way).
-_STEP = """async ([read, aim, steady]) => {
-  if (!window.techpathClicks) {
-    window.techpathClicks = [];
-    document.addEventListener('click', e => {
-      const b = e.target.closest && e.target.closest('[data-techpath-button]');
-      window.techpathClicks.push(b ? +b.getAttribute('data-techpath-button') : null);
-    }, true);
-  }
-  const step = {};
-  if (read) {
-    step.copied = await navigator.clipboard.readText();
-    step.reached = window.techpathClicks.splice(0);
-  }
-  if (aim !== null) {
-    const b = document.querySelector(`[data-techpath-button="${aim}"]`);
-    const frames = () => new Promise(f => requestAnimationFrame(() => requestAnimationFrame(f)));
-    const box = () => JSON.stringify(b.getBoundingClientRect());
-    b.scrollIntoView({block: 'center', inline: 'center'});
-    for (let i = 0; i < 20 && !steady; i++) {
-      const before = box();
-      await frames();
-      steady = box() === before;
-      if (!steady) b.scrollIntoView({block: 'center', inline: 'center'});
-    }
-    const r = b.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
-    const hit = document.elementFromPoint(x, y);
-    step.at = hit && b.contains(hit) ? {x, y} : null;
-    step.cover = hit ? hit.outerHTML.slice(0, 80) : null;
-    await navigator.clipboard.writeText('(nothing copied)');
-  }
-  return step;
-}"""
-ATTEMPTS = 3  # a button moved or covered when clicked is aimed at again, as Playwright's click retries
-
-
-def _click_each(page, buttons: list[dict]) -> dict[int, str]:
-    """Click each button for real; what is wrong with each that did not copy its own block."""
-    problems: dict[int, str] = {}
-    queue, attempts = list(buttons), Counter()
-    clicked = None
-    while clicked is not None or queue:
-        aim = queue[0] if queue else None
-        index = None if aim is None else aim["index"]
-        step = page.evaluate(_STEP, [clicked is not None, index, index is None or attempts[index] == 0])
-        if clicked is not None:
-            index = clicked["index"]
-            if step["reached"] != [index] and attempts[index] < ATTEMPTS:
-                queue.insert(0, clicked)  # it moved between aim and click: aim again
-                clicked = None
-                continue
-            if step["reached"] != [index]:
-                problems[index] = f"the click reached {step['reached']}"
-            elif step["copied"] != clicked["own"]:
-                problems[index] = f"copied {step['copied'][:60]!r}, expected {clicked['own'][:60]!r}"
-        clicked = None
-        if aim is None:
-            continue
-        attempts[aim["index"]] += 1
-        if step["at"] is None and attempts[aim["index"]] < ATTEMPTS:
-            continue  # still at the head of the queue
-        queue.pop(0)
-        if step["at"] is None:
-            problems[aim["index"]] = f"covered at its centre by {step['cover']}"
-        else:
-            page.mouse.click(step["at"]["x"], step["at"]["y"])
-            clicked = aim
-    return problems
-
-
+@group("desktop")
 def test_every_copy_button_copies_its_own_block(site_server: str, built_site: Path) -> None:
     """On every page, each copy button's target is its own block, and a real click puts exactly
     that block's code on the clipboard (exercise starters, checks and solutions, outputs inside
-    boxes, math boxes with several blocks, blog excerpts)."""
+    boxes, math boxes with several blocks, blog excerpts). The desktop sweep clicks them, every
+    box open, last in its visit of each page (tests/sweep.py)."""
+    data = sweep(site_server, built_site, "desktop")
     wrong: dict[str, list] = {}
     counted = clicked = 0
-    with offline_browser(site_server) as (page, log):
-        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-        for url in site_pages(built_site):
-            page.goto(site_server + url, wait_until="load")
-            _open_every_box(page)
-            buttons = page.evaluate(_BUTTONS)
-            counted += len(buttons)
-            problems = {
-                b["index"]: "target is another block"
-                for b in buttons
-                if b["own"] is None or not b["targetIsOwn"]
-            }
-            to_click = [b for b in buttons if b["index"] not in problems and b["visible"]]
-            clicked += len(to_click)
-            problems |= _click_each(page, to_click)
-            if problems:
-                wrong[url] = sorted(problems.items())
-        console = log.console_errors
+    for url, entry in data["pages"].items():
+        copy = entry["copy"]
+        counted += copy["buttons"]
+        clicked += copy["clicked"]
+        if copy["problems"]:
+            wrong[url] = copy["problems"]
+    console = console_errors(data) + [e for errors in data["copy_console_errors"].values() for e in errors]
     _write("follow-copy.json", {"buttons": counted, "clicked": clicked, "wrong": wrong})
     assert counted > 400 and clicked > 300, (counted, clicked)
     assert wrong == {}, f"{sum(len(v) for v in wrong.values())} of {counted} buttons: {wrong}"
@@ -213,19 +114,6 @@ def test_errors_show_type_and_message_first_and_fold_library_frames(
 
 # -- the path in the navigation ----------------------------------------------------------------
 
-_PATH_LINKS = """(scope) => {
-  const nav = document.querySelector(scope + ' nav.techpath-nav-path');
-  if (!nav) return null;
-  const links = [...nav.querySelectorAll('ol a[href]')];
-  const current = links.filter(a => a.getAttribute('aria-current') === 'page');
-  const box = el => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
-  return {hrefs: links.map(a => new URL(a.href).pathname),
-          current: current.map(a => new URL(a.href).pathname),
-          currentBox: current.length ? box(current[0]) : null,
-          currentVisible: current.length > 0 && current[0].checkVisibility(),
-          stages: [...nav.querySelectorAll('.techpath-nav-path__stage')].map(s => s.innerText.trim())};
-}"""
-
 
 def _path_problem(found: dict | None, url: str, posts: list[str], height: int) -> str | None:
     if found is None:
@@ -242,35 +130,24 @@ def _path_problem(found: dict | None, url: str, posts: list[str], height: int) -
     return None
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_navigation_lists_the_path_on_every_post(
-    site_server: str, built_site: Path, viewport: tuple[int, int]
-) -> None:
+@pytest.mark.parametrize("viewport", each_viewport())
+def test_navigation_lists_the_path_on_every_post(site_server: str, built_site: Path, viewport: str) -> None:
     """Desktop: the post's side column; phone: the menu. Stages with their posts, the current
-    post marked and in view; previous and next in path order end the post."""
-    posts = post_pages(built_site)
+    post marked and in view; previous and next in path order end the post (tests/sweep.py
+    reads them on each post, the menu open on a phone)."""
+    data = sweep(site_server, built_site, viewport)
+    posts = data["posts"]
     problems: dict[str, str] = {}
-    with offline_browser(site_server, viewport=viewport) as (page, log):
-        for number, url in enumerate(posts):
-            page.goto(site_server + url, wait_until="load")
-            if viewport == PHONE:
-                page.locator("label.md-header__button[for='__drawer']").click()
-                page.wait_for_timeout(350)  # the drawer slides in
-                found = page.evaluate(_PATH_LINKS, ".md-sidebar--primary")
-            else:
-                found = page.evaluate(_PATH_LINKS, ".md-sidebar--post")
-            if number == 0:
-                page.screenshot(path=str(ARTIFACTS / f"follow-path-{viewport[0]}.png"))
-            problem = _path_problem(found, url, posts, viewport[1])
-            end = page.locator("nav.techpath-path-nav a")
-            if problem is None and end.count() == 0:
-                problem = "no previous / next at the end"
-            if problem:
-                problems[url] = problem
-        console = log.console_errors
+    for url in posts:
+        entry = data["pages"][url]
+        problem = _path_problem(entry["path"], url, posts, VIEWPORTS[viewport][1])
+        if problem is None and entry["path_end_links"] == 0:
+            problem = "no previous / next at the end"
+        if problem:
+            problems[url] = problem
     assert len(posts) >= 20
     assert problems == {}, problems
-    assert console == []
+    assert console_errors(data, posts) == []
 
 
 # -- search ------------------------------------------------------------------------------------
@@ -364,40 +241,22 @@ def test_search_index_loads_on_first_use_of_the_search_box(site_server: str) -> 
 
 # -- small print on a phone ----------------------------------------------------------------------
 
-# Every visible piece of text in math boxes and the math index, with its size (MathML kept for
-# screen readers is clipped to 1 px and not shown).
-_SMALL_TEXT = """() => {
-  const found = [];
-  for (const root of document.querySelectorAll('details.math, .techpath-math-index')) {
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const el = node.parentElement;
-      if (!node.textContent.trim() || el.closest('.katex-mathml')) continue;
-      const range = document.createRange(); range.selectNodeContents(node);
-      if (![...range.getClientRects()].some(r => r.width > 0 && r.height > 0)) continue;
-      const px = parseFloat(getComputedStyle(el).fontSize);
-      found.push([px, node.textContent.trim().slice(0, 20), el.className]);
-    }
-  }
-  return found;
-}"""
 
-
+@group("phone")
 def test_no_text_in_math_boxes_or_the_math_index_under_11_px_on_a_phone(
     site_server: str, built_site: Path
 ) -> None:
-    pages = [*post_pages(built_site), "/math/", "/"]
+    data = sweep(site_server, built_site, "phone")  # math boxes open on every page
+    pages = [*data["posts"], "/math/", "/"]
     smallest: dict[str, list] = {}
     counted = 0
+    for url in pages:
+        found = data["pages"][url]["small_text"]
+        counted += len(found)
+        small = sorted(f for f in found if f[0] < 11 - 0.01)
+        if small:
+            smallest[url] = small[:5]
     with offline_browser(site_server, viewport=PHONE) as (page, _log):
-        for url in pages:
-            page.goto(site_server + url, wait_until="load")
-            page.evaluate("document.querySelectorAll('details.math').forEach(d => { d.open = true; })")
-            found = page.evaluate(_SMALL_TEXT)
-            counted += len(found)
-            small = sorted(f for f in found if f[0] < 11 - 0.01)
-            if small:
-                smallest[url] = small[:5]
         page.goto(site_server + "/math/", wait_until="load")
         page.screenshot(path=str(ARTIFACTS / "follow-math-index-390.png"))
         table = page.evaluate(

@@ -12,12 +12,11 @@ import pytest
 import yaml
 
 from techpath.render.figures import text_px
-from tests.browser import ARTIFACTS, offline_browser, post_pages, site_pages, wait_until
+from tests.browser import ARTIFACTS, offline_browser, post_pages, wait_until
+from tests.sweep import DESKTOP, PHONE, VIEWPORTS, console_errors, each_viewport, group, sweep
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
-PHONE, DESKTOP = (390, 844), (1280, 900)
-VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 
 
 def _max_code_line() -> int:
@@ -35,119 +34,21 @@ def _write(name: str, data: object) -> None:
     (ARTIFACTS / name).write_text(json.dumps(data, indent=2))
 
 
-# Width of the document against the viewport; the widest element when it overflows.
-_OVERFLOW = """() => {
-  const width = document.documentElement.scrollWidth, view = window.innerWidth;
-  let widest = null, right = view;
-  if (width > view) for (const el of document.body.querySelectorAll('*')) {
-    const r = el.getBoundingClientRect();
-    if (r.right > right + 1 && getComputedStyle(el).position !== 'fixed') { right = r.right;
-      widest = el.tagName + '.' + el.className; }
-  }
-  return {width, view, widest};
-}"""
-
-_SIZES = """() => {
-  const px = el => parseFloat(getComputedStyle(el).fontSize);
-  const all = sel => [...document.querySelectorAll(sel)];
-  return {code: all('.md-content .highlight pre > code').map(px),
-          output: all('.techpath-output pre > code').map(px),
-          math: all('details.math p, details.math li').map(px),
-          mathTitle: all('details.math > summary').map(px)};
-}"""
-
-_SCROLLING = """() => [...document.querySelectorAll('.md-content .highlight pre > code')]
-  .filter(c => !c.closest('.techpath-output'))
-  .map(c => ({scrolls: c.scrollWidth > c.clientWidth + 1,
-              longest: Math.max(...c.textContent.split('\\n').map(l => l.length))}))"""
-
-_COPY_OVERLAP = """() => {
-  const hits = [];
-  for (const pre of document.querySelectorAll('.md-content pre')) {
-    const button = pre.querySelector('.md-clipboard');
-    const code = pre.querySelector('code');
-    if (!button || !code || !button.getClientRects().length) continue;
-    const b = button.getBoundingClientRect();
-    const range = document.createRange();
-    range.selectNodeContents(code);
-    for (const r of range.getClientRects()) {
-      if (r.width && r.left < b.right && r.right > b.left && r.top < b.bottom && r.bottom > b.top) {
-        hits.push(code.textContent.slice(0, 40)); break;
-      }
-    }
-  }
-  return hits;
-}"""
-
-_FIGURES = """() => [...document.querySelectorAll('.techpath-figure img')]
-  .map(i => [new URL(i.src).pathname, i.getBoundingClientRect().width])"""
-
-
-def _contents_problem(page, url: str) -> str | None:
-    """On a phone: a Contents block above the fold whose links reach every section."""
-    meta = page.locator(".techpath-meta").first
-    box = meta.bounding_box() if meta.count() else None
-    if box is None or "min read" not in meta.inner_text() or box["y"] > PHONE[1]:
-        return "no date and reading time at the top"
-    headings = page.locator("article h2[id]").count()
-    toc = page.locator("details.techpath-toc")
-    if headings == 0:
-        return None
-    if not toc.is_visible() or toc.bounding_box()["y"] > PHONE[1]:
-        return "no contents above the fold"
-    toc.locator("summary").click()
-    links = toc.locator("a")
-    if links.count() < headings or not links.first.is_visible():
-        return f"{links.count()} links for {headings} sections"
-    target = "#" + links.last.get_attribute("href").split("#")[-1]  # instant loading makes it absolute
-    links.last.click()
-    wait_until(page, f"location.hash === {json.dumps(target)}")
-    return None
-
-
-_MEASURED: dict[str, dict] = {}
-
-
-def measure(site_server: str, site: Path, viewport: str) -> dict:
-    """One visit per page and viewport, every measurement at once (the machine is slow)."""
-    if viewport in _MEASURED:
-        return _MEASURED[viewport]
-    posts = set(post_pages(site))
-    data: dict = {"pages": {}, "posts": sorted(posts)}
-    with offline_browser(site_server, viewport=VIEWPORTS[viewport]) as (page, log):
-        for url in site_pages(site):
-            page.goto(site_server + url, wait_until="load")
-            entry: dict = {}
-            if url in posts:
-                entry["sizes"] = page.evaluate(_SIZES)
-                entry["copy_overlap"] = page.evaluate(_COPY_OVERLAP)
-                entry["blocks"] = page.evaluate(_SCROLLING)
-                entry["figures"] = page.evaluate(_FIGURES)
-                if viewport == "phone":
-                    entry["contents"] = _contents_problem(page, url)
-            # Open boxes hold the widest math.
-            page.evaluate("document.querySelectorAll('details.math').forEach(d => { d.open = true; })")
-            entry["overflow"] = page.evaluate(_OVERFLOW)
-            data["pages"][url] = entry
-        data["console_errors"] = log.console_errors
-    _MEASURED[viewport] = data
-    return data
-
-
-@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("viewport", each_viewport())
 def test_no_page_is_wider_than_the_screen(site_server: str, built_site: Path, viewport: str) -> None:
-    data = measure(site_server, built_site, viewport)
+    data = sweep(site_server, built_site, viewport)
     too_wide = {
         u: e["overflow"] for u, e in data["pages"].items() if e["overflow"]["width"] > e["overflow"]["view"]
     }
     _write(f"layout-overflow-{viewport}.json", {"pages": len(data["pages"]), "too_wide": too_wide})
     assert len(data["pages"]) > 20
     assert too_wide == {}
-    assert data["console_errors"] == []
+    assert console_errors(data) == []
 
 
+@group("phone")
 def test_contents_are_reachable_on_every_post(site_server: str, built_site: Path) -> None:
-    data = measure(site_server, built_site, "phone")
+    data = sweep(site_server, built_site, "phone")
     assert len(data["posts"]) >= 10
     problems = {u: data["pages"][u]["contents"] for u in data["posts"] if data["pages"][u]["contents"]}
     assert problems == {}
@@ -157,11 +58,11 @@ def test_contents_are_reachable_on_every_post(site_server: str, built_site: Path
         assert not page.locator("details.techpath-toc").is_visible()  # the theme's column shows it
 
 
-@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("viewport", each_viewport())
 def test_output_and_math_text_are_no_smaller_than_code(
     site_server: str, built_site: Path, viewport: str
 ) -> None:
-    data = measure(site_server, built_site, viewport)
+    data = sweep(site_server, built_site, viewport)
     measured, smaller = {}, []
     for url in data["posts"]:
         sizes = data["pages"][url]["sizes"]
@@ -201,10 +102,11 @@ def test_a_79_character_line_fits_the_column_at_1280(site_server: str, built_sit
             assert scrolls[0] <= scrolls[1] + 1, (url, scrolls)
 
 
+@group("desktop")
 def test_under_5_percent_of_code_blocks_scroll_at_1280(site_server: str, built_site: Path) -> None:
     # The share holds because the build enforces the 79-character limit; raising it breaks both.
     assert _max_code_line() == 79
-    measured = _scrolling_share(measure(site_server, built_site, "desktop"))
+    measured = _scrolling_share(sweep(site_server, built_site, "desktop"))
     _write("layout-scrolling-share.json", {k: measured[k] for k in ("blocks", "scrolling", "share")})
     assert measured["blocks"] > 50
     assert measured["share"] < 0.05, {
@@ -212,16 +114,17 @@ def test_under_5_percent_of_code_blocks_scroll_at_1280(site_server: str, built_s
     }
 
 
+@group("desktop")
 def test_blocks_within_the_line_limit_never_scroll_at_1280(site_server: str, built_site: Path) -> None:
-    measured = _scrolling_share(measure(site_server, built_site, "desktop"))
+    measured = _scrolling_share(sweep(site_server, built_site, "desktop"))
     _write("layout-scrolling-code.json", measured)
     assert measured["blocks"] > 50
     assert measured["scrolling_with_lines_up_to_79"] == []
 
 
-@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("viewport", each_viewport())
 def test_copy_buttons_never_cover_code(site_server: str, built_site: Path, viewport: str) -> None:
-    data = measure(site_server, built_site, viewport)
+    data = sweep(site_server, built_site, viewport)
     covered = {u: data["pages"][u]["copy_overlap"] for u in data["posts"] if data["pages"][u]["copy_overlap"]}
     assert covered == {}
 
@@ -238,8 +141,9 @@ def test_home_page_leads_to_start_here_above_the_fold(site_server: str, viewport
         page.wait_for_url("**/start-here/")
 
 
+@group("phone")
 def test_figure_text_is_at_least_11_px_on_a_phone(site_server: str, built_site: Path) -> None:
-    data = measure(site_server, built_site, "phone")
+    data = sweep(site_server, built_site, "phone")
     smallest = {}
     for url in data["posts"]:
         for src, shown in data["pages"][url]["figures"]:

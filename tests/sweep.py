@@ -1,0 +1,342 @@
+"""One visit per page and viewport for the browser tests that read every page of our site
+(test_browser_layout.py, test_browser_follow_along.py): each page is loaded once on a phone and
+once on a desktop, and everything those tests assert on is measured in that visit.
+
+On a post the navigation is read first, as on a post just opened (on a phone the menu is
+opened, read once it has slid in, and closed again). Then the measurements that change a page
+come after the ones that read it as loaded, in the order the tests once made them in visits of
+their own: what a loaded page shows (font sizes, copy buttons against code, scrolling blocks,
+figure widths), then on a phone the Contents block is opened and its last link followed, then
+the math boxes are opened (widths, small print), and on a desktop, last, every box is opened and
+each copy button clicked for real (the clipboard read after each click).
+
+A sweep is kept per test process; the tests that read one carry the xdist group of its viewport
+(`SWEEP_GROUP`), so with `--dist loadgroup` each viewport is swept once per run, by one worker,
+while the other worker sweeps the other viewport or runs other tests."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.browser import ARTIFACTS, offline_browser, post_pages, site_pages, wait_until
+
+PHONE, DESKTOP = (390, 844), (1280, 900)
+VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
+
+
+def group(viewport: str) -> pytest.MarkDecorator:
+    """The xdist group of the tests that read the sweep of `viewport`."""
+    return pytest.mark.xdist_group(f"browser-sweep-{viewport}")
+
+
+def each_viewport() -> list:
+    """The viewports as parameters, each in the xdist group of its sweep."""
+    return [pytest.param(v, marks=group(v), id=v) for v in VIEWPORTS]
+
+
+# -- what a loaded page shows ------------------------------------------------------------------
+
+_SIZES = """() => {
+  const px = el => parseFloat(getComputedStyle(el).fontSize);
+  const all = sel => [...document.querySelectorAll(sel)];
+  return {code: all('.md-content .highlight pre > code').map(px),
+          output: all('.techpath-output pre > code').map(px),
+          math: all('details.math p, details.math li').map(px),
+          mathTitle: all('details.math > summary').map(px)};
+}"""
+
+_SCROLLING = """() => [...document.querySelectorAll('.md-content .highlight pre > code')]
+  .filter(c => !c.closest('.techpath-output'))
+  .map(c => ({scrolls: c.scrollWidth > c.clientWidth + 1,
+              longest: Math.max(...c.textContent.split('\\n').map(l => l.length))}))"""
+
+_COPY_OVERLAP = """() => {
+  const hits = [];
+  for (const pre of document.querySelectorAll('.md-content pre')) {
+    const button = pre.querySelector('.md-clipboard');
+    const code = pre.querySelector('code');
+    if (!button || !code || !button.getClientRects().length) continue;
+    const b = button.getBoundingClientRect();
+    const range = document.createRange();
+    range.selectNodeContents(code);
+    for (const r of range.getClientRects()) {
+      if (r.width && r.left < b.right && r.right > b.left && r.top < b.bottom && r.bottom > b.top) {
+        hits.push(code.textContent.slice(0, 40)); break;
+      }
+    }
+  }
+  return hits;
+}"""
+
+_FIGURES = """() => [...document.querySelectorAll('.techpath-figure img')]
+  .map(i => [new URL(i.src).pathname, i.getBoundingClientRect().width])"""
+
+
+def _contents_problem(page, url: str) -> str | None:
+    """On a phone: a Contents block above the fold whose links reach every section."""
+    meta = page.locator(".techpath-meta").first
+    box = meta.bounding_box() if meta.count() else None
+    if box is None or "min read" not in meta.inner_text() or box["y"] > PHONE[1]:
+        return "no date and reading time at the top"
+    headings = page.locator("article h2[id]").count()
+    toc = page.locator("details.techpath-toc")
+    if headings == 0:
+        return None
+    if not toc.is_visible() or toc.bounding_box()["y"] > PHONE[1]:
+        return "no contents above the fold"
+    toc.locator("summary").click()
+    links = toc.locator("a")
+    if links.count() < headings or not links.first.is_visible():
+        return f"{links.count()} links for {headings} sections"
+    target = "#" + links.last.get_attribute("href").split("#")[-1]  # instant loading makes it absolute
+    links.last.click()
+    wait_until(page, f"location.hash === {json.dumps(target)}")
+    return None
+
+
+# -- with the math boxes open ------------------------------------------------------------------
+
+# Width of the document against the viewport; the widest element when it overflows.
+_OVERFLOW = """() => {
+  const width = document.documentElement.scrollWidth, view = window.innerWidth;
+  let widest = null, right = view;
+  if (width > view) for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.right > right + 1 && getComputedStyle(el).position !== 'fixed') { right = r.right;
+      widest = el.tagName + '.' + el.className; }
+  }
+  return {width, view, widest};
+}"""
+
+# Every visible piece of text in math boxes and the math index, with its size (MathML kept for
+# screen readers is clipped to 1 px and not shown).
+_SMALL_TEXT = """() => {
+  const found = [];
+  for (const root of document.querySelectorAll('details.math, .techpath-math-index')) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement;
+      if (!node.textContent.trim() || el.closest('.katex-mathml')) continue;
+      const range = document.createRange(); range.selectNodeContents(node);
+      if (![...range.getClientRects()].some(r => r.width > 0 && r.height > 0)) continue;
+      const px = parseFloat(getComputedStyle(el).fontSize);
+      found.push([px, node.textContent.trim().slice(0, 20), el.className]);
+    }
+  }
+  return found;
+}"""
+
+# -- the navigation ----------------------------------------------------------------------------
+
+_PATH_LINKS = """(scope) => {
+  const nav = document.querySelector(scope + ' nav.techpath-nav-path');
+  if (!nav) return null;
+  const links = [...nav.querySelectorAll('ol a[href]')];
+  const current = links.filter(a => a.getAttribute('aria-current') === 'page');
+  const box = el => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  return {hrefs: links.map(a => new URL(a.href).pathname),
+          current: current.map(a => new URL(a.href).pathname),
+          currentBox: current.length ? box(current[0]) : null,
+          currentVisible: current.length > 0 && current[0].checkVisibility(),
+          stages: [...nav.querySelectorAll('.techpath-nav-path__stage')].map(s => s.innerText.trim())};
+}"""
+
+# The phone's menu has slid in (or out): no transition runs in the sidebar any more.
+_SLID = "document.querySelector('.md-sidebar--primary').getAnimations({subtree: true}).length === 0"
+_DRAWER_OPEN = f"document.getElementById('__drawer').checked && {_SLID}"
+_DRAWER_CLOSED = f"!document.getElementById('__drawer').checked && {_SLID}"
+
+
+def _open_math(page) -> None:
+    page.evaluate("document.querySelectorAll('details.math').forEach(d => { d.open = true; })")
+
+
+def _visit(page, url: str, viewport: str, posts: set[str], first_post: bool) -> dict:
+    entry: dict = {}
+    is_post = url in posts
+    if is_post:
+        _read_path(page, viewport, entry)
+        if first_post:
+            page.screenshot(path=str(ARTIFACTS / f"follow-path-{VIEWPORTS[viewport][0]}.png"))
+        if viewport == "phone":  # the menu closes again before anything else is measured
+            # a tap on the shade beside the menu, as a reader closes it (clear of the scrollbar)
+            shade = {"x": PHONE[0] - 50, "y": PHONE[1] // 2}
+            page.locator("label.md-overlay[for='__drawer']").click(position=shade)
+            wait_until(page, _DRAWER_CLOSED)
+        entry["sizes"] = page.evaluate(_SIZES)
+        entry["copy_overlap"] = page.evaluate(_COPY_OVERLAP)
+        entry["blocks"] = page.evaluate(_SCROLLING)
+        entry["figures"] = page.evaluate(_FIGURES)
+        if viewport == "phone":
+            entry["contents"] = _contents_problem(page, url)
+    _open_math(page)  # open boxes hold the widest math
+    entry["overflow"] = page.evaluate(_OVERFLOW)
+    if viewport == "phone" and (is_post or url in ("/", "/math/")):
+        entry["small_text"] = page.evaluate(_SMALL_TEXT)
+    return entry
+
+
+def _read_path(page, viewport: str, entry: dict) -> None:
+    """The path in the navigation, as a reader finds it on a post just opened: on a phone in
+    the menu, once it has slid in; on a desktop in the post's side column."""
+    if viewport == "phone":
+        page.locator("label.md-header__button[for='__drawer']").click()
+        wait_until(page, _DRAWER_OPEN)
+        entry["path"] = page.evaluate(_PATH_LINKS, ".md-sidebar--primary")
+    else:
+        entry["path"] = page.evaluate(_PATH_LINKS, ".md-sidebar--post")
+    entry["path_end_links"] = page.locator("nav.techpath-path-nav a").count()
+
+
+# -- copy buttons, clicked last (desktop) -------------------------------------------------------
+
+# Each copy button against the code of its own <pre>: where its target selector points, and the
+# text Material copies from that code (innerText while data-md-copying is set, trimmed at the end).
+_BUTTONS = """() => [...document.querySelectorAll('.md-content [data-clipboard-target]')].map((b, i) => {
+  b.setAttribute('data-techpath-button', i);
+  const own = b.closest('pre') && b.closest('pre').querySelector(':scope > code');
+  const target = document.querySelector(b.getAttribute('data-clipboard-target'));
+  const text = el => { el.setAttribute('data-md-copying', ''); const t = el.innerText.trimEnd();
+                       el.removeAttribute('data-md-copying'); return t; };
+  return {index: i, own: own ? text(own) : null, targetIsOwn: !!own && target === own,
+          visible: b.getClientRects().length > 0};
+})"""
+
+
+# One step per button, in the page: first what the click before put on the clipboard and which
+# button that click reached (a listener records every click's button), then the next button
+# aimed at as Playwright's click aims: scrolled into view, and the topmost element at its centre
+# (else a click there lands on whatever covers it), with the clipboard set to a sentinel so a
+# click that copies nothing is seen. A click that reached another element (a figure loading
+# above moved the button) is aimed again, now waiting until the button is steady for two
+# animation frames, as Playwright's click does every time. The click itself is a real one, a
+# trusted mouse event (`page.mouse.click`); a step costs one round trip instead of Playwright's
+# click's actionability polling and two more evaluations (759 buttons took 225 s that way).
+_STEP = """async ([read, aim, steady]) => {
+  if (!window.techpathClicks) {
+    window.techpathClicks = [];
+    document.addEventListener('click', e => {
+      const b = e.target.closest && e.target.closest('[data-techpath-button]');
+      window.techpathClicks.push(b ? +b.getAttribute('data-techpath-button') : null);
+    }, true);
+  }
+  const step = {};
+  if (read) {
+    step.copied = await navigator.clipboard.readText();
+    step.reached = window.techpathClicks.splice(0);
+  }
+  if (aim !== null) {
+    const b = document.querySelector(`[data-techpath-button="${aim}"]`);
+    const frames = () => new Promise(f => requestAnimationFrame(() => requestAnimationFrame(f)));
+    const box = () => JSON.stringify(b.getBoundingClientRect());
+    b.scrollIntoView({block: 'center', inline: 'center'});
+    for (let i = 0; i < 20 && !steady; i++) {
+      const before = box();
+      await frames();
+      steady = box() === before;
+      if (!steady) b.scrollIntoView({block: 'center', inline: 'center'});
+    }
+    const r = b.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+    const hit = document.elementFromPoint(x, y);
+    step.at = hit && b.contains(hit) ? {x, y} : null;
+    step.cover = hit ? hit.outerHTML.slice(0, 80) : null;
+    await navigator.clipboard.writeText('(nothing copied)');
+  }
+  return step;
+}"""
+ATTEMPTS = 3  # a button moved or covered when clicked is aimed at again, as Playwright's click retries
+
+
+def _click_each(page, buttons: list[dict]) -> dict[int, str]:
+    """Click each button for real; what is wrong with each that did not copy its own block."""
+    problems: dict[int, str] = {}
+    queue, attempts = list(buttons), Counter()
+    clicked = None
+    while clicked is not None or queue:
+        aim = queue[0] if queue else None
+        index = None if aim is None else aim["index"]
+        step = page.evaluate(_STEP, [clicked is not None, index, index is None or attempts[index] == 0])
+        if clicked is not None:
+            index = clicked["index"]
+            if step["reached"] != [index] and attempts[index] < ATTEMPTS:
+                queue.insert(0, clicked)  # it moved between aim and click: aim again
+                clicked = None
+                continue
+            if step["reached"] != [index]:
+                problems[index] = f"the click reached {step['reached']}"
+            elif step["copied"] != clicked["own"]:
+                problems[index] = f"copied {step['copied'][:60]!r}, expected {clicked['own'][:60]!r}"
+        clicked = None
+        if aim is None:
+            continue
+        attempts[aim["index"]] += 1
+        if step["at"] is None and attempts[aim["index"]] < ATTEMPTS:
+            continue  # still at the head of the queue
+        queue.pop(0)
+        if step["at"] is None:
+            problems[aim["index"]] = f"covered at its centre by {step['cover']}"
+        else:
+            page.mouse.click(step["at"]["x"], step["at"]["y"])
+            clicked = aim
+    return problems
+
+
+def _copy(page) -> dict:
+    """Every box open, each copy button's target checked and each visible one clicked for real."""
+    page.evaluate("document.querySelectorAll('.md-content details').forEach(d => { d.open = true; })")
+    buttons = page.evaluate(_BUTTONS)
+    problems = {
+        b["index"]: "target is another block" for b in buttons if b["own"] is None or not b["targetIsOwn"]
+    }
+    to_click = [b for b in buttons if b["index"] not in problems and b["visible"]]
+    problems |= _click_each(page, to_click)
+    return {"buttons": len(buttons), "clicked": len(to_click), "problems": sorted(problems.items())}
+
+
+_SWEPT: dict[tuple[str, str], dict | Exception] = {}
+
+
+def sweep(site_server: str, site: Path, viewport: str) -> dict:
+    """Every page of `site` visited once at `viewport` (once per test process): {"pages":
+    {url: measurements}, "posts": [...], "console_errors": {url: [...]}}."""
+    key = (site_server, viewport)
+    if key not in _SWEPT:
+        try:
+            _SWEPT[key] = _sweep(site_server, site, viewport)
+        except Exception as error:  # each test that reads it fails with it, none sweeps again
+            _SWEPT[key] = error
+    if isinstance(_SWEPT[key], Exception):
+        raise _SWEPT[key]
+    return _SWEPT[key]
+
+
+def _sweep(site_server: str, site: Path, viewport: str) -> dict:
+    ARTIFACTS.mkdir(exist_ok=True)
+    posts = post_pages(site)
+    data: dict = {"pages": {}, "posts": posts, "console_errors": {}}
+    with offline_browser(site_server, viewport=VIEWPORTS[viewport]) as (page, log):
+        if viewport == "desktop":
+            page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        marks: list[tuple[str, str, int]] = []  # (page, phase, where its console errors begin)
+        for url in site_pages(site):
+            marks.append((url, "console_errors", len(log.console_errors)))
+            page.goto(site_server + url, wait_until="load")
+            first = bool(posts) and url == posts[0]
+            data["pages"][url] = _visit(page, url, viewport, set(posts), first)
+            if viewport == "desktop":  # the clicks change the page and the clipboard: last
+                marks.append((url, "copy_console_errors", len(log.console_errors)))
+                data["pages"][url]["copy"] = _copy(page)
+        ends = [*(m[2] for m in marks[1:]), len(log.console_errors)]
+        data["copy_console_errors"] = {}
+        for (url, phase, start), end in zip(marks, ends, strict=True):
+            data[phase][url] = log.console_errors[start:end]
+    return data
+
+
+def console_errors(data: dict, urls: list[str] | None = None) -> list[str]:
+    """The console errors of the pages `urls` (all pages: None), in the order they were seen."""
+    return [e for u, errors in data["console_errors"].items() if urls is None or u in urls for e in errors]
