@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ARTIFACTS, offline_browser, post_pages, site_pages, wait_until
+from tests.browser import ARTIFACTS, enough, offline_browser, post_pages, site_pages, sweep, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,7 +130,7 @@ def test_every_copy_button_copies_its_own_block(site_server: str, built_site: Pa
     counted = clicked = 0
     with offline_browser(site_server) as (page, log):
         page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-        for url in site_pages(built_site):
+        for url in sweep(built_site, site_pages(built_site)):
             page.goto(site_server + url, wait_until="load")
             _open_every_box(page)
             buttons = page.evaluate(_BUTTONS)
@@ -147,7 +147,7 @@ def test_every_copy_button_copies_its_own_block(site_server: str, built_site: Pa
                 wrong[url] = sorted(problems.items())
         console = log.console_errors
     _write("follow-copy.json", {"buttons": counted, "clicked": clicked, "wrong": wrong})
-    assert counted > 400 and clicked > 300, (counted, clicked)
+    assert enough(counted, 401) and enough(clicked, 301), (counted, clicked)
     assert wrong == {}, f"{sum(len(v) for v in wrong.values())} of {counted} buttons: {wrong}"
     assert console == []
 
@@ -178,12 +178,12 @@ def test_errors_show_type_and_message_first_and_fold_library_frames(
 ) -> None:
     pages = [
         u
-        for u in post_pages(built_site)
+        for u in sweep(built_site, post_pages(built_site))
         if re.search(
             r"techpath-(traceback|exception)\b", (built_site / u.strip("/") / "index.html").read_text()
         )
     ]
-    assert len(pages) >= 4, pages
+    assert enough(len(pages), 4), pages
     seen: dict[str, list] = {}
     with offline_browser(site_server, viewport=viewport) as (page, _log):
         for url in pages:
@@ -251,7 +251,7 @@ def test_navigation_lists_the_path_on_every_post(
     posts = post_pages(built_site)
     problems: dict[str, str] = {}
     with offline_browser(site_server, viewport=viewport) as (page, log):
-        for number, url in enumerate(posts):
+        for number, url in enumerate(sweep(built_site, posts)):
             page.goto(site_server + url, wait_until="load")
             if viewport == PHONE:
                 page.locator("label.md-header__button[for='__drawer']").click()
@@ -386,7 +386,7 @@ _SMALL_TEXT = """() => {
 def test_no_text_in_math_boxes_or_the_math_index_under_11_px_on_a_phone(
     site_server: str, built_site: Path
 ) -> None:
-    pages = [*post_pages(built_site), "/math/", "/"]
+    pages = sweep(built_site, [*post_pages(built_site), "/math/", "/"])
     smallest: dict[str, list] = {}
     counted = 0
     with offline_browser(site_server, viewport=PHONE) as (page, _log):
@@ -405,7 +405,7 @@ def test_no_text_in_math_boxes_or_the_math_index_under_11_px_on_a_phone(
                        return [t.scrollWidth, t.clientWidth]; }"""
         )
     _write("follow-small-print.json", {"texts": counted, "under_11_px": smallest})
-    assert counted > 1000
+    assert enough(counted, 1001)
     assert smallest == {}, smallest
     assert table[0] <= table[1] + 1, f"the math index scrolls sideways at 390 px: {table}"
 
