@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 PAGES = (".md", ".ipynb")
+# Files a post reads (CONTENT.md, "Data files"): changing one changes that post's outputs only.
+DATA = (".csv", ".tsv", ".txt", ".json", ".npy", ".npz", ".parquet")
 
 
 def git(root: Path, *args: str) -> str | None:
@@ -37,6 +39,19 @@ def changed_pages(root: Path, base: str, docs: str = "docs") -> list[str]:
     new = git(root, "ls-files", "--others", "--exclude-standard", "--", docs) or ""
     names = {line.strip() for line in (edited + new).splitlines() if line.strip()}
     return sorted(n for n in names if n.endswith(PAGES) and (root / n).is_file())
+
+
+def only_pages_changed(root: Path, base: str, docs: str = "docs") -> list[str] | None:
+    """The changed pages, when every file changed since `base` (deleted, edited or new) is a
+    page or a data file under docs/: what a contributor who wrote a post touches. None after
+    any other change (a template, a stylesheet, an image, mkdocs.yml, the toolkit, a deleted
+    page), which may change how every page looks."""
+    edited = git(root, "diff", "--name-only", base) or ""
+    new = git(root, "ls-files", "--others", "--exclude-standard") or ""
+    for name in {line.strip() for line in (edited + new).splitlines() if line.strip()}:
+        if not (name.startswith(docs + "/") and name.endswith(PAGES + DATA) and (root / name).is_file()):
+            return None
+    return changed_pages(root, base, docs)
 
 
 def main(argv: list[str] | None = None) -> int:

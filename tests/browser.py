@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import posixpath
+import re
 import shutil
 import sys
 import threading
@@ -228,6 +230,14 @@ def wait_until(page, expression: str, seconds: float = 10) -> None:
         page.wait_for_timeout(100)
 
 
+def wait_for_scheme(page, scheme: str, seconds: float = 10) -> None:
+    """Wait until Material shows colour scheme `scheme` ("default", "slate"). Its bundle applies
+    the reader's setting (prefers-color-scheme, or a click on the toggle) to <body> from a
+    subscription, not at once: read at once under load, the attribute was once still the first
+    palette's (a run of make check at load 23)."""
+    wait_until(page, f"document.body !== null && document.body.dataset.mdColorScheme === {scheme!r}", seconds)
+
+
 def site_pages(site: Path) -> list[str]:
     """Every page of a built site, as URL paths ("/", "/blog/pca/", ...)."""
     pages = []
@@ -242,3 +252,74 @@ def post_pages(site: Path) -> list[str]:
     return [
         u for u in site_pages(site) if "techpath-place" in (site / u.strip("/") / "index.html").read_text()
     ]
+
+
+# -- the post tier -----------------------------------------------------------------------------
+
+# Set by tests/conftest.py in the post tier (`make check`, --changed-posts) when every file changed
+# since the base branch is a page under docs/ or a data file: those pages (relative to the
+# repository). None, in the full suite or after any other change: sweeps visit every page.
+CHANGED_PAGES: tuple[Path, ...] | None = None
+_HREF = re.compile(r'href="([^"#?]*)')
+
+
+def sweeps_whole_site() -> bool:
+    return CHANGED_PAGES is None
+
+
+def changed_only(site: Path, pages: list[str]) -> list[str]:
+    """The pages of `pages` a whole-site browser test visits: every one in the full suite; in
+    the post tier, the pages built from the changed ones, and for a changed post the pages that
+    link to it too (the blog's index, archive, category and tag pages show its excerpt, its
+    neighbours on the path its title). A changed page whose built page cannot be found: every
+    page, as in the full suite."""
+    if CHANGED_PAGES is None:
+        return pages
+    posts = set(post_pages(site))
+    changed: set[str] = set()
+    for source in CHANGED_PAGES:
+        url = built_url(site, source)
+        if url is None:
+            return pages
+        changed.add(url)
+    linking = {url for url in site_pages(site) if _links(site, url) & changed & posts}
+    return [url for url in pages if url in changed | linking]
+
+
+def built_url(site: Path, source: Path) -> str | None:
+    """The URL path of the page built from `source` (docs/...): the one offering its downloads
+    when it has any, else by MkDocs' rule for directory URLs."""
+    from techpath.parse import load_post
+    from techpath.render.downloads import download_file, download_name
+
+    name = download_name(load_post(ROOT / source))
+    script = f"assets/downloads/{name}/{download_file(name, 'script')}"
+    offering = [u for u in site_pages(site) if any(h.endswith(script) for h in _hrefs(site, u))]
+    if len(offering) == 1:
+        return offering[0]
+    parts = source.relative_to("docs").with_suffix("").parts
+    parts = parts[:-1] if parts[-1] in ("index", "README") else parts
+    url = "/" + "/".join(parts) + "/" if parts else "/"
+    return url if (site / url.strip("/") / "index.html").is_file() else None
+
+
+def _hrefs(site: Path, url: str) -> list[str]:
+    return _HREF.findall((site / url.strip("/") / "index.html").read_text(encoding="utf-8"))
+
+
+def _links(site: Path, url: str) -> set[str]:
+    """The site's pages `url` links to, as URL paths."""
+    found = set()
+    for href in _hrefs(site, url):
+        if "://" in href or href.startswith(("mailto:", "data:")):
+            continue
+        target = posixpath.normpath(posixpath.join(url, href)) if not href.startswith("/") else href
+        found.add(target.rstrip("/") + "/" if not target.endswith(".html") else target)
+    return found
+
+
+def enough(count: int, minimum: int) -> bool:
+    """A whole-site test's guard against checking nothing: at least `minimum` in the full suite;
+    any count in the post tier, which sweeps only what a changed page can change (the full
+    suite keeps the guard)."""
+    return count >= minimum or not sweeps_whole_site()

@@ -86,8 +86,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--changed-posts",
         action="store_true",
         help="the post tier (make check): run the downloaded scripts of the posts changed since "
-        "the base branch only (scripts/changed_posts.py); the full suite runs every one",
+        "the base branch only (scripts/changed_posts.py), and when only pages and data files "
+        "under docs/ changed, sweep only the pages they change in the browser; the full suite "
+        "runs every script and sweeps every page",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The post tier's browser sweeps (tests/browser.py `changed_only`): the pages changed since the
+    base branch, when nothing but pages and data files under docs/ changed."""
+    if not config.getoption("changed_posts"):
+        return
+    from tests import browser
+    from tests.test_scripts import load
+
+    changed = load("changed_posts")
+    base = changed.base_commit(ROOT, None)
+    pages = None if base is None else changed.only_pages_changed(ROOT, base)
+    browser.CHANGED_PAGES = None if pages is None else tuple(Path(p) for p in pages)
 
 
 @pytest.fixture(scope="session")

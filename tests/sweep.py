@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ARTIFACTS, offline_browser, post_pages, site_pages, wait_until
+from tests.browser import ARTIFACTS, changed_only, offline_browser, post_pages, site_pages, wait_until
 
 PHONE, DESKTOP = (390, 844), (1280, 900)
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
@@ -302,7 +302,9 @@ _SWEPT: dict[tuple[str, str], dict | Exception] = {}
 
 def sweep(site_server: str, site: Path, viewport: str) -> dict:
     """Every page of `site` visited once at `viewport` (once per test process): {"pages":
-    {url: measurements}, "posts": [...], "console_errors": {url: [...]}}."""
+    {url: measurements}, "posts": [the posts visited], "all_posts": [...], "console_errors":
+    {url: [...]}}. In the post tier only the pages a changed page can change are visited
+    (tests/browser.py `changed_only`)."""
     key = (site_server, viewport)
     if key not in _SWEPT:
         try:
@@ -316,13 +318,15 @@ def sweep(site_server: str, site: Path, viewport: str) -> dict:
 
 def _sweep(site_server: str, site: Path, viewport: str) -> dict:
     ARTIFACTS.mkdir(exist_ok=True)
-    posts = post_pages(site)
-    data: dict = {"pages": {}, "posts": posts, "console_errors": {}}
+    all_posts = post_pages(site)
+    pages = changed_only(site, site_pages(site))
+    posts = [u for u in all_posts if u in pages]
+    data: dict = {"pages": {}, "posts": posts, "all_posts": all_posts, "console_errors": {}}
     with offline_browser(site_server, viewport=VIEWPORTS[viewport]) as (page, log):
         if viewport == "desktop":
             page.context.grant_permissions(["clipboard-read", "clipboard-write"])
         marks: list[tuple[str, str, int]] = []  # (page, phase, where its console errors begin)
-        for url in site_pages(site):
+        for url in pages:
             marks.append((url, "console_errors", len(log.console_errors)))
             page.goto(site_server + url, wait_until="load")
             first = bool(posts) and url == posts[0]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import offline_browser, wait_until
+from tests.browser import offline_browser, wait_for_scheme, wait_until
 
 POST = "/blog/first-classifier/"
 
@@ -37,7 +37,7 @@ def test_theme_features_work_under_the_policy(site_server: str) -> None:
         assert "import" in page.evaluate("navigator.clipboard.readText()")
         # palette toggle
         page.locator("label[title='Switch to dark mode']").first.click()
-        assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+        wait_for_scheme(page, "slate")
         # math box: typeset at build time, opens in place
         box = page.locator("details.math").first
         box.locator("summary").click()

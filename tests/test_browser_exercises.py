@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ARTIFACTS, offline_browser, wait_until
+from tests.browser import ARTIFACTS, offline_browser, wait_for_scheme, wait_until
 from tests.conftest import Servers, exercise_spec
 from tests.sites import SiteBuilds
 
@@ -67,8 +67,7 @@ def test_an_exercise_reads_on_a_phone_in_dark_mode(server: str) -> None:
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         box = page.locator(".admonition.exercise")
         assert box.bounding_box()["width"] <= 390
-        scheme = page.locator("body").get_attribute("data-md-color-scheme")
-        assert scheme == "slate"
+        wait_for_scheme(page, "slate")
         # the exercise's own colour (the package stylesheet, site/techpath.css), the dark variant
         border = page.evaluate(
             "getComputedStyle(document.querySelector('.admonition.exercise')).borderLeftColor"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import artifact, offline_browser, wait_until
+from tests.browser import artifact, offline_browser, wait_for_scheme, wait_until
 from tests.each_generator import built_site, site_server  # noqa: F401  (each generator's site)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,8 +26,7 @@ def test_math_box_expands_to_typeset_math_offline(site_server: str, scheme: str,
     with offline_browser(site_server, color_scheme=scheme) as (page, log):
         page.goto(site_server + POST, wait_until="networkidle")
         expected_scheme = "slate" if scheme == "dark" else "default"
-        # the locator waits for <body> (once, under load 10, an evaluate found none yet)
-        assert page.locator("body").get_attribute("data-md-color-scheme") == expected_scheme
+        wait_for_scheme(page, expected_scheme)
         box = _expand_first_math_box(page)
         katex = box.locator(".katex-html").first
         assert katex.is_visible()

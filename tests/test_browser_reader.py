@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import artifact, offline_browser, wait_until
+from tests.browser import artifact, offline_browser, wait_for_scheme, wait_until
 from tests.each_generator import built_site, site_server  # noqa: F401  (each generator's site)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -60,7 +60,7 @@ def test_dark_mode_keeps_figures_and_math_readable(site_server: str, generator: 
     with offline_browser(site_server) as (page, log):
         page.goto(site_server + POST, wait_until="networkidle")
         page.locator("label[title='Switch to dark mode']").first.click()
-        assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+        wait_for_scheme(page, "slate")
         box = page.locator("details.math").first
         box.locator("summary").click()
         colors = page.evaluate(

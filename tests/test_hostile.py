@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import offline_browser, serve_folder, wait_until
+from tests.browser import offline_browser, serve_folder, wait_for_scheme, wait_until
 from tests.hostile import ENV_SECRET, GENERATORS, HostileBuild, HostileBuilds, build, hostile_copy, lint
 from tests.parity import security
 
@@ -485,5 +485,5 @@ def test_instant_navigation_search_and_palette_work_under_the_policy(hostile_bui
         page.wait_for_load_state("networkidle")
         assert page.evaluate("window.__techpathMarker") == 1, "instant navigation fell back to a full load"
         page.locator("label[title='Switch to dark mode']").first.click()
-        assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+        wait_for_scheme(page, "slate")
     assert log.csp_violations == [] and log.dialogs == [] and log.blocked_requests == []

@@ -172,6 +172,16 @@ def test_changed_posts_are_the_pages_this_branch_added_or_edited(
     monkeypatch.chdir(posts)  # what `make check` prints, from anywhere in the repository
     assert changed.main([]) == 0
     assert capsys.readouterr().out.split() == expected
+    # Only pages changed (a deleted one counts as another change): the post tier's browser
+    # sweeps may narrow to them. Not here: a file outside docs/ changed (README.md).
+    assert changed.only_pages_changed(tmp_path, base) is None
+    (tmp_path / "README.md").unlink()
+    assert changed.only_pages_changed(tmp_path, base) is None  # gone.md was deleted
+    git("checkout", "-q", base, "--", "docs/blog/posts/gone.md")
+    (posts / "data.csv").write_text("x\n1\n")  # a data file a post reads
+    assert changed.only_pages_changed(tmp_path, base) == expected
+    (tmp_path / "docs" / "extra.css").write_text("body {}\n")  # changes how every page looks
+    assert changed.only_pages_changed(tmp_path, base) is None
 
 
 def test_the_npm_chromium_is_refused_unless_it_is_the_pinned_package(tmp_path: Path) -> None:
