@@ -29,14 +29,14 @@ test: $(STAMP)  ## the full suite, as CI runs it: lint, every test, every post r
 	$(BIN)/python -m pytest -n auto --dist loadgroup  # workers share posts and sites (tests/sites.py)
 
 test-fast: $(STAMP)  ## the fast tier while working on the toolkit: no site build, no browser
-	$(BIN)/python -m pytest tests -m "not slow" -n auto
+	$(BIN)/python -m pytest tests -m "not slow" -n auto --dist loadgroup
 
 check: $(STAMP)  ## the post tier, for a new or changed post: lint, run it, strict build, the site's tests
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/techpath lint
 	$(BIN)/python scripts/changed_posts.py --check
-	$(BIN)/python -m pytest tests -m site -n auto --changed-posts  # their downloads run; CI runs all
+	$(BIN)/python -m pytest tests -m site -n auto --dist loadgroup --changed-posts  # their downloads run; CI runs all
 
 chromium: $(STAMP)  ## a headless Chromium for the browser tests, from npm into .venv/chromium (no root)
 	$(BIN)/python scripts/headless_chromium.py
