@@ -261,6 +261,7 @@ def post_pages(site: Path) -> list[str]:
 # repository). None, in the full suite or after any other change: sweeps visit every page.
 CHANGED_PAGES: tuple[Path, ...] | None = None
 _HREF = re.compile(r'href="([^"#?]*)')
+_ARTICLE = re.compile(r"<article\b.*?</article>", re.S)
 
 
 def sweeps_whole_site() -> bool:
@@ -304,7 +305,11 @@ def built_url(site: Path, source: Path) -> str | None:
 
 
 def _hrefs(site: Path, url: str) -> list[str]:
-    return _HREF.findall((site / url.strip("/") / "index.html").read_text(encoding="utf-8"))
+    """The links in the page's articles (its text, a blog index's excerpts, a post's previous and
+    next), not in the navigation around them: every post's navigation lists every post on the
+    path, and a new one is checked there by its own page. A page with no <article>: all links."""
+    html = (site / url.strip("/") / "index.html").read_text(encoding="utf-8")
+    return _HREF.findall("".join(_ARTICLE.findall(html)) or html)
 
 
 def _links(site: Path, url: str) -> set[str]:

@@ -21,26 +21,33 @@ print(1)
 """
 
 
-def _page(site: Path, url: str, *hrefs: str, post: bool = False) -> None:
+def _page(site: Path, url: str, *hrefs: str, post: bool = False, nav: tuple[str, ...] = ()) -> None:
+    """A built page whose article links `hrefs` and whose navigation, around it, links `nav`."""
     folder = site / url.strip("/")
     folder.mkdir(parents=True, exist_ok=True)
     marker = '<div class="techpath-place"></div>' if post else ""
     links = "".join(f'<a href="{h}">x</a>' for h in hrefs)
-    (folder / "index.html").write_text(f"<html><body>{marker}{links}</body></html>")
+    menu = "".join(f'<a href="{h}">x</a>' for h in nav)
+    (folder / "index.html").write_text(
+        f"<html><body><nav>{menu}</nav>{marker}<article>{links}</article></body></html>"
+    )
 
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A built blog of two posts (b links a, as its neighbour on the path), their index, an
-    about page and a setup page that links the index; the sources of a and setup in docs/."""
+    """A built blog of three posts (b links a, as its neighbour on the path; every post's
+    navigation lists every post), their index, an about page and a setup page that links the
+    index; the sources of a and setup in docs/."""
     posts = tmp_path / "docs" / "blog" / "posts"
     posts.mkdir(parents=True)
     (posts / "a.md").write_text(POST.format(slug="a"))
     (tmp_path / "docs" / "setup.md").write_text("# Set up\n\nNo code here.\n")
     site = tmp_path / "site"
     _page(site, "/", "blog/", "about/")
-    _page(site, "/blog/a/", "../../assets/downloads/a/a.py", "../../about/", post=True)
-    _page(site, "/blog/b/", "../a/", "https://example.org/blog/a/", post=True)
+    path = ("../a/", "../b/", "../c/")
+    _page(site, "/blog/a/", "../../assets/downloads/a/a.py", "../../about/", post=True, nav=path)
+    _page(site, "/blog/b/", "../a/", "https://example.org/blog/a/", post=True, nav=path)
+    _page(site, "/blog/c/", "../b/", post=True, nav=path)
     _page(site, "/blog/", "a/", "b/", "../setup/")
     _page(site, "/about/")
     _page(site, "/setup/", "../blog/")
@@ -54,7 +61,7 @@ def test_the_full_suite_sweeps_every_page(site: Path, monkeypatch: pytest.Monkey
     assert browser.enough(3, 4) is False
 
 
-def test_a_changed_post_sweeps_itself_and_the_pages_that_link_it(
+def test_a_changed_post_sweeps_itself_and_the_pages_whose_text_links_it(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(browser, "CHANGED_PAGES", (Path("docs/blog/posts/a.md"),))
