@@ -81,6 +81,9 @@ _ERRORS = """() => [...document.querySelectorAll('.techpath-exception')].map(e =
 })"""
 
 
+GRID = "/blog/grid-search/"  # a post whose error comes from deep in scikit-learn
+
+
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_errors_show_type_and_message_first_and_fold_library_frames(
     site_server: str, built_site: Path, viewport: tuple[int, int]
@@ -92,6 +95,8 @@ def test_errors_show_type_and_message_first_and_fold_library_frames(
             r"techpath-(traceback|exception)\b", (built_site / u.strip("/") / "index.html").read_text()
         )
     ]
+    if GRID not in pages:  # the post tier's sweep may leave it out; its error is checked by name
+        pages.append(GRID)
     assert enough(len(pages), 4), pages
     seen: dict[str, list] = {}
     with offline_browser(site_server, viewport=viewport) as (page, _log):
@@ -102,7 +107,7 @@ def test_errors_show_type_and_message_first_and_fold_library_frames(
                 "document.querySelectorAll('details.techpath-frames').forEach(d => { d.open = false; })"
             )
             seen[url] = page.evaluate(_ERRORS)
-        page.goto(site_server + "/blog/grid-search/", wait_until="load")
+        page.goto(site_server + GRID, wait_until="load")
         error = page.locator(".techpath-exception").first
         error.scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / f"follow-error-{viewport[0]}.png"))
@@ -116,7 +121,7 @@ def test_errors_show_type_and_message_first_and_fold_library_frames(
         assert e["label"] == '"Error"' and e["headFirst"] and not e["headCut"], e
         assert e["shownLibraryFrames"] == 0 and e["foldedClosed"], e
     assert any(e["folded"] and e["ownFrames"] for e in errors)
-    grid = seen["/blog/grid-search/"][0]
+    grid = seen[GRID][0]
     assert grid["head"].startswith("ValueError: Invalid parameter 'n_neighbors'"), grid
 
 
