@@ -66,6 +66,7 @@ def test_infinite_loop_times_out_and_names_the_block(engine: Engine, tmp_path: P
     )  # where it was stuck
 
 
+@pytest.mark.slow  # waits out a limit or a slow writer: 2-5 s with the core idle
 def test_loop_that_ignores_the_alarm_is_killed_by_the_parent(engine: Engine, tmp_path: Path) -> None:
     code = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass"
     _post, result = run_one(

@@ -42,6 +42,7 @@ def test_only_deterministic_failures_are_cacheable() -> None:
         assert not cacheable(_page(kind)), kind
 
 
+@pytest.mark.slow  # waits out a limit or a slow writer: 2-5 s with the core idle
 def test_a_timeout_is_not_replayed_from_the_cache(tmp_path: Path) -> None:
     path = write_post(tmp_path, "slow.md", '```python timeout="1"\nimport time\ntime.sleep(5)\n```\n')
     ok = write_post(tmp_path, "bad.md", "```python\n1 / 0\n```\n")
@@ -59,6 +60,7 @@ def test_a_timeout_is_not_replayed_from_the_cache(tmp_path: Path) -> None:
 # -- timeouts ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # waits out a limit or a slow writer: 2-5 s with the core idle
 def test_post_timeout_above_the_default_is_honoured_by_the_parent(engine: Engine, tmp_path: Path) -> None:
     body = "---\ntimeout: 8\n---\n\n```python\nimport time\ntime.sleep(4.5)\nprint('done')\n```\n"
     _post, result = run_one(engine, tmp_path, body)
@@ -66,6 +68,7 @@ def test_post_timeout_above_the_default_is_honoured_by_the_parent(engine: Engine
     assert result.blocks[0].outputs[0].text == "done\n"
 
 
+@pytest.mark.slow  # waits out a limit or a slow writer: 2-5 s with the core idle
 def test_post_timeout_is_the_limit_blamed(engine: Engine, tmp_path: Path) -> None:
     code = "import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ntime.sleep(30)"
     _post, result = run_one(engine, tmp_path, f"---\ntimeout: 3\n---\n\n```python\n{code}\n```\n")
@@ -73,6 +76,7 @@ def test_post_timeout_is_the_limit_blamed(engine: Engine, tmp_path: Path) -> Non
     assert error.type == "Timeout" and "within 3 s" in error.message, error
 
 
+@pytest.mark.slow  # waits out a limit or a slow writer: 2-5 s with the core idle
 def test_page_timeout_is_blamed_on_the_page(tmp_path: Path) -> None:
     settings = Settings(jobs=1, limits=Limits(block_timeout=10, page_timeout=2), cache_dir=tmp_path / "c")
     body = "```python\nimport time\ntime.sleep(1.5)\n```\n\n```python\ntime.sleep(1.5)\n```\n"

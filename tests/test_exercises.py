@@ -251,6 +251,7 @@ def test_a_raising_solution_is_an_error_at_its_line(engine: Engine, tmp_path: Pa
     assert error.location == f"{post.display_path}:{line_of(post.path, 'sum(number)')}"
 
 
+@pytest.mark.slow  # waits out a limit or a slow writer: 2-5 s with the core idle
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreaper is Linux only")
 def test_a_hanging_exercise_times_out_and_leaves_nothing_running(engine: Engine, tmp_path: Path) -> None:
     pid_file = tmp_path / "pids.txt"  # outside the page's site: a page never writes into its site
@@ -422,6 +423,7 @@ def test_the_new_command_takes_an_exercise_option(tmp_path: Path) -> None:
     assert '!!! exercise "Centre the numbers"' in text and "```python solution" in text
 
 
+@pytest.mark.slow  # waits out a limit or a slow writer: 2-5 s with the core idle
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreaper is Linux only")
 def test_a_copy_that_ignores_its_alarm_is_ended_by_the_scheduler(engine: Engine, tmp_path: Path) -> None:
     """A solution stuck where the in-process alarm cannot reach it (here: ignored) is killed

@@ -8,6 +8,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from techpath.cache import cache_key
 from techpath.engine import Engine, Settings
 from techpath.model import Limits, PageResult
@@ -95,6 +97,7 @@ def test_a_workdir_outside_the_pages_folder_or_missing_is_an_error(tmp_path: Pat
     assert second is not None and "no such folder where the page runs" in second.message
 
 
+@pytest.mark.slow  # waits out a limit or a slow writer: 2-5 s with the core idle
 def test_a_shell_block_over_its_timeout_is_stopped_with_what_it_started(tmp_path: Path) -> None:
     marker = tmp_path / "still-running"
     started = time.monotonic()

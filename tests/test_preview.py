@@ -373,6 +373,7 @@ while True:
 """
 
 
+@pytest.mark.slow  # waits out a limit or a slow writer: 2-5 s with the core idle
 def test_zensical_output_is_read_only_once_closed_and_the_saved_page_comes_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
