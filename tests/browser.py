@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import json
 import posixpath
 import re
 import shutil
@@ -206,6 +207,16 @@ def artifact(name: str, generator: str = "mkdocs") -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
     return path if generator == "mkdocs" else path.with_name(f"{path.stem}-{generator}{path.suffix}")
+
+
+def write_artifact(name: str, data: object) -> None:
+    """A test's measurements as test-artifacts/NAME (JSON), for a person reading a failure."""
+    artifact(name).write_text(json.dumps(data, indent=2))
+
+
+def open_boxes(page, selector: str = ".md-content details") -> None:
+    """Open every collapsible box `selector` names (math boxes, exercises, outputs)."""
+    page.evaluate(f"document.querySelectorAll({json.dumps(selector)}).forEach(d => {{ d.open = true; }})")
 
 
 def _failed(log: PageLog, request, base_url: str) -> None:

@@ -6,6 +6,7 @@ CONTRIBUTING.md, "Tests: tiers and shared sites", is the guide to what is here.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -92,16 +93,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@functools.cache
+def _changed_since_base():
+    """scripts/changed_posts.py and the commit this branch left its base branch at (None: no
+    base found), asked of git once per test process."""
+    from tests.test_scripts import load
+
+    changed = load("changed_posts")
+    return changed, changed.base_commit(ROOT, None)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """The post tier's browser sweeps (tests/browser.py `changed_only`): the pages changed since the
     base branch, when nothing but pages and data files under docs/ changed."""
     if not config.getoption("changed_posts"):
         return
     from tests import browser
-    from tests.test_scripts import load
 
-    changed = load("changed_posts")
-    base = changed.base_commit(ROOT, None)
+    changed, base = _changed_since_base()
     pages = None if base is None else changed.only_pages_changed(ROOT, base)
     browser.CHANGED_PAGES = None if pages is None else tuple(Path(p) for p in pages)
 
@@ -116,10 +125,8 @@ def downloads_to_run(pytestconfig: pytest.Config) -> frozenset[str] | None:
         return None
     from techpath.parse import load_post
     from techpath.render.downloads import download_name
-    from tests.test_scripts import load
 
-    changed = load("changed_posts")
-    base = changed.base_commit(ROOT, None)
+    changed, base = _changed_since_base()
     if base is None:
         return None
     posts = ROOT / "docs" / "blog" / "posts"

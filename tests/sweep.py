@@ -22,7 +22,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ARTIFACTS, changed_only, offline_browser, post_pages, site_pages, wait_until
+from tests.browser import (
+    ARTIFACTS,
+    changed_only,
+    offline_browser,
+    open_boxes,
+    post_pages,
+    site_pages,
+    wait_until,
+)
 
 PHONE, DESKTOP = (390, 844), (1280, 900)
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
@@ -151,10 +159,6 @@ _DRAWER_OPEN = f"document.getElementById('__drawer').checked && {_SLID}"
 _DRAWER_CLOSED = f"!document.getElementById('__drawer').checked && {_SLID}"
 
 
-def _open_math(page) -> None:
-    page.evaluate("document.querySelectorAll('details.math').forEach(d => { d.open = true; })")
-
-
 def _visit(page, url: str, viewport: str, posts: set[str], first_post: bool) -> dict:
     entry: dict = {}
     is_post = url in posts
@@ -173,7 +177,7 @@ def _visit(page, url: str, viewport: str, posts: set[str], first_post: bool) -> 
         entry["figures"] = page.evaluate(_FIGURES)
         if viewport == "phone":
             entry["contents"] = _contents_problem(page, url)
-    _open_math(page)  # open boxes hold the widest math
+    open_boxes(page, "details.math")  # open boxes hold the widest math
     entry["overflow"] = page.evaluate(_OVERFLOW)
     if viewport == "phone" and (is_post or url in ("/", "/math/")):
         entry["small_text"] = page.evaluate(_SMALL_TEXT)
@@ -287,7 +291,7 @@ def _click_each(page, buttons: list[dict]) -> dict[int, str]:
 
 def _copy(page) -> dict:
     """Every box open, each copy button's target checked and each visible one clicked for real."""
-    page.evaluate("document.querySelectorAll('.md-content details').forEach(d => { d.open = true; })")
+    open_boxes(page)
     buttons = page.evaluate(_BUTTONS)
     problems = {
         b["index"]: "target is another block" for b in buttons if b["own"] is None or not b["targetIsOwn"]

@@ -16,24 +16,17 @@ from tests.browser import (
     changed_only,
     enough,
     offline_browser,
+    open_boxes,
     post_pages,
     wait_for_scheme,
     wait_until,
+    write_artifact,
 )
 from tests.sweep import DESKTOP, PHONE, VIEWPORTS, console_errors, each_viewport, group, sweep
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def _write(name: str, data: object) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / name).write_text(json.dumps(data, indent=2))
-
-
-def _open_every_box(page) -> None:
-    page.evaluate("document.querySelectorAll('.md-content details').forEach(d => { d.open = true; })")
 
 
 # -- copy buttons ------------------------------------------------------------------------------
@@ -55,7 +48,7 @@ def test_every_copy_button_copies_its_own_block(site_server: str, built_site: Pa
         if copy["problems"]:
             wrong[url] = copy["problems"]
     console = console_errors(data) + [e for errors in data["copy_console_errors"].values() for e in errors]
-    _write("follow-copy.json", {"buttons": counted, "clicked": clicked, "wrong": wrong})
+    write_artifact("follow-copy.json", {"buttons": counted, "clicked": clicked, "wrong": wrong})
     assert enough(counted, 401) and enough(clicked, 301), (counted, clicked)
     assert wrong == {}, f"{sum(len(v) for v in wrong.values())} of {counted} buttons: {wrong}"
     assert console == []
@@ -102,7 +95,7 @@ def test_errors_show_type_and_message_first_and_fold_library_frames(
     with offline_browser(site_server, viewport=viewport) as (page, _log):
         for url in pages:
             page.goto(site_server + url, wait_until="load")
-            _open_every_box(page)
+            open_boxes(page)
             page.evaluate(
                 "document.querySelectorAll('details.techpath-frames').forEach(d => { d.open = false; })"
             )
@@ -114,7 +107,7 @@ def test_errors_show_type_and_message_first_and_fold_library_frames(
         folded = error.locator("details.techpath-frames").first
         folded.locator("summary").click()  # library frames are one click away
         assert folded.locator(".techpath-frame--library").first.is_visible()
-    _write(f"follow-errors-{viewport[0]}.json", seen)
+    write_artifact(f"follow-errors-{viewport[0]}.json", seen)
     errors = [e for found in seen.values() for e in found]
     assert errors and all(found for found in seen.values()), seen
     for e in errors:
@@ -211,7 +204,7 @@ def test_search_finds_the_lesson_first(site_server: str) -> None:
         for query in QUERIES:
             ranked[query] = _search(page, query)[:5]
         console = log.console_errors
-    _write("follow-search.json", ranked)
+    write_artifact("follow-search.json", ranked)
     wrong = {q: r[:3] for q, r in ranked.items() if not r or r[0] != QUERIES[q]}
     assert wrong == {}, wrong
     cluttered = {q: r for q, r in ranked.items() if any(u in CONTRIBUTOR_PAGES for u in r[:3])}
@@ -276,7 +269,7 @@ def test_no_text_in_math_boxes_or_the_math_index_under_11_px_on_a_phone(
             """() => { const t = document.querySelector('.techpath-math-index');
                        return [t.scrollWidth, t.clientWidth]; }"""
         )
-    _write("follow-small-print.json", {"texts": counted, "under_11_px": smallest})
+    write_artifact("follow-small-print.json", {"texts": counted, "under_11_px": smallest})
     assert enough(counted, 1001)
     assert smallest == {}, smallest
     assert table[0] <= table[1] + 1, f"the math index scrolls sideways at 390 px: {table}"
@@ -318,7 +311,7 @@ def test_an_exercise_reads_well_on_a_phone(site_server: str) -> None:
         measured = page.evaluate(_EXERCISE)
         page.locator(".admonition.exercise").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "follow-exercise-390.png"))
-    _write("follow-exercise-390.json", measured)
+    write_artifact("follow-exercise-390.json", measured)
     assert measured["check"] < measured["task"], measured  # the check does not outweigh the task
     assert measured["codeChars"] >= 40, measured
     assert measured["outputsCut"] == [], measured
@@ -346,7 +339,7 @@ def test_dark_mode_on_a_phone_has_no_accessibility_violations(site_server: str) 
         for url in DARK_PAGES:
             page.goto(site_server + url, wait_until="load")
             wait_for_scheme(page, "slate")
-            _open_every_box(page)
+            open_boxes(page)
             page.add_script_tag(path=str(AXE))
             violations = page.evaluate(
                 """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
@@ -356,7 +349,7 @@ def test_dark_mode_on_a_phone_has_no_accessibility_violations(site_server: str) 
             )
             if violations:
                 found[url] = violations
-    _write("follow-axe-dark-390.json", found)
+    write_artifact("follow-axe-dark-390.json", found)
     assert found == {}, {u: [(v["id"], v["count"]) for v in vs] for u, vs in found.items()}
 
 

@@ -5,14 +5,19 @@ page. Measurements are written to test-artifacts/layout-*.json."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import yaml
 
 from techpath.render.figures import text_px
-from tests.browser import ARTIFACTS, enough, offline_browser, post_pages, wait_until
+from tests.browser import (
+    enough,
+    offline_browser,
+    post_pages,
+    wait_until,
+    write_artifact,
+)
 from tests.sweep import DESKTOP, PHONE, VIEWPORTS, console_errors, each_viewport, group, sweep
 
 pytestmark = pytest.mark.browser
@@ -29,18 +34,13 @@ def _max_code_line() -> int:
     return 0
 
 
-def _write(name: str, data: object) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / name).write_text(json.dumps(data, indent=2))
-
-
 @pytest.mark.parametrize("viewport", each_viewport())
 def test_no_page_is_wider_than_the_screen(site_server: str, built_site: Path, viewport: str) -> None:
     data = sweep(site_server, built_site, viewport)
     too_wide = {
         u: e["overflow"] for u, e in data["pages"].items() if e["overflow"]["width"] > e["overflow"]["view"]
     }
-    _write(f"layout-overflow-{viewport}.json", {"pages": len(data["pages"]), "too_wide": too_wide})
+    write_artifact(f"layout-overflow-{viewport}.json", {"pages": len(data["pages"]), "too_wide": too_wide})
     assert enough(len(data["pages"]), 21)
     assert too_wide == {}
     assert console_errors(data) == []
@@ -73,7 +73,7 @@ def test_output_and_math_text_are_no_smaller_than_code(
         for kind in ("output", "math", "mathTitle"):
             if sizes[kind] and min(sizes[kind]) < code - 0.01:
                 smaller.append((url, kind, min(sizes[kind]), code))
-    _write(f"layout-font-sizes-{viewport}.json", measured)
+    write_artifact(f"layout-font-sizes-{viewport}.json", measured)
     assert enough(len(measured), 1) and smaller == []
 
 
@@ -107,7 +107,7 @@ def test_under_5_percent_of_code_blocks_scroll_at_1280(site_server: str, built_s
     # The share holds because the build enforces the 79-character limit; raising it breaks both.
     assert _max_code_line() == 79
     measured = _scrolling_share(sweep(site_server, built_site, "desktop"))
-    _write("layout-scrolling-share.json", {k: measured[k] for k in ("blocks", "scrolling", "share")})
+    write_artifact("layout-scrolling-share.json", {k: measured[k] for k in ("blocks", "scrolling", "share")})
     assert enough(measured["blocks"], 51)
     assert measured["share"] < 0.05, {
         k: v for k, v in measured.items() if k != "scrolling_with_lines_up_to_79"
@@ -117,7 +117,7 @@ def test_under_5_percent_of_code_blocks_scroll_at_1280(site_server: str, built_s
 @group("desktop")
 def test_blocks_within_the_line_limit_never_scroll_at_1280(site_server: str, built_site: Path) -> None:
     measured = _scrolling_share(sweep(site_server, built_site, "desktop"))
-    _write("layout-scrolling-code.json", measured)
+    write_artifact("layout-scrolling-code.json", measured)
     assert enough(measured["blocks"], 51)
     assert measured["scrolling_with_lines_up_to_79"] == []
 
@@ -151,7 +151,7 @@ def test_figure_text_is_at_least_11_px_on_a_phone(site_server: str, built_site: 
                 px = text_px((built_site / src.lstrip("/")).read_bytes(), shown)
                 if px is not None:
                     smallest[f"{url} {src}"] = round(px, 2)
-    _write("layout-figure-text-phone.json", smallest)
+    write_artifact("layout-figure-text-phone.json", smallest)
     assert enough(len(smallest), 6)
     assert min(smallest.values(), default=11.0) >= 11.0, sorted(smallest.items(), key=lambda kv: kv[1])[:5]
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import offline_browser, serve_folder, wait_for_scheme, wait_until
+from tests.browser import offline_browser, open_boxes, serve_folder, wait_for_scheme, wait_until
 from tests.hostile import ENV_SECRET, GENERATORS, HostileBuild, HostileBuilds, build, hostile_copy, lint
 from tests.parity import security
 
@@ -395,7 +395,7 @@ def test_no_page_or_figure_of_the_hostile_site_runs_anything(hostile: HostileBui
                 covered = page.evaluate(_COVERED)
                 assert covered == [], f"{hostile.generator} {path}: covered at {covered}"
             # open every math box and details, hover and click every link that stays on the page
-            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            open_boxes(page, "details")
             page.evaluate(
                 "document.querySelectorAll('.md-content a[href^=\"javascript\"], .md-content [onclick]')"
                 ".forEach(a => a.click())"

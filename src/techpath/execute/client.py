@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +128,7 @@ class WarmParentClient:
         if connection is not None:
             return connection
         launcher = _STARTING.get(path)
-        if launcher is None or launcher.poll() is not None:  # none launched early (execute/early.py)
+        if launcher is None or launcher.poll() is not None:  # none launched early (stage/early_launch.py)
             launcher = launch_server(path, self._env, self._idle, self._log)
         deadline = time.monotonic() + CONNECT_TIMEOUT
         while time.monotonic() < deadline:
@@ -198,7 +199,9 @@ class WarmParentClient:
             self._process = None
 
 
-def launch_server(path: str, env: dict[str, str], idle: float, log: Any) -> subprocess.Popen[bytes]:
+def launch_server(
+    path: str, env: dict[str, str], idle: float, log: Callable[[str], None]
+) -> subprocess.Popen[bytes]:
     """Start a shared warm parent on `path` without waiting for it (it binds the socket before
     its imports; a client connects and waits for its "ready")."""
     log_file_path = log_path(path)
