@@ -49,6 +49,12 @@ from techpath.stage.stager import Stager
 log = get_plugin_logger(__name__)
 
 
+def _info(message: str) -> None:
+    """The engine's messages start with "techpath: " for the command line; the plugin's logger
+    already names techpath (it printed "techpath: techpath: started a warm parent ...")."""
+    log.info(message.removeprefix("techpath: "))
+
+
 class _Declared(c.BaseConfigOption):
     """One option of the declaration (options.py), checked by MkDocs with the declared check."""
 
@@ -119,7 +125,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         (stage/early_launch.py) rather than in on_config."""
         errors, warnings = super().load_config(options, config_file_path)
         if not errors and config_file_path and self._stager is None:  # (not on serve's rebuilds)
-            launch_if_cold(Path(config_file_path), PluginOptions.from_mapping(dict(self.config)), log.info)
+            launch_if_cold(Path(config_file_path), PluginOptions.from_mapping(dict(self.config)), _info)
         return errors, warnings
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -151,7 +157,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         config.markdown_extensions.extend(missing_extensions(config.markdown_extensions, config.theme.name))
         _confine_snippets(config, root)
         if self._stager is None:
-            self._stager = Stager(site, settings, info=log.info, error=log.error)
+            self._stager = Stager(site, settings, info=_info, error=log.error)
             self._stager.engine, self._adopted = self._adopted, None
         self._docs_dir = Path(config.docs_dir).resolve()
         stager = self._stager
