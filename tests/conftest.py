@@ -104,8 +104,11 @@ def _changed_since_base():
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The post tier's browser sweeps (tests/browser.py `changed_only`): the pages changed since the
-    base branch, when nothing but pages and data files under docs/ changed."""
+    """xdist hands out the work units in the order `_schedule_order` gives them. The post tier's
+    browser sweeps (tests/browser.py `changed_only`): the pages changed since the base branch,
+    when nothing but pages and data files under docs/ changed."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
     if not config.getoption("changed_posts"):
         return
     from tests import browser
@@ -266,10 +269,45 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         on_mkdocs = callspec is None or callspec.params.get("generator", "mkdocs") == "mkdocs"
         if READS_OUR_SITE & names and on_mkdocs and item.get_closest_marker("own_build") is None:
             item.add_marker(pytest.mark.site)
-    posts = [i for i in items if _is_post(i)]
-    if posts:
-        items[:] = posts + [i for i in items if not _is_post(i)]
+        if _is_post(item):  # one batch (techpath/pytest_plugin.py): one worker runs it, the other works on
+            item.add_marker(pytest.mark.xdist_group("posts"))
     _group_suffix(config, items)
+    _schedule_order(items)
+
+
+NEEDS_OUR_SITE = READS_OUR_SITE | {"generator_sites", "executed_posts"}
+# Modules whose tests mostly wait (a preview server settling after each save: 468 s of wall for
+# 87 CPU s in one CI run): handed out first among their rank, beside the posts' batch.
+MOSTLY_WAITING = ("tests/test_preview_sites.py", "tests/test_preview.py")
+
+
+def _schedule_order(items: list[pytest.Item]) -> None:
+    """The order in which `--dist loadgroup` hands out its work units (pytest_configure turns off
+    xdist's own order, largest unit first): the posts first, then every unit that does not read
+    our site (those that mostly wait first, then the largest first), then those that do.
+
+    In CI the posts' batch executes every post afresh (about 75 s on both cores); the first test
+    that reads our site builds it from the cache the batch fills. Handed out in xdist's order, a
+    worker took a test of our site while the other was still in the batch and sat in the build's
+    lock for 211 s of a 1043 s run. In this order the other worker runs the tests that need none
+    of it meanwhile."""
+
+    def unit(item: pytest.Item) -> str:
+        nodeid = item.nodeid
+        return nodeid.rpartition("@")[2] if nodeid.rfind("@") > nodeid.rfind("]") else nodeid
+
+    units: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        units.setdefault(unit(item), []).append(item)
+
+    def rank(tests: list[pytest.Item]) -> tuple[int, int, int]:
+        if any(_is_post(t) for t in tests):
+            return 0, 0, 0
+        reads_ours = any(NEEDS_OUR_SITE & set(getattr(t, "fixturenames", ())) for t in tests)
+        waits = any(t.nodeid.startswith(MOSTLY_WAITING) for t in tests)
+        return 2 if reads_ours else 1, 0 if waits else 1, -len(tests)
+
+    items[:] = [t for tests in sorted(units.values(), key=rank) for t in tests]
 
 
 def _group_suffix(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -40,12 +40,13 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     target = os.environ.get(ENV)
     if not target:
         return (yield)
-    wall, cpu = time.monotonic(), _cpu()
+    at, wall, cpu = time.time(), time.monotonic(), _cpu()
     try:
         return (yield)
     finally:
         line = {
             "test": item.nodeid,
+            "at": round(at, 2),  # when it started (epoch seconds): the workers' timeline
             "wall": round(time.monotonic() - wall, 2),
             "cpu": round(_cpu() - cpu, 2),
             "outcome": _OUTCOMES.pop(item.nodeid, "?"),
@@ -63,9 +64,26 @@ def main(path: str, top: int = 30) -> None:
     print(f"{len(rows)} tests: {total_cpu:.0f} CPU s, {total_wall:.0f} s of test wall time (summed)")
     for r in rows[:top]:
         print(f"{r['cpu']:8.1f} CPU s {r['wall']:8.1f} s  load {r['load']:5.1f}  {r['test']}")
+    _timeline(rows)
     bad = [r for r in rows if r.get("outcome") in ("failed", "error")]
     for r in bad:
         print(f"{r['outcome']}: {r['test']}")
+
+
+def _timeline(rows: list[dict], longest: float = 20.0) -> None:
+    """Each worker's tests of `longest` seconds or more, at their start from the run's first
+    test: a worker waiting on another's build shows as a long test with little CPU."""
+    timed = [r for r in rows if "at" in r]
+    if not timed:
+        return
+    start = min(r["at"] for r in timed)
+    for worker in sorted({r["worker"] for r in timed}):
+        mine = sorted((r for r in timed if r["worker"] == worker), key=lambda r: r["at"])
+        end = max(r["at"] + r["wall"] for r in mine) - start
+        print(f"{worker}: {len(mine)} tests, last ends at {end:.0f} s")
+        for r in mine:
+            if r["wall"] >= longest:
+                print(f"  {r['at'] - start:7.1f} s  {r['wall']:7.1f} s  {r['cpu']:7.1f} CPU s  {r['test']}")
 
 
 if __name__ == "__main__":
