@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from techpath.engine import Engine, Settings
 from techpath.parse import load_post
-from techpath.render.downloads import download_links, write_downloads
+from techpath.render.downloads import download_links, write_archive, write_downloads
 from tests.engine_helpers import write_post
 
 POST = """---
@@ -79,3 +80,30 @@ def test_the_download_archive_runs_in_a_fresh_folder(repo: Path, tmp_path: Path)
     )
     assert run.returncode == 0, run.stderr
     assert "3 ['1', '2']" in run.stdout
+
+
+def test_the_download_archive_is_the_same_bytes_whenever_it_is_written(repo: Path, tmp_path: Path) -> None:
+    """Each build (and each restage of `techpath serve`) writes the downloads into a scratch
+    folder of its own: the same sources must make the same zip, or the preview sees a changed
+    file on every save (a Zensical preview waited two minutes for a build that never came)."""
+    import os
+
+    path = write_post(repo / "docs" / "blog" / "posts", "reads.md", POST)
+    post = load_post(path)
+    earlier, later = tmp_path / "earlier", tmp_path / "later"
+    write_downloads(post, None, earlier)
+    for name in ("reads.ipynb", "reads.py"):  # written a minute before the other build's
+        os.utime(earlier / name, (os.path.getmtime(earlier / name) - 60,) * 2)
+    (earlier / "reads.zip").unlink()
+    write_archive(post, earlier, "reads")
+    write_downloads(post, None, later)
+    assert (earlier / "reads.zip").read_bytes() == (later / "reads.zip").read_bytes()
+    with zipfile.ZipFile(later / "reads.zip") as zf:  # dated by the post and its data, not the build
+        stamps = {info.filename: info.date_time for info in zf.infolist()}
+    post_time = time.localtime(path.stat().st_mtime)[:5]
+    assert stamps["reads/blog/posts/reads.py"][:5] == post_time, stamps
+    data_time = time.localtime((repo / "docs" / "data" / "points.csv").stat().st_mtime)[:5]
+    assert stamps["reads/data/points.csv"][:5] == data_time, stamps
+    edited = POST.replace("print(len(rows), rows[1])", "print(len(rows))")
+    write_downloads(load_post(write_post(repo / "docs" / "blog" / "posts", "reads.md", edited)), None, later)
+    assert (earlier / "reads.zip").read_bytes() != (later / "reads.zip").read_bytes()  # a real change shows

@@ -429,3 +429,72 @@ def test_zensical_output_is_read_only_once_closed_and_the_saved_page_comes_first
     ), seen
     assert any("build 2" in s["b"] and "build 1" in s["c"] for s in seen), seen  # b first
     assert shown() == {n: f"<p class=finished>{n} of build 2</p>" for n in names}
+
+
+SILENT_COPIER = """
+import os, shutil, time
+build = 0
+while True:
+    while not os.path.exists(f"go-{build + 1}"):
+        time.sleep(0.02)
+    build += 1
+    if build == 1:  # a page and a file: a build, its end printed (before its pages, as Zensical's)
+        print("Build started", flush=True)
+        shutil.copyfile("docs/asset.zip", "out/asset.zip")
+        print("No issues found", flush=True)
+        os.makedirs("out/page", exist_ok=True)
+        with open("out/page/index.html", "w") as page:
+            page.write("<p>page</p>")
+    else:  # files beside the pages: copied alone, nothing printed, as Zensical 0.0.73 does;
+        shutil.copyfile("docs/asset.zip", "out/asset.zip")  # one where it was,
+        os.makedirs("out/data", exist_ok=True)  # one where the blog puts it (posts/data -> data)
+        shutil.copyfile("docs/posts/data/x.csv", "out/data/x.csv")
+"""
+
+
+@pytest.mark.slow  # waits out a limit: a copy without a build end is read after a second's quiet
+def test_zensical_copying_a_file_without_a_build_is_served_without_waiting_for_an_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restage that rewrites only files Zensical copies (a download's zip, a data file) gets
+    no build end from Zensical: the preview waits for the copy of a file Zensical wrote at its
+    path before, not for an end that never comes (it waited BUILD_TIMEOUT, 120 s, and stayed
+    unsettled meanwhile), and not for a file whose place in the output it cannot know (the
+    blog moves posts/data/x.csv to data/x.csv; a hidden file is not published)."""
+    import sys
+
+    from techpath.preview import zensical
+    from techpath.stage.finish import RegionMarkers
+
+    (tmp_path / "serve").write_text(SILENT_COPIER)  # run as `python serve -a ADDRESS`
+    monkeypatch.setattr(zensical, "generator_command", lambda *_a, **_k: [sys.executable, "build"])
+    docs, out, served = tmp_path / "docs", tmp_path / "out", tmp_path / "served"
+    (docs / "posts" / "data").mkdir(parents=True)
+    (docs / "asset.zip").write_bytes(b"zip of the first build")
+    stager = SimpleNamespace(
+        markers=RegionMarkers.new(),
+        finish_file=lambda text, *_: text,
+        site=SimpleNamespace(options=SimpleNamespace(content_security_policy=False)),
+    )
+    staged = SimpleNamespace(built_dir=out, docs_dir=docs, stager=stager, config_file=tmp_path / "mkdocs.yml")
+    preview = zensical.ZensicalPreview(tmp_path / "mkdocs.yml", "127.0.0.1:0", tmp_path, print)
+    preview.staged = staged  # type: ignore[assignment]
+    copy = zensical.FinishedCopy(staged, served)  # type: ignore[arg-type]
+    process = zensical.ZensicalProcess(staged, tmp_path, copy.sync, print)  # type: ignore[arg-type]
+    preview.zensical, copy.stable = process, process.stable
+    try:
+        started = time.monotonic()
+        (tmp_path / "go-1").touch()
+        assert preview._wait_served([docs / "page.md", docs / "asset.zip"], started)
+        assert (served / "page" / "index.html").read_text() == "<p>page</p>"
+        assert (served / "asset.zip").read_bytes() == b"zip of the first build"
+        (docs / "asset.zip").write_bytes(b"zip of the second save")
+        (docs / "posts" / "data" / "x.csv").write_text("1\n2\n")
+        started = time.monotonic()
+        (tmp_path / "go-2").touch()
+        written = [docs / "asset.zip", docs / "posts" / "data" / "x.csv", docs / "blog" / ".authors.yml"]
+        assert preview._wait_served(written, started)
+        assert (served / "asset.zip").read_bytes() == b"zip of the second save"
+        assert not process.wait_built(started, timeout=0)  # no end came: a wait for one would time out
+    finally:
+        process.stop()

@@ -25,8 +25,15 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 def _assert_same_as_a_clean_build(preview: Preview, tmp_path: Path) -> None:
     preview.settled()
+    _assert_no_wait_timed_out(preview)
     built = clean_build(preview.site, preview.generator, preview.url, tmp_path / "clean")
     assert differences(built, preview.url, preview.served_folder()) == []
+
+
+def _assert_no_wait_timed_out(preview: Preview) -> None:
+    """No round waited out its limit for a build that never came (with Zensical, a rewritten
+    download it copies without a build: the round then lasted 120 s and the test idled)."""
+    assert "was not served within" not in preview.output(), preview.output()[-3000:]
 
 
 @pytest.mark.slow
@@ -151,6 +158,7 @@ def test_the_saved_page_is_served_alone_first_then_the_pages_that_show_it(
         assert {k: v for k, v in now.items() if k != "docs/blog/posts/alpha.md"} == {
             k: v for k, v in executed_at.items() if k != "docs/blog/posts/alpha.md"
         }  # no other page executed again, by the save or by the whole build after it
+        _assert_no_wait_timed_out(preview)
     finally:
         if reloads is not None:
             reloads.stop()

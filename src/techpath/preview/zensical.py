@@ -85,6 +85,7 @@ class ZensicalProcess:
         self._named: set[str] = set()  # output files the events named since the last copy
         self._writing: set[str] = set()  # written to and not closed yet: maybe half-written
         self._generation: dict[str, int] = {}  # name -> count of its write events
+        self._event_at: dict[str, float] = {}  # name -> when an event last named it
         self._priority: set[str] = set()  # the saved pages' output files (`prioritise`)
         self._closed: set[str] = set()  # priority files closed since their last copy
         self.whole = True  # the next copy reads every file (the first build, a folder event, settle)
@@ -134,6 +135,7 @@ class ZensicalProcess:
                 self._named.add(name)
                 if folder:  # a folder's entries changed: its files have events of their own
                     continue
+                self._event_at[name] = time.monotonic()
                 if kind == "modified":  # not "created": a file in a new folder gets no other event
                     self._writing.add(name)
                     self._generation[name] = self._generation.get(name, 0) + 1
@@ -218,6 +220,25 @@ class ZensicalProcess:
 
         with self._cond:
             return self._cond.wait_for(built, timeout)
+
+    def wait_copied(self, names: set[str], since: float, timeout: float = BUILD_TIMEOUT) -> bool:
+        """Wait until each output file in `names` was written after `since` (a monotonic time)
+        and is served: closed, and copied by a copy that started after its last event. For the
+        files Zensical copies from the docs folder without a build: it prints no end for them."""
+
+        def copied() -> bool:
+            if self.process.poll() is not None:
+                return True
+            at = [self._event_at.get(name, 0.0) for name in names]
+            return (
+                all(t > since for t in at)
+                and not self._writing & names
+                and (not at or self._copied_from > max(at))
+                and not self._copying
+            )
+
+        with self._cond:
+            return self._cond.wait_for(copied, timeout)
 
     def idle(self) -> bool:
         """Nothing written that is not copied yet, for a moment, and no copy under way."""
@@ -491,7 +512,7 @@ class ZensicalPreview:
         shown = ", ".join(p.relative_to(docs).as_posix() for p in pages)
         note = stager.restage_note()
         note = f" ({note})" if note else ""
-        if written and self.zensical.wait_built(before):
+        if written and self._wait_served(written, before):
             self.log(
                 f"{shown}: served in {time.perf_counter() - started:.2f} s{note}; "
                 "the rest of the site follows"
@@ -515,7 +536,7 @@ class ZensicalPreview:
         }
         self._show_errors()
         if written:
-            self.zensical.wait_built(before)
+            self._wait_served(written, before)
         else:  # no build to copy: the check runs now, not in the next save's copy
             self.zensical.whole = False
             self._zensical_built(None)
@@ -523,6 +544,27 @@ class ZensicalPreview:
         self._report()
         seconds = time.perf_counter() - started
         self.log(f"site up to date in {seconds:.1f} s ({len(written)} staged files rewritten)")
+
+    def _wait_served(self, written: list[Path], since: float) -> bool:
+        """Wait until what Zensical makes of the staged files `written` is served: the end of
+        its build for pages, and the copy of each other file it copied before to the same path
+        (a download, an image: Zensical copies those alone and prints nothing, so a wait for
+        an end would last BUILD_TIMEOUT). Where it puts a file it never copied, or whether it
+        publishes it, is its own (the blog serves posts/data/x.csv as data/x.csv; hidden files
+        are not published): such a file is copied when Zensical writes it, without a wait."""
+        assert self.staged is not None and self.zensical is not None
+        output = self.staged.built_dir
+        assert output is not None
+        names = {p.relative_to(self.staged.docs_dir).as_posix() for p in written}
+        pages = {n for n in names if n.endswith(".md")}
+        files = {n for n in names - pages if (output / n).is_file()}
+        if (not pages or self.zensical.wait_built(since)) and self.zensical.wait_copied(files, since):
+            return True
+        self.log(
+            f"WARNING: Zensical's output for {', '.join(sorted(names))} was not served "
+            f"within {BUILD_TIMEOUT:.0f} s"
+        )
+        return False
 
     def _quiet(self) -> bool:
         assert self.zensical is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -166,12 +167,25 @@ def write_archive(post: Post, folder: Path, name: str) -> Path:
     files = [p.resolve() for p in post.inputs if p.is_file()]
     base = Path(os.path.commonpath([post_dir, *(f.parent for f in files)]))
     archive = folder / f"{name}.zip"
+    # Dated by their sources, not by when they were written (a scratch folder, each build):
+    # the same sources make the same bytes, so `techpath serve` does not see a changed zip on
+    # every restage (Zensical copies it silently and the preview waited for a build end).
+    made = post.path.stat().st_mtime if post.path.is_file() else None
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         where = post_dir.relative_to(base)
         for kind in ("notebook", "script", "solutions"):
             file = download_file(name, kind)
             if kind != "solutions" or post.exercises:
-                zf.write(folder / file, (Path(name) / where / file).as_posix())
+                _add(zf, folder / file, (Path(name) / where / file).as_posix(), made)
         for data in files:
-            zf.write(data, (Path(name) / data.relative_to(base)).as_posix())
+            _add(zf, data, (Path(name) / data.relative_to(base)).as_posix(), None)
     return archive
+
+
+def _add(zf: zipfile.ZipFile, path: Path, arcname: str, mtime: float | None) -> None:
+    """`path` into the archive, dated `mtime` (None: its own), never before 1980 (zip's epoch)."""
+    info = zipfile.ZipInfo.from_file(path, arcname, strict_timestamps=False)
+    stamp = time.localtime(path.stat().st_mtime if mtime is None else mtime)[:6]
+    info.date_time = max(stamp, (1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    zf.writestr(info, path.read_bytes())
