@@ -19,6 +19,7 @@ from techpath import environment
 from techpath.execute import client
 from techpath.options import PluginOptions
 from techpath.stage import early_launch
+from techpath.stage import options as stage_options
 from techpath.stage.early_launch import docs_dir, launch_if_cold
 
 CODE = "```python\nimport numpy as np\nprint(np.arange(3).sum())\n```\n"
@@ -114,6 +115,88 @@ def test_a_configuration_it_cannot_read_is_left_to_mkdocs(launches, tmp_path: Pa
     (site / "mkdocs.yml").write_text(config)
     assert docs_dir(site / "mkdocs.yml") is None
     assert not _launch(site)  # never raises: MkDocs reports the configuration's problems
+
+
+def test_the_second_scan_of_unchanged_pages_reuses_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold build scans the pages' imports at the launch and again in on_config: the second
+    reads nothing when no file changed, and scans again when one did (or one came or went)."""
+    site = _site(tmp_path)
+    docs = site / "docs"
+    scans: list[int] = []
+    scan = stage_options.modules_to_preload
+    monkeypatch.setattr(stage_options, "modules_to_preload", lambda texts: scans.append(1) or scan(texts))
+    assert stage_options.site_preload(docs) == ["numpy"]
+    assert stage_options.site_preload(docs) == ["numpy"] and len(scans) == 1
+    (docs / "index.md").write_text("```python\nimport yaml\n```\n")  # another size
+    assert stage_options.site_preload(docs) == ["yaml"] and len(scans) == 2
+    (docs / "more.md").write_text("```python\nimport numpy\n```\n")
+    assert stage_options.site_preload(docs) == ["numpy", "yaml"] and len(scans) == 3
+    (docs / "more.md").unlink()
+    assert stage_options.site_preload(docs) == ["yaml"] and len(scans) == 4
+    found = stage_options.site_preload(docs)
+    found.append("os")  # a caller's change to its list is not the memo's
+    assert stage_options.site_preload(docs) == ["yaml"] and len(scans) == 4
+
+
+# -- what MkDocs imports before the launch -----------------------------------------------------
+
+# What the build needs only from on_config on (about 0.4 CPU s together): none of it may come back
+# into the import path up to load_config, where it would delay every cold build's warm parent.
+HEAVY = (
+    "techpath.mkdocs_plugin.build",
+    "techpath.stage.stager",
+    "techpath.render",
+    "techpath.site",
+    "techpath.safety.site",
+    "techpath.parse.post",
+    "techpath.generators",
+)
+
+_IMPORTED = """
+import sys
+from pathlib import Path
+from techpath.mkdocs_plugin import TechpathPlugin
+plugin = TechpathPlugin()
+errors, _ = plugin.load_config({"keep_warm": 30}, sys.argv[1])
+assert not errors, errors
+if sys.argv[2:]:
+    import techpath.mkdocs_plugin.build
+print("\\n".join(sorted(name for name in sys.modules if name.startswith("techpath"))))
+"""
+
+
+def _imported(site: Path, runtime: Path, then_build: bool = False) -> list[str]:
+    """The techpath modules a fresh interpreter holds after MkDocs' plugin loading: the plugin
+    module imported, its options validated (load_config, which runs launch_if_cold to the end:
+    the socket exists, so nothing is launched)."""
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("CI", None)
+    env.pop(environment.CACHE_DIR.name, None)
+    argv = [sys.executable, "-c", _IMPORTED, str(site / "mkdocs.yml"), *(["build"] if then_build else [])]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_loading_the_plugin_imports_nothing_the_launch_does_not_need(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site(tmp_path)
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    Path(client.server_socket_path()).write_text("")  # launch_if_cold reads all, launches nothing
+    loaded = _imported(site, runtime)
+    assert "techpath.stage.early_launch" in loaded and "techpath.stage.options" in loaded
+    assert [name for name in loaded if name.startswith(HEAVY)] == []
+    # the check sees them once the heavy half is imported (as on_config does)
+    built = _imported(site, runtime, then_build=True)
+    assert {name for name in built if name.startswith(HEAVY)} >= {
+        "techpath.mkdocs_plugin.build",
+        "techpath.stage.stager",
+    }
 
 
 # -- the real thing: MkDocs builds, one warm parent -------------------------------------------

@@ -1,4 +1,5 @@
-"""MkDocs adapter: maps MkDocs events onto the staging code (`techpath.stage`), which owns one
+"""MkDocs adapter, its heavy half (the hooks MkDocs calls are in __init__.py, which imports this
+module in `on_config`): maps MkDocs events onto the staging code (`techpath.stage`), which owns one
 record per page and turns each page into the same Markdown `techpath stage` writes for
 ProperDocs and Zensical, then finishes the rendered HTML the same way (stage/finish.py). Nothing
 is rendered here; what stays MkDocs-specific is when things happen (front matter escaped after
@@ -17,11 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
-from mkdocs.config import base
-from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
@@ -31,7 +29,8 @@ from techpath import environment
 from techpath.config import SiteSettings
 from techpath.generators import highlight_memo
 from techpath.generators.templates import cache_compiled_templates
-from techpath.options import OLD_NAMES, OptionSpec, PluginOptions, specs
+from techpath.mkdocs_plugin.log import info, log
+from techpath.options import PluginOptions
 from techpath.parse.snippets import confined_extension
 from techpath.render.mdexec import Heading, SiteMarkdown
 from techpath.safety import csp
@@ -41,48 +40,9 @@ from techpath.safety.site import snippet_bases
 from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
 from techpath.site.search import SEARCH_ATTRIBUTES, SearchIndex
 from techpath.site.theme import finish_theme
-from techpath.stage.early_launch import launch_if_cold
 from techpath.stage.notebook_links import nav_to_pages
 from techpath.stage.options import engine_settings
 from techpath.stage.stager import Stager
-
-log = get_plugin_logger(__name__)
-
-
-def _info(message: str) -> None:
-    """The engine's messages start with "techpath: " for the command line; the plugin's logger
-    already names techpath (it printed "techpath: techpath: started a warm parent ...")."""
-    log.info(message.removeprefix("techpath: "))
-
-
-class _Declared(c.BaseConfigOption):
-    """One option of the declaration (options.py), checked by MkDocs with the declared check."""
-
-    def __init__(self, name: str, spec: OptionSpec) -> None:
-        super().__init__()
-        self.default = PluginOptions.default(name)
-        self._check = spec.check
-        self._file = "mkdocs.yml"
-
-    def pre_validation(self, config: base.Config, key_name: str) -> None:
-        self._file = Path(config.config_file_path or "mkdocs.yml").name
-
-    def run_validation(self, value: object) -> object:
-        problem = self._check(value)
-        if problem is not None:
-            raise base.ValidationError(f"{problem} (in {self._file})")
-        return value
-
-
-# The plugin's config schema, one MkDocs option per declared option (options.py).
-TechpathConfig = type(
-    "TechpathConfig",
-    (base.Config,),
-    {"__doc__": "Options of the `techpath` plugin in mkdocs.yml (declared in options.py)."}
-    | {name: _Declared(name, spec) for name, spec in specs()}
-    # an old name, still read: the new name's check and default
-    | {old: _Declared(name, spec) for name, spec in specs() for old, new in OLD_NAMES.items() if new == name},
-)
 
 
 def _excerpt_separator(config: MkDocsConfig) -> str | None:
@@ -98,19 +58,20 @@ def _excerpt_separator(config: MkDocsConfig) -> str | None:
     return None
 
 
-class TechpathPlugin(BasePlugin[TechpathConfig]):
-    supports_multiple_instances = False
+class MkDocsBuild:
+    """One MkDocs build's work, event by event (the plugin's hooks in __init__.py call these
+    with what each needs). `engine`: the engine of the build before this one (techpath serve)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, is_serve: bool, engine: Any) -> None:
         self._toc_depth = 6
-        self._stager: Stager | None = None
+        self.stager: Stager | None = None
         self._scratch: Path | None = None
         self._registered: set[str] = set()
-        self._is_serve = False
+        self._is_serve = is_serve
         self._csp = safety.PagePolicies()
         self._files: Files | None = None
         self._docs_dir: Path | None = None
-        self._adopted: Any = None  # the engine of the build before this one (techpath serve)
+        self._adopted: Any = engine
         self.published: list[str] = []  # site files written by the pages `restage` read again
         self.options = PluginOptions()  # the validated config as typed options (on_config)
         self._gate: FileGate | None = None
@@ -119,23 +80,11 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._unindexed: dict[str, str] = {}  # page -> its content while search reads a copy
         self._images: list[str] = []  # CSP img-src sources of other hosts (safety/site.py)
 
-    def load_config(self, options: dict[str, Any], config_file_path: str | None = None) -> Any:
-        """MkDocs validates the plugin's options while it still loads the rest of the
-        configuration: a build that will execute every page starts its warm parent here
-        (stage/early_launch.py) rather than in on_config."""
-        errors, warnings = super().load_config(options, config_file_path)
-        if not errors and config_file_path and self._stager is None:  # (not on serve's rebuilds)
-            launch_if_cold(Path(config_file_path), PluginOptions.from_mapping(dict(self.config)), _info)
-        return errors, warnings
-
-    def on_startup(self, *, command: str, dirty: bool) -> None:
-        self._is_serve = command == "serve"
-
-    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+    def on_config(self, config: MkDocsConfig, options: PluginOptions) -> MkDocsConfig:
         highlight_memo.install()  # each code block through Pygments once per process
         config_file = Path(config.config_file_path)
         root = config_file.parent
-        self.options = options = PluginOptions.from_mapping(dict(self.config))  # as MkDocs validated it
+        self.options = options  # as MkDocs validated it
         site = SiteSettings.load(root, config_file, options)
         site.docs_dir = Path(config.docs_dir)
         settings = engine_settings(root, site.docs_dir, options)
@@ -156,11 +105,11 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         config.extra_javascript[:] = scripts(config.extra_javascript, self.options.content_security_policy)
         config.markdown_extensions.extend(missing_extensions(config.markdown_extensions, config.theme.name))
         _confine_snippets(config, root)
-        if self._stager is None:
-            self._stager = Stager(site, settings, info=_info, error=log.error)
-            self._stager.engine, self._adopted = self._adopted, None
+        if self.stager is None:
+            self.stager = Stager(site, settings, info=info, error=log.error)
+            self.stager.engine, self._adopted = self._adopted, None
         self._docs_dir = Path(config.docs_dir).resolve()
-        stager = self._stager
+        stager = self.stager
         stager.site, stager.settings, stager.katex_dir = site, settings, katex
         stager.execute = options.execute is not False
         # results are filled into the rendered pages, and pages are staged before their results
@@ -175,13 +124,12 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._searched = any(name in ("search", "material/search") for name in config.plugins)
         return config
 
-    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
-        assert self._stager is not None
-        return cache_compiled_templates(env, self._stager.settings.cache_dir / "templates")
+    def on_env(self, env: Environment) -> Environment:
+        assert self.stager is not None
+        return cache_compiled_templates(env, self.stager.settings.cache_dir / "templates")
 
-    @event_priority(50)  # before the blog plugin reads posts, so broken posts can be held back
-    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        assert self._stager is not None
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        assert self.stager is not None
         self._scratch = Path(tempfile.mkdtemp(prefix="techpath-downloads-"))
         self._registered = set()
         font = config.theme.get("font")  # Material loads Google Fonts unless it is false
@@ -189,7 +137,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._csp = safety.PagePolicies(sources)
         self._gate_files(files, config)
         pages = [f for f in files if f.is_documentation_page() or f.src_uri.endswith(".ipynb")]
-        records = self._stager.load((f.src_uri, Path(f.abs_src_path)) for f in pages)
+        records = self.stager.load((f.src_uri, Path(f.abs_src_path)) for f in pages)
         for file in pages:
             uri = (
                 file.src_uri.removesuffix(".ipynb") + ".md"
@@ -209,8 +157,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
                 page_file.edit_uri = file.src_uri  # "Edit this page" opens the notebook itself
                 files.append(page_file)
         if config.nav is not None:  # notebooks listed by their own names
-            config.nav = nav_to_pages(config.nav, self._stager.notebooks)
-        self._stager.start()
+            config.nav = nav_to_pages(config.nav, self.stager.notebooks)
+        self.stager.start()
         self._register(files, config)
         self._files = files
         return files
@@ -244,32 +192,31 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
                 target.write_bytes(published.data)
                 files.append(File.generated(config, file.src_uri, abs_src_path=str(target)))
 
-    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        assert self._stager is not None
-        staged = self._stager.page_markdown(page.file.src_uri, markdown)
-        record = self._stager.records.get(page.file.src_uri)
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        assert self.stager is not None
+        staged = self.stager.page_markdown(page.file.src_uri, markdown)
+        record = self.stager.records.get(page.file.src_uri)
         if record is not None and record.entry is not None:
             # One previous/next block ends a post: ours, in path order (not the theme's footer).
             page.meta["hide"] = [*(page.meta.get("hide") or []), "footer"]
             _same_readtime(page, record.entry.readtime)
-        if self._stager.fills_later(page.file.src_uri):
+        if self.stager.fills_later(page.file.src_uri):
             return staged  # its downloads and figures are published in on_page_context
         if record is not None and record.downloads is not None and self._scratch is not None:
-            for uri in self._stager.write_downloads(record, self._scratch, page.url):
+            for uri in self.stager.write_downloads(record, self._scratch, page.url):
                 self._add(files, config, uri, self._scratch / uri)
         self._register(files, config)  # its figures, known now that its result is in
         return staged
 
-    @event_priority(100)  # before the search plugin indexes the page's content
-    def _fill_in(self, context: dict, *, page: Page, config: MkDocsConfig, nav: Any) -> dict:
+    def fill_in(self, context: dict, page: Page, config: MkDocsConfig) -> dict:
         """A page whose result is filled in later: filled in now (waiting for it), its files
         published. Material's search then indexes a copy of it (site/search.py)."""
-        assert self._stager is not None
+        assert self.stager is not None
         uri = page.file.src_uri
-        if self._stager.fills_later(uri) and isinstance(page.content, str):
-            page.content = self._stager.resolve(uri, page.content, self._link_from(page))
+        if self.stager.fills_later(uri) and isinstance(page.content, str):
+            page.content = self.stager.resolve(uri, page.content, self._link_from(page))
             self._publish(uri, config, page.url)
-        headings = self._stager.view_headings(uri)
+        headings = self.stager.view_headings(uri)
         if headings and isinstance(page.content, str):  # markdown-exec's updatetoc
             page.toc = with_headings(page.toc, page.content, headings, self._toc_depth)
             context["toc"] = page.toc
@@ -279,14 +226,11 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             page.content = self._search.page(uri, page.url, page.content, tags)
         return context
 
-    @event_priority(-100)  # after the search plugin indexed the copy: the page itself again
-    def _after_search(self, context: dict, *, page: Page, config: MkDocsConfig, nav: Any) -> dict:
+    def after_search(self, context: dict, page: Page) -> dict:
         original = self._unindexed.pop(page.file.src_uri, None)
         if original is not None:  # without the search's attributes, as its plugin leaves pages
             page.content = SEARCH_ATTRIBUTES.sub("", original)
         return context
-
-    on_page_context = CombinedEvent(_fill_in, _after_search)
 
     def _link_from(self, page: Page) -> Callable[[str], str]:
         """docs path -> URL relative to `page` (a page's own URL; any other file's path)."""
@@ -301,15 +245,15 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
     def _publish(self, uri: str, config: MkDocsConfig, page_url: str = "") -> None:
         """The downloads and figures of a page whose result was filled in after conversion,
         written into the site: MkDocs copied the site's files before its results came in."""
-        assert self._stager is not None
-        record = self._stager.records.get(uri)
+        assert self.stager is not None
+        record = self.stager.records.get(uri)
         if record is None:
             return
         sources: dict[str, Path] = {}
         if record.downloads is not None and self._scratch is not None:
-            for name in self._stager.write_downloads(record, self._scratch, page_url):
+            for name in self.stager.write_downloads(record, self._scratch, page_url):
                 sources[name] = self._scratch / name
-        sources.update(self._stager.figure_files(record))
+        sources.update(self.stager.figure_files(record))
         site = Path(config.site_dir)
         for name, source in sources.items():
             if name in self._registered:
@@ -320,115 +264,95 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             shutil.copyfile(source, target)
             self.published.append(name)
 
-    def _page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        assert self._stager is not None
-        if self._stager.records.get(page.file.src_uri) is None:  # not a page techpath loaded
+    def page_content(self, html: str, page: Page, config: MkDocsConfig) -> str:
+        assert self.stager is not None
+        if self.stager.records.get(page.file.src_uri) is None:  # not a page techpath loaded
             source = _docs_source(page.file, config)
             if source is None:  # another plugin made it (a coverage report): its markup, like the theme's
                 return html
-            return self._stager.other_page_html(source, html)  # from docs/ (a translation, say)
-        return self._stager.page_html(page.file.src_uri, html)
+            return self.stager.other_page_html(source, html)  # from docs/ (a translation, say)
+        return self.stager.page_html(page.file.src_uri, html)
 
-    @event_priority(-80)  # after the feed plugin (-75) read the raw text, before any template
-    def _escape_front_matter(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+    def escape_front_matter(self, html: str, page: Page, config: MkDocsConfig) -> str:
         safety.escape_meta(page.meta)
         separator = _excerpt_separator(config)
-        if separator and self._stager is not None and isinstance(page.markdown, str):
+        if separator and self.stager is not None and isinstance(page.markdown, str):
             # what the blog's views convert again for each excerpt (stage/finish.py)
-            page.markdown = self._stager.excerpt_markdown(page.file.src_uri, page.markdown, separator)
+            page.markdown = self.stager.excerpt_markdown(page.file.src_uri, page.markdown, separator)
         return html
 
-    on_page_content = CombinedEvent(_page_content, _escape_front_matter)
-
-    @event_priority(100)  # before any plugin that rewrites pages (minify drops the region markers)
-    def _finish_regions(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        assert self._stager is not None
+    def finish_regions(self, output: str, page: Page) -> str:
+        assert self.stager is not None
         # Blog views show excerpts of posts: those regions are finished here.
-        return finish_theme(self._stager.finish_file(output, self._link_from(page)))
+        return finish_theme(self.stager.finish_file(output, self._link_from(page)))
 
-    @event_priority(-200)  # last: the hashes are of the inline scripts as the page is written,
-    # after every other plugin (mkdocs-minify rewrites the page, mkdocs-static-i18n runs at -100)
-    def _add_policy(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+    def add_policy(self, output: str) -> str:
         return self._csp.add(output) if self.options.content_security_policy else output
 
-    on_post_page = CombinedEvent(_finish_regions, _add_policy)
-
-    # 404.html and other theme pages are written without on_post_page: they get the theme's
-    # finishing (before plugins that rewrite pages, as pages do) and the CSP (after them) too
-    @event_priority(100)
-    def _finish_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+    def finish_template(self, output_content: str, template_name: str) -> str:
         return finish_theme(output_content) if template_name.endswith(".html") else output_content
 
-    @event_priority(-200)  # after mkdocs-minify, as for pages
-    def _template_policy(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+    def template_policy(self, output_content: str, template_name: str) -> str:
         if template_name.endswith(".html") and self.options.content_security_policy:
             return self._csp.add(output_content)
         return output_content
 
-    on_post_template = CombinedEvent(_finish_template, _template_policy)
-
-    @event_priority(-100)  # after the search plugin wrote its index
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
-        assert self._stager is not None
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        assert self.stager is not None
         if self._searched:
             index = Path(config.site_dir) / "search" / "search_index.json"
-            self._search.write(index, self._stager.records.entries(), self._stager.sections)
-        self._stager.write_results(Path(config.site_dir), self.options.report)
+            self._search.write(index, self.stager.records.entries(), self.stager.sections)
+        self.stager.write_results(Path(config.site_dir), self.options.report)
         if self.options.content_security_policy:
             self._csp.finish(Path(config.site_dir))
-        self._stager.finish(keep_engine=self._is_serve)
+        self.stager.finish(keep_engine=self._is_serve)
         self._clean_scratch()
 
-    def on_build_error(self, *, error: Exception) -> None:
-        if self._stager is not None:
-            self._stager.cancel()
+    def on_build_error(self) -> None:
+        if self.stager is not None:
+            self.stager.cancel()
 
     def on_shutdown(self) -> None:
-        if self._stager is not None:
-            self._stager.close_engine()
+        if self.stager is not None:
+            self.stager.close_engine()
         self._clean_scratch()
 
     # -- techpath serve: pages built again with the state of the build before --------------
-    def adopt(self, previous: TechpathPlugin) -> None:
-        """`techpath serve` builds every round with new plugins: this one takes over the
-        previous one's engine (its warm parent and cache), which `release` leaves open."""
-        self._adopted = previous._stager.engine if previous._stager is not None else None
-
     def release(self) -> None:
         """A build `techpath serve` no longer needs: its files go, its engine stays (whoever
         adopted it owns it now; `on_shutdown` of the last build closes it)."""
         self._clean_scratch()
-        if self._stager is not None:
-            self._stager.close_math()
-            self._stager.remove_scratch()
-            self._stager.engine = None
+        if self.stager is not None:
+            self.stager.close_math()
+            self.stager.remove_scratch()
+            self.stager.engine = None
 
     def page_uri(self, source: Path) -> str | None:
         """The docs path of the page built from `source` (a notebook's Markdown page), if this
         build has one."""
         if (
-            self._stager is None
+            self.stager is None
             or self._docs_dir is None
             or not source.resolve().is_relative_to(self._docs_dir)
         ):
             return None
         uri = source.resolve().relative_to(self._docs_dir).as_posix()
         uri = uri.removesuffix(".ipynb") + ".md" if uri.endswith(".ipynb") else uri
-        return uri if self._stager.records.get(uri) is not None else None
+        return uri if self.stager.records.get(uri) is not None else None
 
     def restage(self, sources: list[Path]) -> dict[Path, str]:
         """Read these pages again (a save) before `techpath serve` renders them with this
         build's state; they run again in the background (only a page whose code changed
         executes). Returns why a page cannot be built, for the pages that cannot."""
-        assert self._stager is not None and self._docs_dir is not None
+        assert self.stager is not None and self._docs_dir is not None
         self.published = []
         pages = {p: p.resolve().relative_to(self._docs_dir).as_posix() for p in sources}
-        found = self._stager.restage((uri, path) for path, uri in pages.items())
+        found = self.stager.restage((uri, path) for path, uri in pages.items())
         problems: dict[Path, str] = {}
         for path, uri in pages.items():
             record = found[uri]
             if record is None:
-                problems[path] = "\n".join(self._stager.left_out_problems(path))
+                problems[path] = "\n".join(self.stager.left_out_problems(path))
             elif record.source.suffix == ".ipynb" and self._files is not None:
                 # the blog plugin reads a post from its file: the notebook's new Markdown page
                 if self._scratch is None:
@@ -444,11 +368,11 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
     def end_restage(self) -> str:
         """After `techpath serve` rendered the pages of `restage`: what they executed."""
         self._clean_scratch()
-        return self._stager.restage_note() if self._stager is not None else ""
+        return self.stager.restage_note() if self.stager is not None else ""
 
     def _register(self, files: Files, config: MkDocsConfig) -> None:
-        assert self._stager is not None
-        for uri, source in self._stager.files().items():
+        assert self.stager is not None
+        for uri, source in self.stager.files().items():
             self._add(files, config, uri, source)
 
     def _add(self, files: Files, config: MkDocsConfig, uri: str, source: Path) -> None:
