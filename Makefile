@@ -31,12 +31,19 @@ test: $(STAMP)  ## the full suite, as CI runs it: lint, every test, every post r
 test-fast: $(STAMP)  ## the fast tier while working on the toolkit: no site build, no browser
 	$(BIN)/python -m pytest tests -m "not slow" -n auto --dist loadgroup
 
+# `techpath lint` only reads the pages: it runs beside the changed posts' execution and the site's
+# tests (whose first worker builds the site while the other waits for it), its output kept until
+# they end; `make check` fails if either does. The tests run the changed posts' downloads (CI all).
 check: $(STAMP)  ## the post tier, for a new or changed post: lint, run it, strict build, the site's tests
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
-	$(BIN)/techpath lint
-	$(BIN)/python scripts/changed_posts.py --check
-	$(BIN)/python -m pytest tests -m site -n auto --dist loadgroup --changed-posts  # their downloads run; CI runs all
+	@lint=$$(mktemp); $(BIN)/techpath lint >$$lint 2>&1 & pid=$$!; \
+	echo '$(BIN)/python scripts/changed_posts.py --check'; \
+	$(BIN)/python scripts/changed_posts.py --check && \
+	echo '$(BIN)/python -m pytest tests -m site -n auto --dist loadgroup --changed-posts' && \
+	$(BIN)/python -m pytest tests -m site -n auto --dist loadgroup --changed-posts; tests=$$?; \
+	wait $$pid; linted=$$?; echo '$(BIN)/techpath lint'; cat $$lint; rm -f $$lint; \
+	[ $$tests -ne 0 ] && exit $$tests; exit $$linted
 
 chromium: $(STAMP)  ## a headless Chromium for the browser tests, from npm into .venv/chromium (no root)
 	$(BIN)/python scripts/headless_chromium.py

@@ -283,19 +283,29 @@ def changed_only(site: Path, pages: list[str]) -> list[str]:
     """The pages of `pages` a whole-site browser test visits: every one in the full suite; in
     the post tier, the pages built from the changed ones, and for a changed post the pages that
     link to it too (the blog's index, archive, category and tag pages show its excerpt, its
-    neighbours on the path its title). A changed page whose built page cannot be found: every
-    page, as in the full suite."""
-    if CHANGED_PAGES is None:
+    neighbours on the path its title). Every page, as in the full suite, when a changed page's
+    built page cannot be found, or when no page changed (a data file did: which pages read it is
+    not known here)."""
+    changed = changed_urls(site)
+    if changed is None:
         return pages
     posts = set(post_pages(site))
+    linking = {url for url in site_pages(site) if _links(site, url) & changed & posts}
+    return [url for url in pages if url in changed | linking]
+
+
+def changed_urls(site: Path) -> set[str] | None:
+    """The URL paths of the pages built from the changed ones; None when a test checks every
+    page (see `changed_only`)."""
+    if not CHANGED_PAGES:  # the full suite; or only data files changed, which any page may read
+        return None
     changed: set[str] = set()
     for source in CHANGED_PAGES:
         url = built_url(site, source)
         if url is None:
-            return pages
+            return None
         changed.add(url)
-    linking = {url for url in site_pages(site) if _links(site, url) & changed & posts}
-    return [url for url in pages if url in changed | linking]
+    return changed
 
 
 def built_url(site: Path, source: Path) -> str | None:
@@ -332,6 +342,19 @@ def _links(site: Path, url: str) -> set[str]:
         target = posixpath.normpath(posixpath.join(url, href)) if not href.startswith("/") else href
         found.add(target.rstrip("/") + "/" if not target.endswith(".html") else target)
     return found
+
+
+def indexed_text(site: Path, pages: list[str]) -> tuple[str, str]:
+    """What the site's search index holds for `pages` (title, text, tags and the concepts field,
+    of every section), lower-cased, and the index's word separator (a regular expression)."""
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    wanted = {url.strip("/") + "/" if url != "/" else "" for url in pages}
+    parts = [
+        json.dumps([doc.get(key) for key in ("title", "text", "tags", "concepts")], ensure_ascii=False)
+        for doc in index["docs"]
+        if doc["location"].split("#")[0] in wanted
+    ]
+    return " ".join(parts).lower(), index["config"]["separator"]
 
 
 def enough(count: int, minimum: int) -> bool:
