@@ -269,14 +269,16 @@ def post_pages(site: Path) -> list[str]:
 
 # Set by tests/conftest.py in the post tier (`make check`, --changed-posts) when every file changed
 # since the base branch is a page under docs/ or a data file: those pages (relative to the
-# repository). None, in the full suite or after any other change: sweeps visit every page.
+# repository). None (the full suite, any other change) or empty (data files alone): every page.
 CHANGED_PAGES: tuple[Path, ...] | None = None
 _HREF = re.compile(r'href="([^"#?]*)')
 _ARTICLE = re.compile(r"<article\b.*?</article>", re.S)
 
 
 def sweeps_whole_site() -> bool:
-    return CHANGED_PAGES is None
+    """Every page: the full suite, or a post tier where only data files changed (any page may
+    read them)."""
+    return not CHANGED_PAGES
 
 
 def changed_only(site: Path, pages: list[str]) -> list[str]:
@@ -297,7 +299,7 @@ def changed_only(site: Path, pages: list[str]) -> list[str]:
 def changed_urls(site: Path) -> set[str] | None:
     """The URL paths of the pages built from the changed ones; None when a test checks every
     page (see `changed_only`)."""
-    if not CHANGED_PAGES:  # the full suite; or only data files changed, which any page may read
+    if sweeps_whole_site():
         return None
     changed: set[str] = set()
     for source in CHANGED_PAGES:

@@ -292,13 +292,9 @@ def _schedule_order(items: list[pytest.Item]) -> None:
     lock for 211 s of a 1043 s run. In this order the other worker runs the tests that need none
     of it meanwhile."""
 
-    def unit(item: pytest.Item) -> str:
-        nodeid = item.nodeid
-        return nodeid.rpartition("@")[2] if nodeid.rfind("@") > nodeid.rfind("]") else nodeid
-
     units: dict[str, list[pytest.Item]] = {}
     for item in items:
-        units.setdefault(unit(item), []).append(item)
+        units.setdefault(_group_name(item) or item.nodeid, []).append(item)
 
     def rank(tests: list[pytest.Item]) -> tuple[int, int, int]:
         if any(_is_post(t) for t in tests):
@@ -318,14 +314,17 @@ def _group_suffix(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not getattr(config.option, "loadgroup", False) or not hasattr(items[0] if items else None, "_id"):
         return
     for item in items:
-        names = sorted(
-            {
-                str(m.args[0] if m.args else m.kwargs.get("name", "default"))
-                for m in item.iter_markers("xdist_group")
-            }
-        )
-        if names and "@" not in item.nodeid.rpartition("]")[2]:
-            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")  # type: ignore[attr-defined]
+        group = _group_name(item)
+        if group and "@" not in item.nodeid.rpartition("]")[2]:
+            item._id = NodeId.parse(f"{item.nodeid}@{group}")  # type: ignore[attr-defined]
+
+
+def _group_name(item: pytest.Item) -> str | None:
+    """The xdist group a test's markers put it in (xdist's own naming: the sorted names joined
+    by "_"), or None."""
+    marks = item.iter_markers("xdist_group")
+    names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks})
+    return "_".join(names) or None
 
 
 def _uses_a_module_fixture(item: pytest.Item) -> bool:

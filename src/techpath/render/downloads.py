@@ -184,8 +184,8 @@ def write_archive(post: Post, folder: Path, name: str) -> Path:
 
 def _add(zf: zipfile.ZipFile, path: Path, arcname: str, mtime: float | None) -> None:
     """`path` into the archive, dated `mtime` (None: its own), never before 1980 (zip's epoch)."""
-    info = zipfile.ZipInfo.from_file(path, arcname, strict_timestamps=False)
-    stamp = time.localtime(path.stat().st_mtime if mtime is None else mtime)[:6]
-    info.date_time = max(stamp, (1980, 1, 1, 0, 0, 0))
+    info = zipfile.ZipInfo.from_file(path, arcname, strict_timestamps=False)  # dated by the file
+    if mtime is not None:
+        info.date_time = max(time.localtime(mtime)[:6], (1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     zf.writestr(info, path.read_bytes())
