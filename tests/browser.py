@@ -228,17 +228,42 @@ def _failed(log: PageLog, request, base_url: str) -> None:
         log.failed_requests.append(request.url)
 
 
+# Evaluates `expression` in the page at every frame (or every 50 ms, whichever comes first) until
+# it is true or the deadline passes: one round trip for the whole wait, which ends as soon as the
+# condition holds, where polling from Python cost a round trip and up to 100 ms per try.
+# The expression is written into the function's source: an eval in the page would be refused by
+# the site's policy, as wait_for_function's is.
+_WAIT = """async (ms) => {
+  const holds = () => (EXPRESSION);
+  const deadline = performance.now() + ms;
+  while (!holds()) {
+    if (performance.now() > deadline) return false;
+    await new Promise(go => { requestAnimationFrame(go); setTimeout(go, 50); });
+  }
+  return true;
+}"""
+
+
 def wait_until(page, expression: str, seconds: float = 10) -> None:
-    """Poll `expression` until it is true. Playwright's wait_for_function compiles its predicate
-    with eval, which the site's Content-Security-Policy (rightly) refuses; page.evaluate is not
-    subject to the page's policy."""
+    """Wait until `expression` is true in the page, checked in the page itself at each frame.
+    Playwright's wait_for_function compiles its predicate with eval, which the site's
+    Content-Security-Policy (rightly) refuses; page.evaluate is not subject to the page's
+    policy, and an evaluation ended by a navigation (the page replaced while waiting) is
+    simply started again in the new document, until the deadline."""
     import time
 
     deadline = time.monotonic() + seconds
-    while not page.evaluate(expression):
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            if page.evaluate(_WAIT.replace("EXPRESSION", expression), max(left, 0) * 1000):
+                return
+        except Exception as error:  # the document went away under the evaluation: try the next one
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+            page.wait_for_timeout(50)
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {seconds} s: {expression}")
-        page.wait_for_timeout(100)
 
 
 def wait_for_scheme(page, scheme: str, seconds: float = 10) -> None:
