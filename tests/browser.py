@@ -159,7 +159,7 @@ def offline_browser(
     bypass_csp: bool = False,
 ) -> Iterator[tuple[object, PageLog]]:
     """A fresh page, in a fresh context of the shared Chromium, where every request outside
-    `base_url` is blocked and recorded.
+    `base_url` is blocked and recorded, and what any page of the context logs is kept.
 
     `bypass_csp` lets a test inject its own tools (axe-core) into pages whose policy would refuse
     them; tests of the site itself keep the policy on."""
@@ -191,10 +191,11 @@ def offline_browser(
         log.dialogs.append(f"{d.type}: {d.message}")
         d.dismiss()
 
-    page.on("console", console)
-    page.on("dialog", dialog)
-    page.on("pageerror", lambda e: log.console_errors.append(str(e)))
-    page.on("requestfailed", lambda r: _failed(log, r, base_url))
+    # on the context: what every page of it does is logged (a test may open pages side by side)
+    context.on("console", console)
+    context.on("dialog", dialog)
+    context.on("weberror", lambda e: log.console_errors.append(str(e.error)))
+    context.on("requestfailed", lambda r: _failed(log, r, base_url))
     try:
         yield page, log
     finally:
