@@ -159,7 +159,7 @@ def offline_browser(
     bypass_csp: bool = False,
 ) -> Iterator[tuple[object, PageLog]]:
     """A fresh page, in a fresh context of the shared Chromium, where every request outside
-    `base_url` is blocked and recorded.
+    `base_url` is blocked and recorded, and what any page of the context logs is kept.
 
     `bypass_csp` lets a test inject its own tools (axe-core) into pages whose policy would refuse
     them; tests of the site itself keep the policy on."""
@@ -191,10 +191,11 @@ def offline_browser(
         log.dialogs.append(f"{d.type}: {d.message}")
         d.dismiss()
 
-    page.on("console", console)
-    page.on("dialog", dialog)
-    page.on("pageerror", lambda e: log.console_errors.append(str(e)))
-    page.on("requestfailed", lambda r: _failed(log, r, base_url))
+    # on the context: what every page of it does is logged (a test may open pages side by side)
+    context.on("console", console)
+    context.on("dialog", dialog)
+    context.on("weberror", lambda e: log.console_errors.append(str(e.error)))
+    context.on("requestfailed", lambda r: _failed(log, r, base_url))
     try:
         yield page, log
     finally:
@@ -228,17 +229,42 @@ def _failed(log: PageLog, request, base_url: str) -> None:
         log.failed_requests.append(request.url)
 
 
+# Evaluates `expression` in the page at every frame (or every 50 ms, whichever comes first) until
+# it is true or the deadline passes: one round trip for the whole wait, which ends as soon as the
+# condition holds, where polling from Python cost a round trip and up to 100 ms per try.
+# The expression is written into the function's source: an eval in the page would be refused by
+# the site's policy, as wait_for_function's is.
+_WAIT = """async (ms) => {
+  const holds = () => (EXPRESSION);
+  const deadline = performance.now() + ms;
+  while (!holds()) {
+    if (performance.now() > deadline) return false;
+    await new Promise(go => { requestAnimationFrame(go); setTimeout(go, 50); });
+  }
+  return true;
+}"""
+
+
 def wait_until(page, expression: str, seconds: float = 10) -> None:
-    """Poll `expression` until it is true. Playwright's wait_for_function compiles its predicate
-    with eval, which the site's Content-Security-Policy (rightly) refuses; page.evaluate is not
-    subject to the page's policy."""
+    """Wait until `expression` is true in the page, checked in the page itself at each frame.
+    Playwright's wait_for_function compiles its predicate with eval, which the site's
+    Content-Security-Policy (rightly) refuses; page.evaluate is not subject to the page's
+    policy, and an evaluation ended by a navigation (the page replaced while waiting) is
+    simply started again in the new document, until the deadline."""
     import time
 
     deadline = time.monotonic() + seconds
-    while not page.evaluate(expression):
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            if page.evaluate(_WAIT.replace("EXPRESSION", expression), max(left, 0) * 1000):
+                return
+        except Exception as error:  # the document went away under the evaluation: try the next one
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+            page.wait_for_timeout(50)
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {seconds} s: {expression}")
-        page.wait_for_timeout(100)
 
 
 def wait_for_scheme(page, scheme: str, seconds: float = 10) -> None:

@@ -17,7 +17,6 @@ while the other worker sweeps the other viewport or runs other tests."""
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -84,24 +83,41 @@ _FIGURES = """() => [...document.querySelectorAll('.techpath-figure img')]
   .map(i => [new URL(i.src).pathname, i.getBoundingClientRect().width])"""
 
 
+# What the Contents check reads of the page, in one evaluation: `shown` is Playwright's own test
+# of visibility (a non-empty box, not visibility: hidden), `top` its bounding box's y.
+_CONTENTS = """() => {
+  const shown = el => { const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden'; };
+  const top = el => el.getBoundingClientRect().y;
+  const meta = document.querySelector('.techpath-meta');
+  const toc = document.querySelector('details.techpath-toc');
+  const links = toc ? [...toc.querySelectorAll('a')] : [];
+  return {meta: meta && shown(meta) ? {top: top(meta), text: meta.innerText} : null,
+          headings: document.querySelectorAll('article h2[id]').length,
+          toc: toc && shown(toc) ? top(toc) : null,
+          links: links.length, firstShown: links.length > 0 && shown(links[0]),
+          lastHref: links.length ? links[links.length - 1].getAttribute('href') : null};
+}"""
+
+
 def _contents_problem(page, url: str) -> str | None:
     """On a phone: a Contents block above the fold whose links reach every section."""
-    meta = page.locator(".techpath-meta").first
-    box = meta.bounding_box() if meta.count() else None
-    if box is None or "min read" not in meta.inner_text() or box["y"] > PHONE[1]:
+    found = page.evaluate(_CONTENTS)
+    meta = found["meta"]
+    if meta is None or "min read" not in meta["text"] or meta["top"] > PHONE[1]:
         return "no date and reading time at the top"
-    headings = page.locator("article h2[id]").count()
-    toc = page.locator("details.techpath-toc")
+    headings = found["headings"]
     if headings == 0:
         return None
-    if not toc.is_visible() or toc.bounding_box()["y"] > PHONE[1]:
+    if found["toc"] is None or found["toc"] > PHONE[1]:
         return "no contents above the fold"
+    toc = page.locator("details.techpath-toc")
     toc.locator("summary").click()
-    links = toc.locator("a")
-    if links.count() < headings or not links.first.is_visible():
-        return f"{links.count()} links for {headings} sections"
-    target = "#" + links.last.get_attribute("href").split("#")[-1]  # instant loading makes it absolute
-    links.last.click()
+    found = page.evaluate(_CONTENTS)  # opened: its links are laid out now
+    if found["links"] < headings or not found["firstShown"]:
+        return f"{found['links']} links for {headings} sections"
+    target = "#" + found["lastHref"].split("#")[-1]  # instant loading makes it absolute
+    toc.locator("a").last.click()
     wait_until(page, f"location.hash === {json.dumps(target)}")
     return None
 
@@ -211,81 +227,75 @@ _BUTTONS = """() => [...document.querySelectorAll('.md-content [data-clipboard-t
 })"""
 
 
-# One step per button, in the page: first what the click before put on the clipboard and which
-# button that click reached (a listener records every click's button), then the next button
-# aimed at as Playwright's click aims: scrolled into view, and the topmost element at its centre
-# (else a click there lands on whatever covers it), with the clipboard set to a sentinel so a
-# click that copies nothing is seen. A click that reached another element (a figure loading
-# above moved the button) is aimed again, now waiting until the button is steady for two
-# animation frames, as Playwright's click does every time. The click itself is a real one, a
-# trusted mouse event (`page.mouse.click`); a step costs one round trip instead of Playwright's
-# click's actionability polling and two more evaluations (759 buttons took 225 s that way).
-_STEP = """async ([read, aim, steady]) => {
-  if (!window.techpathClicks) {
-    window.techpathClicks = [];
-    document.addEventListener('click', e => {
-      const b = e.target.closest && e.target.closest('[data-techpath-button]');
-      window.techpathClicks.push(b ? +b.getAttribute('data-techpath-button') : null);
-    }, true);
-  }
-  const step = {};
-  if (read) {
-    step.copied = await navigator.clipboard.readText();
-    step.reached = window.techpathClicks.splice(0);
-  }
-  if (aim !== null) {
-    const b = document.querySelector(`[data-techpath-button="${aim}"]`);
-    const frames = () => new Promise(f => requestAnimationFrame(() => requestAnimationFrame(f)));
-    const box = () => JSON.stringify(b.getBoundingClientRect());
-    b.scrollIntoView({block: 'center', inline: 'center'});
-    for (let i = 0; i < 20 && !steady; i++) {
-      const before = box();
-      await frames();
-      steady = box() === before;
-      if (!steady) b.scrollIntoView({block: 'center', inline: 'center'});
+# Every button clicked in turn in one evaluation, each click followed by a read of the real
+# clipboard. A button is aimed at as Playwright's click aims: scrolled into view, and the
+# topmost element at its centre must be the button or inside it (else a reader's click there
+# lands on whatever covers it); the clipboard is set to a sentinel first, so a click that copies
+# nothing is seen. The click is a mouse event dispatched to that topmost element at that point
+# (mousedown, mouseup, click), which is where the browser's own hit test sends a reader's click;
+# a listener records the button each click reached. A button covered at its centre (a figure
+# loading above moved it) is aimed at again, now once it is steady for two animation frames, as
+# Playwright's click retries. One evaluation per page: the trusted click through CDP cost three
+# round trips and an evaluation per button (759 buttons: 80 s of which 76 CPU s, load 7).
+_CLICK_ALL = """async ([indices, attempts]) => {
+  const reached = [];
+  const listen = e => {
+    const b = e.target.closest && e.target.closest('[data-techpath-button]');
+    reached.push(b ? +b.getAttribute('data-techpath-button') : null);
+  };
+  document.addEventListener('click', listen, true);
+  const frames = () => new Promise(f => requestAnimationFrame(() => requestAnimationFrame(f)));
+  const results = {};
+  try {
+    for (const index of indices) {
+      const b = document.querySelector(`[data-techpath-button="${index}"]`);
+      const box = () => JSON.stringify(b.getBoundingClientRect());
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        b.scrollIntoView({block: 'center', inline: 'center'});
+        for (let i = 0, steady = attempt === 1; i < 20 && !steady; i++) {
+          const before = box();
+          await frames();
+          steady = box() === before;
+          if (!steady) b.scrollIntoView({block: 'center', inline: 'center'});
+        }
+        const r = b.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+        const hit = document.elementFromPoint(x, y);
+        if (!hit || !b.contains(hit)) {
+          results[index] = {cover: hit ? hit.outerHTML.slice(0, 80) : null};
+          continue;
+        }
+        await navigator.clipboard.writeText('(nothing copied)');
+        reached.length = 0;
+        const at = {bubbles: true, cancelable: true, composed: true, view: window, clientX: x, clientY: y,
+                    button: 0, detail: 1};
+        hit.dispatchEvent(new MouseEvent('mousedown', {...at, buttons: 1}));
+        hit.dispatchEvent(new MouseEvent('mouseup', at));
+        hit.dispatchEvent(new MouseEvent('click', at));
+        results[index] = {reached: [...reached], copied: await navigator.clipboard.readText()};
+        break;
+      }
     }
-    const r = b.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
-    const hit = document.elementFromPoint(x, y);
-    step.at = hit && b.contains(hit) ? {x, y} : null;
-    step.cover = hit ? hit.outerHTML.slice(0, 80) : null;
-    await navigator.clipboard.writeText('(nothing copied)');
+  } finally {
+    document.removeEventListener('click', listen, true);
   }
-  return step;
+  return results;
 }"""
-ATTEMPTS = 3  # a button moved or covered when clicked is aimed at again, as Playwright's click retries
+ATTEMPTS = 3  # a button covered when aimed at is aimed at again, as Playwright's click retries
 
 
 def _click_each(page, buttons: list[dict]) -> dict[int, str]:
-    """Click each button for real; what is wrong with each that did not copy its own block."""
+    """Click each button; what is wrong with each that did not copy its own block."""
+    results = page.evaluate(_CLICK_ALL, [[b["index"] for b in buttons], ATTEMPTS])
     problems: dict[int, str] = {}
-    queue, attempts = list(buttons), Counter()
-    clicked = None
-    while clicked is not None or queue:
-        aim = queue[0] if queue else None
-        index = None if aim is None else aim["index"]
-        step = page.evaluate(_STEP, [clicked is not None, index, index is None or attempts[index] == 0])
-        if clicked is not None:
-            index = clicked["index"]
-            if step["reached"] != [index] and attempts[index] < ATTEMPTS:
-                queue.insert(0, clicked)  # it moved between aim and click: aim again
-                clicked = None
-                continue
-            if step["reached"] != [index]:
-                problems[index] = f"the click reached {step['reached']}"
-            elif step["copied"] != clicked["own"]:
-                problems[index] = f"copied {step['copied'][:60]!r}, expected {clicked['own'][:60]!r}"
-        clicked = None
-        if aim is None:
-            continue
-        attempts[aim["index"]] += 1
-        if step["at"] is None and attempts[aim["index"]] < ATTEMPTS:
-            continue  # still at the head of the queue
-        queue.pop(0)
-        if step["at"] is None:
-            problems[aim["index"]] = f"covered at its centre by {step['cover']}"
-        else:
-            page.mouse.click(step["at"]["x"], step["at"]["y"])
-            clicked = aim
+    for button in buttons:
+        index = button["index"]
+        step = results[str(index)]
+        if "cover" in step:
+            problems[index] = f"covered at its centre by {step['cover']}"
+        elif step["reached"] != [index]:
+            problems[index] = f"the click reached {step['reached']}"
+        elif step["copied"] != button["own"]:
+            problems[index] = f"copied {step['copied'][:60]!r}, expected {button['own'][:60]!r}"
     return problems
 
 
