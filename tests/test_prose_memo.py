@@ -5,6 +5,7 @@ or hostile memo file read as nothing."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,46 @@ def test_a_memo_that_cannot_be_written_only_checks_again(tmp_path: Path) -> None
     assert {f.line for f in check.check(PAGE, 3)} == {7, 9}
     save_memo(check)  # the folder cannot be made: no error, nothing written
     assert blocked.read_text() == "not a folder"
+
+
+@pytest.mark.slow
+def test_a_second_build_reports_the_same_refusal_from_the_memo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Builds of one site with one cache folder: the second reads the page's findings from
+    `prose.json` and fails strictly at the same line; a memo that hides the refusal hides it from
+    nothing; an edit of the page is checked afresh."""
+    from tests.conftest import ROOT, run_mkdocs_build
+
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "tests" / "sample_site", site)
+    (site / "mkdocs.yml").write_text(
+        (site / "mkdocs.yml")
+        .read_text()
+        .replace("../../node_modules/katex", str(ROOT / "node_modules" / "katex"))
+    )
+    page = site / "docs" / "index.md"
+    page.write_text(page.read_text() + "\n\nText.\n\n<img src=x onerror=alert(1)>\n")
+    line = page.read_text().split("\n").index("<img src=x onerror=alert(1)>") + 1
+    monkeypatch.setenv("TECHPATH_CACHE_DIR", str(tmp_path / "cache"))
+    verdicts = []
+    for _ in range(2):
+        built = run_mkdocs_build(tmp_path / "out", site / "mkdocs.yml")
+        verdicts.append(
+            (built.returncode, [r for r in built.stderr.splitlines() if f"docs/index.md:{line}:" in r])
+        )
+        assert (tmp_path / "cache" / MEMO_FILE).is_file()
+    assert verdicts[0][0] != 0 and verdicts[0][1] and verdicts[1] == verdicts[0]
+    memo = json.loads((tmp_path / "cache" / MEMO_FILE).read_text())
+    assert any(finding[0] == line for findings in memo["entries"].values() for finding in findings)
+    # a memo that hides the refusal: the build's own pass on the page still finds it, at its line
+    memo["entries"] = {key: [] for key in memo["entries"]}
+    (tmp_path / "cache" / MEMO_FILE).write_text(json.dumps(memo))
+    hidden = run_mkdocs_build(tmp_path / "out", site / "mkdocs.yml")
+    assert hidden.returncode != 0
+    caught = [r for r in hidden.stderr.splitlines() if f"docs/index.md:{line}:" in r and "onerror" in r]
+    assert caught and all(
+        "a plugin or Markdown extension wrote" in r for r in caught
+    )  # not lint's: it read the memo
+    page.write_text(page.read_text().replace("<img src=x onerror=alert(1)>", "Fixed."))
+    assert run_mkdocs_build(tmp_path / "out", site / "mkdocs.yml").returncode == 0
