@@ -22,6 +22,7 @@ from techpath.render.downloads import download_name
 from techpath.report import output_warnings, write_report
 from techpath.safety import site as safety
 from techpath.safety.policy import Profile
+from techpath.safety.prose_memo import remembered, save_memo
 from techpath.site.pages import PathEntry
 from techpath.site.path_sections import PathSections
 from techpath.stage import early_launch
@@ -60,13 +61,16 @@ class PageLifecycle:
         self.left_out = set()
         self._left_out_why = {}
         opts = site.options
-        self.policy, self.prose = site.run_policy(), site.prose_check()
+        # with the unchanged pages' lint findings of the last build (safety/prose_memo.py)
+        self.policy = site.run_policy()
+        self.prose = remembered(site.prose_check(), self.stager.settings.cache_dir)
         self.rules = self.prose.rules
         self.sections = PathSections.from_config(opts.path_sections, sorted(site.schema.categories))
         for uri, path in pages:
             record = self._record(uri, path)
             if record is not None:
                 self.records.add(record)
+        save_memo(self.prose)
         # notebooks by their own names (docs paths), for nav entries and links to point at pages
         self.notebooks = {
             r.uri.removesuffix(".md") + ".ipynb"
