@@ -96,13 +96,19 @@ class ProseCheck:
         return self._converter.convert(shown_as_code(text))  # options of ours would make superfences refuse
 
     def check(self, text: str, first_line: int = 1) -> list[Finding]:
-        """Every policy violation in the rendered `text`, each at its source line.
+        """Every policy violation in the rendered `text`, each at its source line."""
+        violations = check_html(self.checked_html(text), self.rules)
+        if not violations:
+            return []
+        return locate(violations, text, first_line)
 
-        Code is converted without Pygments here: what it writes is the code's text escaped, in
-        spans with classes of its own, which the policy has nothing to say about, and which
-        were 60% of the check's time (a page's highlighted code holds thousands of tags to walk).
-        The page itself is checked again as built, highlighted (`safety.site.enforce_prose_policy`),
-        and anything found there that this check did not report is an error at its line."""
+    def checked_html(self, text: str) -> str:
+        """`text` converted as `check` reads it: as `render` converts it, except that code is
+        not highlighted when superfences handles fences. Pygments writes the code's text escaped,
+        in spans with classes of its own, which the policy has nothing to say about; walking
+        them was 60% of the check's time. The page itself is checked again as built,
+        highlighted (`safety.site.enforce_prose_policy`), and anything found there that this
+        check did not report is an error at its line."""
         if self._plain is None:
             extensions, configs = list(self.extensions), dict(self.configs)
             # Python-Markdown's fenced_code without Pygments writes a fence's options as
@@ -115,10 +121,7 @@ class ProseCheck:
                     extensions.append("pymdownx.highlight")
             self._plain = self._markdown(extensions, configs)
         self._plain.reset()
-        violations = check_html(self._plain.convert(shown_as_code(text)), self.rules)
-        if not violations:
-            return []
-        return locate(violations, text, first_line)
+        return self._plain.convert(shown_as_code(text))
 
     def _markdown(self, extensions: list[str], configs: dict[str, dict[str, Any]]) -> markdown.Markdown:
         try:
