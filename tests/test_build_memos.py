@@ -234,3 +234,45 @@ def test_an_excerpt_renders_as_from_the_whole_post_without_its_heavy_rest() -> N
     assert excerpt(trimmed) == excerpt(post)
     assert 'href="https://example.org/"' in excerpt(trimmed) and "<abbr" in excerpt(trimmed)
     assert excerpt_source("No separator.", "<!-- more -->", markers) == "No separator."
+
+
+def test_properdocs_hands_the_blog_views_the_same_trimmed_post_as_the_mkdocs_plugin() -> None:
+    """ProperDocs runs no techpath plugin: the staged configuration lists a hook that trims a
+    post's Markdown once its page is rendered, as the plugin does, so the blog's views stop
+    converting every output panel and code block again (half of its build of our site)."""
+    from types import SimpleNamespace
+
+    from techpath.generators import properdocs_hooks
+    from techpath.generators.build import PROPERDOCS_HOOKS, for_generator
+    from techpath.stage.finish import RegionMarkers, excerpt_source
+
+    config: dict[str, object] = {"hooks": ["mine.py"]}
+    for_generator(config, "properdocs")
+    assert config["hooks"] == ["mine.py", str(PROPERDOCS_HOOKS)] and PROPERDOCS_HOOKS.is_file()
+    for other in ("mkdocs", "zensical"):
+        untouched: dict[str, object] = {}
+        for_generator(untouched, other)
+        assert "hooks" not in untouched
+    assert properdocs_hooks.on_page_content.mkdocs_priority == -80  # after the feed read the post
+
+    markers = RegionMarkers.new()
+    panel = markers.keep("<pre>" + "x" * 500 + "</pre>")
+    body = "Intro.\n\n<!-- more -->\n\n```python\nprint(1)\n```\n" + panel
+    blog = SimpleNamespace(config=SimpleNamespace(post_excerpt_separator="<!-- more -->"))
+    site = SimpleNamespace(theme=SimpleNamespace(custom_dir=None), plugins={"material/blog": blog})
+
+    def hooked(markdown: str) -> str:
+        page = SimpleNamespace(markdown=markdown)
+        html = properdocs_hooks.on_page_content("<p>html</p>", page=page, config=site, files=None)
+        assert html == "<p>html</p>"
+        return page.markdown
+
+    staged = markers.page("blog/posts/a.md", body)
+    assert hooked(staged) == excerpt_source(staged, "<!-- more -->", markers) != staged
+    assert "xxxx" not in hooked(staged) and "print(1)" not in hooked(staged)
+    # a page techpath did not stage, or one whose prose forges a marker later, is left alone
+    assert hooked(body) == body
+    forged = "Prose first.\n\n" + markers.page("blog/posts/a.md", body)
+    assert hooked(forged) == forged
+    site.plugins = {}  # no blog: nothing to trim for
+    assert hooked(staged) == staged

@@ -201,3 +201,32 @@ def test_lint_checks_every_page_not_only_posts_and_names_the_include_line(tmp_pa
     post = load_checked_post(page, None, site.run_policy(), site.snippets, site.prose_check())
     found = [(p.line, p.message.split(":")[0]) for p in post.problems]
     assert found == [(8, "<img src>"), (10, "<a onclick>")], post.problems
+
+
+def test_the_prose_check_reads_code_as_text_and_finds_what_the_highlighted_page_holds() -> None:
+    """The check converts code without Pygments (its spans were 60% of the check's time): the
+    verdicts are those of the page as built, highlighted, at the same lines; code that shows HTML
+    stays text; a site that highlights with codehilite, or lists no highlighter, is read alike."""
+    from techpath.safety.policy import check_html
+
+    page = (
+        "Intro.\n\n```html\n<script>alert(1)</script> <img src=x onerror=alert(2)>\n```\n\n"
+        "Prose <img src=x onerror=alert(3)> after it.\n\n"
+        '```python hl_lines="1" linenums="3"\nx = "<iframe src=javascript:alert(4)>"\n```\n\n'
+        "Inline `<object data=x>` and `#!python y = '<form>'`, then <iframe src=x></iframe>.\n"
+    )
+    sites = [
+        ["pymdownx.superfences", {"pymdownx.highlight": {"anchor_linenums": True}}, "pymdownx.inlinehilite"],
+        ["pymdownx.superfences", "pymdownx.inlinehilite"],
+        ["fenced_code", "codehilite"],
+    ]
+    for entries in sites:
+        check = ProseCheck.for_site(entries)
+        highlighted = check.render(page)
+        assert 'class="highlight"' in highlighted or 'class="codehilite"' in highlighted, entries
+        found = check.check(page)
+        as_built = check_html(highlighted, check.rules)
+        assert sorted(f.message for f in found) == sorted(v.message for v in as_built)
+        assert sorted({f.line for f in found}) == [7, 13], entries  # the prose's lines, none of the code's
+        assert any("<img onerror>" in f.message for f in found if f.line == 7)
+        assert any("<iframe>" in f.message for f in found if f.line == 13)

@@ -22,14 +22,14 @@ def _checked(check: ProseCheck, text: str, memo: Path) -> tuple[list[tuple[int, 
     check = remembered(check, memo.parent)
     assert isinstance(check, RememberedProseCheck)
     converted = 0
-    render = check.render
+    render = check.checked_html
 
     def counting(text: str) -> str:
         nonlocal converted
         converted += 1
         return render(text)
 
-    check.render = counting  # type: ignore[method-assign]
+    check.checked_html = counting  # type: ignore[method-assign]
     found = [(f.line, f.message) for f in check.check(text, 3)]
     save_memo(check)
     return found, converted

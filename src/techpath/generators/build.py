@@ -29,6 +29,7 @@ from techpath.stage.options import engine_settings
 from techpath.stage.stager import Stager
 
 _RELATIVE_KEYS = ("docs_dir", "site_dir")
+PROPERDOCS_HOOKS = Path(__file__).with_name("properdocs_hooks.py")
 
 
 @dataclass
@@ -105,13 +106,20 @@ def stage(
     config = staged_config(raw, root, staged_docs.resolve(), built, katex is not None, guard)
     if "nav" in config:  # notebooks listed by their own names
         config["nav"] = nav_to_pages(config["nav"], stager.notebooks)
+    for_generator(config, generator)
+    staged_file = out / "mkdocs.yml"
+    staged_file.write_text(yamlconfig.dump(config), encoding="utf-8")
+    return Staged(staged_file, staged_docs, target, stager, built)
+
+
+def for_generator(config: dict[str, Any], generator: str) -> None:
+    """What one generator needs in the staged configuration besides what every one reads."""
+    if generator == "properdocs":  # the blog's views convert each post's excerpt only, as with MkDocs
+        config["hooks"] = [*(config.get("hooks") or []), str(PROPERDOCS_HOOKS)]
     if generator == "zensical" and isinstance(config.get("theme"), dict):
         # Zensical's default look is its "modern" variant; "classic" is Material's, which our
         # styles and the other two generators use. A site that names a variant keeps it.
         config["theme"].setdefault("variant", "classic")
-    staged_file = out / "mkdocs.yml"
-    staged_file.write_text(yamlconfig.dump(config), encoding="utf-8")
-    return Staged(staged_file, staged_docs, target, stager, built)
 
 
 def _readable_pages(stager: Stager, docs: Path, log=print) -> list[tuple[str, Path]]:

@@ -40,22 +40,10 @@ from techpath.safety.site import snippet_bases
 from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
 from techpath.site.search import SEARCH_ATTRIBUTES, SearchIndex
 from techpath.site.theme import finish_theme
+from techpath.stage.finish import excerpt_separator
 from techpath.stage.notebook_links import nav_to_pages
 from techpath.stage.options import engine_settings
 from techpath.stage.stager import Stager
-
-
-def _excerpt_separator(config: MkDocsConfig) -> str | None:
-    """The blog's excerpt separator, unless the site's theme overrides the excerpt template
-    (which might show all of `post.more`, the rest of the post)."""
-    custom = config.theme.custom_dir
-    if custom and (Path(custom) / "partials" / "post.html").exists():
-        return None
-    for plugin in config.plugins.values():
-        separator = getattr(getattr(plugin, "config", None), "post_excerpt_separator", None)
-        if isinstance(separator, str) and separator:
-            return separator
-    return None
 
 
 class MkDocsBuild:
@@ -275,7 +263,7 @@ class MkDocsBuild:
 
     def escape_front_matter(self, html: str, page: Page, config: MkDocsConfig) -> str:
         safety.escape_meta(page.meta)
-        separator = _excerpt_separator(config)
+        separator = excerpt_separator(config)
         if separator and self.stager is not None and isinstance(page.markdown, str):
             # what the blog's views convert again for each excerpt (stage/finish.py)
             page.markdown = self.stager.excerpt_markdown(page.file.src_uri, page.markdown, separator)

@@ -60,6 +60,7 @@ class ProseCheck:
     configs: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(EXTENSION_CONFIGS))
     autorefs: bool = False  # the site's plugins add mkdocs-autorefs' extension (autorefs, mkdocstrings)
     _converter: markdown.Markdown | None = field(default=None, repr=False)
+    _plain: markdown.Markdown | None = field(default=None, repr=False)  # `check`'s, without Pygments
 
     @classmethod
     def for_site(cls, entries: list[Any], rules: Profile = STRICT, plugins: Iterable[str] = ()) -> ProseCheck:
@@ -90,22 +91,45 @@ class ProseCheck:
     def render(self, text: str) -> str:
         """`text` (Markdown without front matter) as the HTML the page will hold."""
         if self._converter is None:
-            try:
-                extensions: list[Any] = [*self.extensions, *_autorefs_extension(self.autorefs)]
-                self._converter = markdown.Markdown(extensions=extensions, extension_configs=self.configs)
-            except Exception:  # an extension that cannot load here fails the build itself, loudly
-                self._converter = markdown.Markdown(
-                    extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS
-                )
+            self._converter = self._markdown(self.extensions, self.configs)
         self._converter.reset()
         return self._converter.convert(shown_as_code(text))  # options of ours would make superfences refuse
 
     def check(self, text: str, first_line: int = 1) -> list[Finding]:
         """Every policy violation in the rendered `text`, each at its source line."""
-        violations = check_html(self.render(text), self.rules)
+        violations = check_html(self.checked_html(text), self.rules)
         if not violations:
             return []
         return locate(violations, text, first_line)
+
+    def checked_html(self, text: str) -> str:
+        """`text` converted as `check` reads it: as `render` converts it, except that code is
+        not highlighted when superfences handles fences. Pygments writes the code's text escaped,
+        in spans with classes of its own, which the policy has nothing to say about; walking
+        them was 60% of the check's time. The page itself is checked again as built,
+        highlighted (`safety.site.enforce_prose_policy`), and anything found there that this
+        check did not report is an error at its line."""
+        if self._plain is None:
+            extensions, configs = list(self.extensions), dict(self.configs)
+            # Python-Markdown's fenced_code without Pygments writes a fence's options as
+            # attributes of <code> (hl_lines="1"), which the page never holds: there the check
+            # reads code highlighted, as before
+            if "pymdownx.superfences" in extensions and "codehilite" not in extensions:
+                highlight = {**configs.get("pymdownx.highlight", {}), "use_pygments": False}
+                configs["pymdownx.highlight"] = highlight
+                if "pymdownx.highlight" not in extensions:  # else superfences highlights with its defaults
+                    extensions.append("pymdownx.highlight")
+            self._plain = self._markdown(extensions, configs)
+        self._plain.reset()
+        return self._plain.convert(shown_as_code(text))
+
+    def _markdown(self, extensions: list[str], configs: dict[str, dict[str, Any]]) -> markdown.Markdown:
+        try:
+            return markdown.Markdown(
+                extensions=[*extensions, *_autorefs_extension(self.autorefs)], extension_configs=configs
+            )
+        except Exception:  # an extension that cannot load here fails the build itself, loudly
+            return markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
 
 
 def _autorefs_extension(wanted: bool) -> list[Any]:

@@ -20,6 +20,8 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote
 
 from techpath.parse.fences import find_fences
@@ -178,6 +180,20 @@ def finish_page(
         position = end_at
     out.append(page_html[position:])
     return markers.strip("".join(out)), uris
+
+
+def excerpt_separator(config: Any) -> str | None:
+    """The blog's excerpt separator in a MkDocs or ProperDocs configuration, unless the site's
+    theme overrides the excerpt template (which might show all of `post.more`, the rest of the
+    post)."""
+    custom = config.theme.custom_dir
+    if custom and (Path(custom) / "partials" / "post.html").exists():
+        return None
+    for plugin in config.plugins.values():
+        separator = getattr(getattr(plugin, "config", None), "post_excerpt_separator", None)
+        if isinstance(separator, str) and separator:
+            return separator
+    return None
 
 
 def excerpt_source(markdown: str, separator: str, markers: RegionMarkers) -> str:
