@@ -234,3 +234,81 @@ def test_an_excerpt_renders_as_from_the_whole_post_without_its_heavy_rest() -> N
     assert excerpt(trimmed) == excerpt(post)
     assert 'href="https://example.org/"' in excerpt(trimmed) and "<abbr" in excerpt(trimmed)
     assert excerpt_source("No separator.", "<!-- more -->", markers) == "No separator."
+
+
+def test_the_prose_check_remembers_its_answers_and_checks_changed_prose_again(monkeypatch) -> None:
+    from techpath.safety.prose import ProseCheck
+
+    check = ProseCheck()
+    hostile = "Intro.\n\n<img src=x onerror=alert(1)>\n"
+    fresh = ProseCheck().check(hostile, 3)
+    rendered: list[str] = []
+    real = ProseCheck.render
+    monkeypatch.setattr(ProseCheck, "render", lambda self, text: rendered.append(text) or real(self, text))
+    first = check.check(hostile, 3)
+    assert {f.line for f in first} == {5} and first == fresh
+    assert check.check(hostile, 3) == first and len(rendered) == 1  # answered from the memo
+    assert check.check(hostile, 1) != first and len(rendered) == 2  # another first line: its own
+    assert check.check("Intro.\n\nFixed.\n", 3) == [] and len(rendered) == 3  # the page was edited
+    check.forget_unused()  # a build ends: what it asked for is kept
+    assert check.check(hostile, 3) == first and len(rendered) == 3
+    check.forget_unused()
+    check.forget_unused()  # two builds that never asked for the old text: gone
+    assert check.check("Intro.\n\nFixed.\n", 3) == [] and len(rendered) == 4
+
+
+def test_a_site_staged_again_renders_only_the_prose_that_changed(tmp_path: Path, monkeypatch) -> None:
+    """`techpath serve` stages the whole site again after each save (ProperDocs, Zensical): the
+    lint of the pages that did not change is not done again, and an edited page's new problem
+    is reported at its line, never a stale verdict."""
+    from techpath.safety.prose import ProseCheck
+
+    site = _site(tmp_path, "print(1)")
+    monkeypatch.chdir(site)
+    (site / "docs" / "more.md").write_text("# More\n\nPlain prose.\n")
+    stager = _stager(site)
+    stager.execute = False
+    errors: list[str] = []
+    stager.error = errors.append
+    rendered: list[str] = []
+    real = ProseCheck.render
+    monkeypatch.setattr(ProseCheck, "render", lambda self, text: rendered.append(text) or real(self, text))
+    docs = site / "docs"
+    pages = lambda: [(p.name, p) for p in sorted(docs.glob("*.md"))]  # noqa: E731
+    stager.load(pages())
+    assert len(rendered) == 3 and errors == []
+    stager.load(pages())
+    assert len(rendered) == 3 and errors == []  # nothing changed: nothing rendered again
+    (docs / "more.md").write_text("# More\n\n<img src=x onerror=alert(1)>\n")
+    stager.load(pages())
+    assert len(rendered) == 4
+    assert any("more.md:3" in e for e in errors)  # the new problem, at its line
+
+
+def test_a_saved_page_starts_executing_before_its_lint_and_its_problems_are_still_reported(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """`techpath serve`: the saved page's code runs in the warm process while its prose is
+    linted (the lint renders the page), instead of after; what the lint finds is reported at
+    its line and kept on the post (the HTML phase does not report it a second time)."""
+    from techpath.engine import Engine
+    from techpath.safety.prose import ProseCheck
+
+    site = _site(tmp_path, "print(1)")
+    monkeypatch.chdir(site)
+    stager = _stager(site)
+    errors: list[str] = []
+    stager.error = errors.append
+    order: list[str] = []
+    monkeypatch.setattr(Engine, "start", lambda self, posts: order.append("execute") or None)
+    real = ProseCheck.render
+    monkeypatch.setattr(ProseCheck, "render", lambda self, text: order.append("lint") or real(self, text))
+    page = site / "docs" / "index.md"
+    stager.load([("index.md", page)])
+    order.clear()
+    page.write_text("# Page\n\n<img src=x onerror=alert(1)>\n\n```python\nprint(2)\n```\n")
+    found = stager.restage([("index.md", page)])
+    assert order == ["execute", "lint"]
+    record = found["index.md"]
+    assert record is not None and any("onerror" in p.message for p in record.post.problems)
+    assert any("index.md:3" in e and "onerror" in e for e in errors)

@@ -31,6 +31,7 @@ from watchdog.observers import Observer
 
 from techpath.config import discover
 from techpath.execute.procs import die_with_parent
+from techpath.generators import highlight_memo
 from techpath.generators.build import (
     Staged,
     generator_command,
@@ -398,6 +399,7 @@ class ZensicalPreview:
         self._config_stamp = 0
         self._report_names: set[str] = set()
         self.page_errors: dict[Path, str] = {}
+        highlight_memo.install()  # the lint of a saved page highlights its code: once per process
 
     # -- start and stop ----------------------------------------------------------------------
     def start(self) -> None:

@@ -60,6 +60,9 @@ class ProseCheck:
     configs: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(EXTENSION_CONFIGS))
     autorefs: bool = False  # the site's plugins add mkdocs-autorefs' extension (autorefs, mkdocstrings)
     _converter: markdown.Markdown | None = field(default=None, repr=False)
+    # (text, first line) -> findings: this build's answers, and the last build's (`forget_unused`)
+    _used: dict[tuple[str, int], tuple[Finding, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _memo: dict[tuple[str, int], tuple[Finding, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def for_site(cls, entries: list[Any], rules: Profile = STRICT, plugins: Iterable[str] = ()) -> ProseCheck:
@@ -101,11 +104,23 @@ class ProseCheck:
         return self._converter.convert(shown_as_code(text))  # options of ours would make superfences refuse
 
     def check(self, text: str, first_line: int = 1) -> list[Finding]:
-        """Every policy violation in the rendered `text`, each at its source line."""
-        violations = check_html(self.render(text), self.rules)
-        if not violations:
-            return []
-        return locate(violations, text, first_line)
+        """Every policy violation in the rendered `text`, each at its source line. The answer
+        depends on nothing but the text and this check's settings, so it is remembered: a
+        site staged again (`techpath serve`) renders only the prose that changed."""
+        key = (text, first_line)
+        found = self._used.get(key)
+        if found is None:
+            found = self._memo.get(key)
+        if found is None:
+            violations = check_html(self.render(text), self.rules)
+            found = tuple(locate(violations, text, first_line)) if violations else ()
+        self._used[key] = found
+        return list(found)
+
+    def forget_unused(self) -> None:
+        """Drop what no check asked for since the last call (the old text of an edited page):
+        called once per build, the memo holds at most two builds' prose."""
+        self._memo, self._used = self._used, {}
 
 
 def _autorefs_extension(wanted: bool) -> list[Any]:
