@@ -283,6 +283,13 @@ def test_a_site_staged_again_renders_only_the_prose_that_changed(tmp_path: Path,
     stager.load(pages())
     assert len(rendered) == 4
     assert any("more.md:3" in e for e in errors)  # the new problem, at its line
+    # The MkDocs plugin makes a stager per build and hands the last one's check over (adopt):
+    # a check of the same settings keeps its memo.
+    again = _stager(site)
+    again.execute, again.error = False, errors.append
+    again.lifecycle.prose = stager.lifecycle.prose
+    again.load(pages())
+    assert len(rendered) == 4
 
 
 def test_a_saved_page_starts_executing_before_its_lint_and_its_problems_are_still_reported(

@@ -59,7 +59,7 @@ class ProseCheck:
     extensions: list[str] = field(default_factory=lambda: list(EXTENSIONS))
     configs: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(EXTENSION_CONFIGS))
     autorefs: bool = False  # the site's plugins add mkdocs-autorefs' extension (autorefs, mkdocstrings)
-    _converter: markdown.Markdown | None = field(default=None, repr=False)
+    _converter: markdown.Markdown | None = field(default=None, repr=False, compare=False)
     # (text, first line) -> findings: this build's answers, and the last build's (`forget_unused`)
     _used: dict[tuple[str, int], tuple[Finding, ...]] = field(default_factory=dict, repr=False, compare=False)
     _memo: dict[tuple[str, int], tuple[Finding, ...]] = field(default_factory=dict, repr=False, compare=False)

@@ -53,10 +53,9 @@ class PageLifecycle:
         self.left_out: set[Path] = set()  # posts kept out of the site (never staged or copied)
         self._left_out_why: dict[Path, list[str]] = {}
         self.rules: Profile | None = None  # the site's HTML policy (set by `load`)
-        # the prose check, kept across the loads of the same site settings (`techpath serve`
-        # loads the site again after each save: only changed prose is rendered again)
+        # the prose check, kept across the loads of a site with the same settings (`techpath
+        # serve` loads the site again after each save: only changed prose is rendered again)
         self.prose: ProseCheck | None = None
-        self._prose_site: object = None
 
     def load(self, pages: Iterable[tuple[str, Path]]) -> SiteRecords:
         """Parse every page (docs-relative path, file); broken posts are left out, with an error."""
@@ -66,8 +65,9 @@ class PageLifecycle:
         self._left_out_why = {}
         opts = site.options
         self.policy = site.run_policy()
-        if self.prose is None or self._prose_site is not site:  # the same settings: its memo holds
-            self.prose, self._prose_site = site.prose_check(), site
+        fresh = site.prose_check()
+        if self.prose != fresh:  # the site's policy or extensions changed: its memo is not theirs
+            self.prose = fresh
         self.prose.forget_unused()
         self.rules = self.prose.rules
         self.sections = PathSections.from_config(opts.path_sections, sorted(site.schema.categories))
