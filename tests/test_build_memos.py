@@ -319,3 +319,33 @@ def test_a_saved_page_starts_executing_before_its_lint_and_its_problems_are_stil
     record = found["index.md"]
     assert record is not None and any("onerror" in p.message for p in record.post.problems)
     assert any("index.md:3" in e and "onerror" in e for e in errors)
+
+
+def test_a_saved_page_is_staged_with_the_figures_of_its_new_result(tmp_path: Path, monkeypatch) -> None:
+    """`write_pages` writes the page before its downloads; its figures are known only once its
+    result is in (staging the page waits for it), so they are named after that, never before:
+    a code edit that draws a new figure finds it in the staged tree beside its page."""
+    from techpath.stage.structure import Figure
+
+    site = _site(tmp_path, "print(1)")
+    monkeypatch.chdir(site)
+    stager = _stager(site)
+    stager.execute = False
+    page = site / "docs" / "index.md"
+    stager.load([("index.md", page)])
+    record = stager.restage([("index.md", page)])["index.md"]
+    assert record is not None
+    drawn = tmp_path / "drawn.svg"
+    drawn.write_bytes(SVG % 7)
+    staged = stager.page_markdown
+
+    def result_arrives(uri: str, body: str) -> str:  # as the engine's result would, while waited for
+        record.figures = {"drawn.svg": Figure("drawn.svg", drawn, "assets/figures/drawn.svg")}
+        return staged(uri, body)
+
+    monkeypatch.setattr(stager, "page_markdown", result_arrives)
+    out = tmp_path / "staged"
+    written = stager.write_pages(out, ["index.md"])
+    assert (out / "assets" / "figures" / "drawn.svg").is_file()
+    assert {out / "index.md", out / "assets" / "figures" / "drawn.svg"} <= set(written)
+    stager.finish(keep_engine=False)

@@ -108,11 +108,10 @@ class TreeWriter:
         # Its figures, then the page, written before its downloads are made: a generator
         # watching `out` (Zensical) starts rebuilding the page while they are.
         for record in records:
-            figures = {out / name: source for name, source in self.figure_files(record).items()}
-            page = {out / record.uri: self._staged_page(record)}
-            written += [
-                path for path, content in {**figures, **page}.items() if _write_if_changed(path, content)
-            ]
+            page = self._staged_page(record)  # waits for its result, which names its figures
+            files: dict[Path, bytes | Path] = {out / n: f for n, f in self.figure_files(record).items()}
+            files[out / record.uri] = page
+            written += [path for path, content in files.items() if _write_if_changed(path, content)]
         for record in records:
             files = {out / uri: downloads / uri for uri in self.write_downloads(record, downloads)}
             written += [path for path, content in files.items() if _write_if_changed(path, content)]
