@@ -276,3 +276,118 @@ def test_properdocs_hands_the_blog_views_the_same_trimmed_post_as_the_mkdocs_plu
     assert hooked(forged) == forged
     site.plugins = {}  # no blog: nothing to trim for
     assert hooked(staged) == staged
+
+
+def test_the_prose_check_remembers_its_answers_and_checks_changed_prose_again(monkeypatch) -> None:
+    from techpath.safety.prose import ProseCheck
+
+    check = ProseCheck()
+    hostile = "Intro.\n\n<img src=x onerror=alert(1)>\n"
+    fresh = ProseCheck().check(hostile, 3)
+    rendered: list[str] = []
+    real = ProseCheck.checked_html
+    monkeypatch.setattr(ProseCheck, "checked_html", lambda self, t: rendered.append(t) or real(self, t))
+    first = check.check(hostile, 3)
+    assert {f.line for f in first} == {5} and first == fresh
+    assert check.check(hostile, 3) == first and len(rendered) == 1  # answered from the memo
+    assert check.check(hostile, 1) != first and len(rendered) == 2  # another first line: its own
+    assert check.check("Intro.\n\nFixed.\n", 3) == [] and len(rendered) == 3  # the page was edited
+    check.forget_unused()  # a build ends: what it asked for is kept
+    assert check.check(hostile, 3) == first and len(rendered) == 3
+    check.forget_unused()
+    check.forget_unused()  # two builds that never asked for the old text: gone
+    assert check.check("Intro.\n\nFixed.\n", 3) == [] and len(rendered) == 4
+
+
+def test_a_site_staged_again_renders_only_the_prose_that_changed(tmp_path: Path, monkeypatch) -> None:
+    """`techpath serve` stages the whole site again after each save (ProperDocs, Zensical): the
+    lint of the pages that did not change is not done again, and an edited page's new problem
+    is reported at its line, never a stale verdict."""
+    from techpath.safety.prose import ProseCheck
+
+    site = _site(tmp_path, "print(1)")
+    monkeypatch.chdir(site)
+    (site / "docs" / "more.md").write_text("# More\n\nPlain prose.\n")
+    stager = _stager(site)
+    stager.execute = False
+    errors: list[str] = []
+    stager.error = errors.append
+    rendered: list[str] = []
+    real = ProseCheck.checked_html
+    monkeypatch.setattr(ProseCheck, "checked_html", lambda self, t: rendered.append(t) or real(self, t))
+    docs = site / "docs"
+    pages = lambda: [(p.name, p) for p in sorted(docs.glob("*.md"))]  # noqa: E731
+    stager.load(pages())
+    assert len(rendered) == 3 and errors == []
+    stager.load(pages())
+    assert len(rendered) == 3 and errors == []  # nothing changed: nothing rendered again
+    (docs / "more.md").write_text("# More\n\n<img src=x onerror=alert(1)>\n")
+    stager.load(pages())
+    assert len(rendered) == 4
+    assert any("more.md:3" in e for e in errors)  # the new problem, at its line
+    # The MkDocs plugin makes a stager per build and hands the last one's check over (adopt):
+    # a check of the same settings keeps its memo.
+    again = _stager(site)
+    again.execute, again.error = False, errors.append
+    again.lifecycle.prose = stager.lifecycle.prose
+    again.load(pages())
+    assert len(rendered) == 4
+
+
+def test_a_saved_page_starts_executing_before_its_lint_and_its_problems_are_still_reported(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """`techpath serve`: the saved page's code runs in the warm process while its prose is
+    linted (the lint renders the page), instead of after; what the lint finds is reported at
+    its line and kept on the post (the HTML phase does not report it a second time)."""
+    from techpath.engine import Engine
+    from techpath.safety.prose import ProseCheck
+
+    site = _site(tmp_path, "print(1)")
+    monkeypatch.chdir(site)
+    stager = _stager(site)
+    errors: list[str] = []
+    stager.error = errors.append
+    order: list[str] = []
+    monkeypatch.setattr(Engine, "start", lambda self, posts: order.append("execute") or None)
+    real = ProseCheck.checked_html
+    monkeypatch.setattr(ProseCheck, "checked_html", lambda self, t: order.append("lint") or real(self, t))
+    page = site / "docs" / "index.md"
+    stager.load([("index.md", page)])
+    order.clear()
+    page.write_text("# Page\n\n<img src=x onerror=alert(1)>\n\n```python\nprint(2)\n```\n")
+    found = stager.restage([("index.md", page)])
+    assert order == ["execute", "lint"]
+    record = found["index.md"]
+    assert record is not None and any("onerror" in p.message for p in record.post.problems)
+    assert any("index.md:3" in e and "onerror" in e for e in errors)
+
+
+def test_a_saved_page_is_staged_with_the_figures_of_its_new_result(tmp_path: Path, monkeypatch) -> None:
+    """`write_pages` writes the page before its downloads; its figures are known only once its
+    result is in (staging the page waits for it), so they are named after that, never before:
+    a code edit that draws a new figure finds it in the staged tree beside its page."""
+    from techpath.stage.structure import Figure
+
+    site = _site(tmp_path, "print(1)")
+    monkeypatch.chdir(site)
+    stager = _stager(site)
+    stager.execute = False
+    page = site / "docs" / "index.md"
+    stager.load([("index.md", page)])
+    record = stager.restage([("index.md", page)])["index.md"]
+    assert record is not None
+    drawn = tmp_path / "drawn.svg"
+    drawn.write_bytes(SVG % 7)
+    staged = stager.page_markdown
+
+    def result_arrives(uri: str, body: str) -> str:  # as the engine's result would, while waited for
+        record.figures = {"drawn.svg": Figure("drawn.svg", drawn, "assets/figures/drawn.svg")}
+        return staged(uri, body)
+
+    monkeypatch.setattr(stager, "page_markdown", result_arrives)
+    out = tmp_path / "staged"
+    written = stager.write_pages(out, ["index.md"])
+    assert (out / "assets" / "figures" / "drawn.svg").is_file()
+    assert {out / "index.md", out / "assets" / "figures" / "drawn.svg"} <= set(written)
+    stager.finish(keep_engine=False)

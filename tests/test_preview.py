@@ -498,3 +498,42 @@ def test_zensical_copying_a_file_without_a_build_is_served_without_waiting_for_a
         assert not process.wait_built(started, timeout=0)  # no end came: a wait for one would time out
     finally:
         process.stop()
+
+
+def test_a_newer_save_ends_the_wait_for_zensicals_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settle waited for the end of Zensical's whole build before the loop looked at the
+    watcher again: a save made meanwhile was staged only after it (8 s at load 10 in a trace).
+    A newer save ends the wait at once; the wait says so (None), a timeout still says False."""
+    import sys
+
+    from techpath.preview import zensical
+    from techpath.stage.finish import RegionMarkers
+
+    (tmp_path / "serve").write_text(SILENT_COPIER)  # builds only when told: here, never
+    monkeypatch.setattr(zensical, "generator_command", lambda *_a, **_k: [sys.executable, "build"])
+    docs, out, served = tmp_path / "docs", tmp_path / "out", tmp_path / "served"
+    docs.mkdir()
+    stager = SimpleNamespace(
+        markers=RegionMarkers.new(),
+        finish_file=lambda text, *_: text,
+        site=SimpleNamespace(options=SimpleNamespace(content_security_policy=False)),
+    )
+    staged = SimpleNamespace(built_dir=out, docs_dir=docs, stager=stager, config_file=tmp_path / "mkdocs.yml")
+    preview = zensical.ZensicalPreview(tmp_path / "mkdocs.yml", "127.0.0.1:0", tmp_path, print)
+    preview.staged = staged  # type: ignore[assignment]
+    copy = zensical.FinishedCopy(staged, served)  # type: ignore[arg-type]
+    process = zensical.ZensicalProcess(staged, tmp_path, copy.sync, print)  # type: ignore[arg-type]
+    preview.zensical, copy.stable = process, process.stable
+    try:
+        started = time.monotonic()
+        saved_at = started + 0.3
+        assert (
+            preview._wait_served([docs / "page.md"], started, stop=lambda: time.monotonic() > saved_at)
+            is None
+        )
+        assert time.monotonic() - started < 2  # not BUILD_TIMEOUT: the save was seen at once
+        assert process.wait_built(started, timeout=0.2) is False  # no newer save: a timeout
+    finally:
+        process.stop()

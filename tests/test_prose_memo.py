@@ -153,3 +153,17 @@ def test_a_second_build_reports_the_same_refusal_from_the_memo(
     )  # not lint's: it read the memo
     page.write_text(page.read_text().replace("<img src=x onerror=alert(1)>", "Fixed."))
     assert run_mkdocs_build(tmp_path / "out", site / "mkdocs.yml").returncode == 0
+
+
+def test_a_check_kept_across_the_loads_of_serve_writes_only_the_last_builds_texts(tmp_path: Path) -> None:
+    """`techpath serve` keeps one check while the site's settings stay (`same_settings`): each
+    load starts a build (`forget_unused`), so the file never holds an edited page's older texts."""
+    check = remembered(ProseCheck(), tmp_path)
+    assert check.same_settings(ProseCheck()) and not check.same_settings(ProseCheck(autorefs=True))
+    check.check("The first version.\n", 1)
+    save_memo(check)
+    check.forget_unused()
+    check.check("The saved version.\n", 1)
+    save_memo(check)
+    entries = json.loads((tmp_path / MEMO_FILE).read_text())["entries"]
+    assert len(entries) == 1

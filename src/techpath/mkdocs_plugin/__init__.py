@@ -69,6 +69,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._build: MkDocsBuild | None = None
         self._is_serve = False
         self._adopted: Any = None  # the engine of the build before this one (techpath serve)
+        self._adopted_prose: Any = None  # and its prose check (stage/lifecycle.py)
 
     @property
     def _stager(self) -> Stager | None:
@@ -101,8 +102,10 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             # The heavy half, imported once the warm parent (if any) is on its way (see above).
             from techpath.mkdocs_plugin.build import MkDocsBuild
 
-            self._build = MkDocsBuild(is_serve=self._is_serve, engine=self._adopted)
-            self._adopted = None
+            self._build = MkDocsBuild(
+                is_serve=self._is_serve, engine=self._adopted, prose=self._adopted_prose
+            )
+            self._adopted = self._adopted_prose = None
         return self._build.on_config(config, PluginOptions.from_mapping(dict(self.config)))
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
@@ -175,6 +178,8 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         previous one's engine (its warm parent and cache), which `release` leaves open."""
         stager = previous._stager
         self._adopted = stager.engine if stager is not None else None
+        # and its prose check, whose memo spares the lint of every page that did not change
+        self._adopted_prose = stager.lifecycle.prose if stager is not None else None
 
     def release(self) -> None:
         """A build `techpath serve` no longer needs: its files go, its engine stays (whoever

@@ -48,9 +48,11 @@ from techpath.stage.stager import Stager
 
 class MkDocsBuild:
     """One MkDocs build's work, event by event (the plugin's hooks in __init__.py call these
-    with what each needs). `engine`: the engine of the build before this one (techpath serve)."""
+    with what each needs). `engine`, `prose`: the engine and the prose check of the build
+    before this one (techpath serve)."""
 
-    def __init__(self, *, is_serve: bool, engine: Any) -> None:
+    def __init__(self, *, is_serve: bool, engine: Any, prose: Any = None) -> None:
+        self._adopted_prose = prose
         self._toc_depth = 6
         self.stager: Stager | None = None
         self._scratch: Path | None = None
@@ -96,6 +98,7 @@ class MkDocsBuild:
         if self.stager is None:
             self.stager = Stager(site, settings, info=info, error=log.error)
             self.stager.engine, self._adopted = self._adopted, None
+            self.stager.lifecycle.prose, self._adopted_prose = self._adopted_prose, None
         self._docs_dir = Path(config.docs_dir).resolve()
         stager = self.stager
         stager.site, stager.settings, stager.katex_dir = site, settings, katex

@@ -45,19 +45,30 @@ def load_checked_post(
     policy: RunPolicy | None = None,
     snippets: Snippets | None = None,
     prose: ProseCheck | None = None,
+    lint: bool = True,
 ) -> Post:
     """What the front ends load: the parsed post (`load_post`, pure; code read with the site's
     snippets expanded), the site's run policy applied (parse/policy.py) and the lint pass's
-    problems: every check for blog posts, the site's HTML policy (`prose`, when given) for every
-    other page. Parsing never imports the linter, so there is no import cycle."""
+    problems (`lint_checks`; with `lint=False` the caller runs them later). Parsing never
+    imports the linter, so there is no import cycle."""
     post = load_post(path, schema, snippets)
     if policy is not None:
         post = policy.apply(post)
-    if schema is not None:
-        post.problems += lint_post(post, prose, snippets)
-    elif prose is not None:
-        post.problems += lint_page(post, prose, snippets)
+    if lint:
+        post.problems += lint_checks(post, schema, prose, snippets)
     return post
+
+
+def lint_checks(
+    post: Post, schema: PostSchema | None, prose: ProseCheck | None, snippets: Snippets | None = None
+) -> list[Problem]:
+    """The lint pass's problems: every check for blog posts (`schema` given), the site's HTML
+    policy (`prose`, when given) for every other page."""
+    if schema is not None:
+        return lint_post(post, prose, snippets)
+    if prose is not None:
+        return lint_page(post, prose, snippets)
+    return []
 
 
 def lint_page(post: Post, prose: ProseCheck, snippets: Snippets | None = None) -> list[Problem]:

@@ -27,6 +27,8 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
+from techpath.generators.templates import cache_compiled_templates
+
 _FRONT = re.compile(r"\A(---\s*\n.*?\n---\s*\n)", re.S)
 _PRIORITY = "mkdocs_priority"  # what mkdocs.plugins.event_priority sets on a method
 
@@ -48,8 +50,9 @@ def generator_modules(generator: str) -> tuple[ModuleType, ModuleType]:
 class _Keep:
     """The plugin added last to every build: keeps its state, stops it on request."""
 
-    def __init__(self, cancelled: Callable[[], bool]) -> None:
+    def __init__(self, cancelled: Callable[[], bool], templates: Path | None = None) -> None:
         self.cancelled = cancelled
+        self.templates = templates  # where compiled templates are kept (no plugin of ours keeps them)
         self.files: Any = None
         self.nav: Any = None
         self.env: Any = None
@@ -72,6 +75,8 @@ class _Keep:
         return nav
 
     def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
+        if self.templates is not None:
+            cache_compiled_templates(env, self.templates)
         self.env = env
         return env
 
@@ -146,8 +151,19 @@ def front_matter(source: Path) -> str:
 class SiteBuilder:
     """Builds one site in this process, again and again: whole (`full`) or page by page (`render`)."""
 
-    def __init__(self, generator: str, config_file: Path, host: str, port: int, work: Path) -> None:
+    def __init__(
+        self,
+        generator: str,
+        config_file: Path,
+        host: str,
+        port: int,
+        work: Path,
+        templates: Path | None = None,
+    ) -> None:
+        """`templates`: a folder to keep the theme's compiled templates in between builds, for a
+        site whose build has no techpath plugin to keep them (the staged tree's)."""
         self.generator = generator
+        self.templates = templates
         self.config_file = config_file.resolve()
         self.host, self.port = host, port
         self.mount = "/"  # the path part of the site's site_url, as `mkdocs serve` serves it
@@ -185,7 +201,7 @@ class SiteBuilder:
             ours = config.plugins.get("techpath")
             if ours is not None and previous is not None and previous.techpath is not None:
                 ours.adopt(previous.techpath)
-            keep = _Keep(cancelled)
+            keep = _Keep(cancelled, self.templates)
             config.plugins["techpath-serve"] = keep
             docs = Path(config.docs_dir).resolve()
             fronts = {p: front_matter(p) for p in _page_sources(docs)}

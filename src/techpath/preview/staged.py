@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from techpath.config import discover
+from techpath.generators import highlight_memo
 from techpath.generators.build import Staged, finish_pages, finish_site, restage, stage
 from techpath.preview.address import serve_address
 from techpath.preview.site_build import Built, SiteBuilder, front_matter, watched_paths
@@ -37,6 +38,7 @@ class StagedBuilder:
         self.fronts: dict[Path, str] = {}
         self.note = ""  # what the last `render` executed, for the terminal
         self._config_stamp = 0
+        highlight_memo.install()  # each code block through Pygments once per process, as in MkDocs
 
     @property
     def mount(self) -> str:
@@ -75,7 +77,13 @@ class StagedBuilder:
         staged = self.staged
         self.fronts = {p.resolve(): front_matter(p) for p in discover([self.docs])}
         if self.inner is None:
-            self.inner = SiteBuilder(self.generator, staged.config_file, self.host, self.port, self.work)
+            # The staged tree's build runs no plugin of ours: what the MkDocs plugin keeps between
+            # builds in `serve` (compiled templates, highlighted code) is kept here. A folder of
+            # its own: Jinja's bytecode does not record the environment that compiled it.
+            templates = staged.stager.settings.cache_dir / f"templates-{self.generator}"
+            self.inner = SiteBuilder(
+                self.generator, staged.config_file, self.host, self.port, self.work, templates
+            )
         built = self.inner.full(previous, cancelled)
         report = str(staged.stager.site.options.report)
         self.policies = finish_site(staged, report, built.site_dir)

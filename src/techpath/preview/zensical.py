@@ -24,6 +24,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -31,6 +32,7 @@ from watchdog.observers import Observer
 
 from techpath.config import discover
 from techpath.execute.procs import die_with_parent
+from techpath.generators import highlight_memo
 from techpath.generators.build import (
     Staged,
     generator_command,
@@ -56,6 +58,9 @@ FIRST_BUILD_TIMEOUT = 1800.0  # the whole site through the HTML phase: minutes o
 OUTPUT_QUIET = 0.1  # seconds without a write to Zensical's output before it is copied
 WHATEVER_IT_SAID = 1.0  # seconds without a write after which what it wrote is copied anyway
 SETTLED_QUIET = 0.5  # seconds without one before the preview counts as settled
+STOP_POLL = 0.05  # seconds between two looks at whether a newer save ends a wait
+
+Stop = Callable[[], bool]
 
 
 class ZensicalProcess:
@@ -208,20 +213,33 @@ class ZensicalProcess:
                 self._copying, self._copied_from = False, started
                 self._cond.notify_all()
 
-    def wait_built(self, since: float, timeout: float = BUILD_TIMEOUT) -> bool:
+    def wait_built(self, since: float, timeout: float = BUILD_TIMEOUT, stop: Stop = lambda: False) -> bool:
         """Wait until a build Zensical ended after `since` (a monotonic time) is served: copied
         by a copy that started after it said so. A pause of a second in its writes (a loaded
-        machine) triggers a copy of what it wrote so far; that copy is not the build."""
+        machine) triggers a copy of what it wrote so far; that copy is not the build. False
+        when `timeout` runs out or `stop()` turns true first."""
 
         def built() -> bool:
             return (self._done > since and self._copied_from > self._done and not self._copying) or (
                 self.process.poll() is not None
             )
 
-        with self._cond:
-            return self._cond.wait_for(built, timeout)
+        return self._wait(built, timeout, stop)
 
-    def wait_copied(self, names: set[str], since: float, timeout: float = BUILD_TIMEOUT) -> bool:
+    def _wait(self, done: Stop, timeout: float, stop: Stop) -> bool:
+        """Until `done()`; `stop()` is asked every STOP_POLL seconds (nothing notifies us of it)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not done():
+                left = deadline - time.monotonic()
+                if left <= 0 or stop():
+                    return False
+                self._cond.wait(min(left, STOP_POLL))
+            return True
+
+    def wait_copied(
+        self, names: set[str], since: float, timeout: float = BUILD_TIMEOUT, stop: Stop = lambda: False
+    ) -> bool:
         """Wait until each output file in `names` was written after `since` (a monotonic time)
         and is served: closed, and copied by a copy that started after its last event. For the
         files Zensical copies from the docs folder without a build: it prints no end for them."""
@@ -237,8 +255,7 @@ class ZensicalProcess:
                 and not self._copying
             )
 
-        with self._cond:
-            return self._cond.wait_for(copied, timeout)
+        return self._wait(copied, timeout, stop)
 
     def idle(self) -> bool:
         """Nothing written that is not copied yet, for a moment, and no copy under way."""
@@ -398,6 +415,7 @@ class ZensicalPreview:
         self._config_stamp = 0
         self._report_names: set[str] = set()
         self.page_errors: dict[Path, str] = {}
+        highlight_memo.install()  # the lint of a saved page highlights its code: once per process
 
     # -- start and stop ----------------------------------------------------------------------
     def start(self) -> None:
@@ -463,9 +481,9 @@ class ZensicalPreview:
                 self.server.settled = False
                 self.first(changes)
                 to_settle = True
-            elif to_settle:
-                self.settle()
-                to_settle, waiting = False, True
+            elif to_settle:  # again when a newer save stopped it (its round settles after it)
+                settled = self.settle()
+                to_settle, waiting = not settled, settled
             elif waiting and self._quiet():  # Zensical's last build is served
                 waiting = False
                 self.server.settled = True
@@ -520,9 +538,9 @@ class ZensicalPreview:
         elif not written:
             self.log(f"{shown}: nothing to rebuild")
 
-    def settle(self) -> None:
+    def settle(self) -> bool:
         """The whole site staged again by the same stager: only changed staged files are
-        written, Zensical rebuilds those."""
+        written, Zensical rebuilds those. False when a newer save stopped the wait for them."""
         assert self.staged is not None and self.zensical is not None
         started = time.perf_counter()
         before = time.monotonic()
@@ -536,7 +554,14 @@ class ZensicalPreview:
         }
         self._show_errors()
         if written:
-            self._wait_served(written, before)
+            # A newer save ends the wait: its page is staged at once, not after this build is
+            # served (Zensical builds on; its copy serves what it writes, the next round settles).
+            assert self.watcher is not None
+            if self._wait_served(written, before, stop=self.watcher.pending) is None:
+                self.log(
+                    f"a newer save: the rest of the site follows it ({len(written)} staged files rewritten)"
+                )
+                return False
         else:  # no build to copy: the check runs now, not in the next save's copy
             self.zensical.whole = False
             self._zensical_built(None)
@@ -544,22 +569,29 @@ class ZensicalPreview:
         self._report()
         seconds = time.perf_counter() - started
         self.log(f"site up to date in {seconds:.1f} s ({len(written)} staged files rewritten)")
+        return True
 
-    def _wait_served(self, written: list[Path], since: float) -> bool:
+    def _wait_served(self, written: list[Path], since: float, stop: Stop = lambda: False) -> bool | None:
         """Wait until what Zensical makes of the staged files `written` is served: the end of
         its build for pages, and the copy of each other file it copied before to the same path
         (a download, an image: Zensical copies those alone and prints nothing, so a wait for
         an end would last BUILD_TIMEOUT). Where it puts a file it never copied, or whether it
         publishes it, is its own (the blog serves posts/data/x.csv as data/x.csv; hidden files
-        are not published): such a file is copied when Zensical writes it, without a wait."""
+        are not published): such a file is copied when Zensical writes it, without a wait.
+        None when `stop()` turned true first (a newer save)."""
         assert self.staged is not None and self.zensical is not None
         output = self.staged.built_dir
         assert output is not None
         names = {p.relative_to(self.staged.docs_dir).as_posix() for p in written}
         pages = {n for n in names if n.endswith(".md")}
         files = {n for n in names - pages if (output / n).is_file()}
-        if (not pages or self.zensical.wait_built(since)) and self.zensical.wait_copied(files, since):
+        process = self.zensical
+        if (not pages or process.wait_built(since, stop=stop)) and process.wait_copied(
+            files, since, stop=stop
+        ):
             return True
+        if stop():
+            return None
         self.log(
             f"WARNING: Zensical's output for {', '.join(sorted(names))} was not served "
             f"within {BUILD_TIMEOUT:.0f} s"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import base64
 import builtins
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -285,6 +286,14 @@ def safe_markdown(source: str) -> str:
     markdown cell, and not every notebook viewer sanitises it)."""
     if "<" not in source and "](" not in source and "]:" not in source and "&" not in source:
         return source  # no HTML, link or reference: nothing the policy could refuse
+    return _checked_markdown(source)
+
+
+@functools.lru_cache(maxsize=2048)
+def _checked_markdown(source: str) -> str:
+    """`safe_markdown` for a cell that may hold HTML: a pure function of the cell, remembered
+    because every build writes each cell into two notebooks (the post's and its solutions'),
+    and `techpath serve` writes every post's downloads again after each save."""
     from techpath.safety.policy import check_html, clean_html
     from techpath.safety.prose import render
 

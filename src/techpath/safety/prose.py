@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import markdown
@@ -59,8 +59,12 @@ class ProseCheck:
     extensions: list[str] = field(default_factory=lambda: list(EXTENSIONS))
     configs: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(EXTENSION_CONFIGS))
     autorefs: bool = False  # the site's plugins add mkdocs-autorefs' extension (autorefs, mkdocstrings)
-    _converter: markdown.Markdown | None = field(default=None, repr=False)
-    _plain: markdown.Markdown | None = field(default=None, repr=False)  # `check`'s, without Pygments
+    _converter: markdown.Markdown | None = field(default=None, repr=False, compare=False)
+    # `check`'s converter, without Pygments (`checked_html`)
+    _plain: markdown.Markdown | None = field(default=None, repr=False, compare=False)
+    # (text, first line) -> findings: this build's answers, and the last build's (`forget_unused`)
+    _used: dict[tuple[str, int], tuple[Finding, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _memo: dict[tuple[str, int], tuple[Finding, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def for_site(cls, entries: list[Any], rules: Profile = STRICT, plugins: Iterable[str] = ()) -> ProseCheck:
@@ -96,11 +100,28 @@ class ProseCheck:
         return self._converter.convert(shown_as_code(text))  # options of ours would make superfences refuse
 
     def check(self, text: str, first_line: int = 1) -> list[Finding]:
-        """Every policy violation in the rendered `text`, each at its source line."""
-        violations = check_html(self.checked_html(text), self.rules)
-        if not violations:
-            return []
-        return locate(violations, text, first_line)
+        """Every policy violation in the rendered `text`, each at its source line. The answer
+        depends on nothing but the text and this check's settings, so it is remembered: a
+        site staged again (`techpath serve`) renders only the prose that changed."""
+        key = (text, first_line)
+        found = self._used.get(key)
+        if found is None:
+            found = self._memo.get(key)
+        if found is None:
+            violations = check_html(self.checked_html(text), self.rules)
+            found = tuple(locate(violations, text, first_line)) if violations else ()
+        self._used[key] = found
+        return list(found)
+
+    def same_settings(self, other: ProseCheck) -> bool:
+        """Whether `other` checks as this one does (policy, extensions, options): its memo may
+        then answer for `other`."""
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(ProseCheck) if f.compare)
+
+    def forget_unused(self) -> None:
+        """Drop what no check asked for since the last call (the old text of an edited page):
+        called once per build, the memo holds at most two builds' prose."""
+        self._memo, self._used = self._used, {}
 
     def checked_html(self, text: str) -> str:
         """`text` converted as `check` reads it: as `render` converts it, except that code is

@@ -121,6 +121,13 @@ class RememberedProseCheck(ProseCheck):
             self.memo.put(text, first_line, findings)
         return findings
 
+    def forget_unused(self) -> None:
+        """A new build: the file will hold this build's texts only (a check kept across the
+        loads of `techpath serve` would otherwise keep every older version of an edited page)."""
+        super().forget_unused()
+        if self.memo is not None:
+            self.memo.used = {}
+
 
 def remembered(check: ProseCheck, cache_dir: Path) -> ProseCheck:
     """`check` with the memo kept in `cache_dir` (call `save_memo` once the pages are loaded);

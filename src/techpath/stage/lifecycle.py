@@ -16,12 +16,13 @@ from techpath.config import discover
 from techpath.engine import Engine, RunInBackground
 from techpath.model import PageResult, Post
 from techpath.parse import load_post
-from techpath.parse.gate import lint_site, load_checked_post
+from techpath.parse.gate import lint_checks, lint_site, load_checked_post
 from techpath.parse.notebook import notebook_markdown
 from techpath.render.downloads import download_name
 from techpath.report import output_warnings, write_report
 from techpath.safety import site as safety
 from techpath.safety.policy import Profile
+from techpath.safety.prose import ProseCheck
 from techpath.safety.prose_memo import remembered, save_memo
 from techpath.site.pages import PathEntry
 from techpath.site.path_sections import PathSections
@@ -53,6 +54,9 @@ class PageLifecycle:
         self.left_out: set[Path] = set()  # posts kept out of the site (never staged or copied)
         self._left_out_why: dict[Path, list[str]] = {}
         self.rules: Profile | None = None  # the site's HTML policy (set by `load`)
+        # the prose check, kept across the loads of a site with the same settings (`techpath
+        # serve` loads the site again after each save: only changed prose is rendered again)
+        self.prose: ProseCheck | None = None
 
     def load(self, pages: Iterable[tuple[str, Path]]) -> SiteRecords:
         """Parse every page (docs-relative path, file); broken posts are left out, with an error."""
@@ -61,9 +65,14 @@ class PageLifecycle:
         self.left_out = set()
         self._left_out_why = {}
         opts = site.options
-        # with the unchanged pages' lint findings of the last build (safety/prose_memo.py)
         self.policy = site.run_policy()
-        self.prose = remembered(site.prose_check(), self.stager.settings.cache_dir)
+        fresh = site.prose_check()
+        if self.prose is None or not self.prose.same_settings(fresh):
+            # the site's policy or extensions changed (or a first load): the memos are not
+            # theirs; the new check reads the unchanged pages' findings of the last build
+            # (safety/prose_memo.py)
+            self.prose = remembered(fresh, self.stager.settings.cache_dir)
+        self.prose.forget_unused()
         self.rules = self.prose.rules
         self.sections = PathSections.from_config(opts.path_sections, sorted(site.schema.categories))
         for uri, path in pages:
@@ -82,15 +91,18 @@ class PageLifecycle:
             self.stager.error(str(problem))
         return self.records
 
-    def _record(self, uri: str, path: Path) -> PageRecord | None:
+    def _record(self, uri: str, path: Path, lint: bool = True) -> PageRecord | None:
+        """The page's record, or None when it is left out. `lint=False`: the lint's problems are
+        the caller's to add (`_lint`), unless the page is left out (nothing of it runs)."""
         site, error = self.stager.site, self.stager.error
         is_post = site.is_post(path)
-        post = load_checked_post(
-            shown_path(path), site.schema if is_post else None, self.policy, site.snippets, self.prose
-        )
+        schema = site.schema if is_post else None
+        post = load_checked_post(shown_path(path), schema, self.policy, site.snippets, self.prose, lint)
+        blocked = safety.blocking_problems(post, site.root) if is_post else []
+        if not lint and is_post and (unrenderable(post) or blocked):
+            post.problems += lint_checks(post, schema, self.prose, site.snippets)
         for problem in post.problems:
             error(str(problem))
-        blocked = safety.blocking_problems(post, site.root) if is_post else []
         for problem in blocked:
             if not any(problem.message in p.message for p in post.problems):
                 error(str(problem))
@@ -136,7 +148,7 @@ class PageLifecycle:
         replaced: list[str] = []
         for uri, path in pages:
             self.left_out.discard(path.resolve())
-            record = self._record(uri, path)
+            record = self._record(uri, path, lint=False)
             found[uri] = record
             if record is None:
                 continue
@@ -147,7 +159,21 @@ class PageLifecycle:
         if self.stager.execute and runs:
             self.run = self.engine().start(runs)
         self._restaged = bool(self.stager.execute and runs)
+        # The lint (it renders the page's prose) runs while the saved page executes in the warm
+        # process, not before it starts: a code edit waits for the longer of the two.
+        for record in found.values():
+            if record is not None:
+                self._lint(record)
         return found, replaced
+
+    def _lint(self, record: PageRecord) -> None:
+        """The lint's problems of a page read with `lint=False`, added and reported."""
+        site = self.stager.site
+        schema = site.schema if site.is_post(record.source) else None
+        problems = lint_checks(record.post, schema, self.prose, site.snippets)
+        record.post.problems += problems
+        for problem in problems:
+            self.stager.error(str(problem))
 
     def restage_note(self) -> str:
         """What the last `restage` executed, once it is done ("" if it had no code to run)."""

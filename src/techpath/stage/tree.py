@@ -102,28 +102,36 @@ class TreeWriter:
     def write_pages(self, out: Path, uris: Iterable[str]) -> list[Path]:
         """Only these pages' staged files (page, downloads, figures) in the staged folder `out`,
         where their bytes changed (`techpath serve`, after `restage`). Returns the files written."""
-        wanted: dict[Path, bytes | Path] = {}
         downloads = out.parent / (out.name + ".downloads-pages")
-        for uri in uris:
-            record = self.stager.records.get(uri)
-            if record is not None:
-                wanted.update(self._staged_files(record, out, downloads))
-                wanted.update({out / name: source for name, source in self.figure_files(record).items()})
-        written = [path for path, content in wanted.items() if _write_if_changed(path, content)]
+        records = [r for r in map(self.stager.records.get, uris) if r is not None]
+        written = []
+        # Its figures, then the page, written before its downloads are made: a generator
+        # watching `out` (Zensical) starts rebuilding the page while they are.
+        for record in records:
+            page = self._staged_page(record)  # waits for its result, which names its figures
+            files: dict[Path, bytes | Path] = {out / n: f for n, f in self.figure_files(record).items()}
+            files[out / record.uri] = page
+            written += [path for path, content in files.items() if _write_if_changed(path, content)]
+        for record in records:
+            files = {out / uri: downloads / uri for uri in self.write_downloads(record, downloads)}
+            written += [path for path, content in files.items() if _write_if_changed(path, content)]
         shutil.rmtree(downloads, ignore_errors=True)
         return written
 
     def _staged_files(self, record: PageRecord, out: Path, downloads: Path) -> dict[Path, bytes | Path]:
-        """A page's staged Markdown (front matter escaped) and its downloads."""
+        """A page's staged Markdown and its downloads."""
+        found: dict[Path, bytes | Path] = {out / record.uri: self._staged_page(record)}
+        for uri in self.write_downloads(record, downloads):
+            found[out / uri] = downloads / uri
+        return found
+
+    def _staged_page(self, record: PageRecord) -> bytes:
+        """A page's staged Markdown, its front matter escaped."""
         match = FRONT.match(record.markdown)
         front = match[1] if match else ""
         body = record.markdown[len(front) :]
         front = escaped_front_matter(front, record.post.meta)
-        page = self.stager.page_markdown(record.uri, body)
-        found: dict[Path, bytes | Path] = {out / record.uri: (front + page).encode("utf-8")}
-        for uri in self.write_downloads(record, downloads):
-            found[out / uri] = downloads / uri
-        return found
+        return (front + self.stager.page_markdown(record.uri, body)).encode("utf-8")
 
     def remove_scratch(self) -> None:
         if self.scratch is not None:
