@@ -470,8 +470,7 @@ def test_a_page_framed_by_another_site_shows_only_a_link_to_itself(
     (tmp_path / "framer.html").write_text(
         f'<iframe src="{hostile.url}/blog/overlay-attacks/" width="900" height="600"></iframe>'
     )
-    with serve_folder(tmp_path) as framer, offline_browser(hostile.url) as (page, log):
-        page.route(f"{framer}/**", lambda route: route.continue_())
+    with serve_folder(tmp_path) as framer, offline_browser(hostile.url, also=(framer,)) as (page, log):
         page.goto(f"{framer}/framer.html", wait_until="networkidle")
         frame = page.frames[1]
         # the guard runs when the framed page's scripts run, which a loaded machine may delay;
