@@ -13,12 +13,12 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 $(STAMP): requirements.lock package-lock.json pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@# pip installs uv alone, pinned by its hashes in the lock; uv installs the rest (pip took 3-5
-	@# times as long here, most of it compiling every module to bytecode; Python compiles what is
-	@# imported, on first import)
+	@# pip installs uv alone, pinned by its hashes in the lock; uv installs the rest, compiled to
+	@# bytecode as pip does: pages and downloaded scripts run with bytecode writes off (nothing
+	@# left in a page's folder), so a module not compiled here is compiled again by every one
 	awk '/^uv==/ {p = 1; print; next} p && /^ / {print; next} {p = 0}' requirements.lock >$(VENV)/uv.lock.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(VENV)/uv.lock.txt
-	$(BIN)/uv pip install --python $(BIN)/python --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode --require-hashes --no-deps -r requirements.lock
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
