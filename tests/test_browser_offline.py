@@ -25,6 +25,7 @@ class _Counting(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.mark.browser
+@pytest.mark.slow  # the fast tier starts no browser (Makefile, test-fast)
 def test_requests_off_the_site_are_recorded_and_reach_nothing(tmp_path: Path) -> None:
     other_dir, site_dir = tmp_path / "other", tmp_path / "site"
     other_dir.mkdir(), site_dir.mkdir()
