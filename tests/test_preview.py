@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -453,24 +454,12 @@ while True:
 
 
 @pytest.mark.slow  # waits out a limit: a copy without a build end is read after a second's quiet
-def test_zensical_copying_a_file_without_a_build_is_served_without_waiting_for_an_end(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A restage that rewrites only files Zensical copies (a download's zip, a data file) gets
-    no build end from Zensical: the preview waits for the copy of a file Zensical wrote at its
-    path before, not for an end that never comes (it waited BUILD_TIMEOUT, 120 s, and stayed
-    unsettled meanwhile), and not for a file whose place in the output it cannot know (the
-    blog moves posts/data/x.csv to data/x.csv; a hidden file is not published)."""
-    import sys
-
+def _silent_zensical_preview(tmp_path: Path, docs: Path, out: Path, served: Path) -> tuple[Any, Any]:
+    """A Zensical preview of `docs` wired to the fake Zensical in `tmp_path` (SILENT_COPIER),
+    its build copied to `served`: the preview and its Zensical process."""
     from techpath.preview import zensical
     from techpath.stage.finish import RegionMarkers
 
-    (tmp_path / "serve").write_text(SILENT_COPIER)  # run as `python serve -a ADDRESS`
-    monkeypatch.setattr(zensical, "generator_command", lambda *_a, **_k: [sys.executable, "build"])
-    docs, out, served = tmp_path / "docs", tmp_path / "out", tmp_path / "served"
-    (docs / "posts" / "data").mkdir(parents=True)
-    (docs / "asset.zip").write_bytes(b"zip of the first build")
     stager = SimpleNamespace(
         markers=RegionMarkers.new(),
         finish_file=lambda text, *_: text,
@@ -482,6 +471,27 @@ def test_zensical_copying_a_file_without_a_build_is_served_without_waiting_for_a
     copy = zensical.FinishedCopy(staged, served)  # type: ignore[arg-type]
     process = zensical.ZensicalProcess(staged, tmp_path, copy.sync, print)  # type: ignore[arg-type]
     preview.zensical, copy.stable = process, process.stable
+    return preview, process
+
+
+def test_zensical_copying_a_file_without_a_build_is_served_without_waiting_for_an_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restage that rewrites only files Zensical copies (a download's zip, a data file) gets
+    no build end from Zensical: the preview waits for the copy of a file Zensical wrote at its
+    path before, not for an end that never comes (it waited BUILD_TIMEOUT, 120 s, and stayed
+    unsettled meanwhile), and not for a file whose place in the output it cannot know (the
+    blog moves posts/data/x.csv to data/x.csv; a hidden file is not published)."""
+    import sys
+
+    from techpath.preview import zensical
+
+    (tmp_path / "serve").write_text(SILENT_COPIER)  # run as `python serve -a ADDRESS`
+    monkeypatch.setattr(zensical, "generator_command", lambda *_a, **_k: [sys.executable, "build"])
+    docs, out, served = tmp_path / "docs", tmp_path / "out", tmp_path / "served"
+    (docs / "posts" / "data").mkdir(parents=True)
+    (docs / "asset.zip").write_bytes(b"zip of the first build")
+    preview, process = _silent_zensical_preview(tmp_path, docs, out, served)
     try:
         started = time.monotonic()
         (tmp_path / "go-1").touch()
@@ -509,23 +519,12 @@ def test_a_newer_save_ends_the_wait_for_zensicals_build(
     import sys
 
     from techpath.preview import zensical
-    from techpath.stage.finish import RegionMarkers
 
     (tmp_path / "serve").write_text(SILENT_COPIER)  # builds only when told: here, never
     monkeypatch.setattr(zensical, "generator_command", lambda *_a, **_k: [sys.executable, "build"])
     docs, out, served = tmp_path / "docs", tmp_path / "out", tmp_path / "served"
     docs.mkdir()
-    stager = SimpleNamespace(
-        markers=RegionMarkers.new(),
-        finish_file=lambda text, *_: text,
-        site=SimpleNamespace(options=SimpleNamespace(content_security_policy=False)),
-    )
-    staged = SimpleNamespace(built_dir=out, docs_dir=docs, stager=stager, config_file=tmp_path / "mkdocs.yml")
-    preview = zensical.ZensicalPreview(tmp_path / "mkdocs.yml", "127.0.0.1:0", tmp_path, print)
-    preview.staged = staged  # type: ignore[assignment]
-    copy = zensical.FinishedCopy(staged, served)  # type: ignore[arg-type]
-    process = zensical.ZensicalProcess(staged, tmp_path, copy.sync, print)  # type: ignore[arg-type]
-    preview.zensical, copy.stable = process, process.stable
+    preview, process = _silent_zensical_preview(tmp_path, docs, out, served)
     try:
         started = time.monotonic()
         saved_at = started + 0.3
