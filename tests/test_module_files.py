@@ -4,6 +4,7 @@ own imports when it ends, and the answer is the same either way."""
 
 from __future__ import annotations
 
+import os
 import sys
 import types
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import pytest
 
 from techpath.execute import hooks
 from techpath.execute.overlay import Overlay
-from techpath.execute.reads import FileWatch, remember_module_files
+from techpath.execute.reads import FileWatch, realpath_in_folders, remember_module_files
 
 
 @pytest.fixture
@@ -74,3 +75,35 @@ def test_a_site_module_is_found_whether_its_file_was_resolved_before_the_fork_or
     # the remembered resolution is the one used (not resolved again in every page)
     remembered[str(elsewhere / "helpers.py")] = str(tmp_path / "outside.py")
     assert "docs/helpers.py" not in watch.module_files()
+
+
+def test_folders_resolved_once_give_what_realpath_gives(tmp_path: Path) -> None:
+    """The warm-up resolves each module folder once (`realpath_in_folders`): every kind of path
+    resolves exactly as os.path.realpath resolves it, with a folder's answer reused."""
+    (tmp_path / "real" / "pkg").mkdir(parents=True)
+    (tmp_path / "real" / "pkg" / "mod.py").write_text("")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "target.py").write_text("")
+    (tmp_path / "linked").symlink_to(tmp_path / "real")  # a linked folder
+    (tmp_path / "real" / "pkg" / "alias.py").symlink_to("../../other/target.py")  # a linked file, relative
+    (tmp_path / "real" / "pkg" / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+    (tmp_path / "real" / "loop.py").symlink_to(tmp_path / "real" / "loop.py")
+    paths = [
+        f"{tmp_path}/linked/pkg/mod.py",
+        f"{tmp_path}/linked/pkg/alias.py",
+        f"{tmp_path}/linked/pkg/dangling.py",
+        f"{tmp_path}/linked/pkg/missing.py",
+        f"{tmp_path}/linked/pkg/../pkg/mod.py",
+        f"{tmp_path}/linked//pkg/./mod.py",
+        f"{tmp_path}/linked/pkg/",
+        f"{tmp_path}/linked/pkg/.",
+        f"{tmp_path}/linked/pkg/..",
+        f"{tmp_path}/real/loop.py",
+        f"{tmp_path}/absent/folder/mod.py",
+        "/",
+        *[m.__file__ for m in list(sys.modules.values()) if isinstance(getattr(m, "__file__", None), str)],
+    ]
+    folders: dict[str, str] = {}
+    for path in paths * 2:  # the second round reads the folders' answers from `folders`
+        assert realpath_in_folders(path, folders) == os.path.realpath(path), path
+    assert folders[f"{tmp_path}/linked/pkg"] == str(tmp_path / "real" / "pkg")

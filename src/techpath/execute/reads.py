@@ -282,11 +282,26 @@ def remember_module_files() -> None:
     """Resolve the files of the modules imported so far, once, for every page forked after
     (hooks.module_realpaths). Only absolute paths: a relative one resolves from the page's own
     folder. A module file cannot move under a page without a reinstall, which retires the warm
-    parent (its fingerprint changes)."""
+    parent (its fingerprint changes). On the warm-up's serial path: `realpath_in_folders` resolves
+    each folder once (1,800 module files lie in 200 folders for scikit-learn and matplotlib)."""
+    folders: dict[str, str] = {}
     for module in list(sys.modules.values()):
         file = getattr(module, "__file__", None)
         if isinstance(file, str) and os.path.isabs(file) and file not in hooks.module_realpaths:
-            hooks.module_realpaths[file] = os.path.realpath(file)
+            hooks.module_realpaths[file] = realpath_in_folders(file, folders)
+
+
+def realpath_in_folders(file: str, folders: dict[str, str]) -> str:
+    """`os.path.realpath(file)`, with the real paths of folders kept in `folders` between calls:
+    a path whose last part is no link resolves to its folder's real path and that part, which
+    is what realpath computes, one lstat instead of one per part of the path."""
+    folder, name = os.path.split(file)
+    if name in ("", ".", "..") or os.path.islink(file):
+        return os.path.realpath(file)
+    real = folders.get(folder)
+    if real is None:
+        real = folders[folder] = os.path.realpath(folder)
+    return os.path.join(real, name)
 
 
 def _by_import_system() -> bool:
