@@ -95,6 +95,9 @@ def names() -> dict[str, dict[str, str]]:
     plt.close("all")
 
 
+# The two tests of the live objects are slow (the full suite runs them): their fixture imports
+# NumPy, Matplotlib, pandas and scikit-learn into the worker and fits a model, 2.5 CPU s.
+@pytest.mark.slow
 def test_names_are_what_the_live_objects_say(names: dict[str, dict[str, str]]) -> None:
     paths = {name: info["path"] for name, info in names.items()}
     assert paths["LogisticRegression"] == "sklearn.linear_model.LogisticRegression"
@@ -112,6 +115,7 @@ def test_names_are_what_the_live_objects_say(names: dict[str, dict[str, str]]) -
     assert not {"X", "y", "clf", "len", "np", "rng", "df", "X.shape"} & set(names)
 
 
+@pytest.mark.slow
 def test_every_link_matches_the_documented_scheme_for_the_installed_version(
     names: dict[str, dict[str, str]],
 ) -> None:
