@@ -304,7 +304,7 @@ class FinishedCopy:
         self.regions: dict[str, list[str]] = {}  # page -> the staged pages whose regions it holds
         self.keep: set[str] = set()  # served files Zensical does not write (report, kept pages)
         self.own: dict[str, str] = {}  # staged page -> the output file that is that page
-        self.last: dict[str, str] = {}  # such a file -> Zensical's text of it last copied
+        self.spliced: dict[str, str] = {}  # a spliced page -> its text, until Zensical's replaces it
         # a spliced page (`serve_spliced`) -> (its staged page, its region as spliced): Zensical's
         # copy is served once its region is that one; another (an older build's) waits
         self.expected: dict[str, tuple[str, str]] = {}
@@ -345,13 +345,13 @@ class FinishedCopy:
                         if region_of(text, self.staged.stager.markers, uri) != region:
                             self.deferred.add(name)  # not the saved version yet: the spliced page stays
                             continue
-                        del self.expected[name]
+                        del self.expected[name], self.spliced[name]
                     pages[name] = self._finish(name, text)
                 elif _write(self.served / name, data):
                     changed.append(name)
                 self.raw[name] = digest
             for name in sorted(gone):
-                for known in (self.raw, self.scripts, self.policy, self.regions, self.last):
+                for known in (self.raw, self.scripts, self.policy, self.regions, self.spliced, self.expected):
                     known.pop(name, None)
                 (self.served / name).unlink(missing_ok=True)
                 changed.append(name)
@@ -363,7 +363,7 @@ class FinishedCopy:
         self.regions[name] = finish_page(text, markers, lambda _u, r: r)[1]
         for uri in self.regions[name]:
             if region_of(text, markers, uri) is not None:  # the page itself, not an excerpt
-                self.own[uri], self.last[name] = name, text
+                self.own[uri] = name
         page = finish_theme(self.staged.stager.finish_file(text))
         self.scripts[name] = tuple(csp.inline_script_hashes(page))
         return page
@@ -392,9 +392,23 @@ class FinishedCopy:
         with self.lock:
             region = region_of(text, self.staged.stager.markers, uri)
             assert region is not None
-            self.expected[name] = (uri, region)
+            self.expected[name], self.spliced[name] = (uri, region), text
             self.deferred.discard(name)
             return self._serve({name: self._finish(name, text)}, [])
+
+    def page_text(self, name: str) -> str | None:
+        """The page `name` a splice starts from: the spliced page while it is served, else
+        Zensical's file (None while Zensical writes it)."""
+        with self.lock:
+            if name in self.spliced:
+                return self.spliced[name]
+            assert self.staged.built_dir is not None
+            before = self.stable(name)
+            try:
+                data = (self.staged.built_dir / name).read_bytes()
+            except OSError:
+                return None
+            return data.decode("utf-8") if before is not None and self.stable(name) == before else None
 
     def release(self) -> set[str]:
         """The spliced pages held (the loop settled): each is read again from Zensical's output."""
@@ -402,6 +416,7 @@ class FinishedCopy:
             names = self.deferred | set(self.expected)
             self.expected.clear()
             self.deferred.clear()
+            self.spliced.clear()
             for name in names:
                 self.raw.pop(name, None)
             return names
@@ -600,15 +615,15 @@ class ZensicalPreview:
         served before Zensical's rebuild ends; whether any was."""
         assert self.staged is not None and self.copy is not None and self.splicer is not None
         with self.copy.lock:
-            own, last = (
-                dict(self.copy.own),
-                {uri: self.copy.last.get(name) for uri, name in self.copy.own.items()},
-            )
+            own = dict(self.copy.own)
         urls = {uri: name.removesuffix("index.html") for uri, name in own.items()}
         served: list[str] = []
         for uri, before in previous.items():
-            after, page = _text(self.staged.docs_dir / uri), last.get(uri)
-            if before is None or after is None or page is None or before == after:
+            after = _text(self.staged.docs_dir / uri)
+            if before is None or after is None or before == after or uri not in own:
+                continue
+            page = self.copy.page_text(own[uri])
+            if page is None:
                 continue
             try:
                 text = self.splicer.splice(uri, own[uri], before, after, page, urls)
