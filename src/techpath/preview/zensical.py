@@ -10,6 +10,11 @@ into place. Then the whole site is staged again by the same stager (`restage`): 
 whose bytes change are written (a neighbour's previous/next block, the path page, the report
 page), and Zensical rebuilds those. A change to mkdocs.yml stages the site anew and restarts
 Zensical.
+
+Before Zensical's rebuild ends (1-2 s), the saved page is rendered here with Zensical's own
+Markdown configuration and spliced into its last page (preview/splice.py), finished the same way
+and served; Zensical's page replaces it once its region is the spliced one, or when the round
+settles.
 """
 
 from __future__ import annotations
