@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from techpath.preview.splice import Splicer, _placed, region_of
+from techpath.preview.splice import Splicer, _as_zensical, _placed, region_of
 from techpath.stage.finish import RegionMarkers
 from tests.preview import copy_sample
 
@@ -37,6 +37,12 @@ def test_a_new_link_is_placed_as_zensical_places_it() -> None:
     assert placed("https://example.org/x.md") == "https://example.org/x.md"
     assert placed("#here") == "#here"
     assert placed("gone.md") is None  # a page it cannot place: the save waits for Zensical
+
+
+def test_what_zensical_drops_is_dropped_from_tags_not_from_text() -> None:
+    text = '<code>&lt;div data-search-exclude markdown="1"&gt;</code>'  # a page about the markup
+    rendered = f'<p data-search-exclude="data-search-exclude">Write {text}</p>'
+    assert _as_zensical(rendered, {}, "a.md", "a/", {}) == f"<p>Write {text}</p>"
 
 
 class _Build:

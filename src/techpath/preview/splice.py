@@ -37,6 +37,7 @@ from techpath.stage.finish import RegionMarkers
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*\n", re.S)
 _URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+_TAG = re.compile(r"<[A-Za-z][^<>]*>")
 _SEARCH_EXCLUDE = re.compile(r'\sdata-search-exclude(?:="[^"]*")?(?=[\s/>])')
 _SECONDARY = '<nav class="md-nav md-nav--secondary"'
 _NAV_TAG = re.compile(r"<nav\b|</nav>")
@@ -164,7 +165,7 @@ def _learnt_links(rendered: str, written: str) -> dict[str, str] | None:
 
 def _as_zensical(region: str, links: dict[str, str], uri: str, url: str, pages: dict[str, str]) -> str | None:
     """What Zensical's Rust part makes of a rendered region: links rewritten (as learnt, else
-    as it places pages and files), `data-search-exclude` dropped."""
+    as it places pages and files), `data-search-exclude` dropped from tags (not from text)."""
     unknown = False
 
     def link(match: re.Match[str]) -> str:
@@ -176,7 +177,7 @@ def _as_zensical(region: str, links: dict[str, str], uri: str, url: str, pages: 
             target = html.escape(target or "", quote=True)
         return match[1] + target + match[3]
 
-    out = _SEARCH_EXCLUDE.sub("", _URL_ATTR.sub(link, region))
+    out = _TAG.sub(lambda tag: _SEARCH_EXCLUDE.sub("", tag[0]), _URL_ATTR.sub(link, region))
     return None if unknown else out
 
 
