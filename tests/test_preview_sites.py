@@ -5,7 +5,9 @@ sources, file by file over HTTP (docs/design.md, "The preview loop")."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import threading
 from pathlib import Path
 
@@ -163,6 +165,49 @@ def test_the_saved_page_is_served_alone_first_then_the_pages_that_show_it(
         if reloads is not None:
             reloads.stop()
         preview.stop()
+
+
+@pytest.mark.slow
+def test_zensical_stopped_a_save_is_still_served_then_its_own_page_replaces_it(tmp_path: Path) -> None:
+    """Zensical's rebuild (1-2 s) is not waited for: with Zensical stopped (SIGSTOP) after its
+    first build, a prose save is served with its new link placed as Zensical places it, its
+    new heading in the table of contents and its hostile markup cleaned by the HTML phase
+    (docs/design.md, "Zensical: the saved page before its rebuild"); a code save shows its
+    new output. Once Zensical runs again, the served site equals a clean build."""
+    site = copy_sample(tmp_path / "site")
+    alpha = site / "docs" / "blog" / "posts" / "alpha.md"
+    preview = Preview(site, "zensical")
+    zensical = _zensical_of(preview.process.pid)
+    try:
+        os.kill(zensical, signal.SIGSTOP)
+        try:
+            heading = (
+                '## Counting again\n\nOnce more, with [beta](beta.md) <span onclick="alert(1)">here</span>.'
+            )
+            _edit(alpha, "## The recipe", heading + "\n\n## The recipe")
+            preview.wait_text("blog/alpha/", "Once more, with")
+            page = preview.get("blog/alpha/") or ""
+            assert '<a href="../beta/">beta</a>' in page  # as Zensical writes the link
+            assert page.count('href="#counting-again" class="md-nav__link"') == 2  # sidebar, navigation
+            assert "onclick" not in page and "alert(1)" not in page
+            assert 'http-equiv="Content-Security-Policy"' in page
+            _edit(alpha, "np.arange(5)", "np.arange(6)")
+            preview.wait_text("blog/alpha/", "alpha sum: 15")
+        finally:
+            os.kill(zensical, signal.SIGCONT)
+        _assert_same_as_a_clean_build(preview, tmp_path)
+    finally:
+        preview.stop()
+
+
+def _zensical_of(pid: int) -> int:
+    """The `zensical serve` process the preview `pid` started."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for child in map(int, children):
+        command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        if any(part.endswith(b"zensical") for part in command) and b"serve" in command:
+            return child
+    raise AssertionError(f"no zensical serve among {children}")
 
 
 def _executed_at(preview: Preview) -> dict[str, str]:

@@ -10,6 +10,11 @@ into place. Then the whole site is staged again by the same stager (`restage`): 
 whose bytes change are written (a neighbour's previous/next block, the path page, the report
 page), and Zensical rebuilds those. A change to mkdocs.yml stages the site anew and restarts
 Zensical.
+
+Before Zensical's rebuild ends (1-2 s), the saved page is rendered here with Zensical's own
+Markdown configuration and spliced into its last page (preview/splice.py), finished the same way
+and served; Zensical's page replaces it once its region is the spliced one, or when the round
+settles.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from techpath.generators.build import (
 from techpath.preview.address import parse_address, serve_address
 from techpath.preview.server import PreviewServer
 from techpath.preview.site_build import front_matter
+from techpath.preview.splice import Splicer, region_of
 from techpath.preview.sync import copy_changed, files_under, replace_file
 from techpath.preview.watch import Watcher, before_build
 from techpath.safety import csp
@@ -302,6 +308,12 @@ class FinishedCopy:
         self.policy: dict[str, str] = {}  # page -> the policy it was given
         self.regions: dict[str, list[str]] = {}  # page -> the staged pages whose regions it holds
         self.keep: set[str] = set()  # served files Zensical does not write (report, kept pages)
+        self.own: dict[str, str] = {}  # staged page -> the output file that is that page
+        self.spliced: dict[str, str] = {}  # a spliced page -> its text, until Zensical's replaces it
+        # a spliced page (`serve_spliced`) -> (its staged page, its region as spliced): Zensical's
+        # copy is served once its region is that one; another (an older build's) waits
+        self.expected: dict[str, tuple[str, str]] = {}
+        self.deferred: set[str] = set()  # Zensical's copies of spliced pages that wait (`release`)
         self.lock = threading.Lock()
 
     def sync(self, named: set[str] | None = None) -> list[str]:
@@ -331,34 +343,88 @@ class FinishedCopy:
                 digest = hashlib.sha256(data).hexdigest()
                 if self.raw.get(name) == digest:
                     continue
-                self.raw[name] = digest
                 if name.endswith(".html"):
                     text = data.decode("utf-8")
-                    self.regions[name] = finish_page(text, self.staged.stager.markers, lambda _u, r: r)[1]
-                    pages[name] = finish_theme(self.staged.stager.finish_file(text))
-                    self.scripts[name] = tuple(csp.inline_script_hashes(pages[name]))
+                    if name in self.expected:
+                        uri, region = self.expected[name]
+                        if region_of(text, self.staged.stager.markers, uri) != region:
+                            self.deferred.add(name)  # not the saved version yet: the spliced page stays
+                            continue
+                        del self.expected[name], self.spliced[name]
+                    pages[name] = self._finish(name, text)
                 elif _write(self.served / name, data):
                     changed.append(name)
+                self.raw[name] = digest
             for name in sorted(gone):
-                for known in (self.raw, self.scripts, self.policy, self.regions):
+                for known in (self.raw, self.scripts, self.policy, self.regions, self.spliced, self.expected):
                     known.pop(name, None)
                 (self.served / name).unlink(missing_ok=True)
                 changed.append(name)
-            policies = self._policies()
-            for name, page in pages.items():
-                if name in policies:
-                    self.policy[name] = policies[name]
-                    page = csp.with_policy(page, policies[name])
+            return self._serve(pages, changed)
+
+    def _finish(self, name: str, text: str) -> str:
+        """Zensical's page `name` through the HTML phase (the CSP follows in `_serve`)."""
+        markers = self.staged.stager.markers
+        self.regions[name] = finish_page(text, markers, lambda _u, r: r)[1]
+        for uri in self.regions[name]:
+            if region_of(text, markers, uri) is not None:  # the page itself, not an excerpt
+                self.own[uri] = name
+        page = finish_theme(self.staged.stager.finish_file(text))
+        self.scripts[name] = tuple(csp.inline_script_hashes(page))
+        return page
+
+    def _serve(self, pages: dict[str, str], changed: list[str]) -> list[str]:
+        """Finished pages written with their CSP, and every page whose CSP changed with them."""
+        policies = self._policies()
+        for name, page in pages.items():
+            if name in policies:
+                self.policy[name] = policies[name]
+                page = csp.with_policy(page, policies[name])
+            if _write(self.served / name, page.encode("utf-8")):
+                changed.append(name)
+        for name, text in policies.items():  # pages whose policy changed with the union
+            if name not in pages and self.policy.get(name) != text:
+                self.policy[name] = text
+                served = (self.served / name).read_text(encoding="utf-8")
+                page = _with_policy_tag(served, csp.meta_tag(text))
                 if _write(self.served / name, page.encode("utf-8")):
                     changed.append(name)
-            for name, text in policies.items():  # pages whose policy changed with the union
-                if name not in pages and self.policy.get(name) != text:
-                    self.policy[name] = text
-                    served = (self.served / name).read_text(encoding="utf-8")
-                    page = _with_policy_tag(served, csp.meta_tag(text))
-                    if _write(self.served / name, page.encode("utf-8")):
-                        changed.append(name)
-            return changed
+        return changed
+
+    def serve_spliced(self, name: str, uri: str, text: str) -> list[str]:
+        """A page made before Zensical's (preview/splice.py) served through the same HTML phase
+        and CSP; Zensical's copy of it replaces it once its region is the same (`sync`)."""
+        with self.lock:
+            region = region_of(text, self.staged.stager.markers, uri)
+            assert region is not None
+            self.expected[name], self.spliced[name] = (uri, region), text
+            self.deferred.discard(name)
+            return self._serve({name: self._finish(name, text)}, [])
+
+    def page_text(self, name: str) -> str | None:
+        """The page `name` a splice starts from: the spliced page while it is served, else
+        Zensical's file (None while Zensical writes it)."""
+        with self.lock:
+            if name in self.spliced:
+                return self.spliced[name]
+            assert self.staged.built_dir is not None
+            before = self.stable(name)
+            try:
+                data = (self.staged.built_dir / name).read_bytes()
+            except OSError:
+                return None
+            return data.decode("utf-8") if before is not None and self.stable(name) == before else None
+
+    def release(self) -> set[str]:
+        """The spliced pages held (the loop settled): each is read again from Zensical's output."""
+        with self.lock:
+            names = self.deferred | set(self.expected)
+            self.expected.clear()
+            self.deferred.clear()
+            self.spliced.clear()
+            for name in names:
+                self.raw.pop(name, None)
+            return names
 
     def _policies(self) -> dict[str, str]:
         """Every page's CSP as `finish_site` gives it: its own inline scripts' hashes, or, when
@@ -408,6 +474,7 @@ class ZensicalPreview:
         self.staged: Staged | None = None
         self.zensical: ZensicalProcess | None = None
         self.copy: FinishedCopy | None = None
+        self.splicer: Splicer | None = None
         self.server: PreviewServer | None = None
         self.watcher: Watcher | None = None
         self.fronts: dict[Path, str] = {}
@@ -446,6 +513,8 @@ class ZensicalPreview:
         self.staged = stage(self.config_file, self.out, self.out / "site", self.log, "zensical", engine, url)
         self._remember_fronts()
         self.copy = FinishedCopy(self.staged, self.served)
+        self.splicer = Splicer(self.staged.config_file, self.root, self.staged.stager.markers)
+        threading.Thread(target=self.splicer.warm, name="techpath-splice-warm", daemon=True).start()
         started = time.monotonic()
         self.zensical = ZensicalProcess(self.staged, self.root, self._zensical_built, self.log)
         self.copy.stable = self.zensical.stable  # before Zensical's first write: seconds away
@@ -516,9 +585,10 @@ class ZensicalPreview:
             found = stager.restage((p.resolve().relative_to(docs).as_posix(), p) for p in pages)
             saved = {self.copy.page_of(r.uri) for r in found.values() if r is not None}
             self.zensical.prioritise({name for name in saved if name is not None})
-            written = stager.write_pages(
-                self.staged.docs_dir, [r.uri for r in found.values() if r is not None]
-            )
+            uris = [r.uri for r in found.values() if r is not None]
+            previous = {uri: _text(self.staged.docs_dir / uri) for uri in uris}
+            written = stager.write_pages(self.staged.docs_dir, uris)
+        spliced = self._splice(previous) if written else False
         for path in pages:
             record = found[path.resolve().relative_to(docs).as_posix()]
             if record is None:
@@ -530,13 +600,46 @@ class ZensicalPreview:
         shown = ", ".join(p.relative_to(docs).as_posix() for p in pages)
         note = stager.restage_note()
         note = f" ({note})" if note else ""
-        if written and self._wait_served(written, before):
+        if spliced:
+            self.log(
+                f"{shown}: served in {time.perf_counter() - started:.2f} s{note}; "
+                "Zensical's page and the rest of the site follow"
+            )
+            assert self.watcher is not None  # a newer save is staged at once, not after this build
+            self._wait_served(written, before, stop=self.watcher.pending)
+        elif written and self._wait_served(written, before):
             self.log(
                 f"{shown}: served in {time.perf_counter() - started:.2f} s{note}; "
                 "the rest of the site follows"
             )
         elif not written:
             self.log(f"{shown}: nothing to rebuild")
+
+    def _splice(self, previous: dict[str, str | None]) -> bool:
+        """Saved pages rendered here and spliced into Zensical's last page (preview/splice.py),
+        served before Zensical's rebuild ends; whether any was."""
+        assert self.staged is not None and self.copy is not None and self.splicer is not None
+        with self.copy.lock:
+            own = dict(self.copy.own)
+        urls = {uri: name.removesuffix("index.html") for uri, name in own.items()}
+        served: list[str] = []
+        for uri, before in previous.items():
+            after = _text(self.staged.docs_dir / uri)
+            if before is None or after is None or before == after or uri not in own:
+                continue
+            page = self.copy.page_text(own[uri])
+            if page is None:
+                continue
+            try:
+                text = self.splicer.splice(uri, own[uri], before, after, page, urls)
+            except Exception as exc:  # Zensical's build serves it
+                self.log(f"WARNING: {uri} could not be rendered ahead of Zensical: {exc!r}")
+                continue
+            if text is not None:
+                served += self.copy.serve_spliced(own[uri], uri, text)
+        if served and self.server is not None:
+            self.server.changed(served)
+        return bool(served)
 
     def settle(self) -> bool:
         """The whole site staged again by the same stager: only changed staged files are
@@ -565,6 +668,10 @@ class ZensicalPreview:
         else:  # no build to copy: the check runs now, not in the next save's copy
             self.zensical.whole = False
             self._zensical_built(None)
+        assert self.copy is not None
+        held = self.copy.release()  # spliced pages: Zensical's own now, whatever it wrote
+        if held:
+            self._zensical_built(held)
         self.zensical.prioritise(set())
         self._report()
         seconds = time.perf_counter() - started
@@ -674,6 +781,13 @@ def serve_zensical(config_file: Path, address: str, log) -> int:
         preview.close()
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
 
 
 def _die_with_us() -> None:
