@@ -24,9 +24,12 @@ from techpath import environment
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-# Chromium on the PATH (Debian's), then the headless shell `make chromium` unpacks from npm.
+# Chromium's headless shell on the PATH (Debian's chromium-headless-shell), then the full Chromium
+# on the PATH, then the headless shell `make chromium` unpacks from npm. The shell first: the full
+# browser in headless mode runs a browser process that cost more than twice the shell's CPU in
+# the layout tests (docs/design.md, "Chromium's CPU in the browser tests").
 NPM_CHROMIUM = ROOT / ".venv" / "chromium" / "chrome"
-CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", str(NPM_CHROMIUM))
+CHROMIUM_CANDIDATES = ("chromium-headless-shell", "chromium", "chromium-browser", str(NPM_CHROMIUM))
 # Flags that stop Chromium from calling home: this machine (and CI) has no network.
 CHROMIUM_ARGS = [
     "--no-sandbox",
