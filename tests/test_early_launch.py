@@ -268,3 +268,10 @@ def test_a_warm_parent_launched_for_nothing_is_ended_at_on_config(tmp_path: Path
     log = _build(site, runtime)
     assert "the warm parent starts while MkDocs loads the configuration" in log
     assert _server_pids(runtime) == []
+
+
+def test_prose_that_ends_a_sentence_on_a_module_name_preloads_the_module_itself() -> None:
+    """Prose "then import numpy." once asked the warm parent for `numpy.`, which it failed
+    to import and reported on every build; the name is the module, the dot the sentence's."""
+    texts = ["First we import numpy. Then, from matplotlib.pyplot import plot.", "import numpy..x"]
+    assert stage_options.modules_to_preload(texts) == ["matplotlib.pyplot", "numpy"]

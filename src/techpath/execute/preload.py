@@ -40,6 +40,9 @@ def modules_to_preload(texts: Iterable[str]) -> list[str]:
                 names.update(part.strip() for part in match.group(2).split(","))
     wanted: set[str] = set()
     for name in names:
+        name = name.rstrip(".")  # prose ("then import numpy.") ends a sentence on the name
+        if not all(part.isidentifier() for part in name.split(".")):
+            continue
         top = name.split(".")[0]
         if top in sys.stdlib_module_names or top == "techpath" or not _installed(top):
             continue
