@@ -536,3 +536,21 @@ def test_a_newer_save_ends_the_wait_for_zensicals_build(
         assert process.wait_built(started, timeout=0.2) is False  # no newer save: a timeout
     finally:
         process.stop()
+
+
+def test_the_page_of_a_post_is_the_post_not_a_category_that_lists_it_alone(tmp_path: Path) -> None:
+    """A category page that lists a single post holds that post's excerpt and nothing else, as
+    the post's own page holds its region: the page a save of the post prioritises, and keeps
+    while the post is in error, is the post's own page, whichever Zensical wrote first."""
+    from techpath.preview import zensical
+    from techpath.stage.finish import RegionMarkers
+
+    markers = RegionMarkers.new()
+    stager = SimpleNamespace(markers=markers, finish_file=lambda text, *_: text)
+    copy = zensical.FinishedCopy(SimpleNamespace(stager=stager), tmp_path)  # type: ignore[arg-type]
+    region = markers.page("blog/posts/only.md", "<p>The whole post.</p>")
+    excerpt = region[: region.index(markers.page_end())]  # a view shows the top, no end marker
+    copy._finish("blog/category/tools/index.html", f"<main>{excerpt}</main>")
+    copy._finish("blog/only/index.html", f"<main>{region}</main>")
+    assert copy.regions["blog/category/tools/index.html"] == ["blog/posts/only.md"]
+    assert copy.page_of("blog/posts/only.md") == "blog/only/index.html"

@@ -441,7 +441,11 @@ class FinishedCopy:
         }
 
     def page_of(self, uri: str) -> str | None:
-        """The served page that is the staged page `uri` (not a view with its excerpt)."""
+        """The served page that is the staged page `uri` (not a view with its excerpt: a
+        category page that lists one post holds that post's region alone too)."""
+        own = self.own.get(uri)
+        if own is not None and own in self.regions:
+            return own
         return next((name for name, uris in self.regions.items() if uris == [uri]), None)
 
 
