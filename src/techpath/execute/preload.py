@@ -21,8 +21,10 @@ from techpath.execute.reads import remember_module_files
 
 # Matches `import a.b, c` and `from a.b import x` anywhere (also inside notebook JSON strings);
 # words that only look like modules ("import the data") are dropped below as not installed.
+# A dotted name's parts are identifiers: "then import numpy." in prose names `numpy`.
+_NAME = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
 _IMPORT = re.compile(
-    r"(?:^|[\s\"'])(?:from\s+([A-Za-z_][\w.]*)\s+import\b|import\s+([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*))",
+    rf"(?:^|[\s\"'])(?:from\s+({_NAME})\s+import\b|import\s+({_NAME}(?:\s*,\s*{_NAME})*))",
     re.MULTILINE,
 )
 # Imported with a library and always worth having warm when that library is used.
@@ -40,9 +42,6 @@ def modules_to_preload(texts: Iterable[str]) -> list[str]:
                 names.update(part.strip() for part in match.group(2).split(","))
     wanted: set[str] = set()
     for name in names:
-        name = name.rstrip(".")  # prose ("then import numpy.") ends a sentence on the name
-        if not all(part.isidentifier() for part in name.split(".")):
-            continue
         top = name.split(".")[0]
         if top in sys.stdlib_module_names or top == "techpath" or not _installed(top):
             continue
