@@ -107,7 +107,7 @@ class Splicer:
         """Zensical's page `page` (output file `name`, written from the staged text `before`)
         with the page's region made from the staged text `after`; None when refused (the
         module's docstring). `pages`: docs path -> served URL of every page (for new links)."""
-        url = _url_of(name)
+        url = url_of(name)
         old, new = self.render(uri, url, before), self.render(uri, url, after)
         where = _region(page, self.markers, uri)
         if old is None or new is None or where is None or old.h1 != new.h1:
@@ -145,9 +145,9 @@ def _titles(toc: list[dict[str, Any]]) -> list[str]:
     return [item["title"] for item in toc if item["level"] == 1]
 
 
-def _url_of(name: str) -> str:
+def url_of(name: str) -> str:
     """The URL of an output file: `blog/alpha/index.html` -> `blog/alpha/`."""
-    return name.removesuffix("index.html") if name.endswith("index.html") else name
+    return name.removesuffix("index.html")
 
 
 def _learnt_links(rendered: str, written: str) -> dict[str, str] | None:

@@ -50,7 +50,7 @@ from techpath.generators.build import (
 from techpath.preview.address import parse_address, serve_address
 from techpath.preview.server import PreviewServer
 from techpath.preview.site_build import front_matter
-from techpath.preview.splice import Splicer, region_of
+from techpath.preview.splice import Splicer, region_of, url_of
 from techpath.preview.sync import copy_changed, files_under, replace_file
 from techpath.preview.watch import Watcher, before_build
 from techpath.safety import csp
@@ -441,12 +441,10 @@ class FinishedCopy:
         }
 
     def page_of(self, uri: str) -> str | None:
-        """The served page that is the staged page `uri` (not a view with its excerpt: a
-        category page that lists one post holds that post's region alone too)."""
+        """The served page that is the staged page `uri`: the one holding its whole region, not
+        a view with its excerpt (a category page that lists one post holds that alone too)."""
         own = self.own.get(uri)
-        if own is not None and own in self.regions:
-            return own
-        return next((name for name, uris in self.regions.items() if uris == [uri]), None)
+        return own if own in self.regions else None
 
 
 def _partial(name: str) -> bool:
@@ -625,7 +623,7 @@ class ZensicalPreview:
         assert self.staged is not None and self.copy is not None and self.splicer is not None
         with self.copy.lock:
             own = dict(self.copy.own)
-        urls = {uri: name.removesuffix("index.html") for uri, name in own.items()}
+        urls = {uri: url_of(name) for uri, name in own.items()}
         served: list[str] = []
         for uri, before in previous.items():
             after = _text(self.staged.docs_dir / uri)
