@@ -169,6 +169,13 @@ _PATH_LINKS = """(scope) => {
           stages: [...nav.querySelectorAll('.techpath-nav-path__stage')].map(s => s.innerText.trim())};
 }"""
 
+# The side column's current post lies within the window.
+_CURRENT_IN_VIEW = (
+    '(() => { const a = document.querySelector(".md-sidebar--post nav.techpath-nav-path '
+    "[aria-current='page']\"); if (!a) return true; const r = a.getBoundingClientRect(); "
+    "return r.top >= 0 && r.bottom <= window.innerHeight; })()"
+)
+
 # The phone's menu has slid in (or out): no transition runs in the sidebar any more.
 _SLID = "document.querySelector('.md-sidebar--primary').getAnimations({subtree: true}).length === 0"
 _DRAWER_OPEN = f"document.getElementById('__drawer').checked && {_SLID}"
@@ -208,6 +215,13 @@ def _read_path(page, viewport: str, entry: dict) -> None:
         wait_until(page, _DRAWER_OPEN)
         entry["path"] = page.evaluate(_PATH_LINKS, ".md-sidebar--primary")
     else:
+        # Material scrolls the side column to its active link in an animation frame after the
+        # load event; under load the page was once read before that frame (CI, 2026-12-07).
+        # Wait for it as a reader's eye does, and let the reading below judge what was shown.
+        try:
+            wait_until(page, _CURRENT_IN_VIEW, seconds=5)
+        except AssertionError:
+            pass
         entry["path"] = page.evaluate(_PATH_LINKS, ".md-sidebar--post")
     entry["path_end_links"] = page.locator("nav.techpath-path-nav a").count()
 
