@@ -391,3 +391,36 @@ def test_a_saved_page_is_staged_with_the_figures_of_its_new_result(tmp_path: Pat
     assert (out / "assets" / "figures" / "drawn.svg").is_file()
     assert {out / "index.md", out / "assets" / "figures" / "drawn.svg"} <= set(written)
     stager.finish(keep_engine=False)
+
+
+def test_a_renamed_page_leaves_the_staged_tree_before_its_new_name_is_written(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A generator watching the staged tree (`zensical serve`) may rebuild between two writes:
+    the old name is gone before the new one is written, so it never sees the page twice (it
+    stopped on "page destination ... has multiple owners" when a post was renamed)."""
+    from techpath.stage import tree
+
+    site = _site(tmp_path, "print(1)")
+    monkeypatch.chdir(site)
+    stager = _stager(site)
+    stager.execute = False
+    docs, out = site / "docs", tmp_path / "staged"
+    stager.load([("index.md", docs / "index.md"), ("about.md", docs / "about.md")])
+    stager.start()
+    stager.write_tree(out)
+    assert (out / "about.md").is_file()
+    (docs / "about.md").rename(docs / "about-us.md")
+    seen: dict[str, bool] = {}
+    real = tree._write_if_changed
+
+    def write(path: Path, content) -> bool:
+        seen[path.name] = (out / "about.md").exists()
+        return real(path, content)
+
+    monkeypatch.setattr(tree, "_write_if_changed", write)
+    stager.load([("index.md", docs / "index.md"), ("about-us.md", docs / "about-us.md")])
+    stager.start()
+    written = stager.write_tree(out)
+    assert out / "about-us.md" in written and not (out / "about.md").exists()
+    assert seen["about-us.md"] is False, seen

@@ -200,6 +200,26 @@ def test_zensical_stopped_a_save_is_still_served_then_its_own_page_replaces_it(t
         preview.stop()
 
 
+@pytest.mark.slow
+def test_zensical_stopped_by_an_error_starts_again_at_the_next_save(tmp_path: Path) -> None:
+    """Two posts with one slug stop `zensical serve` ("page destination ... has multiple
+    owners"): the preview says so, and the next save stages the site again and starts Zensical
+    again, so the writer's later saves are served and the site equals a clean build."""
+    site = copy_sample(tmp_path / "site")
+    posts = site / "docs" / "blog" / "posts"
+    preview = Preview(site, "zensical")
+    try:
+        twin = (posts / "delta.md").read_text(encoding="utf-8").replace("Delta thinks", "Twin thinks")
+        save(posts / "twin.md", twin)  # the same slug as delta.md
+        preview.wait(lambda: "zensical serve ended" in preview.output(), "Zensical to stop")
+        (posts / "twin.md").unlink()
+        _edit(posts / "alpha.md", "Alpha adds up five numbers", "Alpha adds up five small numbers")
+        preview.wait_text("blog/alpha/", "five small numbers")
+        _assert_same_as_a_clean_build(preview, tmp_path)
+    finally:
+        preview.stop()
+
+
 def _zensical_of(pid: int) -> int:
     """The `zensical serve` process the preview `pid` started."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()

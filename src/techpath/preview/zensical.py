@@ -134,6 +134,9 @@ class ZensicalProcess:
             elif line and not line.startswith(("Serving ", "Build started", "Build finished")):
                 self._log(f"zensical: {line}")
         self.process.stdout.close()  # Zensical ended
+        status = self.process.wait()
+        if not self._stopping:  # it stopped on its own (an error it printed above)
+            self._log(f"ERROR: zensical serve ended (exit status {status}); it starts again at the next save")
 
     def _written(self, paths: list[str], folder: bool, kind: str = "modified") -> None:
         with self._cond:
@@ -268,6 +271,10 @@ class ZensicalProcess:
         with self._cond:
             quiet = time.monotonic() - self._last_event >= SETTLED_QUIET
             return not self._first_event and not self._copying and quiet
+
+    def ended(self) -> bool:
+        """Zensical stopped on its own (an error in a build stops `zensical serve`)."""
+        return not self._stopping and self.process.poll() is not None
 
     def stop(self) -> None:
         self._stopping = True
@@ -550,7 +557,10 @@ class ZensicalPreview:
             changes = self.watcher.wait(timeout=0.1 if to_settle or waiting else None)
             if changes:
                 self.server.settled = False
-                self.first(changes)
+                if self.zensical is not None and self.zensical.ended():
+                    self._stage_anew()  # the whole site staged again, Zensical started again
+                else:
+                    self.first(changes)
                 to_settle = True
             elif to_settle:  # again when a newer save stopped it (its round settles after it)
                 settled = self.settle()

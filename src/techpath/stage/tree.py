@@ -72,8 +72,8 @@ class TreeWriter:
 
     def write_tree(self, out: Path) -> list[Path]:
         """The whole staged docs folder in `out`. Only files whose bytes change are written (a
-        generator watching `out` then rebuilds only what changed); stale files are removed.
-        Returns the files written."""
+        generator watching `out` then rebuilds only what changed); stale files are removed
+        first. Returns the files written."""
         stager = self.stager
         wanted: dict[Path, bytes | Path] = {}
         staged = {r.source.resolve() for r in stager.records.pages.values()} | stager.left_out
@@ -91,11 +91,14 @@ class TreeWriter:
             wanted.update(self._staged_files(record, out, downloads))
         for uri, source in self.files().items():
             wanted[out / uri] = source
-        written = [path for path, content in wanted.items() if _write_if_changed(path, content)]
+        # Stale files go first: a generator watching `out` that rebuilds between the two steps
+        # then misses a renamed page for a moment, never holds it twice (Zensical's serve
+        # stopped on "page destination ... has multiple owners" when a post was renamed).
         if out.exists():
             for path in out.rglob("*"):
                 if path.is_file() and path not in wanted:
                     path.unlink()
+        written = [path for path, content in wanted.items() if _write_if_changed(path, content)]
         shutil.rmtree(downloads, ignore_errors=True)
         return written
 
