@@ -95,39 +95,59 @@ def chromium_path() -> str:
     pytest.skip(message)
 
 
+# Playwright's headless launch emulates a mouse (hover, a fine pointer) with Chromium's
+# --blink-settings; Chromium keeps only the last --blink-settings it is given, so a browser that
+# needs more settings repeats these (tests/sweep.py checks the mouse is still there).
+PLAYWRIGHT_BLINK_SETTINGS = (
+    "primaryHoverType=2,availableHoverTypes=2,primaryPointerType=4,availablePointerTypes=4"
+)
+# A browser whose pages may read and write the clipboard synchronously, with
+# document.execCommand('paste') and ('copy'): the desktop sweep reads it after each of 759
+# copy-button clicks in one task, where awaiting navigator.clipboard let Chromium render a frame
+# after every click (two thirds of the clicks' CPU; docs/design.md, round 7). Only the contexts
+# that ask for it (`offline_browser(clipboard=True)`) run there; every other test's pages keep
+# Chromium's default, where a page cannot read the clipboard.
+CLIPBOARD_ARGS = [
+    f"--blink-settings={PLAYWRIGHT_BLINK_SETTINGS},javaScriptCanAccessClipboard=true,DOMPasteAllowed=true"
+]
+
+
 class SharedChromium:
     """One Chromium for the whole test process; every test gets its own context (its own
     cookies, storage, permissions, colour scheme and viewport), which is what isolates tests
     in a browser. Starting Chromium costs about a second of CPU, and the suite has dozens of
-    browser tests. Started on first use; stopped at the end of the session (conftest.py)."""
+    browser tests. Started on first use; stopped at the end of the session (conftest.py). A
+    second one, started only if a test asks for it, lets pages read the clipboard synchronously
+    (`CLIPBOARD_ARGS`)."""
 
     def __init__(self) -> None:
         self._playwright = None
-        self._browser = None
+        self._browsers: dict[bool, object] = {}  # by `clipboard`
 
-    def browser(self):
-        if self._browser is not None and not self._browser.is_connected():
-            self.stop()  # it crashed: the next test gets a fresh one, not a cascade of failures
-        if self._browser is None:
+    def browser(self, clipboard: bool = False):
+        if any(not b.is_connected() for b in self._browsers.values()):
+            self.stop()  # one crashed: the next test gets a fresh one, not a cascade of failures
+        if clipboard not in self._browsers:
             from playwright.sync_api import sync_playwright
 
             executable = chromium_path()
-            self._playwright = sync_playwright().start()
             try:
-                self._browser = self._playwright.chromium.launch(
-                    executable_path=executable, args=CHROMIUM_ARGS
-                )
+                if self._playwright is None:
+                    self._playwright = sync_playwright().start()
+                args = CHROMIUM_ARGS + (CLIPBOARD_ARGS if clipboard else [])
+                launch = self._playwright.chromium.launch
+                self._browsers[clipboard] = launch(executable_path=executable, args=args)
             except BaseException:
                 self.stop()
                 raise
-        return self._browser
+        return self._browsers[clipboard]
 
     def stop(self) -> None:
-        """Close the browser and Playwright: a test whose code under test starts Playwright
+        """Close the browsers and Playwright: a test whose code under test starts Playwright
         itself (techpath diff's figure rasteriser) needs the thread's event loop to itself."""
-        browser, playwright = self._browser, self._playwright
-        self._browser = self._playwright = None
-        if browser is not None:
+        browsers, playwright = list(self._browsers.values()), self._playwright
+        self._browsers, self._playwright = {}, None
+        for browser in browsers:
             with contextlib.suppress(Exception):
                 browser.close()
         if playwright is not None:
@@ -190,6 +210,7 @@ def offline_browser(
     viewport: tuple[int, int] = (1280, 900),
     bypass_csp: bool = False,
     also: tuple[str, ...] = (),
+    clipboard: bool = False,
 ) -> Iterator[tuple[object, PageLog]]:
     """A fresh page, in a fresh context of the shared Chromium, where every request outside
     `base_url`'s origin (and the origins in `also`) is blocked and recorded, and what any page of
@@ -202,12 +223,13 @@ def offline_browser(
     compiled the theme's bundle again (the phone sweep: 18% of its CPU, Chromium included).
 
     `bypass_csp` lets a test inject its own tools (axe-core) into pages whose policy would refuse
-    them; tests of the site itself keep the policy on."""
+    them; tests of the site itself keep the policy on. `clipboard` opens the context in the
+    browser whose pages may read and write the clipboard synchronously (`CLIPBOARD_ARGS`)."""
     log = PageLog()
     origins = [_origin(base_url), *map(_origin, also)]
     if any(urllib.parse.urlsplit(u).path.strip("/") for u in (base_url, *also)):
         raise ValueError(f"a proxy confines a context to origins, not to paths: {base_url} {also}")
-    context = SHARED.browser().new_context(
+    context = SHARED.browser(clipboard).new_context(
         color_scheme=color_scheme,
         viewport={"width": viewport[0], "height": viewport[1]},
         bypass_csp=bypass_csp,

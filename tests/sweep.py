@@ -251,11 +251,33 @@ _BUTTONS = """() => [...document.querySelectorAll('.md-content [data-clipboard-t
 # loading above moved it) is aimed at again, now once it is steady for two animation frames, as
 # Playwright's click retries. One evaluation per page: the trusted click through CDP cost three
 # round trips and an evaluation per button (759 buttons: 80 s of which 76 CPU s, load 7).
+# The sentinel is written and the clipboard read synchronously (execCommand 'copy' and
+# 'paste' in the sweep's own browser, tests/browser.py CLIPBOARD_ARGS; a capturing listener on
+# window takes those two events and stops them): awaiting navigator.clipboard let Chromium
+# render a frame after every click, and those frames were two thirds of the clicks' CPU. So the
+# first aim at each button, its click and the read run in one task, as the hit test always did
+# right after its scroll (docs/design.md, "Round 7").
 _CLICK_ALL = """async ([indices, attempts]) => {
   const reached = [];
   const listen = e => {
     const b = e.target.closest && e.target.closest('[data-techpath-button]');
     reached.push(b ? +b.getAttribute('data-techpath-button') : null);
+  };
+  // the clipboard itself, written and read in this task; the page's own listeners never see it
+  const clipboard = (command, use) => {
+    const own = e => { use(e.clipboardData); e.preventDefault(); e.stopImmediatePropagation(); };
+    window.addEventListener(command, own, true);
+    try {
+      if (!document.execCommand(command)) throw new Error(`the sweep's browser refused to ${command}`);
+    } finally {
+      window.removeEventListener(command, own, true);
+    }
+  };
+  const write = text => clipboard('copy', data => data.setData('text/plain', text));
+  const read = () => {
+    let text = null;
+    clipboard('paste', data => { text = data.getData('text/plain'); });
+    return text;
   };
   document.addEventListener('click', listen, true);
   const frames = () => new Promise(f => requestAnimationFrame(() => requestAnimationFrame(f)));
@@ -278,14 +300,14 @@ _CLICK_ALL = """async ([indices, attempts]) => {
           results[index] = {cover: hit ? hit.outerHTML.slice(0, 80) : null};
           continue;
         }
-        await navigator.clipboard.writeText('(nothing copied)');
+        write('(nothing copied)');
         reached.length = 0;
         const at = {bubbles: true, cancelable: true, composed: true, view: window, clientX: x, clientY: y,
                     button: 0, detail: 1};
         hit.dispatchEvent(new MouseEvent('mousedown', {...at, buttons: 1}));
         hit.dispatchEvent(new MouseEvent('mouseup', at));
         hit.dispatchEvent(new MouseEvent('click', at));
-        results[index] = {reached: [...reached], copied: await navigator.clipboard.readText()};
+        results[index] = {reached: [...reached], copied: read()};
         break;
       }
     }
@@ -350,9 +372,12 @@ def _sweep(site_server: str, site: Path, viewport: str) -> dict:
     pages = changed_only(site, site_pages(site))
     posts = [u for u in all_posts if u in pages]
     data: dict = {"pages": {}, "posts": posts, "all_posts": all_posts, "console_errors": {}}
-    with offline_browser(site_server, viewport=VIEWPORTS[viewport]) as (page, log):
-        if viewport == "desktop":
+    desktop = viewport == "desktop"  # its copy buttons are clicked: the clipboard is read
+    with offline_browser(site_server, viewport=VIEWPORTS[viewport], clipboard=desktop) as (page, log):
+        if desktop:
             page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+            # a desktop reader has a mouse: the clipboard's browser repeats Playwright's settings
+            assert page.evaluate("matchMedia('(hover: hover) and (pointer: fine)').matches")
         marks: list[tuple[str, str, int]] = []  # (page, phase, where its console errors begin)
         for url in pages:
             marks.append((url, "console_errors", len(log.console_errors)))
