@@ -1,7 +1,8 @@
 """A figure with a tight box is drawn once, not twice (execute/figures.py, `saved_bytes`), and
 its file is byte for byte what matplotlib's own `savefig` writes, as Jupyter's inline backend
 calls it (`bbox_inches="tight"`, here from the rc setting): every kind of figure below, as SVG
-and as PNG, saved once and saved twice."""
+and as PNG, saved once and saved twice. A figure whose SVG would pass the size limit stops
+drawing it there and is the PNG matplotlib writes (`save_figure`)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from techpath.execute.figures import saved_bytes  # noqa: E402
+from techpath.execute import figures  # noqa: E402
+from techpath.execute.figures import SvgTooLarge, saved_bytes  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -263,11 +265,63 @@ def test_a_save_without_the_expected_draws_is_made_again_the_usual_way() -> None
         def draw(self, renderer: Any) -> None:
             self.drawn += 1
 
-        def savefig(self, buffer: io.BytesIO, **options: Any) -> None:
+        def savefig(self, buffer: io.StringIO, **options: Any) -> None:  # an SVG is text
             before = self.drawn
             self.draw(None)
-            buffer.write(b"drawn" if self.drawn > before else b"blank")
+            buffer.write("drawn" if self.drawn > before else "blank")
 
     figure = OneDraw()
     assert saved_bytes(figure, format="svg") == b"drawn"
     assert figure.drawn == 1 and "draw" not in vars(figure)
+
+
+def dense_scatter() -> None:
+    _, ax = plt.subplots(figsize=(5, 4))
+    rng = np.random.default_rng(0)
+    ax.scatter(rng.normal(size=6000), rng.normal(size=6000), c=rng.random(6000), s=4)
+    ax.set_title("6000 points")
+
+
+def test_an_svg_past_its_limit_stops_there_and_below_it_is_matplotlib_s_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    whole = matplotlib_saves(lines, 1, **SVG)
+    characters = len(whole.decode("utf-8"))  # the limit counts characters (tick labels' minus: 3 bytes)
+    assert techpath_saves(lines, 1, limit=characters, **SVG) == whole
+    written: list[int] = []
+    real = figures._LimitedText.write
+
+    def write(self: Any, text: str) -> int:
+        written.append(len(text))
+        return real(self, text)
+
+    monkeypatch.setattr(figures._LimitedText, "write", write)
+    with pytest.raises(SvgTooLarge):
+        techpath_saves(lines, 1, limit=characters - 1, **SVG)
+    assert sum(written) == characters  # the file's last write was the one past the limit
+    written.clear()
+    with pytest.raises(SvgTooLarge):
+        techpath_saves(lines, 1, limit=characters // 4, **SVG)
+    assert characters // 4 < sum(written) <= characters // 4 + written[-1]  # stopped at once
+
+
+def test_a_figure_past_the_svg_limit_is_the_png_matplotlib_writes(tmp_path: Any) -> None:
+    assert len(matplotlib_saves(dense_scatter, 1, **SVG)) > figures.SVG_LIMIT_BYTES
+    png = {"format": "png", "dpi": figures.PNG_DPI, "metadata": {"Software": None}}
+    plt.close("all")
+    dense_scatter()
+    output = figures.save_figure(plt.gcf(), tmp_path, "dense")
+    assert output.data["format"] == "png"
+    assert (tmp_path / "dense.png").read_bytes() == matplotlib_saves(dense_scatter, 1, **png)
+    # the stopped SVG left the figure as it was: saved again, it is matplotlib's own
+    plt.close("all")
+    dense_scatter()
+    figure = plt.gcf()
+    with pytest.raises(SvgTooLarge):
+        saved_bytes(figure, limit=figures.SVG_LIMIT_BYTES, **SVG)
+    assert saved_bytes(figure, **SVG) == matplotlib_saves(dense_scatter, 1, **SVG)
+    plt.close("all")
+    lines()
+    output = figures.save_figure(plt.gcf(), tmp_path, "small")
+    assert output.data["format"] == "svg"
+    assert (tmp_path / "small.svg").read_bytes() == matplotlib_saves(lines, 1, **SVG)

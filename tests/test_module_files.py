@@ -9,6 +9,7 @@ import sys
 import types
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,13 +20,15 @@ from techpath.execute.reads import FileWatch, realpath_in_folders, remember_modu
 
 @pytest.fixture
 def remembered() -> Iterator[dict[str, str]]:
-    """hooks.module_realpaths as a test leaves it: restored afterwards."""
+    """hooks.module_realpaths (and the inherited modules' note) as a test leaves it: restored afterwards."""
     saved = dict(hooks.module_realpaths)
+    inherited = hooks.inherited_names, hooks.inherited_files
     try:
         yield hooks.module_realpaths
     finally:
         hooks.module_realpaths.clear()
         hooks.module_realpaths.update(saved)
+        hooks.inherited_names, hooks.inherited_files = inherited
 
 
 @pytest.fixture
@@ -74,7 +77,55 @@ def test_a_site_module_is_found_whether_its_file_was_resolved_before_the_fork_or
     assert {"docs/helpers.py", "docs/later.py"} <= found
     # the remembered resolution is the one used (not resolved again in every page)
     remembered[str(elsewhere / "helpers.py")] = str(tmp_path / "outside.py")
+    remember_module_files()  # keeps what it resolved, and notes the modules again
     assert "docs/helpers.py" not in watch.module_files()
+
+
+class CountedModule(types.ModuleType):
+    """A module that counts the reads of its `__file__`."""
+
+    reads = 0
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "__file__":
+            type(self).reads += 1
+        return super().__getattribute__(name)
+
+
+def site_module_files(watch: FileWatch) -> set[str]:
+    """What `module_files` answers, by its definition: every module object looked at."""
+    found = set()
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        relative = watch._in_source(os.path.realpath(file)) if isinstance(file, str) else None
+        if relative is not None:
+            found.add(relative)
+    return found
+
+
+def test_a_page_reads_its_inherited_modules_from_the_warm_up_s_note_not_from_their_objects(
+    tmp_path: Path, remembered: dict[str, str], fake_modules: dict[str, types.ModuleType]
+) -> None:
+    site = tmp_path / "site"
+    (site / "docs").mkdir(parents=True)
+    for name in ("helpers", "gone", "swapped", "other", "later"):
+        (site / "docs" / f"{name}.py").write_text("")
+    watch = FileWatch(Overlay(site, tmp_path / "mirror"), "docs", [])
+    library = CountedModule("_techpath_test_library")
+    library.__file__ = str(tmp_path / "library.py")
+    fake_modules["_techpath_test_library"] = sys.modules["_techpath_test_library"] = library
+    for name in ("helpers", "gone", "swapped"):
+        add_module(fake_modules, f"_techpath_test_{name}", str(site / "docs" / f"{name}.py"))
+    remember_module_files()  # as the warm parent does before forking pages
+    CountedModule.reads = 0
+    del sys.modules["_techpath_test_gone"]  # the page removes one, replaces one, adds one
+    add_module(fake_modules, "_techpath_test_swapped", str(site / "docs" / "other.py"))
+    add_module(fake_modules, "_techpath_test_later", str(site / "docs" / "later.py"))
+    found = watch.module_files()
+    assert CountedModule.reads == 0  # an inherited module outside the site is not touched
+    assert {"docs/helpers.py", "docs/other.py", "docs/later.py"} <= found
+    assert not {"docs/gone.py", "docs/swapped.py"} & found
+    assert found == site_module_files(watch)
 
 
 def test_folders_resolved_once_give_what_realpath_gives(tmp_path: Path) -> None:

@@ -113,17 +113,60 @@ def figure_text(figure: Any) -> Output:
 
 
 def save_figure(figure: Any, folder: Path, name: str) -> Output:
-    """Save `figure` as `name`.svg (or .png) in `folder`; its figure output."""
+    """Save `figure` as `name`.svg (or .png when the SVG would pass SVG_LIMIT_BYTES) in
+    `folder`; its figure output. The SVG is written as it is drawn, so a figure that will be a
+    PNG stops drawing its SVG once the text passes the limit (`SvgTooLarge`) instead of drawing
+    all of it for nothing: the same choice, as what was written is the start of the whole file
+    and a character is at least a byte (the encoded file is still measured, for the rest)."""
     colours = {"facecolor": figure.get_facecolor(), "edgecolor": figure.get_edgecolor()}
-    data, fmt = saved_bytes(figure, format="svg", metadata={"Date": None}, **colours), "svg"
-    if len(data) > SVG_LIMIT_BYTES:
-        data = saved_bytes(figure, format="png", dpi=PNG_DPI, metadata={"Software": None}, **colours)
-        fmt = "png"
-    return _write(folder, name, fmt, data, figure_alt_text(figure))
+    alt = figure_alt_text(figure)
+    try:
+        data = saved_bytes(figure, limit=SVG_LIMIT_BYTES, format="svg", metadata={"Date": None}, **colours)
+    except SvgTooLarge:
+        data = None
+    if data is not None and len(data) <= SVG_LIMIT_BYTES:
+        return _write(folder, name, "svg", data, alt)
+    data = saved_bytes(figure, format="png", dpi=PNG_DPI, metadata={"Software": None}, **colours)
+    return _write(folder, name, "png", data, alt)
 
 
-def saved_bytes(figure: Any, **options: Any) -> bytes:
-    """`figure.savefig(buffer, **options)`'s bytes, drawn once instead of twice for a tight box.
+class SvgTooLarge(Exception):
+    """The SVG being saved passed its limit (`saved_bytes(limit=...)`)."""
+
+
+class _LimitedText(io.StringIO):
+    """What an SVG save writes to, with a limit in characters: the write that passes it raises
+    SvgTooLarge, which ends the save there (matplotlib restores the figure on the way out)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.left = limit
+
+    def write(self, text: str) -> int:
+        written = super().write(text)  # bytes raise TypeError: matplotlib then knows it is text
+        self.left -= written
+        if self.left < 0:
+            raise SvgTooLarge
+        return written
+
+
+def _buffer(options: dict[str, Any], limit: int | None) -> io.StringIO | io.BytesIO:
+    """An SVG is written as text and encoded once at the end: the same bytes as matplotlib's
+    own UTF-8 writer around a binary file gives, chunk by chunk, with one Python call per
+    write fewer."""
+    if options.get("format") != "svg":
+        return io.BytesIO()
+    return io.StringIO() if limit is None else _LimitedText(limit)
+
+
+def _value(buffer: io.StringIO | io.BytesIO) -> bytes:
+    value = buffer.getvalue()
+    return value.encode("utf-8") if isinstance(value, str) else value
+
+
+def saved_bytes(figure: Any, limit: int | None = None, **options: Any) -> bytes:
+    """`figure.savefig(buffer, **options)`'s bytes, drawn once instead of twice for a tight box;
+    for an SVG with `limit`, SvgTooLarge as soon as its text passes `limit` characters.
 
     For a tight box (`savefig.bbox: tight`) matplotlib's `print_figure` draws the figure twice:
     first with the renderer's drawing turned off, for the layout, then for real into the file,
@@ -135,10 +178,10 @@ def saved_bytes(figure: Any, **options: Any) -> bytes:
     layout), when something listens to the figure's draws (`draw_event`), when the figure's
     `draw` is already replaced, and when matplotlib did not draw as expected (then the figure
     is saved again, the usual way)."""
-    buffer = io.BytesIO()
+    buffer = _buffer(options, limit)
     if not _layout_draw_skippable(figure):
         figure.savefig(buffer, **options)
-        return buffer.getvalue()
+        return _value(buffer)
     draws = []  # renderers handed to the figure's draw, the skipped first one included
 
     def draw(renderer: Any) -> None:
@@ -152,9 +195,9 @@ def saved_bytes(figure: Any, **options: Any) -> bytes:
     finally:
         del figure.draw
     if len(draws) != 2:  # not the layout draw then the file's: save it as matplotlib would
-        buffer = io.BytesIO()
+        buffer = _buffer(options, limit)
         figure.savefig(buffer, **options)
-    return buffer.getvalue()
+    return _value(buffer)
 
 
 def _layout_draw_skippable(figure: Any) -> bool:

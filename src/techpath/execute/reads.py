@@ -256,17 +256,29 @@ class FileWatch:
 
     # -- the record --------------------------------------------------------------------------
     def module_files(self) -> set[str]:
-        """Source files of the site the page imported (its local modules)."""
-        found = set()
-        resolved = hooks.module_realpaths  # the warm-up's modules, resolved once before the fork
-        for module in list(sys.modules.values()):
-            file = getattr(module, "__file__", None)
-            if not isinstance(file, str):
-                continue
-            relative = self._in_source(resolved.get(file) or os.path.realpath(file))
-            if relative is not None:
-                found.add(relative)
+        """Source files of the site the page imported (its local modules). Those of the modules
+        it inherited from the warm-up are read from `hooks.inherited_files`, resolved before the
+        fork, and only the modules it added are looked at: touching every inherited module
+        object would copy a page of memory for each. (A module object a page puts by hand under
+        the name of one it inherited, outside the site, is not looked at.)"""
+        found: set[str] = set()
+        inherited = hooks.inherited_files if self._source in hooks.inherited_files[0] else ("", "", "")
+        reals, names, files = (text.split("\0") for text in inherited)
+        for real, name, file in zip(reals, names, files, strict=True):
+            if real == self._source or real.startswith(self._source + os.sep):
+                now = getattr(sys.modules.get(name), "__file__", None)
+                self._add_module_file(found, now, real if now == file else None)
+        for name in sys.modules.keys() - hooks.inherited_names:
+            self._add_module_file(found, getattr(sys.modules.get(name), "__file__", None))
         return found
+
+    def _add_module_file(self, found: set[str], file: Any, real: str | None = None) -> None:
+        """Add `file` (a module's `__file__`, resolved as `real` when known) if it is the site's."""
+        if not isinstance(file, str):
+            return
+        relative = self._in_source(real or hooks.module_realpaths.get(file) or os.path.realpath(file))
+        if relative is not None:
+            found.add(relative)
 
     def dependencies(self) -> dict[str, dict[str, str | None]]:
         """{"files": {path: sha256 or None when absent}, "listings": {folder: sha256 of names}},
@@ -280,15 +292,24 @@ class FileWatch:
 
 def remember_module_files() -> None:
     """Resolve the files of the modules imported so far, once, for every page forked after
-    (hooks.module_realpaths). Only absolute paths: a relative one resolves from the page's own
-    folder. A module file cannot move under a page without a reinstall, which retires the warm
-    parent (its fingerprint changes). On the warm-up's serial path: `realpath_in_folders` resolves
-    each folder once (1,800 module files lie in 200 folders for scikit-learn and matplotlib)."""
+    (hooks.module_realpaths), and note which modules those are (hooks.inherited_names and
+    inherited_files, read by `FileWatch.module_files`). Only absolute paths: a relative one
+    resolves from the page's own folder. A module file cannot move under a page without a
+    reinstall, which retires the warm parent (its fingerprint changes). On the warm-up's serial
+    path: `realpath_in_folders` resolves each folder once (1,800 module files lie in 200
+    folders for scikit-learn and matplotlib)."""
     folders: dict[str, str] = {}
-    for module in list(sys.modules.values()):
+    reals, names, files = [], [], []
+    for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if isinstance(file, str) and os.path.isabs(file) and file not in hooks.module_realpaths:
-            hooks.module_realpaths[file] = realpath_in_folders(file, folders)
+        if isinstance(file, str) and os.path.isabs(file) and "\0" not in file + name:
+            if file not in hooks.module_realpaths:
+                hooks.module_realpaths[file] = realpath_in_folders(file, folders)
+            reals.append(hooks.module_realpaths[file])
+            names.append(name)
+            files.append(file)
+    hooks.inherited_names = frozenset(names)
+    hooks.inherited_files = ("\0".join(reals), "\0".join(names), "\0".join(files))
 
 
 def realpath_in_folders(file: str, folders: dict[str, str]) -> str:
