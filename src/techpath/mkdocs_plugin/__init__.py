@@ -70,6 +70,7 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._is_serve = False
         self._adopted: Any = None  # the engine of the build before this one (techpath serve)
         self._adopted_prose: Any = None  # and its prose check (stage/lifecycle.py)
+        self._adopted_markers: Any = None  # and its region markers (stage/finish.py)
 
     @property
     def _stager(self) -> Stager | None:
@@ -103,9 +104,12 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
             from techpath.mkdocs_plugin.build import MkDocsBuild
 
             self._build = MkDocsBuild(
-                is_serve=self._is_serve, engine=self._adopted, prose=self._adopted_prose
+                is_serve=self._is_serve,
+                engine=self._adopted,
+                prose=self._adopted_prose,
+                markers=self._adopted_markers,
             )
-            self._adopted = self._adopted_prose = None
+            self._adopted = self._adopted_prose = self._adopted_markers = None
         return self._build.on_config(config, PluginOptions.from_mapping(dict(self.config)))
 
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
@@ -180,6 +184,10 @@ class TechpathPlugin(BasePlugin[TechpathConfig]):
         self._adopted = stager.engine if stager is not None else None
         # and its prose check, whose memo spares the lint of every page that did not change
         self._adopted_prose = stager.lifecycle.prose if stager is not None else None
+        # and its region markers' key (one per serve process, as in `techpath build`'s one
+        # build): an unchanged page's HTML is then the same text, which the HTML phase's
+        # parsers remember (safety/html_memo.py)
+        self._adopted_markers = stager.markers if stager is not None else None
 
     def release(self) -> None:
         """A build `techpath serve` no longer needs: its files go, its engine stays (whoever

@@ -49,10 +49,11 @@ from techpath.stage.stager import Stager
 class MkDocsBuild:
     """One MkDocs build's work, event by event (the plugin's hooks in __init__.py call these
     with what each needs). `engine`, `prose`: the engine and the prose check of the build
-    before this one (techpath serve)."""
+    before this one (techpath serve); `markers`: its region markers."""
 
-    def __init__(self, *, is_serve: bool, engine: Any, prose: Any = None) -> None:
+    def __init__(self, *, is_serve: bool, engine: Any, prose: Any = None, markers: Any = None) -> None:
         self._adopted_prose = prose
+        self._adopted_markers = markers
         self._toc_depth = 6
         self.stager: Stager | None = None
         self._scratch: Path | None = None
@@ -99,6 +100,8 @@ class MkDocsBuild:
             self.stager = Stager(site, settings, info=info, error=log.error)
             self.stager.engine, self._adopted = self._adopted, None
             self.stager.lifecycle.prose, self._adopted_prose = self._adopted_prose, None
+            if self._adopted_markers is not None:
+                self.stager.assembly.markers, self._adopted_markers = self._adopted_markers, None
         self._docs_dir = Path(config.docs_dir).resolve()
         stager = self.stager
         stager.site, stager.settings, stager.katex_dir = site, settings, katex

@@ -81,11 +81,12 @@ class Snippets:
             source += "\n\n-8<-\n{}\n-8<-\n".format("\n\n".join(appended)).split("\n")
         out: list[str] = []
         origins: list[int] = []
+        last = text.count("\n") + 1  # the page's own last line (counted once, not per span)
         try:
             for start, span in _spans(preprocessor, source):
                 expanded = preprocessor.parse_snippets(span)
                 out += expanded
-                origins += [min(start + 1, len(text.split("\n")))] * len(expanded)
+                origins += [min(start + 1, last)] * len(expanded)
         except Exception as exc:  # SnippetMissingError under check_paths, an unreadable file
             line = min(start + 1, text.count("\n") + 1)
             return Expanded(text, Expanded.unchanged(text).lines, ((line, _message(exc)),))

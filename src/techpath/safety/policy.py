@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field, fields
 from html.parser import HTMLParser
+from typing import Any
 
 from techpath.safety import css, urls
 from techpath.safety.starttag import read_differently
@@ -117,6 +118,21 @@ class Profile:
 
     def allows(self, tag: str, name: str) -> bool:
         return name in self.attributes.get(tag, ()) or (tag in SVG_TAGS and name in SVG_ATTRIBUTES)
+
+    def key(self) -> tuple[Hashable, ...]:
+        """Every field, hashable (a memo's key: safety/html_memo.py). A field added later is in
+        it too: each is read by name from the dataclass."""
+        return tuple(_hashable(getattr(self, f.name)) for f in fields(self))
+
+
+def _hashable(value: Any) -> Hashable:
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, set | frozenset):
+        return frozenset(value)
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(v) for v in value)
+    return value  # anything else unhashable fails the key loudly, never collides
 
 
 PROFILES = ("docs", "strict")

@@ -13,8 +13,9 @@ from typing import Any
 from techpath.model import Post, Problem
 from techpath.options import PluginOptions
 from techpath.safety import csp
+from techpath.safety.html_memo import cleaned_html, inline_script_hashes
 from techpath.safety.paths import confinement_problems, snippet_problems
-from techpath.safety.policy import STRICT, Profile, clean_html, profile
+from techpath.safety.policy import STRICT, Profile, profile
 from techpath.safety.prose import source_line
 from techpath.safety.svg import UnsafeSvg, kept_clean_svg
 from techpath.safety.text import escape_meta
@@ -120,7 +121,7 @@ def enforce_prose_policy(
     lint's file:line) is not reported again; anything else is HTML a plugin or Markdown extension
     wrote for the page, which lint does not run: reported as an error (a strict build fails) at
     the source line that holds its evidence, if one does."""
-    cleaned, violations = clean_html(page_html, rules or STRICT)
+    cleaned, violations = cleaned_html(page_html, rules or STRICT)  # remembered: safety/html_memo.py
     if not violations:
         return page_html
     shown = post.display_path if post is not None else "page"
@@ -167,7 +168,7 @@ class PagePolicies:
         self.unified = False  # `finish` gave every page the union
 
     def add(self, page_html: str) -> str:
-        hashes = csp.inline_script_hashes(page_html)
+        hashes = inline_script_hashes(page_html)  # remembered: safety/html_memo.py
         self._pages_hashes.add(tuple(hashes))
         self.hashes += [h for h in hashes if h not in self.hashes]
         # a page written again after `finish` (techpath serve) gets the union the others have
