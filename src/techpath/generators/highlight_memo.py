@@ -15,31 +15,22 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-MAX_ENTRIES = 4096  # ~300 distinct blocks on our site; the oldest go first past this
+from techpath.memo import BoundedMemo
+
+MAX_ENTRIES = 4096  # ~300 distinct blocks on our site; the least recently used go first past this
 _MARK = "_techpath_memo"
 
 
-class HighlightMemo:
+class HighlightMemo(BoundedMemo[str]):
     def __init__(self, highlight: Callable[..., Any], max_entries: int = MAX_ENTRIES) -> None:
+        super().__init__(max_entries)
         self.highlight = highlight
-        self.max_entries = max_entries
-        self.entries: dict[tuple[Hashable, ...], str] = {}
-        self.hits = self.misses = 0
 
     def __call__(self, code: str, lexer: Any, formatter: Any, outfile: Any = None) -> Any:
         key = None if outfile is not None else _key(code, lexer, formatter)
         if key is None:
             return self.highlight(code, lexer, formatter, outfile)
-        html = self.entries.get(key)
-        if html is not None:
-            self.hits += 1
-            return html
-        self.misses += 1
-        html = self.highlight(code, lexer, formatter)
-        if len(self.entries) >= self.max_entries:
-            del self.entries[next(iter(self.entries))]
-        self.entries[key] = html
-        return html
+        return self.answer(key, lambda: self.highlight(code, lexer, formatter))
 
 
 def install() -> HighlightMemo | None:

@@ -88,7 +88,7 @@ class Snippets:
                 out += expanded
                 origins += [min(start + 1, last)] * len(expanded)
         except Exception as exc:  # SnippetMissingError under check_paths, an unreadable file
-            line = min(start + 1, text.count("\n") + 1)
+            line = min(start + 1, last)
             return Expanded(text, Expanded.unchanged(text).lines, ((line, _message(exc)),))
         return Expanded("\n".join(out), tuple(origins))
 

@@ -19,40 +19,26 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import TypeVar
 
+from techpath.memo import BoundedMemo
 from techpath.safety import csp
 from techpath.safety.policy import STRICT, Profile, Violation, clean_html
 
 T = TypeVar("T")
-MAX_ENTRIES = 2048  # two builds of a 500-page site's pages and blog views; the oldest go first
+MAX_ENTRIES = 2048  # two builds of a 500-page site's pages and blog views; least recently used out first
 
 
-class TextMemo(Generic[T]):
+class TextMemo(BoundedMemo[T]):
     """Answers of `function(text, setting)` kept by a digest of the text and the setting's key."""
 
     def __init__(self, function: Callable[[str, Hashable], T], max_entries: int = MAX_ENTRIES) -> None:
+        super().__init__(max_entries)
         self.function = function
-        self.max_entries = max_entries
-        self.entries: dict[tuple[bytes, Hashable], T] = {}
-        self.hits = self.misses = 0
 
     def __call__(self, text: str, setting: Hashable = None) -> T:
-        key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(), setting)
-        found = self.entries.pop(key, None)  # popped and put back: the last used go last
-        if found is None:
-            self.misses += 1
-            found = self.function(text, setting)
-            if len(self.entries) >= self.max_entries:
-                del self.entries[next(iter(self.entries))]
-        else:
-            self.hits += 1
-        self.entries[key] = found
-        return found
-
-    def clear(self) -> None:
-        self.entries.clear()
-        self.hits = self.misses = 0
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+        return self.answer((digest, setting), lambda: self.function(text, setting))
 
 
 _PROFILES: dict[Hashable, Profile] = {}  # a profile's key -> the profile (for the memo's function)
