@@ -58,7 +58,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 # its own layer and the ones below, never one above. A room is a top-level module or package.
 # ("techpath" is the package face: it hands the public names on when first used, by importlib.)
 LAYERS: dict[str, tuple[str, ...]] = {
-    "base": ("techpath", "options", "environment", "model", "fingerprint", "report"),
+    "base": ("techpath", "options", "environment", "model", "fingerprint", "report", "memo"),
     "input": ("parse", "safety", "config"),
     "execute": ("execute", "dependencies", "cache", "engine"),
     "render": ("render", "site", "diff"),
