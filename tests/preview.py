@@ -33,6 +33,16 @@ def copy_sample(target: Path) -> Path:
     return target
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """SIGINT as a terminal gives its foreground job (`stop` sends it, as a writer's Ctrl-C). A
+    suite started in the background of a script (as CI may start it) passes SIGINT on ignored,
+    and Python then never turns it into KeyboardInterrupt: `stop` waited out its 60 s for every
+    preview (a clean-clone run took 839 s in pytest instead of 425). tests/test_engine_processes.py
+    sets the same for the builds it interrupts."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+
+
 class Preview:
     """`techpath serve -g GENERATOR` running on a copy of the sample site."""
 
@@ -53,7 +63,9 @@ class Preview:
             "-a",
             f"127.0.0.1:{self.port}",
         ]
-        self.process = subprocess.Popen(command, cwd=site, env=env, stdout=self.log, stderr=self.log)
+        self.process = subprocess.Popen(
+            command, cwd=site, env=env, stdout=self.log, stderr=self.log, preexec_fn=_ctrl_c_as_in_a_terminal
+        )
         try:
             self.wait(lambda: self.state() is not None, "the first build to be served")
         except BaseException:
