@@ -279,18 +279,29 @@ NEEDS_OUR_SITE = READS_OUR_SITE | {"generator_sites", "executed_posts"}
 # Modules whose tests mostly wait (a preview server settling after each save: 468 s of wall for
 # 87 CPU s in one CI run): handed out first among their rank, beside the posts' batch.
 MOSTLY_WAITING = ("tests/test_preview_sites.py", "tests/test_preview.py")
+# Tests that read our site and keep both cores busy by themselves (the downloaded scripts, two at
+# a time: 70 CPU s in 37 s of one CI run): handed out right after the waiting ones, before the
+# rest that need none of our site, instead of last among those that read it.
+BOTH_CORES = ("tests/test_site_build.py::test_every_post_has_downloads_and_every_script_runs",)
 
 
 def _schedule_order(items: list[pytest.Item]) -> None:
     """The order in which `--dist loadgroup` hands out its work units (pytest_configure turns off
     xdist's own order, largest unit first): the posts first, then every unit that does not read
-    our site (those that mostly wait first, then the largest first), then those that do.
+    our site (those that mostly wait first, then `BOTH_CORES`, then the largest first), then
+    those that do.
 
     In CI the posts' batch executes every post afresh (about 75 s on both cores); the first test
     that reads our site builds it from the cache the batch fills. Handed out in xdist's order, a
     worker took a test of our site while the other was still in the batch and sat in the build's
     lock for 211 s of a 1043 s run. In this order the other worker runs the tests that need none
-    of it meanwhile."""
+    of it meanwhile.
+
+    The downloaded scripts' test (`BOTH_CORES`) came last of all and was the run's tail: 37 s
+    on both cores after the other worker had ended, while earlier, beside the waiting preview
+    tests and the engine's timeout tests, the two cores were half idle. Handed out after the
+    waiting units, it builds our site while the other worker runs tests that need none of it,
+    and its scripts fill those idle cores."""
 
     units: dict[str, list[pytest.Item]] = {}
     for item in items:
@@ -301,7 +312,8 @@ def _schedule_order(items: list[pytest.Item]) -> None:
             return 0, 0, 0
         reads_ours = any(NEEDS_OUR_SITE & set(getattr(t, "fixturenames", ())) for t in tests)
         waits = any(t.nodeid.startswith(MOSTLY_WAITING) for t in tests)
-        return 2 if reads_ours else 1, 0 if waits else 1, -len(tests)
+        both_cores = any(t.nodeid.startswith(BOTH_CORES) for t in tests)
+        return 2 if reads_ours and not both_cores else 1, 0 if waits else 1 if both_cores else 2, -len(tests)
 
     items[:] = [t for tests in sorted(units.values(), key=rank) for t in tests]
 
