@@ -299,9 +299,9 @@ def _schedule_order(items: list[pytest.Item]) -> None:
 
     The downloaded scripts' test (`BOTH_CORES`) came last of all and was the run's tail: 37 s
     on both cores after the other worker had ended, while earlier, beside the waiting preview
-    tests and the engine's timeout tests, the two cores were half idle. Handed out after the
-    waiting units, it builds our site while the other worker runs tests that need none of it,
-    and its scripts fill those idle cores."""
+    tests and the engine's timeout tests, the workers' own CPU averaged 0.5-1.2 cores for a
+    minute. Handed out after the waiting units, it builds our site while the other worker runs
+    tests that need none of it, and its scripts take those idle cores (docs/design.md, "Round 8")."""
 
     units: dict[str, list[pytest.Item]] = {}
     for item in items:
@@ -312,8 +312,9 @@ def _schedule_order(items: list[pytest.Item]) -> None:
             return 0, 0, 0
         reads_ours = any(NEEDS_OUR_SITE & set(getattr(t, "fixturenames", ())) for t in tests)
         waits = any(t.nodeid.startswith(MOSTLY_WAITING) for t in tests)
-        both_cores = any(t.nodeid.startswith(BOTH_CORES) for t in tests)
-        return 2 if reads_ours and not both_cores else 1, 0 if waits else 1 if both_cores else 2, -len(tests)
+        if any(t.nodeid.startswith(BOTH_CORES) for t in tests):
+            return 1, 1, -len(tests)
+        return 2 if reads_ours else 1, 0 if waits else 2, -len(tests)
 
     items[:] = [t for tests in sorted(units.values(), key=rank) for t in tests]
 
