@@ -77,6 +77,11 @@ _ERRORS = """() => [...document.querySelectorAll('.techpath-exception')].map(e =
 
 
 GRID = "/blog/grid-search/"  # a post whose error comes from deep in scikit-learn
+# Each box of library frames as the page was loaded, kept before every box is opened and given
+# back after, so that what is measured of them (closed, no library frame shown) is the page's own.
+_FRAMES = "document.querySelectorAll('details.techpath-frames')"
+_FRAMES_AS_LOADED = f"{_FRAMES}.forEach(d => {{ d.dataset.loadedOpen = d.open; }})"
+_FRAMES_BACK = f"{_FRAMES}.forEach(d => {{ d.open = d.dataset.loadedOpen === 'true'; }})"
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
@@ -97,6 +102,7 @@ def test_errors_show_type_and_message_first_and_fold_library_frames(
     with offline_browser(site_server, viewport=viewport) as (page, _log):
         for url in pages:
             page.goto(site_server + url, wait_until="load")
+            page.evaluate(_FRAMES_AS_LOADED)
             if url == GRID:  # as loaded, before any box is opened: a visit of its own saved
                 error = page.locator(".techpath-exception").first
                 error.scroll_into_view_if_needed()
@@ -105,9 +111,7 @@ def test_errors_show_type_and_message_first_and_fold_library_frames(
                 folded.locator("summary").click()  # library frames are one click away
                 assert folded.locator(".techpath-frame--library").first.is_visible()
             open_boxes(page)
-            page.evaluate(
-                "document.querySelectorAll('details.techpath-frames').forEach(d => { d.open = false; })"
-            )
+            page.evaluate(_FRAMES_BACK)
             seen[url] = page.evaluate(_ERRORS)
     write_artifact(f"follow-errors-{viewport[0]}.json", seen)
     errors = [e for found in seen.values() for e in found]
