@@ -5,6 +5,7 @@ the kinds and order of the outputs, which figures are drawn, which warnings are 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -184,7 +185,9 @@ def test_ipython_syntax_runs_as_in_a_kernel(engine: Engine, tmp_path: Path) -> N
         "listing = !echo one; echo two\nlisting",
         "%%writefile notes.txt\nwritten by a cell magic\n",
         "print(open('notes.txt').read().strip())",
-        "%prun sum(range(3))",
+        "def total(n):\n    return sum(range(n))\n%prun -s calls total(1000)",
+        "%%time\ny = total(10)\ny + 1",
+        "%load_ext line_profiler\n%lprun -f total total(3)",
     )
     result = run(engine, page)
     assert kinds(result, 0) == []  # %matplotlib, %load and help print nothing in an executed notebook
@@ -192,9 +195,28 @@ def test_ipython_syntax_runs_as_in_a_kernel(engine: Engine, tmp_path: Path) -> N
     assert result.blocks[2].outputs[0].data["text/plain"] == "['one', 'two']"
     assert result.blocks[3].outputs[0].text == "Writing notes.txt\n"
     assert result.blocks[4].outputs[0].text == "written by a cell magic\n"
+    # %prun: IPython's pstats report, by the order asked, with the profiled function in it
+    profile = result.blocks[5].outputs[0].text
+    assert "function calls in" in profile and "Ordered by: call count" in profile
+    assert re.search(r"^\s+1\s.*\(total\)$", profile, re.M), profile
+    # %time as IPython prints it on Linux, and a multi-line cell's last expression is its value
+    timed, value = result.blocks[6].outputs
+    assert re.fullmatch(
+        r"CPU times: user \S+ [mμn]?s, sys: \S+ [mμn]?s, total: \S+ [mμn]?s\nWall time: \S+ [mμn]?s\n",
+        timed.text,
+    ), timed.text
+    assert value.data["text/plain"] == "46"
     (error,) = result.errors
-    assert error.type == "UsageError" and error.location == f"{page.as_posix()}:cell 6:1"
-    assert "%prun is not run by techpath" in error.message
+    assert error.type == "UsageError" and error.location == f"{page.as_posix()}:cell 8:2"
+    assert "%lprun is not run by techpath" in error.message
+
+
+def test_durations_as_ipython_writes_them() -> None:
+    from techpath.execute.ipython import _duration
+
+    assert [_duration(s) for s in (0, 2.5e-6, 0.0123, 1.5, 65.2, 3725)] == [
+        "0 ns", "2.5 \u03bcs", "12.3 ms", "1.5 s", "1min 5s", "1h 2min 5s",
+    ]  # fmt: skip
 
 
 def test_a_cell_and_a_notebook_set_their_own_time_limits(engine: Engine, tmp_path: Path) -> None:
