@@ -211,6 +211,40 @@ def test_ipython_syntax_runs_as_in_a_kernel(engine: Engine, tmp_path: Path) -> N
     assert "%lprun is not run by techpath" in error.message
 
 
+def test_values_as_ipython_prints_them(engine: Engine, tmp_path: Path) -> None:
+    """A cell's value in IPython's text (decided with nbclient and IPython's formatter): not
+    `repr` for classes, functions, objects without a repr, sets and nested containers."""
+    page = notebook(
+        tmp_path,
+        "values.ipynb",
+        "[bool, str, float, int]",
+        "def area(w, h=1):\n    return w * h\narea",
+        "class Plain:\n    pass\nPlain",
+        "{'pear', 'apple', 'fig'}",
+        "{'key': list(range(30))}",
+        "import numpy as np\nnp.arange(3)",
+    )
+    result = run(engine, page)
+    shown = [b.outputs[0].data["text/plain"] for b in result.blocks]
+    assert shown[:5] == [
+        "[bool, str, float, int]",
+        "<function __main__.area(w, h=1)>",
+        "__main__.Plain",
+        "{'apple', 'fig', 'pear'}",
+        "{'key': [0,\n  1,\n  2,\n  3,\n  4,\n  5,\n  6,\n  7,\n  8,\n  9,\n  10,\n  11,\n  12,\n  13,\n"
+        "  14,\n  15,\n  16,\n  17,\n  18,\n  19,\n  20,\n  21,\n  22,\n  23,\n  24,\n  25,\n  26,\n"
+        "  27,\n  28,\n  29]}",
+    ]
+    assert shown[5] == "array([0, 1, 2])"
+
+
+def test_timeit_counts_loops_as_ipython_does(engine: Engine, tmp_path: Path) -> None:
+    page = notebook(tmp_path, "loops.ipynb", "%timeit -r 2 sum(range(50))")
+    (printed,) = run(engine, page).blocks[0].outputs
+    loops = re.search(r"of 2 runs, ([\d,]+) loops? each\)", printed.text)
+    assert loops and int(loops[1].replace(",", "")) in {10**k for k in range(10)}, printed.text
+
+
 def test_durations_as_ipython_writes_them() -> None:
     from techpath.execute.ipython import _duration
 

@@ -234,17 +234,27 @@ class PageShell:
         return stats if keep else None
 
     def _timeit(self, line: str, cell: str) -> None:
-        """`%timeit [-n N] [-r R] statement`: IPython's report (mean ± std. dev. of R runs)."""
+        """`%timeit [-n N] [-r R] statement`: IPython's report (mean ± std. dev. of R runs of
+        N loops, N the first power of ten that takes 0.2 s, and its note on a slow run)."""
         options = dict(re.findall(r"-([nr])\s*(\d+)", line))
         statement = cell or re.sub(r"-[nr]\s*\d+|-[oqpt]\b|-c\b", "", line).strip()
         setup = re.sub(r"-[nr]\s*\d+|-[oqpt]\b|-c\b", "", line).strip() if cell else "pass"
         timer = timeit.Timer(statement, setup or "pass", globals=self.user_ns)
         repeat = int(options.get("r", 7))
-        number = int(options["n"]) if "n" in options else timer.autorange()[0]
+        number = int(options["n"]) if "n" in options else 0
+        for power in range(10 if not number else 0):  # IPython's: the first power of ten over 0.2 s
+            number = 10**power
+            if timer.timeit(number) >= 0.2:
+                break
         runs = [t / number for t in timer.repeat(repeat, number)]
         mean = sum(runs) / len(runs)
         spread = (sum((r - mean) ** 2 for r in runs) / len(runs)) ** 0.5
         loops = "loop" if number == 1 else "loops"
+        if max(runs) > 4 * min(runs) and min(runs) > 0 and max(runs) > 1e-6:
+            print(
+                f"The slowest run took {max(runs) / min(runs):0.2f} times longer than the fastest. "
+                "This could mean that an intermediate result is being cached."
+            )
         print(
             f"{_duration(mean)} ± {_duration(spread)} per loop (mean ± std. dev. of {repeat} "
             f"run{'s' if repeat != 1 else ''}, {number:,} {loops} each)"
