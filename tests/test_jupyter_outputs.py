@@ -238,6 +238,15 @@ def test_values_as_ipython_prints_them(engine: Engine, tmp_path: Path) -> None:
     assert shown[5] == "array([0, 1, 2])"
 
 
+def test_a_semicolon_before_a_comment_hides_the_value(engine: Engine, tmp_path: Path) -> None:
+    """IPython reads the last token, comments and blank lines after it ignored (nbclient: no
+    output for `plt.plot(x);  # a comment`); a `;` inside the comment hides nothing."""
+    page = notebook(tmp_path, "quiet.ipynb", "x = 3\nx;  # the value is not shown\n", "x  # shown;")
+    quiet, loud = run(engine, page).blocks
+    assert quiet.outputs == []
+    assert [o.data["text/plain"] for o in loud.outputs] == ["3"]
+
+
 def test_timeit_counts_loops_as_ipython_does(engine: Engine, tmp_path: Path) -> None:
     page = notebook(tmp_path, "loops.ipynb", "%timeit -r 2 sum(range(50))")
     (printed,) = run(engine, page).blocks[0].outputs
