@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -338,3 +339,32 @@ def test_hostile_rich_outputs_stay_inert(engine: Engine, tmp_path: Path) -> None
     html = render_output(markdown, str)
     assert "<script" not in html and "javascript:" not in html
     assert fake.kind == "display" and fake.data == {"text/plain": "not a png"}
+
+
+def test_a_library_imported_before_the_page_reaches_the_page_display(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The warm parent preloads what pages import; ipywidgets then holds IPython's own
+    `display` and `clear_output` (`from IPython.display import ...`), which outside a kernel
+    print a repr and terminal escapes. Connecting the page rebinds them in such a module too."""
+    import types
+
+    from IPython.core import display_functions
+
+    from techpath.execute import ipython
+
+    for name in ("IPython.core.display_functions", "IPython.display", "IPython.core.display"):
+        module = __import__(name, fromlist=["display"])
+        for attribute in ("display", "clear_output", "publish_display_data"):
+            if hasattr(module, attribute):  # restored after the test
+                monkeypatch.setattr(module, attribute, getattr(module, attribute))
+    preloaded = types.ModuleType("preloaded_widgets")
+    preloaded.display = display_functions.display  # type: ignore[attr-defined]
+    preloaded.clear_output = display_functions.clear_output  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "preloaded_widgets", preloaded)
+    shown: list[Any] = []
+    ipython.connect_display(lambda obj, kind: shown.append((obj, kind)), lambda bundle, kind: None)
+    preloaded.clear_output(wait=True)  # type: ignore[attr-defined]
+    preloaded.display(42)  # type: ignore[attr-defined]
+    assert shown == [(42, "display")]
+    assert capsys.readouterr().out == ""  # no repr printed, no "\x1b[2K\r"

@@ -80,11 +80,20 @@ def connect_display(
 
     replacements = {"display": display, "publish_display_data": publish_display_data}
     replacements["clear_output"] = clear_output
+    originals = {name: getattr(functions, name, None) for name in replacements}
     for module_name in ("IPython.core.display_functions", "IPython.display", "IPython.core.display"):
         module = sys.modules.get(module_name)
         for attribute, function in replacements.items():
             if module is not None and hasattr(module, attribute):
                 setattr(module, attribute, function)
+    # A library imported before (the warm parent preloads what pages import: ipywidgets does
+    # `from IPython.display import display, clear_output`) holds IPython's own functions, which
+    # outside a kernel print a repr and terminal escapes: it gets the page's too.
+    for module in list(sys.modules.values()):
+        names = getattr(module, "__dict__", None)
+        for attribute, original in originals.items():
+            if original is not None and isinstance(names, dict) and names.get(attribute) is original:
+                setattr(module, attribute, replacements[attribute])
     return display
 
 
