@@ -180,3 +180,18 @@ def test_every_declared_front_matter_field_rejects_a_hostile_value_at_its_line(t
     unknown = [p for p in problems if "'surprise'" in p.message]
     assert unknown and unknown[0].line == len(names) + 2
     assert ", ".join(sorted(KNOWN_FIELDS)) in unknown[0].message
+
+
+def test_lint_reads_a_fence_as_the_build_does_when_the_plugin_adds_superfences(tmp_path: Path) -> None:
+    """Material without markdown_extensions: the plugin adds SuperFences, so a fence (here with
+    a blank line in it) is code on the page and in lint alike: `<TAB>` in it is text."""
+    (tmp_path / "docs").mkdir()
+    page = "# Keys\n\n```text\nIn [1]: obj.<TAB>\n\nIn [2]: obj.<NAME>\n```\n"
+    (tmp_path / "docs" / "keys.md").write_text(page)
+    config = "site_name: Keys\ntheme:\n  name: {}\nplugins:\n  - techpath\n"
+    (tmp_path / "mkdocs.yml").write_text(config.format("material"))
+    clean = techpath(tmp_path, "lint", "docs")
+    assert clean.returncode == 0 and "0 problems" in clean.stdout + clean.stderr, clean.stdout + clean.stderr
+    (tmp_path / "mkdocs.yml").write_text(config.format("mkdocs"))  # no fences: the page holds <tab>
+    raw = techpath(tmp_path, "lint", "docs")
+    assert raw.returncode == 1 and "<tab> is not allowed" in raw.stdout + raw.stderr, raw.stdout + raw.stderr

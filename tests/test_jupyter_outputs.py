@@ -5,6 +5,8 @@ the kinds and order of the outputs, which figures are drawn, which warnings are 
 from __future__ import annotations
 
 import json
+import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -184,7 +186,9 @@ def test_ipython_syntax_runs_as_in_a_kernel(engine: Engine, tmp_path: Path) -> N
         "listing = !echo one; echo two\nlisting",
         "%%writefile notes.txt\nwritten by a cell magic\n",
         "print(open('notes.txt').read().strip())",
-        "%prun sum(range(3))",
+        "def total(n):\n    return sum(range(n))\n%prun -s calls total(1000)",
+        "%%time\ny = total(10)\ny + 1",
+        "%load_ext line_profiler\n%lprun -f total total(3)",
     )
     result = run(engine, page)
     assert kinds(result, 0) == []  # %matplotlib, %load and help print nothing in an executed notebook
@@ -192,9 +196,71 @@ def test_ipython_syntax_runs_as_in_a_kernel(engine: Engine, tmp_path: Path) -> N
     assert result.blocks[2].outputs[0].data["text/plain"] == "['one', 'two']"
     assert result.blocks[3].outputs[0].text == "Writing notes.txt\n"
     assert result.blocks[4].outputs[0].text == "written by a cell magic\n"
+    # %prun: IPython's pstats report, by the order asked, with the profiled function in it
+    profile = result.blocks[5].outputs[0].text
+    assert "function calls in" in profile and "Ordered by: call count" in profile
+    assert re.search(r"^\s+1\s.*\(total\)$", profile, re.M), profile
+    # %time as IPython prints it on Linux, and a multi-line cell's last expression is its value
+    timed, value = result.blocks[6].outputs
+    assert re.fullmatch(
+        r"CPU times: user \S+ [mμn]?s, sys: \S+ [mμn]?s, total: \S+ [mμn]?s\nWall time: \S+ [mμn]?s\n",
+        timed.text,
+    ), timed.text
+    assert value.data["text/plain"] == "46"
     (error,) = result.errors
-    assert error.type == "UsageError" and error.location == f"{page.as_posix()}:cell 6:1"
-    assert "%prun is not run by techpath" in error.message
+    assert error.type == "UsageError" and error.location == f"{page.as_posix()}:cell 8:2"
+    assert "%lprun is not run by techpath" in error.message
+
+
+def test_values_as_ipython_prints_them(engine: Engine, tmp_path: Path) -> None:
+    """A cell's value in IPython's text (decided with nbclient and IPython's formatter): not
+    `repr` for classes, functions, objects without a repr, sets and nested containers."""
+    page = notebook(
+        tmp_path,
+        "values.ipynb",
+        "[bool, str, float, int]",
+        "def area(w, h=1):\n    return w * h\narea",
+        "class Plain:\n    pass\nPlain",
+        "{'pear', 'apple', 'fig'}",
+        "{'key': list(range(30))}",
+        "import numpy as np\nnp.arange(3)",
+    )
+    result = run(engine, page)
+    shown = [b.outputs[0].data["text/plain"] for b in result.blocks]
+    assert shown[:5] == [
+        "[bool, str, float, int]",
+        "<function __main__.area(w, h=1)>",
+        "__main__.Plain",
+        "{'apple', 'fig', 'pear'}",
+        "{'key': [0,\n  1,\n  2,\n  3,\n  4,\n  5,\n  6,\n  7,\n  8,\n  9,\n  10,\n  11,\n  12,\n  13,\n"
+        "  14,\n  15,\n  16,\n  17,\n  18,\n  19,\n  20,\n  21,\n  22,\n  23,\n  24,\n  25,\n  26,\n"
+        "  27,\n  28,\n  29]}",
+    ]
+    assert shown[5] == "array([0, 1, 2])"
+
+
+def test_a_semicolon_before_a_comment_hides_the_value(engine: Engine, tmp_path: Path) -> None:
+    """IPython reads the last token, comments and blank lines after it ignored (nbclient: no
+    output for `plt.plot(x);  # a comment`); a `;` inside the comment hides nothing."""
+    page = notebook(tmp_path, "quiet.ipynb", "x = 3\nx;  # the value is not shown\n", "x  # shown;")
+    quiet, loud = run(engine, page).blocks
+    assert quiet.outputs == []
+    assert [o.data["text/plain"] for o in loud.outputs] == ["3"]
+
+
+def test_timeit_counts_loops_as_ipython_does(engine: Engine, tmp_path: Path) -> None:
+    page = notebook(tmp_path, "loops.ipynb", "%timeit -r 2 sum(range(50))")
+    (printed,) = run(engine, page).blocks[0].outputs
+    loops = re.search(r"of 2 runs, ([\d,]+) loops? each\)", printed.text)
+    assert loops and int(loops[1].replace(",", "")) in {10**k for k in range(10)}, printed.text
+
+
+def test_durations_as_ipython_writes_them() -> None:
+    from techpath.execute.ipython import _duration
+
+    assert [_duration(s) for s in (0, 2.5e-6, 0.0123, 1.5, 65.2, 3725)] == [
+        "0 ns", "2.5 \u03bcs", "12.3 ms", "1.5 s", "1min 5s", "1h 2min 5s",
+    ]  # fmt: skip
 
 
 def test_a_cell_and_a_notebook_set_their_own_time_limits(engine: Engine, tmp_path: Path) -> None:
@@ -273,3 +339,32 @@ def test_hostile_rich_outputs_stay_inert(engine: Engine, tmp_path: Path) -> None
     html = render_output(markdown, str)
     assert "<script" not in html and "javascript:" not in html
     assert fake.kind == "display" and fake.data == {"text/plain": "not a png"}
+
+
+def test_a_library_imported_before_the_page_reaches_the_page_display(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The warm parent preloads what pages import; ipywidgets then holds IPython's own
+    `display` and `clear_output` (`from IPython.display import ...`), which outside a kernel
+    print a repr and terminal escapes. Connecting the page rebinds them in such a module too."""
+    import types
+
+    from IPython.core import display_functions
+
+    from techpath.execute import ipython
+
+    for name in ("IPython.core.display_functions", "IPython.display", "IPython.core.display"):
+        module = __import__(name, fromlist=["display"])
+        for attribute in ("display", "clear_output", "publish_display_data"):
+            if hasattr(module, attribute):  # restored after the test
+                monkeypatch.setattr(module, attribute, getattr(module, attribute))
+    preloaded = types.ModuleType("preloaded_widgets")
+    preloaded.display = display_functions.display  # type: ignore[attr-defined]
+    preloaded.clear_output = display_functions.clear_output  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "preloaded_widgets", preloaded)
+    shown: list[Any] = []
+    ipython.connect_display(lambda obj, kind: shown.append((obj, kind)), lambda bundle, kind: None)
+    preloaded.clear_output(wait=True)  # type: ignore[attr-defined]
+    preloaded.display(42)  # type: ignore[attr-defined]
+    assert shown == [(42, "display")]
+    assert capsys.readouterr().out == ""  # no repr printed, no "\x1b[2K\r"

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from techpath.stage.notebook_links import link_to_pages, nav_to_pages
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from techpath.stage.notebook_links import link_to_pages, nav_to_pages, notebook_names
 
 NOTEBOOKS = {"analysis.ipynb", "guide/deep.ipynb"}
 
@@ -33,3 +39,43 @@ def test_links_to_notebooks_point_at_pages_relative_to_the_linking_page_outside_
         "A download: [file](../assets/analysis.ipynb), [far](https://x.org/analysis.ipynb).\n"
         "```markdown\n[in code](deep.ipynb)\n```\n"
     )
+
+
+def test_mkdocs_messages_about_links_name_notebooks_as_the_user_wrote_them() -> None:
+    """MkDocs reports a notebook's links for the page `x.md` it became; the message names the
+    files of the site, `x.ipynb`, and a link the user wrote to a notebook as they wrote it."""
+    anchor = (
+        "Doc file 'guide/deep.md' contains a link '../analysis.md#Results', "
+        "but the doc 'analysis.md' does not contain an anchor '#Results'."
+    )
+    assert notebook_names(anchor, NOTEBOOKS) == (
+        "Doc file 'guide/deep.ipynb' contains a link '../analysis.ipynb#Results', "
+        "but the doc 'analysis.ipynb' does not contain an anchor '#Results'."
+    )
+    image = "Doc file 'analysis.md' contains a link 'images/x.png', but the target is not found."
+    assert notebook_names(image, NOTEBOOKS) == image.replace("analysis.md", "analysis.ipynb")
+    markdown_page = "Doc file 'guide/page.md' contains a link 'other.md#a', but the doc 'other.md' ..."
+    assert notebook_names(markdown_page, NOTEBOOKS) == markdown_page  # no notebook in it
+
+
+def test_the_plugin_filters_mkdocs_page_messages(tmp_path: Path) -> None:
+    """Through MkDocs itself: a notebook's link to a missing heading of another notebook."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: L\nplugins:\n  - techpath\n")
+    cell = {"cell_type": "markdown", "metadata": {}, "source": "# A\n\nSee [b](b.ipynb#Missing-Part)."}
+    for name, cells in (("a", [cell]), ("b", [{**cell, "source": "# B\n\n## Part two\n"}])):
+        book = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        (tmp_path / "docs" / f"{name}.ipynb").write_text(json.dumps(book))
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TECHPATH_KEEP_WARM": "0", "NO_MKDOCS_2_WARNING": "1"},
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    assert (
+        "Doc file 'a.ipynb' contains a link 'b.ipynb#Missing-Part', "
+        "but the doc 'b.ipynb' does not contain an anchor '#Missing-Part'."
+    ) in built.stderr, built.stderr

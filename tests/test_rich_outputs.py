@@ -89,7 +89,8 @@ def test_every_repr_method_ipython_calls_is_collected() -> None:
     assert base64.b64decode(bundle["image/png"]) == b"\x89PNG"
     assert bundle["application/json"] == '{"a": 1}'
     assert bundle["text/latex"] == "$y$"
-    assert bundle["text/plain"].startswith("<tests.test_rich_outputs.Everything object")
+    # IPython names an object without a repr of its own this way (no "object", as Jupyter shows)
+    assert bundle["text/plain"].startswith("<tests.test_rich_outputs.Everything at 0x")
     assert set(mime_bundle(Broken())) == {"text/plain"}  # a failing repr never fails the block
     assert bundle_from_data({"image/png": b"\x89PNG", "text/plain": "p", 3: "x"}) == {
         "image/png": "iVBORw==",
@@ -116,3 +117,18 @@ def test_a_material_site_without_a_highlighter_gets_one() -> None:
     assert missing_extensions([AutorefsLikeExtension(), "md_in_html", "attr_list"], "material") == [
         "pymdownx.superfences"
     ]
+
+
+def test_a_widget_is_named_as_one() -> None:
+    """ipywidgets' bundle (nbclient keeps the view's JSON and a text form): no static image can
+    stand for a widget, so the note says what it is instead of advising plotly's PNG renderer."""
+    from techpath.execute.rich import WIDGET, choose
+
+    bundle = {
+        WIDGET: '{"model_id": "m1", "version_major": 2}',
+        "text/plain": "interactive(children=(IntSlider(value=5), Output()))",
+    }
+    shown = choose(bundle)
+    assert shown.kept == ["text/plain"]
+    assert shown.problem.startswith(f"{WIDGET} output not shown: a Jupyter widget (ipywidgets)")
+    assert "needs a running kernel" in shown.problem and "plotly" not in shown.problem

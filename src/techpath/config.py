@@ -169,7 +169,13 @@ class SiteSettings:
         from techpath.safety.site import page_rules
 
         rules = page_rules(self.options, self.markdown_extensions)
-        return ProseCheck.for_site(self.markdown_extensions, rules, _plugins(self.config.get("plugins", [])))
+        theme = self.config.get("theme")
+        return ProseCheck.for_site(
+            self.markdown_extensions,
+            rules,
+            _plugins(self.config.get("plugins", [])),
+            theme.get("name") if isinstance(theme, dict) else theme,
+        )
 
     def run_policy(self) -> RunPolicy:
         """What the site lets run and how strict it is (parse/policy.py)."""

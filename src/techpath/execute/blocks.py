@@ -9,11 +9,13 @@ import ast
 import builtins
 import codecs
 import contextlib
+import io
 import os
 import re
 import signal
 import subprocess
 import sys
+import tokenize
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +31,20 @@ class ShellFailed(Exception):
 
 class BlockSetupError(Exception):
     """A block cannot start as its options ask (a workdir that is not there)."""
+
+
+def ends_with_semicolon(source: str) -> bool:
+    """Whether the block's last token is `;`, comments and blank lines after it ignored: the
+    value is then not shown, as IPython decides (`plt.plot(x);  # a comment` shows nothing)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return source.rstrip().endswith(";")
+    skipped = (tokenize.ENDMARKER, tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.DEDENT)
+    for token in reversed(tokens):
+        if token.type not in skipped:
+            return token.type == tokenize.OP and token.string == ";"
+    return False
 
 
 def parse(block: CodeBlock, filename: str, in_file: bool) -> ast.Module:

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import base64
+import collections
+import functools
 import json
 import pprint
+import re
+import types
+from collections.abc import Callable
 from typing import Any
 
 _CONTAINERS = (dict, list, tuple, set, frozenset)
+# What IPython's pretty printer shows otherwise than `repr` (its own printers, by type)
+_IPYTHON_PRINTED = (
+    *_CONTAINERS, collections.deque, type, types.FunctionType, types.BuiltinFunctionType,
+    types.MethodType, BaseException, re.Pattern, super,
+)  # fmt: skip
 # IPython's formatters, in its order: the method each MIME type comes from
 _REPR_METHODS = (
     ("text/html", "_repr_html_"),
@@ -22,10 +32,45 @@ _REPR_METHODS = (
 
 
 def pretty_text(obj: Any) -> str:
-    """Plain-text form: repr, with long built-in containers wrapped like IPython's printer."""
+    """Plain-text form as Jupyter shows it: IPython's pretty printer (`IPython.lib.pretty`, 79
+    columns) for what it prints differently from `repr` (classes as `int`, functions as
+    `<function __main__.f(x)>`, objects without a repr of their own, sets sorted, nested
+    containers indented by level); `repr` for the rest, so a page that shows a DataFrame or an
+    array never imports IPython. Without IPython: `repr`, long built-in containers wrapped."""
+    if _repr_is_ipythons(obj):
+        return repr(obj)
+    printer = _ipython_printer()
+    if printer is not None:
+        try:
+            return str(printer(obj, max_width=79))
+        except Exception:  # a broken _repr_pretty_: IPython shows the error; repr is kinder
+            pass
     if type(obj) in _CONTAINERS:
         return pprint.pformat(obj, width=88, sort_dicts=False)
     return repr(obj)
+
+
+def _repr_is_ipythons(obj: Any) -> bool:
+    """True when IPython's printer would call `repr`: the object's class (or the first class in
+    its MRO that says) defines `__repr__`, not `_repr_pretty_`, and IPython has no printer of
+    its own for it (containers, classes, functions, exceptions, patterns)."""
+    if isinstance(obj, _IPYTHON_PRINTED):
+        return False
+    for klass in type(obj).__mro__:
+        if "_repr_pretty_" in vars(klass):
+            return False
+        if "__repr__" in vars(klass):
+            return klass is not object
+    return False
+
+
+@functools.cache
+def _ipython_printer() -> Callable[..., str] | None:
+    try:
+        from IPython.lib.pretty import pretty
+    except ImportError:
+        return None
+    return pretty
 
 
 def mime_bundle(obj: Any) -> dict[str, str]:

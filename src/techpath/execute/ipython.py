@@ -11,9 +11,14 @@ executed notebook, `%matplotlib` of any backend is the page's own figure capture
 
 from __future__ import annotations
 
+import ast
+import cProfile
+import io
 import os
+import pstats
 import re
 import runpy
+import shlex
 import subprocess
 import sys
 import time
@@ -75,11 +80,20 @@ def connect_display(
 
     replacements = {"display": display, "publish_display_data": publish_display_data}
     replacements["clear_output"] = clear_output
+    originals = {name: getattr(functions, name, None) for name in replacements}
     for module_name in ("IPython.core.display_functions", "IPython.display", "IPython.core.display"):
         module = sys.modules.get(module_name)
         for attribute, function in replacements.items():
             if module is not None and hasattr(module, attribute):
                 setattr(module, attribute, function)
+    # A library imported before (the warm parent preloads what pages import: ipywidgets does
+    # `from IPython.display import display, clear_output`) holds IPython's own functions, which
+    # outside a kernel print a repr and terminal escapes: it gets the page's too.
+    for module in list(sys.modules.values()):
+        names = getattr(module, "__dict__", None)
+        for attribute, original in originals.items():
+            if original is not None and isinstance(names, dict) and names.get(attribute) is original:
+                setattr(module, attribute, replacements[attribute])
     return display
 
 
@@ -120,6 +134,9 @@ class PageShell:
     def _line_time(self, line: str) -> Any:
         return self._time(line)
 
+    def _line_prun(self, line: str) -> Any:
+        return self._profile(line, "")
+
     def _line_timeit(self, line: str) -> None:
         self._timeit(line, "")
 
@@ -145,6 +162,9 @@ class PageShell:
 
     def _cell_timeit(self, line: str, cell: str) -> None:
         self._timeit(line, cell)
+
+    def _cell_prun(self, line: str, cell: str) -> Any:
+        return self._profile(line, cell)
 
     def _cell_writefile(self, line: str, cell: str) -> None:
         append = "-a" in line.split()
@@ -177,30 +197,73 @@ class PageShell:
 
     # -- timing ------------------------------------------------------------------------------
     def _time(self, code: str) -> Any:
-        started, cpu = time.perf_counter(), time.process_time()
+        """`%time`: IPython's report (user, system and total CPU, wall time), printed also
+        when the code raises; a cell's last expression is its value, as in IPython."""
+        tree = ast.parse(code, "<timed exec>")
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        started, cpu = time.perf_counter(), os.times()
         try:
-            expression = compile(code, "<timed exec>", "eval")
-        except SyntaxError:
-            exec(compile(code, "<timed exec>", "exec"), self.user_ns)
-            value = None
-        else:
-            value = eval(expression, self.user_ns)
-        wall, used = time.perf_counter() - started, time.process_time() - cpu
-        print(f"CPU times: total: {_duration(used)}\nWall time: {_duration(wall)}")
-        return value
+            exec(compile(tree, "<timed exec>", "exec"), self.user_ns)
+            if last is not None:
+                return eval(compile(ast.Expression(last.value), "<timed exec>", "eval"), self.user_ns)
+            return None
+        finally:
+            wall, now = time.perf_counter() - started, os.times()
+            user, system = now.user - cpu.user, now.system - cpu.system
+            print(
+                f"CPU times: user {_duration(user)}, sys: {_duration(system)}, "
+                f"total: {_duration(user + system)}\nWall time: {_duration(wall)}"
+            )
+
+    def _profile(self, line: str, cell: str) -> Any:
+        """`%prun [-s key] [-l limit] [-q] [-r] statement`: the statement runs under cProfile
+        and IPython's report (pstats, by internal time) is printed where JupyterLab shows it."""
+        words, code = shlex.split(line) if cell else [], cell or line
+        while not cell and re.match(r"\s*-[A-Za-z]", code):  # options before the statement
+            word, _, code = code.lstrip().partition(" ")
+            words.append(word)
+            if word in ("-s", "-l"):
+                value, _, code = code.lstrip().partition(" ")
+                words.append(value)
+        sort, limits, quiet, keep = [], [], False, False
+        while words:
+            word = words.pop(0)
+            if word in ("-s", "-l") and words:
+                (sort if word == "-s" else limits).append(words.pop(0))
+            elif word in ("-q", "-r"):
+                quiet, keep = quiet or word == "-q", keep or word == "-r"
+            else:
+                raise UsageError(f"%prun {word}: techpath runs only its -s, -l, -q and -r options")
+        profile = cProfile.Profile()
+        profile.runctx(code.strip(), self.user_ns, self.user_ns)
+        stats = pstats.Stats(profile, stream=io.StringIO()).strip_dirs().sort_stats(*(sort or ["time"]))
+        stats.print_stats(*[_number(limit) for limit in limits])
+        if not quiet:
+            print(stats.stream.getvalue().rstrip())  # type: ignore[attr-defined]
+        return stats if keep else None
 
     def _timeit(self, line: str, cell: str) -> None:
-        """`%timeit [-n N] [-r R] statement`: IPython's report (mean ± std. dev. of R runs)."""
+        """`%timeit [-n N] [-r R] statement`: IPython's report (mean ± std. dev. of R runs of
+        N loops, N the first power of ten that takes 0.2 s, and its note on a slow run)."""
         options = dict(re.findall(r"-([nr])\s*(\d+)", line))
         statement = cell or re.sub(r"-[nr]\s*\d+|-[oqpt]\b|-c\b", "", line).strip()
         setup = re.sub(r"-[nr]\s*\d+|-[oqpt]\b|-c\b", "", line).strip() if cell else "pass"
         timer = timeit.Timer(statement, setup or "pass", globals=self.user_ns)
         repeat = int(options.get("r", 7))
-        number = int(options["n"]) if "n" in options else timer.autorange()[0]
+        number = int(options["n"]) if "n" in options else 0
+        for power in range(10 if not number else 0):  # IPython's: the first power of ten over 0.2 s
+            number = 10**power
+            if timer.timeit(number) >= 0.2:
+                break
         runs = [t / number for t in timer.repeat(repeat, number)]
         mean = sum(runs) / len(runs)
         spread = (sum((r - mean) ** 2 for r in runs) / len(runs)) ** 0.5
         loops = "loop" if number == 1 else "loops"
+        if max(runs) > 4 * min(runs) and min(runs) > 0 and max(runs) > 1e-6:
+            print(
+                f"The slowest run took {max(runs) / min(runs):0.2f} times longer than the fastest. "
+                "This could mean that an intermediate result is being cached."
+            )
         print(
             f"{_duration(mean)} ± {_duration(spread)} per loop (mean ± std. dev. of {repeat} "
             f"run{'s' if repeat != 1 else ''}, {number:,} {loops} each)"
@@ -220,16 +283,37 @@ def _shell(command: str, program: str = "sh") -> str:
 
 
 def _duration(seconds: float) -> str:
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+    """IPython's `_format_time`: 3 significant digits in s, ms, μs (the Greek mu) or ns, and
+    days, hours, minutes and seconds from a minute on."""
+    if seconds >= 60:
+        parts, left = [], seconds
+        for unit, length in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)):
+            if int(left / length) > 0:
+                parts.append(f"{int(left / length)}{unit}")
+                left %= length
+            if left < 1:
+                break
+        return " ".join(parts)
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("\u03bcs", 1e-6), ("ns", 1e-9)):
         if seconds >= scale or unit == "ns":
             return f"{seconds / scale:.3g} {unit}"
     return f"{seconds:.3g} s"
 
 
+def _number(limit: str) -> int | float | str:
+    """A `%prun -l` limit as IPython reads it: a count, a fraction, or a regular expression."""
+    for kind in (int, float):
+        try:
+            return kind(limit)
+        except ValueError:
+            pass
+    return limit
+
+
 def _unsupported(prefix: str, name: str) -> str:
     return (
         f"{prefix}{name} is not run by techpath, which runs notebooks without a Jupyter kernel "
-        "(it runs %matplotlib, %time, %timeit, %run, %pylab, %cd, !commands, %%writefile, "
+        "(it runs %matplotlib, %time, %timeit, %prun, %run, %pylab, %cd, !commands, %%writefile, "
         "%%bash, %%html, %%markdown, %%latex, %%svg, and ignores %load, %config and help); "
         "remove it or tag the cell skip-execution"
     )

@@ -62,7 +62,16 @@ def choose(bundle: dict[str, str]) -> Shown:
     return Shown(kept=plain)
 
 
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
 def _needs_javascript(mime: str) -> str:
+    if mime == WIDGET:  # no static image can stand for it: it talks to a running kernel
+        return (
+            f"{mime} output not shown: a Jupyter widget (ipywidgets) needs a running kernel, which "
+            "a built page has not; its text form is shown instead, after what the code displayed "
+            "for its starting values. To show a result, call the function with fixed values"
+        )
     return (
         f"{mime} output not shown: Jupyter draws it with JavaScript, which this site does not load "
         "from other hosts. Give it a static image (plotly: fig.show('png') or "

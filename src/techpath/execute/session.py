@@ -252,7 +252,7 @@ class Session:
             tree = blocks.parse(block, self.filename, self.line_numbers_in_file)
         last_expr = None
         # markdown-exec shows what a block prints, never the value of its last line
-        shown = not block.options.mdexec and not block.source.rstrip().endswith(";")
+        shown = not block.options.mdexec and not blocks.ends_with_semicolon(block.source)
         if tree.body and isinstance(tree.body[-1], ast.Expr) and shown:
             last_expr = ast.Expression(tree.body.pop().value)
         exec(compile(tree, self.filename, "exec"), namespace)

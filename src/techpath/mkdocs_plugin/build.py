@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import logging
 import os
 import re
 import shutil
@@ -41,9 +42,27 @@ from techpath.site.assets import csp_sources, missing_extensions, scripts, style
 from techpath.site.search import SEARCH_ATTRIBUTES, SearchIndex
 from techpath.site.theme import finish_theme
 from techpath.stage.finish import excerpt_separator
-from techpath.stage.notebook_links import nav_to_pages
+from techpath.stage.notebook_links import nav_to_pages, notebook_names
 from techpath.stage.options import engine_settings
 from techpath.stage.stager import Stager
+
+
+class _NotebookNames(logging.Filter):
+    """MkDocs' messages about a page's links ("Doc file 'x.md' contains a link ...") name a
+    notebook as the user wrote it, `x.ipynb`: the page `x.md` it became is not a file of theirs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.notebooks: frozenset[str] = frozenset()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.notebooks and isinstance(record.msg, str) and record.msg.startswith("Doc file '"):
+            record.msg, record.args = notebook_names(record.getMessage(), self.notebooks), ()
+        return True
+
+
+_NOTEBOOK_NAMES = _NotebookNames()
+_PAGES_LOG = logging.getLogger("mkdocs.structure.pages")  # where MkDocs reports a page's links
 
 
 class MkDocsBuild:
@@ -152,6 +171,9 @@ class MkDocsBuild:
                 files.append(page_file)
         if config.nav is not None:  # notebooks listed by their own names
             config.nav = nav_to_pages(config.nav, self.stager.notebooks)
+        _NOTEBOOK_NAMES.notebooks = frozenset(self.stager.notebooks)
+        if _NOTEBOOK_NAMES not in _PAGES_LOG.filters:
+            _PAGES_LOG.addFilter(_NOTEBOOK_NAMES)
         self.stager.start()
         self._register(files, config)
         self._files = files

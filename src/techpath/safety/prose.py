@@ -1,7 +1,8 @@
 """Check a page's prose against the HTML policy and say where each violation is in the source.
 
 The Markdown is converted with the site's own extensions (`ProseCheck.for_site`: those mkdocs.yml
-lists, as the build converts the page; without pymdownx.snippets, whose includes the caller has
+lists and those the build adds to them (`missing_extensions`: SuperFences under Material), as the
+build converts the page; without pymdownx.snippets, whose includes the caller has
 expanded already, and without superfences' custom fences, whose formatters could run code), the
 policy runs on that HTML, and each violation is traced back to the first source line, from where
 the last one was found, that holds its evidence (`<svg`, `onload=`, the decoded URL). Code fences
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -40,9 +41,34 @@ EXTENSION_CONFIGS = {"pymdownx.arithmatex": {"generic": True}, "pymdownx.tabbed"
 _INLINE_CODE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 
 
-# The extensions the pages rely on whatever the site lists (site/assets.py adds them too).
+# The extensions the pages rely on whatever the site lists (the build adds them: missing_extensions).
 REQUIRED = ("md_in_html", "attr_list")
+# Any of these highlights fenced code with Pygments.
+HIGHLIGHTERS = frozenset({"pymdownx.superfences", "codehilite", "markdown.extensions.codehilite"})
 _LEFT_OUT = ("pymdownx.snippets",)  # includes are expanded before the check (parse/snippets.py)
+
+
+def missing_extensions(entries: Iterable[Any], theme: Any = None) -> list[str]:
+    """The extensions `entries` (names, {name: options} as in mkdocs.yml, or extension objects
+    another plugin added) lacks: the required ones, and with Material a code highlighter, so a
+    site that only adds the plugin gets highlighted code (Material colours Pygments' spans; with
+    neither SuperFences nor CodeHilite, Python-Markdown writes plain `<pre><code>`)."""
+    names = {_extension_name(e) for e in entries}
+    missing = [e for e in REQUIRED if e not in names]
+    if theme == "material" and not names & HIGHLIGHTERS:
+        missing.append("pymdownx.superfences")  # highlights with Pygments through pymdownx.highlight
+    return missing
+
+
+def _extension_name(entry: Any) -> str:
+    """An entry's extension name. An object another plugin added before ours (mkdocs-autorefs
+    adds its `AutorefsExtension`) counts by its class's module (`markdown.extensions.attr_list`
+    is "attr_list")."""
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, Mapping):
+        return str(next(iter(entry), ""))
+    return type(entry).__module__.removeprefix("markdown.extensions.")
 
 
 @dataclass(frozen=True)
@@ -67,13 +93,17 @@ class ProseCheck:
     _memo: dict[tuple[str, int], tuple[Finding, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def for_site(cls, entries: list[Any], rules: Profile = STRICT, plugins: Iterable[str] = ()) -> ProseCheck:
+    def for_site(
+        cls, entries: list[Any], rules: Profile = STRICT, plugins: Iterable[str] = (), theme: Any = None
+    ) -> ProseCheck:
         """The check of a site whose mkdocs.yml lists `entries` under markdown_extensions and
-        `plugins` (names) under plugins: with mkdocs-autorefs' extension when a plugin adds it,
-        so `[text][identifier]` is checked as the `<autoref>` the build holds."""
+        `plugins` (names) under plugins: with the extensions the build adds for `theme` (its
+        name; SuperFences under Material), so a fence is code here as on the page, and with
+        mkdocs-autorefs' extension when a plugin adds it, so `[text][identifier]` is checked as
+        the `<autoref>` the build holds."""
         names: list[str] = []
         configs: dict[str, dict[str, Any]] = {}
-        for entry in entries:
+        for entry in [*entries, *missing_extensions(entries, theme)]:
             items = (
                 [(entry, {})]
                 if isinstance(entry, str)

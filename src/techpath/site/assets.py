@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from techpath.safety.prose import missing_extensions as missing_extensions  # its home: the check's extensions
 from techpath.site.math import katex_asset_paths
 from techpath.site.theme import READER_JS
 
@@ -17,10 +18,6 @@ _PACKAGE_CSS = Path(__file__).with_name("techpath.css")
 FRAME_JS = "assets/techpath/frame.js"  # a framed page becomes a link to itself (frame.js)
 _PACKAGE_FRAME_JS = Path(__file__).with_name("frame.js")
 _PACKAGE_JS = Path(__file__).with_name("reader.js")  # site/theme.py loads it before the theme's bundle
-# The staged Markdown needs these (links and images inside our HTML, math boxes as <details>).
-REQUIRED_EXTENSIONS = ("md_in_html", "attr_list")
-# Any of these highlights fenced code with Pygments.
-HIGHLIGHTERS = frozenset({"pymdownx.superfences", "codehilite", "markdown.extensions.codehilite"})
 
 
 def stylesheets(extra_css: Iterable[Any], math: bool) -> list[Any]:
@@ -35,29 +32,6 @@ def scripts(extra_javascript: Iterable[Any], frame_guard: bool) -> list[Any]:
     guard is the part of it a <meta> cannot carry: frame-ancestors)."""
     rest = [entry for entry in extra_javascript if str(entry) != FRAME_JS]
     return [FRAME_JS, *rest] if frame_guard else rest
-
-
-def missing_extensions(entries: Iterable[Any], theme: Any = None) -> list[str]:
-    """The extensions `entries` (names, {name: options} as in mkdocs.yml, or extension objects
-    another plugin added) lacks: the required ones, and with Material a code highlighter, so a
-    site that only adds the plugin gets highlighted code (Material colours Pygments' spans; with
-    neither SuperFences nor CodeHilite, Python-Markdown writes plain `<pre><code>`)."""
-    names = {_extension_name(e) for e in entries}
-    missing = [e for e in REQUIRED_EXTENSIONS if e not in names]
-    if theme == "material" and not names & HIGHLIGHTERS:
-        missing.append("pymdownx.superfences")  # highlights with Pygments through pymdownx.highlight
-    return missing
-
-
-def _extension_name(entry: Any) -> str:
-    """An entry's extension name. An object another plugin added before ours (mkdocs-autorefs
-    adds its `AutorefsExtension`) counts by its class's module (`markdown.extensions.attr_list`
-    is "attr_list")."""
-    if isinstance(entry, str):
-        return entry
-    if isinstance(entry, Mapping):
-        return str(next(iter(entry), ""))
-    return type(entry).__module__.removeprefix("markdown.extensions.")
 
 
 def csp_sources(

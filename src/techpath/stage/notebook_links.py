@@ -60,3 +60,31 @@ def link_to_pages(markdown: str, uri: str, notebooks: Iterable[str]) -> str:
         chunk = prose.split("\n")
         out[first : first + len(chunk)] = chunk
     return "\n".join(out)
+
+
+# What MkDocs says about a page's links: "Doc file 'a.md' contains a link 'b.md#x', but the doc
+# 'b.md' does not contain an anchor '#x'." (mkdocs.structure.pages, 1.5 and 1.6)
+_DOC_FILE = re.compile(r"^Doc file '([^']+)'")
+_LINK = re.compile(r"( link(?: to)? ')([^'#]+)((?:#[^']*)?')")
+_TARGET_DOC = re.compile(r"(the doc ')([^']+)(')")
+
+
+def notebook_names(message: str, notebooks: Iterable[str]) -> str:
+    """MkDocs' message about a page's links with each notebook named as the user wrote it:
+    the page `x.md` a notebook became is `x.ipynb` in the message, as are links to such pages
+    (techpath pointed `x.ipynb` links at `x.md`), so the message names files that exist."""
+    known = set(notebooks)
+    page = _DOC_FILE.match(message)
+    if not known or page is None:
+        return message
+    by_page = {page_uri(n): n for n in known}
+    folder = posixpath.dirname(page[1])
+
+    def link(match: re.Match[str]) -> str:
+        resolved = posixpath.normpath(posixpath.join(folder, match[2]))
+        target = match[2].removesuffix(".md") + ".ipynb" if resolved in by_page else match[2]
+        return match[1] + target + match[3]
+
+    message = _LINK.sub(link, message, count=1)
+    message = _TARGET_DOC.sub(lambda m: m[1] + by_page.get(m[2], m[2]) + m[3], message, count=1)
+    return f"Doc file '{by_page.get(page[1], page[1])}'" + message[page.end() :]
