@@ -159,8 +159,13 @@ def test_figure_text_is_at_least_11_px_on_a_phone(site_server: str, built_site: 
 
 
 _FIGURE_BOXES = """() => [...document.querySelectorAll('.techpath-figure img')].map(img => {
-  const box = img.getBoundingClientRect();
-  return {src: img.getAttribute('src'), width: box.width, height: box.height, loaded: img.naturalWidth > 0};
+  const box = img.getBoundingClientRect(), figure = img.closest('.techpath-figure');
+  const px = (el, ...names) => names.reduce((sum, name) => sum + parseFloat(getComputedStyle(el)[name]), 0);
+  const column = figure.parentElement.clientWidth - px(figure.parentElement, 'paddingLeft', 'paddingRight')
+    - px(figure, 'marginLeft', 'marginRight');
+  return {src: img.getAttribute('src'), width: box.width, height: box.height, loaded: img.naturalWidth > 0,
+          natural: +img.getAttribute('width'), column,
+          readable: parseFloat(img.style.getPropertyValue('--techpath-readable-width')) || null};
 })"""
 _STYLED = "[...document.querySelectorAll('link[rel=stylesheet]')].every(link => link.sheet)"
 
@@ -209,13 +214,15 @@ def test_a_figure_has_its_final_box_before_its_image_loads(
     down as the reader scrolls, and a link to a heading or an output further down would land in
     the wrong place. Every figure request is held until each figure's box has been measured,
     then let through; once every image has loaded (scrolled to, as a reader would), each box
-    must be the one measured before (to a pixel: heights from rounded attributes). The colour
-    scheme only changes a filter, so each viewport is read in one of them."""
+    must be the one measured before (to a pixel: heights from rounded attributes), and as wide as
+    it should be: on a desktop its natural width, capped at the column; on a phone its readable
+    width, or the column's if that is wider. The colour scheme only changes a filter, so each
+    viewport is read in one of them."""
     from techpath.stage.structure import FIGURE_DIR
 
     pages = _figure_pages(built_site)
     measured = {}
-    with offline_browser(site_server, scheme, VIEWPORTS[viewport]) as (first, _log):
+    with offline_browser(site_server, scheme, VIEWPORTS[viewport]) as (first, log):
         for url in pages:
             page, held = first.context.new_page(), _Held()  # a new page: no image from the last one
             page.route(f"**/{FIGURE_DIR}/*", held.hold)
@@ -231,6 +238,7 @@ def test_a_figure_has_its_final_box_before_its_image_loads(
             assert all(f["loaded"] for f in after), (url, after)
             measured[url] = list(zip(before, after, strict=True))
             page.close()
+    assert log.csp_violations == []  # the readable width is a style attribute: style-src allows it
     write_artifact(f"layout-figure-boxes-{viewport}.json", measured)
     assert enough(len(measured), 3)
     moved = [
@@ -240,6 +248,21 @@ def test_a_figure_has_its_final_box_before_its_image_loads(
         if abs(b["width"] - a["width"]) > 1 or abs(b["height"] - a["height"]) > 1
     ]
     assert moved == []
+    wrong = [
+        (url, a["src"], a["width"], {k: a[k] for k in ("natural", "readable", "column")})
+        for url, pairs in measured.items()
+        for _, a in pairs
+        if abs(a["width"] - _figure_width(a, viewport)) > 1
+    ]
+    assert wrong == []
+
+
+def _figure_width(figure: dict, viewport: str) -> float:
+    """The width a figure should be shown at (techpath.css); infinite when its markup lacks what
+    decides it."""
+    if viewport == "phone":
+        return max(figure["readable"], figure["column"]) if figure["readable"] else float("inf")
+    return min(figure["natural"], figure["column"]) if figure["natural"] else float("inf")
 
 
 def test_tap_on_a_figure_shows_it_full_size_offline(site_server: str, built_site: Path) -> None:
