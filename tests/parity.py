@@ -19,6 +19,12 @@ _COUNTED = {
     "error panels": r"techpath-error",
 }
 
+_FIGURE_SIZE = {
+    "width": r'\bwidth="(\d+)"',
+    "height": r'\bheight="(\d+)"',
+    "readable": r"--techpath-readable-width: (\d+)px",
+}
+
 
 def post_structure(page: Path) -> dict[str, object]:
     html = page.read_text(encoding="utf-8")
@@ -29,6 +35,11 @@ def post_structure(page: Path) -> dict[str, object]:
     # (a tag counts as a space: the whitespace between block tags depends on who wrote them)
     text = re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", text)))
     found["output text"] = hashlib.sha256(text.encode()).hexdigest()[:16]  # what the code printed
+    # Each figure's box before its image loads: its size attributes and readable width.
+    found["figure sizes"] = [
+        {name: (m[1] if (m := re.search(rx, img)) else None) for name, rx in _FIGURE_SIZE.items()}
+        for img in re.findall(r'<figure class="techpath-figure".*?(<img [^>]*>)', html, re.S)
+    ]
     found["box ids"] = re.findall(r'<details class="math" id="(math-[a-z0-9-]+)"', html)
     found["downloads"] = sorted(set(re.findall(r'href="[^"]*/([^/"]+\.(?:ipynb|py))"', html)))
     nav = re.search(r'class="techpath-path-nav".*?</nav>', html, re.S)

@@ -5,6 +5,7 @@ page. Measurements are written to test-artifacts/layout-*.json."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import yaml
 
 from techpath.render.figures import text_px
 from tests.browser import (
+    changed_only,
     enough,
     offline_browser,
     post_pages,
@@ -154,6 +156,113 @@ def test_figure_text_is_at_least_11_px_on_a_phone(site_server: str, built_site: 
     write_artifact("layout-figure-text-phone.json", smallest)
     assert enough(len(smallest), 6)
     assert min(smallest.values(), default=11.0) >= 11.0, sorted(smallest.items(), key=lambda kv: kv[1])[:5]
+
+
+_FIGURE_BOXES = """() => [...document.querySelectorAll('.techpath-figure img')].map(img => {
+  const box = img.getBoundingClientRect(), figure = img.closest('.techpath-figure');
+  const px = (el, ...names) => names.reduce((sum, name) => sum + parseFloat(getComputedStyle(el)[name]), 0);
+  const column = figure.parentElement.clientWidth - px(figure.parentElement, 'paddingLeft', 'paddingRight')
+    - px(figure, 'marginLeft', 'marginRight');
+  return {src: img.getAttribute('src'), width: box.width, height: box.height, loaded: img.naturalWidth > 0,
+          natural: +img.getAttribute('width'), column,
+          readable: parseFloat(img.style.getPropertyValue('--techpath-readable-width')) || null};
+})"""
+_STYLED = "[...document.querySelectorAll('link[rel=stylesheet]')].every(link => link.sheet)"
+
+
+class _Held:
+    """Requests kept waiting until `release`; every one after it is let through at once."""
+
+    def __init__(self) -> None:
+        self.routes: list = []
+        self.released = False
+
+    def hold(self, route) -> None:
+        if self.released:
+            route.continue_()
+        else:
+            self.routes.append(route)
+
+    def release(self) -> None:
+        self.released = True
+        for route in self.routes:
+            route.continue_()
+
+
+def _figure_pages(site: Path) -> list[str]:
+    """Posts with figures, one for each way of writing a figure the site has (its image's
+    attributes but the file and the alt text: the box comes from them and the stylesheet)."""
+    pages, seen = [], set()
+    for url in changed_only(site, post_pages(site)):
+        html = (site / url.strip("/") / "index.html").read_text(encoding="utf-8")
+        figures = re.findall(r'<figure class="techpath-figure".*?(<img [^>]*>)', html, re.S)
+        kinds = {re.sub(r'\b(src|alt)="[^"]*"', "", img) for img in figures}
+        if kinds - seen:
+            pages.append(url)
+            seen |= kinds
+    return pages
+
+
+@pytest.mark.parametrize(
+    ("viewport", "scheme"),
+    [pytest.param("desktop", "light", id="desktop-light"), pytest.param("phone", "dark", id="phone-dark")],
+)
+def test_a_figure_has_its_final_box_before_its_image_loads(
+    site_server: str, built_site: Path, viewport: str, scheme: str
+) -> None:
+    """Figures load lazily: a box that grew when its image arrived would push the text below it
+    down as the reader scrolls, and a link to a heading or an output further down would land in
+    the wrong place. Every figure request is held until each figure's box has been measured,
+    then let through; once every image has loaded (scrolled to, as a reader would), each box
+    must be the one measured before (to a pixel: heights from rounded attributes), and as wide as
+    it should be: on a desktop its natural width, capped at the column; on a phone its readable
+    width, or the column's if that is wider. The colour scheme only changes a filter, so each
+    viewport is read in one of them."""
+    from techpath.stage.structure import FIGURE_DIR
+
+    pages = _figure_pages(built_site)
+    measured = {}
+    with offline_browser(site_server, scheme, VIEWPORTS[viewport]) as (first, log):
+        for url in pages:
+            page, held = first.context.new_page(), _Held()  # a new page: no image from the last one
+            page.route(f"**/{FIGURE_DIR}/*", held.hold)
+            page.goto(site_server + url, wait_until="domcontentloaded")
+            wait_until(page, _STYLED)
+            before = page.evaluate(_FIGURE_BOXES)
+            assert before and not any(f["loaded"] for f in before), (url, before)
+            held.release()
+            for img in page.locator(".techpath-figure img").all():
+                img.scroll_into_view_if_needed()
+            wait_until(page, "[...document.querySelectorAll('.techpath-figure img')].every(i => i.complete)")
+            after = page.evaluate(_FIGURE_BOXES)
+            assert all(f["loaded"] for f in after), (url, after)
+            measured[url] = list(zip(before, after, strict=True))
+            page.close()
+    assert log.csp_violations == []  # the readable width is a style attribute: style-src allows it
+    write_artifact(f"layout-figure-boxes-{viewport}.json", measured)
+    assert enough(len(measured), 3)
+    moved = [
+        (url, b["src"], (b["width"], b["height"]), (a["width"], a["height"]))
+        for url, pairs in measured.items()
+        for b, a in pairs
+        if abs(b["width"] - a["width"]) > 1 or abs(b["height"] - a["height"]) > 1
+    ]
+    assert moved == []
+    wrong = [
+        (url, a["src"], a["width"], {k: a[k] for k in ("natural", "readable", "column")})
+        for url, pairs in measured.items()
+        for _, a in pairs
+        if abs(a["width"] - _figure_width(a, viewport)) > 1
+    ]
+    assert wrong == []
+
+
+def _figure_width(figure: dict, viewport: str) -> float:
+    """The width a figure should be shown at (techpath.css); infinite when its markup lacks what
+    decides it."""
+    if viewport == "phone":
+        return max(figure["readable"], figure["column"]) if figure["readable"] else float("inf")
+    return min(figure["natural"], figure["column"]) if figure["natural"] else float("inf")
 
 
 def test_tap_on_a_figure_shows_it_full_size_offline(site_server: str, built_site: Path) -> None:

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from techpath.model import BlockResult, PageResult
+from techpath.model import BlockResult, Output, PageResult
 from techpath.parse import load_post
 from techpath.parse.frontmatter import PostSchema
 from techpath.parse.gate import code_line_problems, lint_site
 from techpath.render.downloads import write_downloads
 from techpath.render.figures import readable_width, smallest_text, text_px
+from techpath.render.html import render_output
 from techpath.site.pages import PathEntry, neighbours, path_list_html, place
 from techpath.site.path_sections import PathSections
 from techpath.site.post_top import TocItem, meta_html, place_html, toc_html
@@ -152,6 +153,20 @@ def test_figure_text_size_is_read_from_the_svg() -> None:
     assert readable_width(svg, 576) == 476  # the narrowest width with 11 px text
     assert readable_width(svg, 576, min_px=9) == 389
     assert readable_width(_figure_svg(6, 6), 576) > 576  # tiny text: wider than natural
+
+
+def test_a_figure_carries_its_natural_size_and_its_readable_width() -> None:
+    """The image's size attributes are the figure's natural size (the box the browser reserves
+    before the image loads); the readable width rides along for the phone's stylesheet."""
+    data = {"file": "block001-figure1.svg", "format": "svg", "alt": "A", "width": "576", "height": "384"}
+    html = render_output(Output("figure", data=data), lambda name: name, lambda name: 476)
+    assert 'width="576" height="384" style="--techpath-readable-width: 476px" loading="lazy"' in html
+    # No readable width known (a PNG, an SVG without text): the natural one.
+    html = render_output(Output("figure", data=data), lambda name: name)
+    assert 'width="576" height="384" style="--techpath-readable-width: 576px"' in html
+    # A size the engine could not read (0 x 0): no box to reserve, the browser sizes it once loaded.
+    html = render_output(Output("figure", data={**data, "width": "0", "height": "0"}), lambda name: name)
+    assert "width=" not in html and "style=" not in html and 'alt="A" loading="lazy"' in html
 
 
 def test_downloads_start_with_title_and_install_cell_without_front_matter(tmp_path: Path) -> None:

@@ -73,11 +73,14 @@ def test_figures_in_an_output_panel_become_images_text_stays_raw() -> None:
     panel = (
         '<div class="techpath-output" data-search-exclude><pre><code>*kept*</code></pre>'
         '<figure class="techpath-figure"><img src="../f.svg" alt="A plot" width="10" height="5"'
-        ' loading="lazy" decoding="async"></figure></div>'
+        ' style="--techpath-readable-width: 8px" loading="lazy" decoding="async"></figure></div>'
     )
     html = render(markdown_html(panel, images_only=True))
     assert "<code>*kept*</code>" in html
-    assert '<img alt="A plot" decoding="async" height="5" loading="lazy" src="../f.svg" width="10"' in html
+    assert (
+        '<img alt="A plot" decoding="async" height="5" loading="lazy" src="../f.svg"'
+        ' style="--techpath-readable-width: 8px" width="10"'
+    ) in html
 
 
 def test_staged_config_keeps_tags_and_drops_techpath(tmp_path) -> None:

@@ -96,17 +96,23 @@ def _figure(
     output: Output, figure_url: Callable[[str], str], figure_width: Callable[[str], int | None] | None
 ) -> str:
     """The figure, linked to its own file: a tap opens it full size (techpath.js shows it in a
-    dialog when scripts run; without them the browser opens the file)."""
+    dialog when scripts run; without them the browser opens the file).
+
+    `width` and `height` are its natural size, so the browser reserves its box (natural size,
+    capped at the column, aspect ratio kept) before the image loads; `--techpath-readable-width`
+    is the narrowest width that keeps its text readable (render/figures.py), the width a phone
+    shows it at (techpath.css)."""
     d = output.data
     url = html.escape(figure_url(d["file"]))
     width, height = str(d.get("width", "")), str(d.get("height", ""))  # the engine stores strings
-    shown = figure_width(d["file"]) if figure_width is not None else None
-    if shown and width.isdigit() and height.isdigit() and int(width):
-        width, height = str(shown), str(round(int(height) * shown / int(width)))
+    size = ""  # unknown (0 when the engine could not read it): the browser sizes it once loaded
+    if width.isdigit() and height.isdigit() and int(width) and int(height):
+        readable = (figure_width(d["file"]) if figure_width is not None else None) or width
+        size = f'width="{width}" height="{height}" style="--techpath-readable-width: {readable}px" '
     return (
         f'<figure class="techpath-figure"><a class="techpath-zoom" href="{url}" '
         f'title="Open the figure full size"><img src="{url}" alt="{html.escape(d.get("alt", "Figure"))}" '
-        f'width="{html.escape(width)}" height="{html.escape(height)}" '
+        f"{size}"
         'loading="lazy" decoding="async"></a></figure>'
     )
 
