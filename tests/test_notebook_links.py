@@ -8,7 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from techpath.stage.notebook_links import link_to_pages, nav_to_pages, notebook_names
+from markdown.extensions.toc import slugify_unicode
+
+from techpath.stage.notebook_links import (
+    HeadingAnchors,
+    jupyter_fragments,
+    link_to_pages,
+    nav_to_pages,
+    notebook_names,
+)
 
 NOTEBOOKS = {"analysis.ipynb", "guide/deep.ipynb"}
 
@@ -41,6 +49,43 @@ def test_links_to_notebooks_point_at_pages_relative_to_the_linking_page_outside_
     )
 
 
+PAGES = {
+    "intro.md": (
+        "---\ntitle: Intro\n# a: comment\n---\n# Intro\n\n## Fitting a *Model*\n\n"
+        "```python\n# Plot-It\n```\n\n## Déjà vu: 3.5\n\n## Déjà vu: 3.5\n\n"
+        '<a id="Own-Anchor"></a>\n'
+    ),
+    "guide/deep.md": "# Deep\n\n## Second Part\n",
+}
+
+
+def test_jupyter_heading_links_point_at_the_anchor_the_site_gives_the_heading() -> None:
+    """Jupyter's anchor is the heading's text with spaces as '-' (case and punctuation kept);
+    the site's comes from its toc settings. Only fragments that are no anchor of the target
+    page and match one of its headings by Jupyter's rule change; code is left alone."""
+    page = (
+        "[a](../intro.md#Fitting-a-Model), [b](#Second-Part), [c](../intro.md#D%C3%A9j%C3%A0-vu:-3.5 'T'),\n"
+        "[d](../intro.md#Own-Anchor), [e](../intro.md#Missing), [f](../intro.md#Plot-It),\n"
+        "[g](#second-part), [h](https://x.org/a.md#Second-Part)\n"
+        "[ref]: #Second-Part\n"
+        "```markdown\n[in code](#Second-Part)\n```\n"
+    )
+    default = jupyter_fragments(page, "guide/deep.md", PAGES.get, HeadingAnchors(None, False))
+    assert default == (
+        "[a](../intro.md#fitting-a-model), [b](#second-part), [c](../intro.md#deja-vu-35 'T'),\n"
+        "[d](../intro.md#Own-Anchor), [e](../intro.md#Missing), [f](../intro.md#Plot-It),\n"
+        "[g](#second-part), [h](https://x.org/a.md#Second-Part)\n"
+        "[ref]: #second-part\n"
+        "```markdown\n[in code](#Second-Part)\n```\n"
+    )
+    own = HeadingAnchors({"slugify": slugify_unicode, "separator": "_"}, True)
+    assert jupyter_fragments(page, "guide/deep.md", PAGES.get, own).startswith(
+        "[a](../intro.md#fitting_a_model), [b](#second_part), [c](../intro.md#déjà_vu_35 'T'),\n"
+    )
+    unloadable = HeadingAnchors({"slugify": None}, False)  # mkdocs.yml names one we cannot load
+    assert not unloadable.usable
+
+
 def test_mkdocs_messages_about_links_name_notebooks_as_the_user_wrote_them() -> None:
     """MkDocs reports a notebook's links for the page `x.md` it became; the message names the
     files of the site, `x.ipynb`, and a link the user wrote to a notebook as they wrote it."""
@@ -61,8 +106,11 @@ def test_mkdocs_messages_about_links_name_notebooks_as_the_user_wrote_them() -> 
 def test_the_plugin_filters_mkdocs_page_messages(tmp_path: Path) -> None:
     """Through MkDocs itself: a notebook's link to a missing heading of another notebook."""
     (tmp_path / "docs").mkdir()
-    (tmp_path / "mkdocs.yml").write_text("site_name: L\nplugins:\n  - techpath\n")
-    cell = {"cell_type": "markdown", "metadata": {}, "source": "# A\n\nSee [b](b.ipynb#Missing-Part)."}
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: L\nplugins:\n  - techpath\nmarkdown_extensions:\n  - toc:\n      separator: '_'\n"
+    )
+    text = "# A\n\nSee [b](b.ipynb#Missing-Part), [two](b.ipynb#Part-two), [here](#Own-Part)\n\n## Own Part\n"
+    cell = {"cell_type": "markdown", "metadata": {}, "source": text}
     for name, cells in (("a", [cell]), ("b", [{**cell, "source": "# B\n\n## Part two\n"}])):
         book = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
         (tmp_path / "docs" / f"{name}.ipynb").write_text(json.dumps(book))
@@ -79,3 +127,6 @@ def test_the_plugin_filters_mkdocs_page_messages(tmp_path: Path) -> None:
         "Doc file 'a.ipynb' contains a link 'b.ipynb#Missing-Part', "
         "but the doc 'b.ipynb' does not contain an anchor '#Missing-Part'."
     ) in built.stderr, built.stderr
+    page = (tmp_path / "site" / "a" / "index.html").read_text()
+    assert 'href="../b/#part_two"' in page and 'href="#own_part"' in page  # the site's separator
+    assert "Part-two" not in built.stderr and "Own-Part" not in built.stderr, built.stderr
