@@ -130,3 +130,25 @@ def test_the_plugin_filters_mkdocs_page_messages(tmp_path: Path) -> None:
     page = (tmp_path / "site" / "a" / "index.html").read_text()
     assert 'href="../b/#part_two"' in page and 'href="#own_part"' in page  # the site's separator
     assert "Part-two" not in built.stderr and "Own-Part" not in built.stderr, built.stderr
+
+
+def test_a_notebook_beside_a_markdown_page_of_its_name_is_an_error_naming_both(tmp_path: Path) -> None:
+    """`x.md` and `x.ipynb` would both be the page `x/`: the Markdown page is built, the
+    notebook left out with an error naming both, and MkDocs is not handed a second `x.md`."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: T\nplugins:\n  - techpath\n")
+    (tmp_path / "docs" / "x.md").write_text("# From Markdown\n")
+    cell = {"cell_type": "markdown", "metadata": {}, "source": "# From the notebook"}
+    book = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "docs" / "x.ipynb").write_text(json.dumps(book))
+    built = subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning:mkdocs.structure.files", "-m", "mkdocs", "build"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TECHPATH_KEEP_WARM": "0", "NO_MKDOCS_2_WARNING": "1"},
+        timeout=300,
+    )
+    assert "Traceback" not in built.stderr and "DeprecationWarning" not in built.stderr, built.stderr
+    assert "docs/x.ipynb: docs/x.md is in the same folder" in built.stderr, built.stderr
+    assert "From Markdown" in (tmp_path / "site" / "x" / "index.html").read_text()

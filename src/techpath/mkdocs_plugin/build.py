@@ -158,7 +158,7 @@ class MkDocsBuild:
                 else file.src_uri
             )
             record = records.get(uri)
-            if record is None:
+            if record is None or record.source != Path(file.abs_src_path):  # left out (or a twin's)
                 files.remove(file)
             elif uri != file.src_uri:  # a notebook post becomes the Markdown page it stands for
                 # (written to a file: the blog plugin reads posts from disk)
