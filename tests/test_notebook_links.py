@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from markdown.extensions.toc import slugify_unicode
 
 from techpath.stage.notebook_links import (
@@ -103,11 +104,20 @@ def test_mkdocs_messages_about_links_name_notebooks_as_the_user_wrote_them() -> 
     assert notebook_names(markdown_page, NOTEBOOKS) == markdown_page  # no notebook in it
 
 
-def test_the_plugin_filters_mkdocs_page_messages(tmp_path: Path) -> None:
-    """Through MkDocs itself: a notebook's link to a missing heading of another notebook."""
+BUILDS = {
+    "mkdocs": [sys.executable, "-m", "mkdocs", "build"],
+    "properdocs": [sys.executable, "-m", "techpath.cli", "build", "-g", "properdocs"],
+}
+
+
+@pytest.mark.parametrize("generator", sorted(BUILDS))
+def test_the_generators_page_messages_name_notebooks(tmp_path: Path, generator: str) -> None:
+    """Through MkDocs itself, and ProperDocs on the staged tree: a notebook's link to a missing
+    heading of another notebook is reported naming the notebooks; Jupyter's heading links work."""
     (tmp_path / "docs").mkdir()
     (tmp_path / "mkdocs.yml").write_text(
-        "site_name: L\nplugins:\n  - techpath\nmarkdown_extensions:\n  - toc:\n      separator: '_'\n"
+        "site_name: L\ntheme: material\nplugins:\n  - techpath\n"
+        "markdown_extensions:\n  - toc:\n      separator: '_'\n"
     )
     text = "# A\n\nSee [b](b.ipynb#Missing-Part), [two](b.ipynb#Part-two), [here](#Own-Part)\n\n## Own Part\n"
     cell = {"cell_type": "markdown", "metadata": {}, "source": text}
@@ -115,7 +125,7 @@ def test_the_plugin_filters_mkdocs_page_messages(tmp_path: Path) -> None:
         book = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
         (tmp_path / "docs" / f"{name}.ipynb").write_text(json.dumps(book))
     built = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build"],
+        BUILDS[generator],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -4,6 +4,7 @@ entries and links that name `x.ipynb` are pointed at that page, for every genera
 from __future__ import annotations
 
 import html
+import logging
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -94,6 +95,21 @@ def notebook_names(message: str, notebooks: Iterable[str]) -> str:
     message = _LINK.sub(link, message, count=1)
     message = _TARGET_DOC.sub(lambda m: m[1] + by_page.get(m[2], m[2]) + m[3], message, count=1)
     return f"Doc file '{by_page.get(page[1], page[1])}'" + message[page.end() :]
+
+
+class NotebookNames(logging.Filter):
+    """On the logger where MkDocs (or ProperDocs) reports a page's links ("Doc file 'x.md'
+    contains a link ..."): each message names a notebook as the user wrote it, `x.ipynb`; the
+    page `x.md` it became is not a file of theirs."""
+
+    def __init__(self, notebooks: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.notebooks: frozenset[str] = frozenset(notebooks)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.notebooks and isinstance(record.msg, str) and record.msg.startswith("Doc file '"):
+            record.msg, record.args = notebook_names(record.getMessage(), self.notebooks), ()
+        return True
 
 
 # Any link's target and fragment: [text](target#part "title"), [id]: target#part
