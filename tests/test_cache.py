@@ -5,6 +5,7 @@ entries are whole or absent."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,19 @@ def test_unused_entries_are_evicted(tmp_path: Path, posts: list[Path]) -> None:
         engine.run([load_post(p) for p in posts[:2]])  # the third post was deleted
         assert engine.evict_unused() == 1
     assert len(list((cache_dir / "v1").glob("*/*"))) == 2
+
+
+def test_pages_whose_code_is_all_skipped_are_not_counted_as_executed(
+    tmp_path: Path, posts: list[Path]
+) -> None:
+    """A page outside the site's `include` (or in `exclude`) reaches the engine with every
+    block skipped: the build's "executed N pages" counts the pages whose code ran."""
+    loaded = [load_post(p) for p in posts]
+    for post in loaded[1:]:  # as parse/policy.py leaves a page that may not run
+        post.blocks = [replace(b, options=replace(b.options, skip=True)) for b in post.blocks]
+    for _ in range(2):  # executed, then from the cache
+        with Engine(Settings(jobs=1, cache_dir=tmp_path / "cache")) as engine:
+            engine.run(loaded)
+        stats = engine.last_stats
+        assert stats.executed + stats.from_cache == 1 and stats.nothing_to_run == 2
+    assert stats.from_cache == 1

@@ -86,8 +86,10 @@ class Settings:
 
 @dataclass
 class RunStats:
-    executed: int = 0
-    from_cache: int = 0
+    executed: int = 0  # pages whose code ran (at least one block or inline value)
+    from_cache: int = 0  # pages whose code ran in an earlier build, reused
+    # pages with no code to run: every block skipped (outside `include`, in `exclude`, `skip`)
+    nothing_to_run: int = 0
     blocks_executed: int = 0
     seconds: float = 0.0
 
@@ -151,7 +153,10 @@ class Engine:
             if cached is None:
                 misses.append(post)
                 continue
-            stats.from_cache += 1
+            if _ran(cached):
+                stats.from_cache += 1
+            else:
+                stats.nothing_to_run += 1
             results[post.display_path] = cached
             if on_result:
                 on_result(post, cached)
@@ -165,7 +170,10 @@ class Engine:
                 stored = self.cache.store(keys[post.display_path], result, figure_dir)
             else:  # a timeout or crash says nothing about the next run: execute it again then
                 stored = self.cache.keep_uncached(result, figure_dir)
-            stats.executed += 1
+            if _ran(result):
+                stats.executed += 1
+            else:
+                stats.nothing_to_run += 1
             stats.blocks_executed += sum(b.status in ("ok", "error") for b in result.blocks)
             results[post.display_path] = stored
             if on_result:
@@ -310,3 +318,8 @@ class RunInBackground:
         if self._error is not None:
             raise self._error
         return dict(self._results)
+
+
+def _ran(result: PageResult) -> bool:
+    """Whether the page's code ran: a block or an inline value that was not skipped."""
+    return any(part.status in ("ok", "error") for part in (*result.blocks, *result.inline))

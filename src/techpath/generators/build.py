@@ -7,6 +7,7 @@ lists no techpath plugin (Zensical would ignore it anyway; ProperDocs does not n
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from techpath import environment
 from techpath.config import SiteSettings, discover
 from techpath.engine import Engine
 from techpath.generators import yamlconfig
+from techpath.generators.properdocs_hooks import NOTEBOOKS_FILE
 from techpath.options import GENERATORS
 from techpath.safety import site as safety
 from techpath.safety.files import FileGate
@@ -107,6 +109,8 @@ def stage(
     if "nav" in config:  # notebooks listed by their own names
         config["nav"] = nav_to_pages(config["nav"], stager.notebooks)
     for_generator(config, generator)
+    if generator == "properdocs":  # its hooks name notebooks in its messages (properdocs_hooks.py)
+        (out / NOTEBOOKS_FILE).write_text(json.dumps(sorted(stager.notebooks)), encoding="utf-8")
     staged_file = out / "mkdocs.yml"
     staged_file.write_text(yamlconfig.dump(config), encoding="utf-8")
     return Staged(staged_file, staged_docs, target, stager, built)

@@ -42,26 +42,11 @@ from techpath.site.assets import csp_sources, missing_extensions, scripts, style
 from techpath.site.search import SEARCH_ATTRIBUTES, SearchIndex
 from techpath.site.theme import finish_theme
 from techpath.stage.finish import excerpt_separator
-from techpath.stage.notebook_links import nav_to_pages, notebook_names
+from techpath.stage.notebook_links import NotebookNames, nav_to_pages
 from techpath.stage.options import engine_settings
 from techpath.stage.stager import Stager
 
-
-class _NotebookNames(logging.Filter):
-    """MkDocs' messages about a page's links ("Doc file 'x.md' contains a link ...") name a
-    notebook as the user wrote it, `x.ipynb`: the page `x.md` it became is not a file of theirs."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.notebooks: frozenset[str] = frozenset()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.notebooks and isinstance(record.msg, str) and record.msg.startswith("Doc file '"):
-            record.msg, record.args = notebook_names(record.getMessage(), self.notebooks), ()
-        return True
-
-
-_NOTEBOOK_NAMES = _NotebookNames()
+_NOTEBOOK_NAMES = NotebookNames()
 _PAGES_LOG = logging.getLogger("mkdocs.structure.pages")  # where MkDocs reports a page's links
 
 
@@ -158,7 +143,7 @@ class MkDocsBuild:
                 else file.src_uri
             )
             record = records.get(uri)
-            if record is None:
+            if record is None or record.source != Path(file.abs_src_path):  # left out (or a twin's)
                 files.remove(file)
             elif uri != file.src_uri:  # a notebook post becomes the Markdown page it stands for
                 # (written to a file: the blog plugin reads posts from disk)

@@ -22,7 +22,7 @@ from techpath.stage.boxes import SOLUTION_OPENING, convert_boxes, convert_exerci
 from techpath.stage.finish import TOC_MARKER, RegionMarkers, excerpt_source, finish_content, finish_page
 from techpath.stage.fragments import markdown_html
 from techpath.stage.lifecycle import shown_path
-from techpath.stage.notebook_links import link_to_pages
+from techpath.stage.notebook_links import HeadingAnchors, jupyter_fragments, link_to_pages
 from techpath.stage.structure import PageRecord
 from techpath.stage.texmath import inert, typeset_markdown
 
@@ -46,6 +46,7 @@ class PageAssembly:
     def __init__(self, stager: Stager) -> None:
         self.stager = stager
         self.markers = RegionMarkers.new()
+        self._anchors: HeadingAnchors | None = None  # the site's heading anchors, per page
         self.new_build()
 
     def new_build(self) -> None:
@@ -69,6 +70,8 @@ class PageAssembly:
             return body
         record.front_lines = _front_lines(record.post.text, body)
         body = link_to_pages(body, uri, stager.notebooks)
+        if record.source.suffix == ".ipynb":  # links to headings written as Jupyter writes them
+            body = self._jupyter_fragments(body, uri)
         if stager.site.snippets is not None:  # the code that ran was read from this expansion
             record.body_lines = stager.site.snippets.expand(body)
             body = stager.site.snippets.page_text(record.body_lines)
@@ -119,6 +122,19 @@ class PageAssembly:
             end = self.markers.keep(markdown_html(parts.post_end_html(record)))
             text = top + TOC_MARKER + "\n\n" + text.lstrip("\n") + "\n\n" + end
         return self.markers.page(uri, text)
+
+    def _jupyter_fragments(self, body: str, uri: str) -> str:
+        if self._anchors is None:
+            site = self.stager.parts.markdown_for_views()  # the toc settings the site renders with
+            self._anchors = HeadingAnchors(site.settings.get("toc"), "attr_list" in site.names)
+        if not self._anchors.usable:
+            return body
+
+        def page(target: str) -> str | None:
+            found = self.stager.records.get(target)
+            return None if found is None else body if target == uri else found.markdown
+
+        return jupyter_fragments(body, uri, page, self._anchors)
 
     def _stages_early(self, record: PageRecord, body: str) -> bool:
         """Whether the page is staged before its result: only where everything the result

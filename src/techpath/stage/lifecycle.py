@@ -75,7 +75,17 @@ class PageLifecycle:
         self.prose.forget_unused()
         self.rules = self.prose.rules
         self.sections = PathSections.from_config(opts.path_sections, sorted(site.schema.categories))
+        pages = list(pages)
+        markdown = {uri: path for uri, path in pages if uri.endswith(".md")}
         for uri, path in pages:
+            twin = markdown.get(uri.removesuffix(".ipynb") + ".md") if uri.endswith(".ipynb") else None
+            if twin is not None:  # both would be the page x.md: the Markdown page is built
+                self.stager.error(
+                    f"{shown_path(path)}: {shown_path(twin)} is in the same folder, and both would be "
+                    f"the same page; {twin.name} is built and this notebook is left out: rename one, "
+                    "or leave one out of the site (MkDocs' `exclude_docs`)"
+                )
+                continue
             record = self._record(uri, path)
             if record is not None:
                 self.records.add(record)

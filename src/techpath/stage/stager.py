@@ -214,8 +214,14 @@ class Stager:
             stats = self.engine.last_stats
             early = self.assembly.early
             staged_early = f"; {len(early)} staged before their results" if early else ""
+            idle = (
+                f"; {stats.nothing_to_run} with nothing to run (outside `include`, in `exclude`, or skipped)"
+                if stats.nothing_to_run
+                else ""
+            )
             self.info(
                 f"executed {stats.executed} pages, {stats.from_cache} from cache, in {stats.seconds:.1f} s"
+                + idle
                 + staged_early
             )
             if not keep_engine:  # while serving, a post left out for a moment keeps its entry
