@@ -151,6 +151,18 @@ def explicit_tight_layout() -> None:
     figure.tight_layout()
 
 
+def limits_moved_and_own_formatter() -> None:
+    """An equal aspect that moves the limits while the figure is drawn, and an axis with a
+    formatter of its own (not one of matplotlib's plain tickers)."""
+    from matplotlib.ticker import FuncFormatter
+
+    _, (equal, formatted) = plt.subplots(1, 2)
+    equal.plot([0, 3], [0, 1])
+    equal.set_aspect("equal", adjustable="datalim")
+    formatted.plot([1, 2, 3])
+    formatted.yaxis.set_major_formatter(FuncFormatter(lambda value, position: f"{value:g} m"))
+
+
 def constrained_layout() -> None:  # a layout engine: the first draw is kept
     _, axes = plt.subplots(1, 2, layout="constrained")
     axes[0].set_title("constrained")
@@ -171,6 +183,7 @@ FIGURES: list[Callable[[], None]] = [
     offset_boxes_and_tables,
     subfigures_and_figure_legend,
     explicit_tight_layout,
+    limits_moved_and_own_formatter,
     constrained_layout,
 ]
 
