@@ -374,9 +374,13 @@ def open_page(page, log: PageLog, url: str, seconds: float = 10) -> None:
     (docs/design.md, round 8: "A page's own end of work instead of networkidle"). A test that
     checks a page never does something late it might do (the hostile site's pages) keeps
     networkidle."""
+    page.goto(url, wait_until="load")
+    _wait_for_its_own_work(page, log, seconds)
+
+
+def _wait_for_its_own_work(page, log: PageLog, seconds: float) -> None:
     import time
 
-    page.goto(url, wait_until="load")
     wait_until(page, _MATERIAL_DONE, seconds)
     deadline = time.monotonic() + seconds
     while log.in_flight:
@@ -396,13 +400,15 @@ _SWAPS = """() => {
 }"""
 
 
-def follow_instantly(page, click) -> None:
+def follow_instantly(page, log: PageLog, click, seconds: float = 10) -> None:
     """Call `click` (on a link of a Material page) and wait until instant navigation has swapped
     the new page in, or the click ended in a full load (the counter gone with the old document:
-    a caller that asserts instant navigation checks which)."""
+    a caller that asserts instant navigation checks which), and then until the page shown has
+    done its own work, as `open_page` waits (after a full load: its load event and sitemap)."""
     before = page.evaluate(_SWAPS)
     click()
-    wait_until(page, f"window.__techpathSwaps === undefined || window.__techpathSwaps > {before}")
+    wait_until(page, f"window.__techpathSwaps === undefined || window.__techpathSwaps > {before}", seconds)
+    _wait_for_its_own_work(page, log, seconds)
 
 
 def wait_for_scheme(page, scheme: str, seconds: float = 10) -> None:

@@ -44,7 +44,7 @@ def test_theme_features_work_under_the_policy(site_server: str) -> None:
         assert box.get_attribute("open") is not None and box.locator(".katex").count() > 0
         # navigation to the next post (instant navigation itself is asserted on the hostile
         # site, built for the port it is served on; this build's site_url names port 8000)
-        follow_instantly(page, page.locator(".techpath-path-nav a").first.click)
+        follow_instantly(page, log, page.locator(".techpath-path-nav a").first.click)
         wait_until(page, "location.pathname !== '/blog/first-classifier/'")
         # search: the worker loads and answers
         page.keyboard.press("s")

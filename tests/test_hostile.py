@@ -513,7 +513,7 @@ def test_instant_navigation_search_and_palette_work_under_the_policy(hostile_bui
         assert 'Trees & forests: "why" <depth> matters' in result  # shown as text, as written
         page.keyboard.press("Escape")
         page.evaluate("window.__techpathMarker = 1")
-        follow_instantly(page, page.locator(".md-content a[href*='output-attacks']").first.click)
+        follow_instantly(page, log, page.locator(".md-content a[href*='output-attacks']").first.click)
         wait_until(page, "location.pathname.includes('output-attacks')")
         assert page.evaluate("window.__techpathMarker") == 1, "instant navigation fell back to a full load"
         page.locator("label[title='Switch to dark mode']").first.click()
