@@ -166,6 +166,7 @@ class PageLog:
     failed_requests: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)  # alert/confirm/prompt a page opened
     csp_violations: list[str] = field(default_factory=list)
+    in_flight: set[object] = field(default_factory=set)  # requests started and not yet answered
 
 
 # Every Content-Security-Policy violation is also reported as a console error we can count.
@@ -173,6 +174,20 @@ _CSP_LISTENER = """
 document.addEventListener('securitypolicyviolation', (e) => {
   console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + e.blockedURI);
 });
+"""
+# Material's bundle (Zensical's too) reads sitemap.xml with DOMParser when a page starts: the one
+# request it makes after the load event, and what arms instant navigation (a click on a link
+# before it is an ordinary full load). Each XML document a page parses is counted, in the same
+# turn of the page's event loop as Material's own use of it (`open_page` waits for it).
+_XML_PARSED = """
+(() => {
+  const parse = DOMParser.prototype.parseFromString;
+  DOMParser.prototype.parseFromString = function (text, type) {
+    const parsed = parse.call(this, text, type);
+    if (type === 'text/xml') window.__techpathXmlParsed = (window.__techpathXmlParsed || 0) + 1;
+    return parsed;
+  };
+})();
 """
 
 
@@ -243,6 +258,7 @@ def offline_browser(
         return not (on_site(url) or url.startswith(("data:", "blob:")))
 
     def request(r) -> None:
+        log.in_flight.add(r)
         if off_site(r.url):
             log.blocked_requests.append(r.url)
 
@@ -252,7 +268,7 @@ def offline_browser(
 
     context.on("request", request)
     context.on("page", lambda p: p.on("websocket", websocket))
-    context.add_init_script(_CSP_LISTENER)
+    context.add_init_script(_CSP_LISTENER + _XML_PARSED)
     page = context.new_page()
 
     def console(message) -> None:
@@ -270,6 +286,7 @@ def offline_browser(
     context.on("dialog", dialog)
     context.on("weberror", lambda e: log.console_errors.append(str(e.error)))
     context.on("requestfailed", lambda r: _failed(log, r, on_site(r.url)))
+    context.on("requestfinished", lambda r: log.in_flight.discard(r))
     try:
         yield page, log
     finally:
@@ -299,6 +316,7 @@ def _failed(log: PageLog, request, on_site: bool) -> None:
     reader navigated while Material's instant loading still fetched sitemap.xml, as a loaded
     machine once showed) is not a broken asset: a missing file answers 404, which Chromium logs
     as a console error, and a refused one is a CSP violation; any other failure is recorded."""
+    log.in_flight.discard(request)
     if on_site and request.failure != "net::ERR_ABORTED":
         log.failed_requests.append(request.url)
 
@@ -339,6 +357,58 @@ def wait_until(page, expression: str, seconds: float = 10) -> None:
             page.wait_for_timeout(50)
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {seconds} s: {expression}")
+
+
+# Material's pages are done with their own work: the load event, and with instant navigation on,
+# the sitemap read (see _XML_PARSED). Zensical's pages carry the same configuration element.
+_MATERIAL_DONE = """document.readyState === 'complete' && (window.__techpathXmlParsed > 0
+  || !(JSON.parse(document.getElementById('__config')?.textContent || '{}').features || [])
+       .includes('navigation.instant'))"""
+
+
+def open_page(page, log: PageLog, url: str, seconds: float = 10) -> None:
+    """Load `url` and wait until the page has done its own work: the load event (its scripts,
+    images and the fonts its first layout asked for), Material's sitemap read (instant navigation
+    armed) and every request of the context answered (the sitemap's among them). The state
+    `wait_until="networkidle"` reached too, without its half second of quiet network after
+    (docs/design.md, round 8: "A page's own end of work instead of networkidle"). A test that
+    checks a page never does something late it might do (the hostile site's pages) keeps
+    networkidle."""
+    page.goto(url, wait_until="load")
+    _wait_for_its_own_work(page, log, seconds)
+
+
+def _wait_for_its_own_work(page, log: PageLog, seconds: float) -> None:
+    import time
+
+    wait_until(page, _MATERIAL_DONE, seconds)
+    deadline = time.monotonic() + seconds
+    while log.in_flight:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still unanswered after {seconds} s: {[r.url for r in log.in_flight]}")
+        page.wait_for_timeout(10)
+
+
+# Counts the documents Material's `document$` emits (the page's own at first, then one per instant
+# navigation, after the new content and its scripts are in): a page's end of work after a swap.
+_SWAPS = """() => {
+  if (window.__techpathSwaps === undefined) {
+    window.__techpathSwaps = 0;
+    window.document$.subscribe(() => { window.__techpathSwaps += 1; });
+  }
+  return window.__techpathSwaps;
+}"""
+
+
+def follow_instantly(page, log: PageLog, click, seconds: float = 10) -> None:
+    """Call `click` (on a link of a Material page) and wait until instant navigation has swapped
+    the new page in, or the click ended in a full load (the counter gone with the old document:
+    a caller that asserts instant navigation checks which), and then until the page shown has
+    done its own work, as `open_page` waits (after a full load: its load event and sitemap)."""
+    before = page.evaluate(_SWAPS)
+    click()
+    wait_until(page, f"window.__techpathSwaps === undefined || window.__techpathSwaps > {before}", seconds)
+    _wait_for_its_own_work(page, log, seconds)
 
 
 def wait_for_scheme(page, scheme: str, seconds: float = 10) -> None:

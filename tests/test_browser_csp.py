@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import offline_browser, wait_for_scheme, wait_until
+from tests.browser import follow_instantly, offline_browser, open_page, wait_for_scheme, wait_until
 
 POST = "/blog/first-classifier/"
 
@@ -29,7 +29,7 @@ def test_every_page_carries_a_policy_without_unsafe_inline_scripts(built_site: P
 def test_theme_features_work_under_the_policy(site_server: str) -> None:
     with offline_browser(site_server) as (page, log):
         page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-        page.goto(site_server + POST, wait_until="networkidle")
+        open_page(page, log, site_server + POST)
         # copy button
         block = page.locator(".md-content .highlight").first
         block.hover()
@@ -44,9 +44,8 @@ def test_theme_features_work_under_the_policy(site_server: str) -> None:
         assert box.get_attribute("open") is not None and box.locator(".katex").count() > 0
         # navigation to the next post (instant navigation itself is asserted on the hostile
         # site, built for the port it is served on; this build's site_url names port 8000)
-        page.locator(".techpath-path-nav a").first.click()
+        follow_instantly(page, log, page.locator(".techpath-path-nav a").first.click)
         wait_until(page, "location.pathname !== '/blog/first-classifier/'")
-        page.wait_for_load_state("networkidle")
         # search: the worker loads and answers
         page.keyboard.press("s")
         page.locator("input.md-search__input").press_sequentially("classifier", delay=30)

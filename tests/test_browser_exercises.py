@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ARTIFACTS, offline_browser, wait_for_scheme, wait_until
+from tests.browser import ARTIFACTS, offline_browser, open_page, wait_for_scheme, wait_until
 from tests.conftest import Servers, exercise_spec
 from tests.sites import SiteBuilds
 
@@ -35,7 +35,7 @@ OUTPUT = ".exercise details.techpath-solution .techpath-stdout"
 )
 def test_opening_the_solution_shows_its_output(server: str, post: str, printed: str) -> None:
     with offline_browser(server) as (page, log):
-        page.goto(f"{server}/blog/{post}/", wait_until="networkidle")
+        open_page(page, log, f"{server}/blog/{post}/")
         box = page.locator(".admonition.exercise")
         assert box.locator(".admonition-title").inner_text().strip() in (
             "Square the values",
@@ -61,7 +61,7 @@ def test_opening_the_solution_shows_its_output(server: str, post: str, printed: 
 @pytest.mark.browser
 def test_an_exercise_reads_on_a_phone_in_dark_mode(server: str) -> None:
     with offline_browser(server, color_scheme="dark", viewport=(390, 844)) as (page, log):
-        page.goto(f"{server}/blog/practice/", wait_until="networkidle")
+        open_page(page, log, f"{server}/blog/practice/")
         page.locator(".exercise details.techpath-solution > summary").click()
         wait_until(page, OPEN)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -19,6 +19,7 @@ from tests.browser import (
     indexed_text,
     offline_browser,
     open_boxes,
+    open_page,
     post_pages,
     wait_for_scheme,
     wait_until,
@@ -264,7 +265,7 @@ def test_search_index_loads_on_first_use_of_the_search_box(site_server: str) -> 
     with offline_browser(site_server) as (page, log):
         asked: list[str] = []
         page.on("request", lambda r: asked.append(r.url) if "search_index" in r.url else None)
-        page.goto(site_server + "/blog/first-classifier/", wait_until="networkidle")
+        open_page(page, log, site_server + "/blog/first-classifier/")
         page.wait_for_timeout(500)
         assert asked == [], "the index was fetched before anyone searched"
         page.locator("label.md-search__icon, .md-search__input").first.click()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import artifact, offline_browser, wait_for_scheme, wait_until
+from tests.browser import artifact, offline_browser, open_page, wait_for_scheme, wait_until
 from tests.each_generator import built_site, site_server  # noqa: F401  (each generator's site)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -24,7 +24,7 @@ def _expand_first_math_box(page) -> object:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_math_box_expands_to_typeset_math_offline(site_server: str, scheme: str, generator: str) -> None:
     with offline_browser(site_server, color_scheme=scheme) as (page, log):
-        page.goto(site_server + POST, wait_until="networkidle")
+        open_page(page, log, site_server + POST)
         expected_scheme = "slate" if scheme == "dark" else "default"
         wait_for_scheme(page, expected_scheme)
         box = _expand_first_math_box(page)
@@ -43,7 +43,7 @@ def test_math_box_expands_to_typeset_math_offline(site_server: str, scheme: str,
 def test_math_survives_instant_navigation(site_server: str) -> None:
     with offline_browser(site_server) as (page, log):
         # the path page links every post (the blog index pages its newest-first list)
-        page.goto(site_server + "/start-here/", wait_until="networkidle")
+        open_page(page, log, site_server + "/start-here/")
         page.locator('article a[href$="first-classifier/"]').first.click()
         page.wait_for_url("**" + POST)
         # navigation.instant swaps the content without a full load; math must still be typeset.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import BLOCKED_ERROR, offline_browser, serve_folder
+from tests.browser import BLOCKED_ERROR, offline_browser, serve_folder, wait_until
 
 
 class _Counting(http.server.SimpleHTTPRequestHandler):
@@ -44,13 +44,24 @@ def test_requests_off_the_site_are_recorded_and_reach_nothing(tmp_path: Path) ->
                 f"http://127.0.0.1:{port}/x.js",
                 f"http://localhost:{port}/x.js",
             ]
+            # the scripts load (or fail) before the load event; the fetch and the socket end
+            # after it, each recorded in `window.ended` when its attempt is over
             scripts = "".join(f'<script src="{u}"></script>' for u in wanted)
-            fetches = f"<script>fetch('http://127.0.0.1:{port}/fetched').catch(() => 0)</script>"
-            socket = f"<script>new WebSocket('ws://127.0.0.1:{port}/ws')</script>"
-            (site_dir / "index.html").write_text(f"<p>page</p>{scripts}{fetches}{socket}")
+            ended = "<script>window.ended = [];</script>"
+            fetches = (
+                f"<script>fetch('http://127.0.0.1:{port}/fetched')"
+                ".then(() => ended.push('fetch reached'), () => ended.push('fetch refused'))</script>"
+            )
+            socket = (
+                f"<script>new WebSocket('ws://127.0.0.1:{port}/ws')"
+                ".addEventListener('close', () => ended.push('socket closed'))</script>"
+            )
+            (site_dir / "index.html").write_text(f"<p>page</p>{scripts}{ended}{fetches}{socket}")
             (site_dir / "x.js").write_text("window.local = true;")
             with offline_browser(base) as (page, log):
-                page.goto(f"{base}/", wait_until="networkidle")
+                page.goto(f"{base}/", wait_until="load")
+                wait_until(page, "window.ended.length === 2")  # every attempt made and over
+                assert sorted(page.evaluate("window.ended")) == ["fetch refused", "socket closed"]
                 page.add_script_tag(url=f"{base}/x.js")
                 assert page.evaluate("window.local === true && window.reached === undefined")
         expected = {*wanted, f"http://127.0.0.1:{port}/fetched", f"ws://127.0.0.1:{port}/ws"}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import artifact, offline_browser, wait_for_scheme, wait_until
+from tests.browser import artifact, offline_browser, open_page, wait_for_scheme, wait_until
 from tests.each_generator import built_site, site_server  # noqa: F401  (each generator's site)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -24,7 +24,7 @@ def _first_python_block(path: Path) -> str:
 
 def test_reader_follows_the_path_to_a_post(site_server: str, generator: str) -> None:
     with offline_browser(site_server) as (page, log):
-        page.goto(site_server + "/", wait_until="networkidle")
+        open_page(page, log, site_server + "/")
         page.screenshot(path=str(artifact("home.png", generator)))
         page.get_by_role("link", name="Start here").first.click()
         page.wait_for_url("**/start-here/")
@@ -45,7 +45,7 @@ def test_reader_follows_the_path_to_a_post(site_server: str, generator: str) -> 
 def test_copy_button_copies_exactly_the_code(site_server: str) -> None:
     with offline_browser(site_server) as (page, log):
         page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-        page.goto(site_server + POST, wait_until="networkidle")
+        open_page(page, log, site_server + POST)
         block = page.locator(".md-content .highlight").first
         block.hover()
         block.locator("button[data-md-type='copy']").click()
@@ -58,7 +58,7 @@ def test_copy_button_copies_exactly_the_code(site_server: str) -> None:
 
 def test_dark_mode_keeps_figures_and_math_readable(site_server: str, generator: str) -> None:
     with offline_browser(site_server) as (page, log):
-        page.goto(site_server + POST, wait_until="networkidle")
+        open_page(page, log, site_server + POST)
         page.locator("label[title='Switch to dark mode']").first.click()
         wait_for_scheme(page, "slate")
         box = page.locator("details.math").first
@@ -93,7 +93,7 @@ def test_search_finds_a_post_by_a_word_in_its_body(
         _search_zensical(site_server, built_site)
         return
     with offline_browser(site_server) as (page, log):
-        page.goto(site_server + "/", wait_until="networkidle")
+        open_page(page, log, site_server + "/")
         page.locator("label.md-search__icon, .md-search__input").first.click()
         page.locator("input.md-search__input").press_sequentially("eigenvectors", delay=30)
         result = page.locator(".md-search-result__item a").filter(has_text="PCA").first
@@ -111,7 +111,7 @@ def _search_zensical(site_server: str, built_site: Path) -> None:
     with offline_browser(site_server) as (page, log):
         asked: list[str] = []
         page.on("request", lambda r: asked.append(r.url) if r.url.endswith("/search.json") else None)
-        page.goto(site_server + "/blog/first-classifier/", wait_until="networkidle")
+        open_page(page, log, site_server + "/blog/first-classifier/")
         page.wait_for_timeout(500)
         assert asked == [], "the index was fetched before anyone searched"
         page.locator(".md-search__button").first.click()
@@ -127,7 +127,7 @@ def test_notebook_and_markdown_posts_look_alike(site_server: str, generator: str
     """Screenshots for a person to compare; the structural comparison is in test_notebooks.py."""
     with offline_browser(site_server) as (page, log):
         for name, url in (("notebook-post", "/blog/pca/"), ("markdown-post", POST)):
-            page.goto(site_server + url, wait_until="networkidle")
+            open_page(page, log, site_server + url)
             page.locator(".techpath-output").first.scroll_into_view_if_needed()
             page.screenshot(path=str(artifact(f"{name}.png", generator)))
             styles = page.evaluate(
@@ -142,7 +142,7 @@ def test_download_notebook_gives_the_executed_notebook(site_server: str) -> None
     import nbformat
 
     with offline_browser(site_server) as (page, log):
-        page.goto(site_server + "/blog/pca/", wait_until="networkidle")
+        open_page(page, log, site_server + "/blog/pca/")
         with page.expect_download() as info:
             page.get_by_role("link", name="Download notebook").click()
         notebook = nbformat.reads(Path(info.value.path()).read_text(), as_version=4)
@@ -153,7 +153,7 @@ def test_download_notebook_gives_the_executed_notebook(site_server: str) -> None
 
 def test_math_index_deep_link_opens_the_box(site_server: str, generator: str) -> None:
     with offline_browser(site_server) as (page, log):
-        page.goto(site_server + "/math/", wait_until="networkidle")
+        open_page(page, log, site_server + "/math/")
         page.screenshot(path=str(artifact("math-index.png", generator)))
         link = page.locator(".techpath-math-index td:nth-child(2) a").first
         anchor = link.get_attribute("href").split("#")[1]
@@ -178,10 +178,13 @@ PAGES = {"home": "/", "post": POST, "path": "/start-here/", "math index": "/math
 def test_page_weight_stays_within_budget(site_server: str, generator: str) -> None:
     measured = {}
     for name, url in PAGES.items():
-        with offline_browser(site_server) as (page, _log):
-            sizes: list[int] = []
-            page.on("response", lambda r, sizes=sizes: sizes.append(len(r.body()) if r.ok else 0))
-            page.goto(site_server + url, wait_until="networkidle")
+        with offline_browser(site_server) as (page, log):
+            # kept as they come, read after every request is answered: a handler that read each
+            # body waited in it, and open_page could return before it had counted the last ones
+            responses: list[object] = []
+            page.on("response", lambda r, responses=responses: responses.append(r))
+            open_page(page, log, site_server + url)
+            sizes = [len(r.body()) if r.ok else 0 for r in responses]
             measured[name] = {"bytes": sum(sizes), "requests": len(sizes)}
     artifact("page-weight.json", generator).write_text(json.dumps(measured, indent=2))
     for name, m in measured.items():
@@ -195,8 +198,8 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_no_serious_accessibility_violations(site_server: str, name: str, generator: str) -> None:
-    with offline_browser(site_server, bypass_csp=True) as (page, _log):  # axe-core is injected inline
-        page.goto(site_server + PAGES[name], wait_until="networkidle")
+    with offline_browser(site_server, bypass_csp=True) as (page, log):  # axe-core is injected inline
+        open_page(page, log, site_server + PAGES[name])
         if name == "post":
             for summary in page.locator("details.math > summary").all():
                 summary.click()

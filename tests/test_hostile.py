@@ -21,7 +21,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import offline_browser, open_boxes, serve_folder, wait_for_scheme, wait_until
+from tests.browser import (
+    follow_instantly,
+    offline_browser,
+    open_boxes,
+    open_page,
+    serve_folder,
+    wait_for_scheme,
+    wait_until,
+)
 from tests.hostile import ENV_SECRET, GENERATORS, HostileBuild, HostileBuilds, build, hostile_copy, lint
 from tests.parity import security
 
@@ -412,6 +420,9 @@ def test_no_page_or_figure_of_the_hostile_site_runs_anything(hostile: HostileBui
     assert len(pages) >= 8 and figures and allowed
     assert any("/category/" in p for p in pages), "the category listings are part of the check"
     with offline_browser(url) as (page, log):
+        # networkidle, not the page's end of work (open_page): a script that got past the policy
+        # may start its request whenever it likes, and the half second of quiet network is its
+        # chance to be seen (a request 200 ms after the load event: recorded, unseen at "load")
         for batch in _side_by_side(page, url, pages, "networkidle"):
             for tab, path in batch:
                 if tab.query_selector(".md-header"):  # the theme's pages (not the allowed page)
@@ -445,7 +456,7 @@ def test_the_covering_check_sees_prose_that_would_cover_the_page(hostile_builds:
         '<p style="position:absolute;top:0;left:0;width:100vw;height:100vh;background:#fff">x</p>',
     ]
     try:
-        with offline_browser(built.url) as (page, _log):
+        with offline_browser(built.url) as (page, log):
             for overlay in overlays:
                 probe.write_text(
                     index.replace(
@@ -454,7 +465,7 @@ def test_the_covering_check_sees_prose_that_would_cover_the_page(hostile_builds:
                         1,
                     )
                 )
-                page.goto(f"{built.url}/blog/probe.html", wait_until="networkidle")
+                open_page(page, log, f"{built.url}/blog/probe.html")
                 assert page.evaluate(_COVERED) != [], overlay
     finally:
         probe.unlink(missing_ok=True)
@@ -471,7 +482,7 @@ def test_a_page_framed_by_another_site_shows_only_a_link_to_itself(
         f'<iframe src="{hostile.url}/blog/overlay-attacks/" width="900" height="600"></iframe>'
     )
     with serve_folder(tmp_path) as framer, offline_browser(hostile.url, also=(framer,)) as (page, log):
-        page.goto(f"{framer}/framer.html", wait_until="networkidle")
+        page.goto(f"{framer}/framer.html", wait_until="load")  # the frame loaded
         frame = page.frames[1]
         # the guard runs when the framed page's scripts run, which a loaded machine may delay;
         # polled with evaluate: wait_for_function compiles its predicate with eval, which the
@@ -483,7 +494,7 @@ def test_a_page_framed_by_another_site_shows_only_a_link_to_itself(
         assert frame.evaluate("document.querySelector('a[target=_top]').href").endswith(
             "/blog/overlay-attacks/"
         )
-        page.goto(f"{hostile.url}/blog/overlay-attacks/", wait_until="networkidle")  # not framed
+        open_page(page, log, f"{hostile.url}/blog/overlay-attacks/")  # not framed
         assert page.evaluate("document.querySelector('.md-header') !== null")
     assert log.dialogs == []
 
@@ -494,7 +505,7 @@ def test_instant_navigation_search_and_palette_work_under_the_policy(hostile_bui
     built = hostile_builds.get("mkdocs")
     hostile_server = built.url
     with offline_browser(hostile_server) as (page, log):
-        page.goto(f"{hostile_server}/blog/", wait_until="networkidle")
+        open_page(page, log, f"{hostile_server}/blog/")
         page.keyboard.press("s")
         page.locator("input.md-search__input").press_sequentially("forests", delay=30)
         wait_until(page, "document.querySelectorAll('.md-search-result__item').length > 0", 30)
@@ -502,9 +513,8 @@ def test_instant_navigation_search_and_palette_work_under_the_policy(hostile_bui
         assert 'Trees & forests: "why" <depth> matters' in result  # shown as text, as written
         page.keyboard.press("Escape")
         page.evaluate("window.__techpathMarker = 1")
-        page.locator(".md-content a[href*='output-attacks']").first.click()
+        follow_instantly(page, log, page.locator(".md-content a[href*='output-attacks']").first.click)
         wait_until(page, "location.pathname.includes('output-attacks')")
-        page.wait_for_load_state("networkidle")
         assert page.evaluate("window.__techpathMarker") == 1, "instant navigation fell back to a full load"
         page.locator("label[title='Switch to dark mode']").first.click()
         wait_for_scheme(page, "slate")
