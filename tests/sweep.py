@@ -61,10 +61,12 @@ _SCROLLING = """() => [...document.querySelectorAll('.md-content .highlight pre 
   .map(c => ({scrolls: c.scrollWidth > c.clientWidth + 1,
               longest: Math.max(...c.textContent.split('\\n').map(l => l.length))}))"""
 
+# The copy button's bar (Material 9.8: a <nav> holding its buttons; .md-clipboard in older releases),
+# whose background covers what passes under it.
 _COPY_OVERLAP = """() => {
   const hits = [];
   for (const pre of document.querySelectorAll('.md-content pre')) {
-    const button = pre.querySelector('.md-clipboard');
+    const button = pre.querySelector('.md-code__nav, .md-clipboard');
     const code = pre.querySelector('code');
     if (!button || !code || !button.getClientRects().length) continue;
     const b = button.getBoundingClientRect();
