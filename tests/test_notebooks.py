@@ -195,3 +195,21 @@ def test_markdown_and_notebook_twins_render_the_same(tmp_path: Path, monkeypatch
         )
         assert run.returncode == 0, run.stderr
         assert run.stdout == "[1, 2, 3]\n3\n"
+
+
+def test_inline_math_with_spaces_inside_the_dollars_is_math_as_in_jupyter(tmp_path: Path) -> None:
+    """Jupyter typesets `$ x_{i} $` (MathJax allows a space after the opening dollar); arithmatex
+    took it for dollar signs and Markdown made emphasis of the subscripts. A course notebook's
+    derivation was printed as raw TeX with stray <em> tags. Code spans and fences keep their
+    text as written."""
+    path = tmp_path / "nb.ipynb"
+    path.write_text(
+        notebook(
+            ("markdown", "Spaced $ a_{i} + b_{j} $ and tight $c_{k}$; code `$ d $`.", []),
+            ("markdown", "```text\n$ e $\n```", []),
+            ("code", "x = 1", []),
+        )
+    )
+    markdown = notebook_markdown(path)
+    assert "Spaced $a_{i} + b_{j}$ and tight $c_{k}$; code `$ d $`." in markdown
+    assert "```text\n$ e $\n```" in markdown
