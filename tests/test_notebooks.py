@@ -213,3 +213,18 @@ def test_inline_math_with_spaces_inside_the_dollars_is_math_as_in_jupyter(tmp_pa
     markdown = notebook_markdown(path)
     assert "Spaced $a_{i} + b_{j}$ and tight $c_{k}$; code `$ d $`." in markdown
     assert "```text\n$ e $\n```" in markdown
+
+
+def test_a_first_line_that_looks_like_meta_data_stays_in_the_page(tmp_path: Path) -> None:
+    """MkDocs reads a page's first lines written `Key: value` as MultiMarkdown meta-data and drops
+    them; a notebook starting with `Note: ...` lost its first paragraph, which Jupyter shows."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\nplugins: [techpath]\n")
+    (docs / "index.ipynb").write_text(
+        notebook(("markdown", "Note: read this first.\n\nSecond part.", []), ("code", "x = 1", []))
+    )
+    result = run_mkdocs_build(tmp_path / "out", tmp_path / "mkdocs.yml")
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "out" / "index.html").read_text()
+    assert "Note: read this first." in html and "Second part." in html

@@ -189,7 +189,13 @@ def notebook_markdown(path: Path) -> str:
             parts.append(_indented(part) if in_exercise else part)
         if "exercise-solution" in tags:
             in_exercise = False
-    return "\n\n".join(parts) + "\n"
+    markdown = "\n\n".join(parts) + "\n"
+    # A first line such as `Note: read this first.` is MultiMarkdown meta-data to MkDocs, which
+    # would drop it from the page; Jupyter shows it. A leading blank line ends that meta-data.
+    return "\n" + markdown if _META_LINE.match(markdown) else markdown
+
+
+_META_LINE = re.compile(r"[ ]{0,3}[A-Za-z0-9_-]+:")
 
 
 _PYTHON_FENCE = re.compile(r"^(?P<open>[ \t]*(?:`{3,}|~{3,})[ \t]*)(?:python|py)(?=[ \t]*(?:$|[^\w]))", re.M)
