@@ -218,13 +218,27 @@ def test_inline_math_with_spaces_inside_the_dollars_is_math_as_in_jupyter(tmp_pa
 def test_a_first_line_that_looks_like_meta_data_stays_in_the_page(tmp_path: Path) -> None:
     """MkDocs reads a page's first lines written `Key: value` as MultiMarkdown meta-data and drops
     them; a notebook starting with `Note: ...` lost its first paragraph, which Jupyter shows."""
+    html = _built_notebook_page(tmp_path, "Note: read this first.\n\nSecond part.")
+    assert "Note: read this first." in html and "Second part." in html
+
+
+def test_typeset_math_is_not_checked_as_markdown(tmp_path: Path) -> None:
+    """The build typesets `$..$` before Markdown reads the page; the HTML-policy check read the
+    formula as Markdown instead (a site without arithmatex in its extensions): `_{\\theta} + \\E_`
+    became emphasis, `{\\theta}` an attribute list, and the build failed on `<em _theta>`, a tag
+    the page never holds."""
+    html = _built_notebook_page(
+        tmp_path, "# T\n\nMean: " + r"$\operatorname{E}_{\theta} + \operatorname{E}_{\theta}$"
+    )
+    assert 'class="katex"' in html and "<em" not in html.split("Mean:")[1].split("</p>")[0]
+
+
+def _built_notebook_page(tmp_path: Path, markdown_cell: str) -> str:
+    """The HTML of a one-page site (a notebook: this markdown cell and a code cell), built strict."""
     docs = tmp_path / "docs"
     docs.mkdir()
     (tmp_path / "mkdocs.yml").write_text("site_name: t\nplugins: [techpath]\n")
-    (docs / "index.ipynb").write_text(
-        notebook(("markdown", "Note: read this first.\n\nSecond part.", []), ("code", "x = 1", []))
-    )
+    (docs / "index.ipynb").write_text(notebook(("markdown", markdown_cell, []), ("code", "x = 1", [])))
     result = run_mkdocs_build(tmp_path / "out", tmp_path / "mkdocs.yml")
     assert result.returncode == 0, result.stderr
-    html = (tmp_path / "out" / "index.html").read_text()
-    assert "Note: read this first." in html and "Second part." in html
+    return (tmp_path / "out" / "index.html").read_text()
