@@ -226,11 +226,16 @@ def test_typeset_math_is_not_checked_as_markdown(tmp_path: Path) -> None:
     """The build typesets `$..$` before Markdown reads the page; the HTML-policy check read the
     formula as Markdown instead (a site without arithmatex in its extensions): `_{\\theta} + \\E_`
     became emphasis, `{\\theta}` an attribute list, and the build failed on `<em _theta>`, a tag
-    the page never holds."""
+    the page never holds (also for `$ .. $`, which a notebook's page typesets as Jupyter does)."""
     html = _built_notebook_page(
-        tmp_path, "# T\n\nMean: " + r"$\operatorname{E}_{\theta} + \operatorname{E}_{\theta}$"
+        tmp_path,
+        "# T\n\nMean: ${0}$\n\nSpaced: $ {0} $".format(
+            r"\operatorname{E}_{\theta} + \operatorname{E}_{\theta}"
+        ),
     )
-    assert 'class="katex"' in html and "<em" not in html.split("Mean:")[1].split("</p>")[0]
+    for label in ("Mean:", "Spaced:"):
+        shown = html.split(label)[1].split("</p>")[0]
+        assert 'class="katex"' in shown and "<em" not in shown
 
 
 def _built_notebook_page(tmp_path: Path, markdown_cell: str) -> str:
