@@ -195,3 +195,55 @@ def test_markdown_and_notebook_twins_render_the_same(tmp_path: Path, monkeypatch
         )
         assert run.returncode == 0, run.stderr
         assert run.stdout == "[1, 2, 3]\n3\n"
+
+
+def test_inline_math_with_spaces_inside_the_dollars_is_math_as_in_jupyter(tmp_path: Path) -> None:
+    """Jupyter typesets `$ x_{i} $` (MathJax allows a space after the opening dollar); arithmatex
+    took it for dollar signs and Markdown made emphasis of the subscripts. A course notebook's
+    derivation was printed as raw TeX with stray <em> tags. Code spans and fences keep their
+    text as written."""
+    path = tmp_path / "nb.ipynb"
+    path.write_text(
+        notebook(
+            ("markdown", "Spaced $ a_{i} + b_{j} $ and tight $c_{k}$; code `$ d $`.", []),
+            ("markdown", "```text\n$ e $\n```", []),
+            ("code", "x = 1", []),
+        )
+    )
+    markdown = notebook_markdown(path)
+    assert "Spaced $a_{i} + b_{j}$ and tight $c_{k}$; code `$ d $`." in markdown
+    assert "```text\n$ e $\n```" in markdown
+
+
+def test_a_first_line_that_looks_like_meta_data_stays_in_the_page(tmp_path: Path) -> None:
+    """MkDocs reads a page's first lines written `Key: value` as MultiMarkdown meta-data and drops
+    them; a notebook starting with `Note: ...` lost its first paragraph, which Jupyter shows."""
+    html = _built_notebook_page(tmp_path, "Note: read this first.\n\nSecond part.")
+    assert "Note: read this first." in html and "Second part." in html
+
+
+def test_typeset_math_is_not_checked_as_markdown(tmp_path: Path) -> None:
+    """The build typesets `$..$` before Markdown reads the page; the HTML-policy check read the
+    formula as Markdown instead (a site without arithmatex in its extensions): `_{\\theta} + \\E_`
+    became emphasis, `{\\theta}` an attribute list, and the build failed on `<em _theta>`, a tag
+    the page never holds (also for `$ .. $`, which a notebook's page typesets as Jupyter does)."""
+    html = _built_notebook_page(
+        tmp_path,
+        "# T\n\nMean: ${0}$\n\nSpaced: $ {0} $".format(
+            r"\operatorname{E}_{\theta} + \operatorname{E}_{\theta}"
+        ),
+    )
+    for label in ("Mean:", "Spaced:"):
+        shown = html.split(label)[1].split("</p>")[0]
+        assert 'class="katex"' in shown and "<em" not in shown
+
+
+def _built_notebook_page(tmp_path: Path, markdown_cell: str) -> str:
+    """The HTML of a one-page site (a notebook: this markdown cell and a code cell), built strict."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\nplugins: [techpath]\n")
+    (docs / "index.ipynb").write_text(notebook(("markdown", markdown_cell, []), ("code", "x = 1", [])))
+    result = run_mkdocs_build(tmp_path / "out", tmp_path / "mkdocs.yml")
+    assert result.returncode == 0, result.stderr
+    return (tmp_path / "out" / "index.html").read_text()

@@ -175,6 +175,7 @@ class SiteSettings:
             rules,
             _plugins(self.config.get("plugins", [])),
             theme.get("name") if isinstance(theme, dict) else theme,
+            bool(self.options.typeset_math),
         )
 
     def run_policy(self) -> RunPolicy:

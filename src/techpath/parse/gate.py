@@ -249,7 +249,7 @@ def _policy(text: str, shown: str, prose: ProseCheck, snippets: Snippets | None 
 
 def _notebook_policy(text: str, shown: str, prose: ProseCheck | None = None) -> list[Problem]:
     """The HTML policy on each markdown cell of a notebook, reported as file:cell N:line."""
-    from techpath.parse.notebook import cell_source
+    from techpath.parse.notebook import cell_source, jupyter_math
 
     try:
         cells = json.loads(text).get("cells", [])
@@ -258,7 +258,8 @@ def _notebook_policy(text: str, shown: str, prose: ProseCheck | None = None) -> 
     problems = []
     for number, cell in enumerate(cells, start=1):
         if isinstance(cell, dict) and cell.get("cell_type") == "markdown":
-            for finding in (prose or ProseCheck()).check(cell_source(cell)):
+            # the cell as the page renders it (its inline math as Jupyter finds it; lines kept)
+            for finding in (prose or ProseCheck()).check(jupyter_math(cell_source(cell))):
                 problems.append(Problem(f"{shown}:cell {number}", finding.line, finding.message))
     return problems
 

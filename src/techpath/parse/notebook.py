@@ -16,6 +16,7 @@ from typing import Any
 
 from techpath.model import BlockOptions, CodeBlock, InlineExpr, Post, Problem
 from techpath.parse.exercises import Box, assemble
+from techpath.parse.fences import find_fences
 from techpath.parse.frontmatter import PostSchema, split_front_matter, validate_post_meta
 from techpath.parse.inline import inline_exprs
 from techpath.parse.inputs import declared_inputs
@@ -176,7 +177,7 @@ def notebook_markdown(path: Path) -> str:
             continue
         elif kind == "markdown":
             box = next((MATH_BOX_TAGS[t] for t in tags if t in MATH_BOX_TAGS), None)
-            source = shown_fences(source)
+            source = jupyter_math(shown_fences(source))
             part = _math_box(source, box) if box else source
         elif kind == "code":
             options = [name for tag in tags for name in _fence_words(tag)]
@@ -188,7 +189,13 @@ def notebook_markdown(path: Path) -> str:
             parts.append(_indented(part) if in_exercise else part)
         if "exercise-solution" in tags:
             in_exercise = False
-    return "\n\n".join(parts) + "\n"
+    markdown = "\n\n".join(parts) + "\n"
+    # A first line such as `Note: read this first.` is MultiMarkdown meta-data to MkDocs, which
+    # would drop it from the page; Jupyter shows it. A leading blank line ends that meta-data.
+    return "\n" + markdown if _META_LINE.match(markdown) else markdown
+
+
+_META_LINE = re.compile(r"[ ]{0,3}[A-Za-z0-9_-]+:")
 
 
 _PYTHON_FENCE = re.compile(r"^(?P<open>[ \t]*(?:`{3,}|~{3,})[ \t]*)(?:python|py)(?=[ \t]*(?:$|[^\w]))", re.M)
@@ -199,6 +206,40 @@ def shown_fences(markdown: str) -> str:
     (an example, a call signature), never run; written ```python3 (the same highlighting), it is
     no block of the page, whose blocks are the code cells."""
     return _PYTHON_FENCE.sub(lambda m: m["open"] + "python3", markdown)
+
+
+# Jupyter's inline math: `$...$` within one paragraph, its TeX allowed to start or end with a space.
+_JUPYTER_INLINE = re.compile(r"(?<![\\$])\$(?!\$)(?P<tex>(?:\\.|[^\\$\n]|\n(?![ \t]*\n))+?)(?<!\\)\$(?!\$)")
+_CODE_SPANS = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+
+
+def jupyter_math(markdown: str) -> str:
+    """A markdown cell's inline math as Jupyter finds it: `$ x_1 $` is math there (MathJax), while
+    arithmatex takes a `$` followed or preceded by a space for a dollar sign, and Markdown then
+    reads the formula's `_` and `*` as emphasis. The spaces just inside the dollars are dropped
+    (TeX ignores them); fences and code spans are left as written."""
+    lines = markdown.split("\n")
+    for fence in find_fences(markdown):
+        for i in range(fence.start, fence.end + 1):
+            lines[i] = "\0" + lines[i]  # not prose: marked so the pass below skips the line
+    out: list[str] = []
+    for chunk in re.split(r"((?:^\0.*(?:\n|$))+)", "\n".join(lines), flags=re.M):
+        if chunk.startswith("\0"):
+            out.append(chunk.replace("\0", ""))
+            continue
+        pieces = _CODE_SPANS.split(chunk)  # text, marker, text, ...: code spans dropped by split
+        spans = [m.group(0) for m in _CODE_SPANS.finditer(chunk)]
+        texts = [_tight_math(piece) for piece in pieces[::2]]
+        out.append("".join(t + (spans[i] if i < len(spans) else "") for i, t in enumerate(texts)))
+    return "".join(out)
+
+
+def _tight_math(text: str) -> str:
+    def tight(m: re.Match[str]) -> str:
+        tex = m["tex"].strip()
+        return f"${tex}$" if tex else m.group(0)
+
+    return _JUPYTER_INLINE.sub(tight, text)
 
 
 def _indented(text: str) -> str:

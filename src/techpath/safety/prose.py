@@ -85,6 +85,8 @@ class ProseCheck:
     extensions: list[str] = field(default_factory=lambda: list(EXTENSIONS))
     configs: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(EXTENSION_CONFIGS))
     autorefs: bool = False  # the site's plugins add mkdocs-autorefs' extension (autorefs, mkdocstrings)
+    # the build typesets `$..$` in the Markdown (stage/texmath.py) before any extension reads it
+    typeset_math: bool = False
     _converter: markdown.Markdown | None = field(default=None, repr=False, compare=False)
     # `check`'s converter, without Pygments (`checked_html`)
     _plain: markdown.Markdown | None = field(default=None, repr=False, compare=False)
@@ -94,7 +96,12 @@ class ProseCheck:
 
     @classmethod
     def for_site(
-        cls, entries: list[Any], rules: Profile = STRICT, plugins: Iterable[str] = (), theme: Any = None
+        cls,
+        entries: list[Any],
+        rules: Profile = STRICT,
+        plugins: Iterable[str] = (),
+        theme: Any = None,
+        typeset_math: bool = False,
     ) -> ProseCheck:
         """The check of a site whose mkdocs.yml lists `entries` under markdown_extensions and
         `plugins` (names) under plugins: with the extensions the build adds for `theme` (its
@@ -120,7 +127,7 @@ class ProseCheck:
             configs["pymdownx.superfences"] = {k: v for k, v in fences.items() if k != "custom_fences"}
         names += [name for name in REQUIRED if name not in names]
         autorefs = any(name in ("autorefs", "mkdocstrings") for name in plugins)
-        return cls(rules, names, configs, autorefs)
+        return cls(rules, names, configs, autorefs, typeset_math)
 
     def render(self, text: str) -> str:
         """`text` (Markdown without front matter) as the HTML the page will hold."""
@@ -172,6 +179,10 @@ class ProseCheck:
                     extensions.append("pymdownx.highlight")
             self._plain = self._markdown(extensions, configs)
         self._plain.reset()
+        if self.typeset_math:  # the page holds KaTeX's HTML there, never `_` or `{..}` read as Markdown
+            from techpath.stage.texmath import typeset_markdown
+
+            text, _ = typeset_markdown(text, lambda tex, display: ("<span>math</span>", None))
         return self._plain.convert(shown_as_code(text))
 
     def _markdown(self, extensions: list[str], configs: dict[str, dict[str, Any]]) -> markdown.Markdown:

@@ -189,6 +189,7 @@ def _identity(check: ProseCheck) -> str | None:
         "extensions": list(check.extensions),
         "configs": configs,
         "autorefs": check.autorefs,
+        "typeset_math": check.typeset_math,
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
