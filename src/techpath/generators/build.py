@@ -23,7 +23,7 @@ from techpath.generators import yamlconfig
 from techpath.generators.properdocs_hooks import NOTEBOOKS_FILE
 from techpath.options import GENERATORS
 from techpath.safety import site as safety
-from techpath.safety.files import FileGate
+from techpath.safety.files import FileGate, docs_outside_problem
 from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
 from techpath.site.theme import finish_theme
 from techpath.stage.notebook_links import nav_to_pages
@@ -71,6 +71,8 @@ def stage(
     address replaced, as `mkdocs serve` replaces it with the address it serves at)."""
     root = config_file.resolve().parent
     site = SiteSettings.load(root, config_file)
+    if problem := docs_outside_problem(config_file, site.docs_dir):
+        raise SystemExit(f"ERROR: {problem}")  # else every page is refused and nothing built
     raw = read_config(config_file)
     if site_url is not None:
         raw["site_url"] = site_url

@@ -36,7 +36,7 @@ from techpath.parse.snippets import confined_extension
 from techpath.render.mdexec import Heading, SiteMarkdown
 from techpath.safety import csp
 from techpath.safety import site as safety
-from techpath.safety.files import FileGate
+from techpath.safety.files import FileGate, docs_outside_problem
 from techpath.safety.site import snippet_bases
 from techpath.site.assets import csp_sources, missing_extensions, scripts, stylesheets
 from techpath.site.search import SEARCH_ATTRIBUTES, SearchIndex
@@ -44,6 +44,7 @@ from techpath.site.theme import finish_theme
 from techpath.stage.finish import excerpt_separator
 from techpath.stage.notebook_links import NotebookNames, nav_to_pages
 from techpath.stage.options import engine_settings
+from techpath.stage.outside_images import publish_outside_images
 from techpath.stage.stager import Stager
 
 _NOTEBOOK_NAMES = NotebookNames()
@@ -82,6 +83,8 @@ class MkDocsBuild:
         self.options = options  # as MkDocs validated it
         site = SiteSettings.load(root, config_file, options)
         site.docs_dir = Path(config.docs_dir)
+        if problem := docs_outside_problem(config_file, site.docs_dir):
+            raise PluginError(problem)  # else every page is refused and the build "succeeds"
         settings = engine_settings(root, site.docs_dir, options)
         for problem in safety.snippet_config_problems(config.mdx_configs, root):
             log.error(problem)
@@ -197,6 +200,7 @@ class MkDocsBuild:
         assert self.stager is not None
         staged = self.stager.page_markdown(page.file.src_uri, markdown)
         record = self.stager.records.get(page.file.src_uri)
+        staged = self._outside_images(staged, page, record, config, files)
         if record is not None and record.entry is not None:
             # One previous/next block ends a post: ours, in path order (not the theme's footer).
             page.meta["hide"] = [*(page.meta.get("hide") or []), "footer"]
@@ -208,6 +212,27 @@ class MkDocsBuild:
                 self._add(files, config, uri, self._scratch / uri)
         self._register(files, config)  # its figures, known now that its result is in
         return staged
+
+    def _outside_images(
+        self, markdown: str, page: Page, record: Any, config: MkDocsConfig, files: Files
+    ) -> str:
+        """The page's images from outside the docs folder published from the repository, their
+        links rewritten (stage/outside_images.py); each one left out is an error at the page."""
+        assert self._gate is not None and self._scratch is not None
+        scratch = self._scratch
+
+        def add(uri: str, content: bytes | Path) -> None:
+            if files.get_file_from_path(uri) is not None:
+                return
+            if isinstance(content, bytes):
+                (target := scratch / "static" / uri).parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+                content = target
+            files.append(File.generated(config, uri, abs_src_path=str(content)))
+
+        source = record.source if record is not None else Path(page.file.abs_src_path or "")
+        moved = record.moved if record is not None else None
+        return publish_outside_images(markdown, source, page.file.src_uri, self._gate, add, log.error, moved)
 
     def fill_in(self, context: dict, page: Page, config: MkDocsConfig) -> dict:
         """A page whose result is filled in later: filled in now (waiting for it), its files

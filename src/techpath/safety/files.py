@@ -62,6 +62,22 @@ def leaves_repository(path: Path, root: Path) -> str | None:
     return None
 
 
+def docs_outside_problem(config_file: Path, docs_dir: Path) -> str | None:
+    """Why a site whose docs folder is not inside the folder of its configuration cannot be built
+    (None when it is inside). That folder is the repository: nothing outside it is read, so every
+    page would be refused one by one and nothing built."""
+    root, docs = config_file.parent.resolve(), docs_dir.resolve()
+    if docs.is_relative_to(root):
+        return None
+    return (
+        f"{config_file}: docs_dir is {docs}, outside the folder of {config_file.name} ({root}). "
+        f"techpath takes the folder of {config_file.name} as the repository and reads, runs and "
+        f"publishes nothing outside it, so no page could be built. Move {config_file.name} to the "
+        "top folder of the repository (or to any folder above the pages, their data and figures) "
+        "and set docs_dir relative to it (e.g. docs_dir: notebooks)"
+    )
+
+
 def escaping_links(folder: Path, root: Path) -> list[tuple[Path, str]]:
     """Every symlink under `folder` (not followed) whose target the site may not read."""
     found: list[tuple[Path, str]] = []

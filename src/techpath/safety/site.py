@@ -114,13 +114,19 @@ def blocking_problems(post: Post, root: Path) -> list[Problem]:
 
 
 def enforce_prose_policy(
-    page_html: str, post: Post | None, report: Callable[[str], None], rules: Profile | None = None
+    page_html: str,
+    post: Post | None,
+    report: Callable[[str], None],
+    rules: Profile | None = None,
+    moved: dict[str, str] | None = None,
 ) -> str:
     """The page's rendered prose with every violation of `rules` (default: strict) removed. What
     lint found on the page's source when it was loaded (`post.problems`, already reported with
     lint's file:line) is not reported again; anything else is HTML a plugin or Markdown extension
     wrote for the page, which lint does not run: reported as an error (a strict build fails) at
-    the source line that holds its evidence, if one does."""
+    the source line that holds its evidence, if one does. `moved`: site path -> link as written,
+    for images the page shows from outside the docs folder (stage/outside_images.py): a message
+    about such an image names it as lint did."""
     cleaned, violations = cleaned_html(page_html, rules or STRICT)  # remembered: safety/html_memo.py
     if not violations:
         return page_html
@@ -128,8 +134,11 @@ def enforce_prose_policy(
     known = Counter(p.message for p in post.problems) if post is not None else Counter()
     unexplained = []
     for violation in violations:
-        if known[violation.message] > 0:
-            known[violation.message] -= 1
+        message = violation.message
+        for uri, written in (moved or {}).items():  # the link as the page wrote it
+            message = re.sub(r"\S*" + re.escape(uri), lambda _m, w=written: w, message)
+        if known[message] > 0:
+            known[message] -= 1
         else:
             unexplained.append(violation)
     note = "in HTML that a plugin or Markdown extension wrote for this page"

@@ -226,7 +226,8 @@ class PageAssembly:
             # reported once per page (a blog index shows the same excerpt again)
             report = self.stager.error if uri not in self.cleaned else (lambda _message: None)
             self.cleaned.add(uri)
-            return safety.enforce_prose_policy(html, post, report, self.stager.lifecycle.rules)
+            moved = record.moved if record is not None else None
+            return safety.enforce_prose_policy(html, post, report, self.stager.lifecycle.rules, moved)
 
         if uri in self.filled_later:
             finished = finish_content(content, self.markers, clean, lambda html: html)

@@ -71,6 +71,7 @@ class PageRecord:
     view_headings: dict[int, list[Any]] = field(default_factory=dict)
     front_lines: int = 0
     body_lines: Any = None  # parse/snippets.py Expanded, when the staged text was expanded
+    moved: dict[str, str] = field(default_factory=dict)  # images published from outside the docs
 
     @property
     def is_post(self) -> bool:

@@ -18,6 +18,7 @@ from techpath.safety.files import Published
 from techpath.safety.text import HTML_SIGNIFICANT, TEXT_FIELDS
 from techpath.site.assets import package_assets
 from techpath.stage.lifecycle import FRONT
+from techpath.stage.outside_images import publish_outside_images
 from techpath.stage.structure import PageRecord
 
 if TYPE_CHECKING:
@@ -111,8 +112,11 @@ class TreeWriter:
         # Its figures, then the page, written before its downloads are made: a generator
         # watching `out` (Zensical) starts rebuilding the page while they are.
         for record in records:
-            page = self._staged_page(record)  # waits for its result, which names its figures
-            files: dict[Path, bytes | Path] = {out / n: f for n, f in self.figure_files(record).items()}
+            images: dict[str, bytes | Path] = {}
+            page = self._staged_page(record, images)  # waits for its result, which names its figures
+            files: dict[Path, bytes | Path] = {
+                out / n: f for n, f in (self.figure_files(record) | images).items()
+            }
             files[out / record.uri] = page
             written += [path for path, content in files.items() if _write_if_changed(path, content)]
         for record in records:
@@ -123,18 +127,27 @@ class TreeWriter:
 
     def _staged_files(self, record: PageRecord, out: Path, downloads: Path) -> dict[Path, bytes | Path]:
         """A page's staged Markdown and its downloads."""
-        found: dict[Path, bytes | Path] = {out / record.uri: self._staged_page(record)}
+        images: dict[str, bytes | Path] = {}
+        found: dict[Path, bytes | Path] = {out / record.uri: self._staged_page(record, images)}
+        found.update((out / uri, content) for uri, content in images.items())
         for uri in self.write_downloads(record, downloads):
             found[out / uri] = downloads / uri
         return found
 
-    def _staged_page(self, record: PageRecord) -> bytes:
-        """A page's staged Markdown, its front matter escaped."""
+    def _staged_page(self, record: PageRecord, images: dict[str, bytes | Path]) -> bytes:
+        """A page's staged Markdown, its front matter escaped; the images it shows from outside
+        the docs folder added to `images` (stage/outside_images.py)."""
         match = FRONT.match(record.markdown)
         front = match[1] if match else ""
         body = record.markdown[len(front) :]
         front = escaped_front_matter(front, record.post.meta)
-        return (front + self.stager.page_markdown(record.uri, body)).encode("utf-8")
+        staged = self.stager.page_markdown(record.uri, body)
+        if self.stager.gate is not None:
+            gate, add = self.stager.gate, images.__setitem__
+            staged = publish_outside_images(
+                staged, record.source, record.uri, gate, add, self.stager.error, record.moved
+            )
+        return (front + staged).encode("utf-8")
 
     def remove_scratch(self) -> None:
         if self.scratch is not None:
