@@ -21,9 +21,10 @@ PNG = bytes.fromhex(
 )
 
 
-BUILDS = {  # MkDocs with the plugin; ProperDocs on the tree `techpath stage` writes
+BUILDS = {  # MkDocs with the plugin; ProperDocs and Zensical on the tree `techpath stage` writes
     "mkdocs": [sys.executable, "-m", "mkdocs", "build"],
     "properdocs": [sys.executable, "-m", "techpath.cli", "build", "-g", "properdocs"],
+    "zensical": [sys.executable, "-m", "techpath.cli", "build", "-g", "zensical"],
 }
 
 
