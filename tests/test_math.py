@@ -114,8 +114,8 @@ def test_a_memo_from_another_katex_is_ignored(tmp_path: Path) -> None:
 def test_inline_math_at_the_start_of_a_line_stays_in_its_paragraph(renderer: MathRenderer) -> None:
     import markdown
 
+    from techpath.parse.texmath import typeset_markdown
     from techpath.stage.finish import RegionMarkers
-    from techpath.stage.texmath import typeset_markdown
 
     markers = RegionMarkers.new()
 

@@ -9,9 +9,9 @@ import markdown
 
 from techpath.generators.build import staged_config
 from techpath.generators.yamlconfig import Tagged, dump, load
+from techpath.parse.texmath import inert, typeset_markdown
 from techpath.stage.boxes import box_titles_of, convert_boxes
 from techpath.stage.fragments import markdown_html, one_block
-from techpath.stage.texmath import inert, typeset_markdown
 
 EXTENSIONS = ["md_in_html", "attr_list", "pymdownx.superfences", "pymdownx.details"]
 

@@ -85,7 +85,7 @@ class ProseCheck:
     extensions: list[str] = field(default_factory=lambda: list(EXTENSIONS))
     configs: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(EXTENSION_CONFIGS))
     autorefs: bool = False  # the site's plugins add mkdocs-autorefs' extension (autorefs, mkdocstrings)
-    # the build typesets `$..$` in the Markdown (stage/texmath.py) before any extension reads it
+    # the build typesets `$..$` in the Markdown (parse/texmath.py) before any extension reads it
     typeset_math: bool = False
     _converter: markdown.Markdown | None = field(default=None, repr=False, compare=False)
     # `check`'s converter, without Pygments (`checked_html`)
@@ -180,7 +180,7 @@ class ProseCheck:
             self._plain = self._markdown(extensions, configs)
         self._plain.reset()
         if self.typeset_math:  # the page holds KaTeX's HTML there, never `_` or `{..}` read as Markdown
-            from techpath.stage.texmath import typeset_markdown
+            from techpath.parse.texmath import typeset_markdown
 
             text, _ = typeset_markdown(text, lambda tex, display: ("<span>math</span>", None))
         return self._plain.convert(shown_as_code(text))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from techpath.parse.gate import load_checked_post
 from techpath.parse.inline import find_spans
+from techpath.parse.texmath import inert, typeset_markdown
 from techpath.render.api_links import link_names, page_urls
 from techpath.render.inline import fill_inline
 from techpath.render.markdown import OutputSlots, block_failed, rewrite_markdown, slot_shown
@@ -24,7 +25,6 @@ from techpath.stage.fragments import markdown_html
 from techpath.stage.lifecycle import shown_path
 from techpath.stage.notebook_links import HeadingAnchors, jupyter_fragments, link_to_pages
 from techpath.stage.structure import PageRecord
-from techpath.stage.texmath import inert, typeset_markdown
 
 if TYPE_CHECKING:
     from techpath.stage.stager import Stager

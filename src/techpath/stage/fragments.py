@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 
-from techpath.stage.texmath import inert
+from techpath.parse.texmath import inert
 
 _LINK = re.compile(r'<a (?P<pre>[^>]*?)href="(?P<href>[^"]*)"(?P<attrs>[^>]*)>(?P<inner>.*?)</a>', re.S)
 _IMG = re.compile(r'<img src="(?P<src>[^"]*)" alt="(?P<alt>[^"]*)"(?P<attrs>[^>]*?)/?>')
