@@ -167,10 +167,10 @@ class Runner:
         in_flight = self.jobs + 1 if hasattr(os, "mkfifo") else self.jobs
 
         def refill() -> None:
+            self._let_go(running)  # first: a waiting page goes before the next one is written
             while pending and len(running) < in_flight:
                 page = self._start(pending.popleft(), gated=self._executing(running) >= self.jobs)
                 running[page.job_id] = page
-            self._let_go(running)
 
         while (pending or running) and not cancelled.is_set():
             refill()
