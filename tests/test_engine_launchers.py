@@ -3,13 +3,18 @@ kernel enforces (cgroup v2) or the scheduler polls."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from techpath.engine import Engine, Settings
-from techpath.execute import cgroups
+from techpath.execute import cgroups, procs
+from techpath.execute import runner as runner_module
 from techpath.execute.launchers import Message
 from techpath.execute.runner import Runner
 from techpath.model import Limits, PageResult, Post
@@ -179,3 +184,123 @@ def test_spawn_mode_does_not_charge_the_imports_to_the_page(tmp_path: Path) -> N
         result = engine.run([load_post(path)])[path.as_posix()]
     assert result.ok, result.errors
     assert result.blocks[0].outputs[0].text == "[1]\n"
+
+
+# -- at most `jobs` pages execute at once; the page held at its gate only forks and sets up ------
+
+SLEEPER = (
+    "```python\nimport time\nstarted = time.time()\ntime.sleep({seconds})\nprint(started, time.time())\n```\n"
+)
+
+
+Spans = list[tuple[float, float]]
+
+
+def _spans(tmp_path: Path, count: int, seconds: float, **settings: Any) -> tuple[Spans, float]:
+    """Run `count` pages that each sleep `seconds`: when each page's block ran, and the wall time."""
+    paths = [write_post(tmp_path, f"s{i}.md", SLEEPER.format(seconds=seconds)) for i in range(count)]
+    with Engine(Settings(preload=[], cache_dir=tmp_path / "c", refresh=True, **settings)) as engine:
+        began = time.monotonic()
+        results = engine.run([load_post(p) for p in paths])
+        wall = time.monotonic() - began
+    spans = []
+    for result in results.values():
+        assert result.ok, result.errors
+        start, end = result.blocks[0].outputs[0].text.split()
+        spans.append((float(start), float(end)))
+    return spans, wall
+
+
+def _most_at_once(spans: Spans) -> int:
+    moments = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    now = most = 0
+    for _, step in moments:  # at the same instant an end (-1) sorts before a start
+        now += step
+        most = max(most, now)
+    return most
+
+
+@pytest.mark.parametrize("mode", ["fork", "spawn"])
+def test_one_job_executes_one_page_at_a_time(mode: str, tmp_path: Path) -> None:
+    """`jobs: 1` ran two pages at once (the one kept in flight ran its blocks too): three pages
+    sleeping 1.5 s took 3 s, and a long page shared the cores and hit its time limit."""
+    spans, wall = _spans(tmp_path, 3, 1.5, jobs=1, mode=mode)
+    assert _most_at_once(spans) == 1, spans
+    assert wall >= 3 * 1.5, wall
+
+
+def test_two_jobs_never_execute_three_pages_at_once(tmp_path: Path) -> None:
+    spans, _ = _spans(tmp_path, 5, 1.0, jobs=2)
+    assert _most_at_once(spans) == 2, spans
+
+
+def test_a_page_held_at_its_gate_keeps_its_whole_time_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second page waits about 2 s for the first, then sleeps 2 s: 4 s after its fork, over
+    its 3 s limit, which counts from when it was let go, in the page and in the scheduler
+    (no grace here, so the scheduler's own count would stop it too)."""
+    monkeypatch.setattr(runner_module, "GRACE_SECONDS", 0.0)
+    limits = Limits(block_timeout=None, page_timeout=3, memory_mb=0)
+    spans, _ = _spans(tmp_path, 2, 2.0, jobs=1, limits=limits)
+    assert _most_at_once(spans) == 1, spans
+
+
+def _page_pids(engine: Engine, count: int) -> list[int]:
+    """The warm parent's page processes, once there are `count` of them."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        pids = procs.children(pid) if (pid := engine.warm_pid()) else []
+        if len(pids) >= count:
+            return sorted(pids)
+        time.sleep(0.02)
+    raise AssertionError(f"the warm parent never had {count} pages")
+
+
+WAITER = (
+    "```python\nimport os, time\nopen({pid_file!r}, 'w').write(str(os.getpid()))\n"
+    "while not os.path.exists({release!r}):\n    time.sleep(0.02)\n```\n"
+)
+
+
+def test_a_gated_page_that_dies_before_its_turn_is_reported_and_the_build_goes_on(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    pids, release = tmp_path / "first.pid", tmp_path / "release"
+    first = write_post(site, "a.md", WAITER.format(pid_file=str(pids), release=str(release)))
+    second = write_post(site, "b.md", SLEEPER.format(seconds=0))
+    third = write_post(site, "c.md", SLEEPER.format(seconds=0))
+    settings = Settings(jobs=1, preload=[], cache_dir=tmp_path / "c", refresh=True)
+    with Engine(settings) as engine:
+        run = engine.start([load_post(p) for p in (first, second, third)])
+        while not pids.exists() or not pids.read_text():
+            time.sleep(0.02)
+        running = int(pids.read_text())
+        (gated,) = set(_page_pids(engine, 2)) - {running}
+        os.kill(gated, signal.SIGKILL)  # dies at its gate (as in a failed set-up)
+        time.sleep(0.3)
+        release.touch()
+        results = {Path(k).name: v for k, v in run.wait().items()}
+    assert results["a.md"].ok and results["c.md"].ok
+    error = results["b.md"].errors[0]
+    assert error.type == "Crash" and "SIGKILL" in error.message, error
+
+
+def test_cancel_ends_the_page_held_at_its_gate(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    pids, release = tmp_path / "first.pid", tmp_path / "never"
+    first = write_post(site, "a.md", WAITER.format(pid_file=str(pids), release=str(release)))
+    ran = tmp_path / "second-ran"
+    second = write_post(site, "b.md", f"```python\nopen({str(ran)!r}, 'w').close()\n```\n")
+    settings = Settings(jobs=1, preload=[], cache_dir=tmp_path / "c", refresh=True)
+    with Engine(settings) as engine:
+        run = engine.start([load_post(first), load_post(second)])
+        pages = _page_pids(engine, 2)
+        engine.cancel()
+        run.wait()
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in pages) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not any(Path(f"/proc/{pid}").exists() for pid in pages)
+    assert not ran.exists()

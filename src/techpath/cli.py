@@ -239,7 +239,11 @@ def add_execution_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by every command that executes posts (defined once)."""
 
     parser.add_argument(
-        "--jobs", "-j", type=int, default=None, help="pages run in parallel (default: the site's, else cores)"
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        help="pages executed at once, never more (default: the site's, else cores)",
     )
     parser.add_argument("--refresh", action="store_true", help="ignore cached results and execute everything")
     parser.add_argument(

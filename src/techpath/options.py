@@ -136,7 +136,12 @@ class PluginOptions:
         "(also removed from the file)",
         "run",
     )
-    jobs: int = option(0, _WHOLE, "pages executed in parallel; 0 means one per CPU core", "limits")
+    jobs: int = option(
+        0,
+        _WHOLE,
+        "pages executed at once, never more (`1`: one page at a time); 0 means one per CPU core",
+        "limits",
+    )
     block_timeout: float | None = option(
         None,
         optional(_SECONDS),
@@ -144,7 +149,13 @@ class PluginOptions:
         "`execution` in its metadata); unset: no limit of its own, `page_timeout` holds",
         "limits",
     )
-    page_timeout: float = option(300, _SECONDS, "seconds a whole page may run", "limits")
+    page_timeout: float = option(
+        300,
+        _SECONDS,
+        "seconds a whole page may run, from its first block: time spent waiting for a free job "
+        "does not count",
+        "limits",
+    )
     memory_mb: int = option(
         2048, _WHOLE, "memory (MB) a page may add on top of the warm parent process", "limits"
     )

@@ -251,7 +251,6 @@ def run_page(job: dict[str, Any], context: PageContext | None = None) -> None:
     from techpath.execute.names import code_names
     from techpath.execute.session import Session
 
-    started = time.perf_counter()
     result_dir = Path(job["result_dir"])
     events = EventLog(result_dir / "events.jsonl")
     events.write({"event": "baseline", "private_mb": procs.private_mb(os.getpid())})
@@ -269,6 +268,9 @@ def run_page(job: dict[str, Any], context: PageContext | None = None) -> None:
     session.private_root = Path(job["work_dir"])  # the mirror of the site's folder (overlay.py)
     if job.get("notebook") and any(ipython.has_ipython_syntax(b.source) for b in job_blocks(job)):
         ipython.transform("%matplotlib inline")  # IPython's transformer: the engine's, not the page's
+    if not wait_for_slot(job):
+        return
+    started = time.perf_counter()  # the page's time limit counts from here, as the parent's does
     if context is not None:  # from here on, what the page imports and reads is its own
         context.start()
     page_timeout = float(job.get("page_timeout") or 0)
@@ -350,6 +352,21 @@ def run_page(job: dict[str, Any], context: PageContext | None = None) -> None:
             "peak_memory_mb": peak_mb,
         }
     )
+
+
+def wait_for_slot(job: dict[str, Any]) -> bool:
+    """A gated page (started while every worker was busy, so that its fork and set-up overlap
+    their blocks) waits here until the parent lets it go: one byte on the FIFO `gate` in its
+    result folder (runner._let_go). False: the parent closed the gate without letting it go
+    (its build ended); the page runs nothing."""
+    if not job.get("gated"):
+        return True
+    fd = os.open(Path(job["result_dir"]) / "gate", os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        os.set_blocking(fd, True)  # opened without waiting for a writer, read waiting for the byte
+        return os.read(fd, 1) == b"1"
+    finally:
+        os.close(fd)
 
 
 def _exercise(

@@ -41,6 +41,7 @@ GRACE_SECONDS = 2.0  # after a block's own timeout, before the parent kills the 
 POLL_SECONDS = 0.05
 MEMORY_POLL_SECONDS = 0.1
 LOST_EXIT = -1000  # exit "code" of a page whose warm parent died: an infrastructure failure
+GATE = "gate"  # the FIFO in a page's result folder it reads one byte from before its first block
 
 
 @dataclass
@@ -49,7 +50,9 @@ class _Running:
     post: Post
     result_dir: Path
     work_dir: Path
-    started: float
+    started: float | None  # when it was let go to run its blocks; None while it waits (gated)
+    gate: tuple[int, int] | None = None  # the FIFO's (reader, writer) this process holds open
+    ended: bool = False  # its "end" event was read: it runs no more blocks
     pid: int | None = None
     cgroup: cgroups.PageGroup | None = None  # where cgroup v2 memory.max enforces the limit
     offset: int = 0
@@ -144,6 +147,7 @@ class Runner:
             self._stop(page)
         for page in running.values():
             self.launcher.release(page.job_id)
+            _close_gate(page)
             if page.cgroup is not None:
                 page.cgroup.remove()
             shutil.rmtree(page.result_dir, ignore_errors=True)
@@ -157,13 +161,15 @@ class Runner:
         on_result: Callable[[Post, PageResult, Path], None],
         cancelled: threading.Event,
     ) -> None:
-        # One page more than workers: its fork and set-up overlap the others' compute, so no
-        # core waits between pages.
-        in_flight = self.jobs + 1
+        # One page more than workers where a page can be held at its gate: its fork and set-up
+        # overlap the others' compute, so no core waits between pages, but it runs its first
+        # block only when a worker is free (_let_go). `jobs` pages execute at once, never more.
+        in_flight = self.jobs + 1 if hasattr(os, "mkfifo") else self.jobs
 
         def refill() -> None:
+            self._let_go(running)  # first: a waiting page goes before the next one is written
             while pending and len(running) < in_flight:
-                page = self._start(pending.popleft())
+                page = self._start(pending.popleft(), gated=self._executing(running) >= self.jobs)
                 running[page.job_id] = page
 
         while (pending or running) and not cancelled.is_set():
@@ -183,7 +189,21 @@ class Runner:
         shutil.rmtree(self._scratch, ignore_errors=True)
 
     # -- starting pages ----------------------------------------------------------------------
-    def _start(self, post: Post) -> _Running:
+    def _executing(self, running: dict[int, _Running]) -> int:
+        return sum(1 for page in running.values() if page.started is not None and not page.ended)
+
+    def _let_go(self, running: dict[int, _Running]) -> None:
+        """Let gated pages, oldest first, run their blocks while fewer than `jobs` do. The
+        page's time limits count from here (the page's own too: it starts its clock on the
+        byte), not from its fork."""
+        waiting = sorted(job_id for job_id, page in running.items() if page.started is None)
+        for job_id in waiting[: max(0, self.jobs - self._executing(running))]:
+            page = running[job_id]
+            page.started = time.monotonic()
+            if page.gate is not None:
+                os.write(page.gate[1], b"1")
+
+    def _start(self, post: Post, gated: bool = False) -> _Running:
         self._next_id += 1
         job_id = self._next_id
         result_dir = self._scratch / f"page-{job_id}"
@@ -220,8 +240,11 @@ class Runner:
             "env": self.page_env,
             "result_dir": str(result_dir),
             "work_dir": str(work_dir),
+            "gated": gated,  # wait for a byte on result_dir/GATE after set-up, before block 1
         }
-        page = _Running(job_id, post, result_dir, work_dir, time.monotonic())
+        page = _Running(job_id, post, result_dir, work_dir, None if gated else time.monotonic())
+        if gated:
+            page.gate = _open_gate(result_dir / GATE)
         if self.memory_groups is not None:  # the page joins its own cgroup before any block
             page.cgroup = cgroups.PageGroup.create(self.memory_groups, job_id, self.limits.memory_mb)
             job["cgroup"] = str(page.cgroup.path) if page.cgroup else ""
@@ -259,7 +282,7 @@ class Runner:
                 continue
             post_timeout = page.post.meta.get("timeout")
             page_limit = self.limits.for_page(page.post.blocks, post_timeout)
-            if now - page.started > page_limit + GRACE_SECONDS:
+            if page.started is not None and now - page.started > page_limit + GRACE_SECONDS:
                 page.killed_kind = "Timeout"
                 page.killed_because = f"the page did not finish within its limit of {page_limit:g} s"
             elif page.current_block is not None:
@@ -319,12 +342,15 @@ class Runner:
                 page.current_block, page.block_started = event["block"], time.monotonic()
             elif event["event"] == "block":
                 page.current_block = None
+            elif event["event"] == "end":
+                page.ended = True
 
     # -- finishing ---------------------------------------------------------------------------
     def _finish(
         self, page: _Running, exit_code: int, on_result: Callable[[Post, PageResult, Path], None]
     ) -> None:
         self.launcher.release(page.job_id)
+        _close_gate(page)
         self._read_events(page)
         if page.cgroup is not None:
             if page.cgroup.oom_killed() and not page.killed_because:
@@ -337,6 +363,23 @@ class Runner:
         finally:
             shutil.rmtree(page.result_dir, ignore_errors=True)
             shutil.rmtree(page.work_dir, ignore_errors=True)
+
+
+def _open_gate(path: Path) -> tuple[int, int]:
+    """A FIFO the gated page reads its go-ahead from. This process holds a reader too, so the
+    byte waits in the pipe whether or not the page has opened it yet; when the writer closes
+    (the page ended, was stopped, or the build went), the page reads end-of-file and leaves
+    without running a block."""
+    os.mkfifo(path, 0o600)
+    reader = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    return reader, os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+
+
+def _close_gate(page: _Running) -> None:
+    if page.gate is not None:
+        for fd in page.gate:
+            os.close(fd)
+        page.gate = None
 
 
 def memory_message(limit_mb: int, detail: str) -> str:
