@@ -110,6 +110,8 @@ def test_only_image_links_outside_code_are_rewritten(tmp_path: Path) -> None:
     text = (
         "![c](../../figures/chart.png)\n[text](../../figures/notes.txt)\n![t](../../figures/notes.txt)\n"
         "```python\n![c](../../figures/chart.png)\n```\n![in docs](b.png)\n"
+        # image syntax shown as code is text, even when it leads out of the repository
+        "Write `![c](../../figures/chart.png)` or ``![x](../../../../etc/x.png)`` as code.\n"
     )
     published: list[str] = []
 

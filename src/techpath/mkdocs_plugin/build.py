@@ -218,14 +218,16 @@ class MkDocsBuild:
     ) -> str:
         """The page's images from outside the docs folder published from the repository, their
         links rewritten (stage/outside_images.py); each one left out is an error at the page."""
-        assert self._gate is not None and self._scratch is not None
-        scratch = self._scratch
+        assert self._gate is not None
 
         def add(uri: str, content: bytes | Path) -> None:
             if files.get_file_from_path(uri) is not None:
                 return
-            if isinstance(content, bytes):
-                (target := scratch / "static" / uri).parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):  # a cleaned SVG; the scratch folder may have gone with
+                # the last build (`techpath serve` renders a saved page alone after it)
+                if self._scratch is None:
+                    self._scratch = Path(tempfile.mkdtemp(prefix="techpath-downloads-"))
+                (target := self._scratch / "static" / uri).parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(content)
                 content = target
             files.append(File.generated(config, uri, abs_src_path=str(content)))
