@@ -220,6 +220,7 @@ def _most_at_once(spans: Spans) -> int:
     return most
 
 
+@pytest.mark.slow  # pages that sleep on purpose: the cores sit idle for seconds
 @pytest.mark.parametrize("mode", ["fork", "spawn"])
 def test_one_job_executes_one_page_at_a_time(mode: str, tmp_path: Path) -> None:
     """`jobs: 1` ran two pages at once (the one kept in flight ran its blocks too): three pages
@@ -229,11 +230,13 @@ def test_one_job_executes_one_page_at_a_time(mode: str, tmp_path: Path) -> None:
     assert wall >= 3 * 1.5, wall
 
 
+@pytest.mark.slow  # pages that sleep on purpose: the cores sit idle for seconds
 def test_two_jobs_never_execute_three_pages_at_once(tmp_path: Path) -> None:
     spans, _ = _spans(tmp_path, 5, 1.0, jobs=2)
     assert _most_at_once(spans) == 2, spans
 
 
+@pytest.mark.slow  # pages that sleep on purpose: the cores sit idle for seconds
 def test_a_page_held_at_its_gate_keeps_its_whole_time_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
