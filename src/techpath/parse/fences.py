@@ -15,6 +15,7 @@ whose content is Markdown again (their fences are `children`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -46,6 +47,19 @@ _OPTION = re.compile(r"""(?P<key>[A-Za-z][A-Za-z0-9_]*)(?:=(?P<q>["'])(?P<value>
 _HL_LINES = re.compile(r"\d+(?:-\d+)?(?:[ \t]+\d+(?:-\d+)?)*$")
 _LINENUMS = re.compile(r"\d+")
 # `raises="..."`: an exception class, maybe by its dotted path (sklearn.exceptions.NotFittedError)
+# A Markdown code span: a run of backticks, then the shortest text up to a run of the same length.
+CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+
+
+def outside_code_spans(text: str, change: Callable[[str], str]) -> str:
+    """`text` with `change` applied to the text between its code spans; the spans as written."""
+    out, start = [], 0
+    for span in CODE_SPAN.finditer(text):
+        out += [change(text[start : span.start()]), span.group(0)]
+        start = span.end()
+    return "".join([*out, change(text[start:])])
+
+
 EXCEPTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 _TOKEN = re.compile(r"""(?P<key>[.#]?[A-Za-z_][-\w]*)(?:=(?P<value>"[^"]*"|'[^']*'|[^\s"'}]+))?""")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from techpath.model import BlockOptions, CodeBlock, InlineExpr, Post, Problem
 from techpath.parse.exercises import Box, assemble
-from techpath.parse.fences import find_fences
+from techpath.parse.fences import find_fences, outside_code_spans
 from techpath.parse.frontmatter import PostSchema, split_front_matter, validate_post_meta
 from techpath.parse.inline import inline_exprs
 from techpath.parse.inputs import declared_inputs
@@ -210,7 +210,6 @@ def shown_fences(markdown: str) -> str:
 
 # Jupyter's inline math: `$...$` within one paragraph, its TeX allowed to start or end with a space.
 _JUPYTER_INLINE = re.compile(r"(?<![\\$])\$(?!\$)(?P<tex>(?:\\.|[^\\$\n]|\n(?![ \t]*\n))+?)(?<!\\)\$(?!\$)")
-_CODE_SPANS = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
 
 
 def jupyter_math(markdown: str) -> str:
@@ -227,10 +226,7 @@ def jupyter_math(markdown: str) -> str:
         if chunk.startswith("\0"):
             out.append(chunk.replace("\0", ""))
             continue
-        pieces = _CODE_SPANS.split(chunk)  # text, marker, text, ...: code spans dropped by split
-        spans = [m.group(0) for m in _CODE_SPANS.finditer(chunk)]
-        texts = [_tight_math(piece) for piece in pieces[::2]]
-        out.append("".join(t + (spans[i] if i < len(spans) else "") for i, t in enumerate(texts)))
+        out.append(outside_code_spans(chunk, _tight_math))
     return "".join(out)
 
 

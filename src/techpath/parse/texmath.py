@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from techpath.parse.fences import find_fences
+from techpath.parse.fences import CODE_SPAN, find_fences
 
 _DISPLAY = re.compile(r"\$\$(?P<a>.+?)\$\$|\\\[(?P<b>.+?)\\\]", re.S)
 # Inline math may run over a line break, as arithmatex allows (not over a blank line).
@@ -20,7 +20,6 @@ _INLINE = re.compile(
     r"(?<![\\$])\$(?![\s$])(?P<a>(?:\\.|[^\\$\n]|\n(?![ \t]*\n))+?)(?<![\s\\])\$(?!\d)"
     r"|\\\((?P<b>(?:[^\n]|\n(?![ \t]*\n))+?)\\\)"
 )
-_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
 _TEXT = re.compile(r">([^<]+)<")
 _SPECIAL = set("\\`*_{}[]()!$:|~^=+")
 
@@ -75,7 +74,7 @@ def _prose(text: str, first_line: int, typeset: Typeset, problems: list[TexProbl
         kept.append(match[0])
         return f"\x00{len(kept) - 1}\x00"
 
-    text = _CODE_SPAN.sub(keep, text)
+    text = CODE_SPAN.sub(keep, text)
 
     def render(tex: str, display: bool, at: int) -> str | None:
         html, error = typeset(tex.strip(), display)

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from techpath.parse.fences import outside_code_spans
+
 if TYPE_CHECKING:
     from techpath.safety.files import FileGate
 
@@ -28,8 +30,6 @@ PREFIX = "assets/techpath/repository"  # where the published copies go in the bu
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".ico", ".svg"})
 _IMAGE = re.compile(r"(!\[[^\]\n]*\]\()(<[^>\n]+>|[^)\s]+)((?:\s+\"[^\"\n]*\")?\))")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-# A code span: a run of backticks, then the shortest text up to a run of the same length.
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)")
 
 
 def outside_images(
@@ -88,17 +88,8 @@ def outside_images(
             fence = opened.group(1)
             lines.append(line)
         else:  # image syntax shown as code (`![](../x.png)`) is text, not a link
-            lines.append(_outside_code_spans(line, lambda text: _IMAGE.sub(replace, text)))
+            lines.append(outside_code_spans(line, lambda text: _IMAGE.sub(replace, text)))
     return "".join(lines), refused
-
-
-def _outside_code_spans(line: str, change: Callable[[str], str]) -> str:
-    """`line` with `change` applied to its text between code spans; the spans kept as written."""
-    out, start = [], 0
-    for span in _CODE_SPAN.finditer(line):
-        out += [change(line[start : span.start()]), span.group(0)]
-        start = span.end()
-    return "".join([*out, change(line[start:])])
 
 
 def publish_outside_images(
