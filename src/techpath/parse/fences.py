@@ -51,6 +51,26 @@ _LINENUMS = re.compile(r"\d+")
 CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
 
 
+def in_prose(markdown: str, rewrite: Callable[[str], str]) -> str:
+    """`markdown` with `rewrite` applied to each run of lines between its fenced code blocks;
+    the blocks' lines as written."""
+    lines = markdown.split("\n")
+    code = {i for f in find_fences(markdown) for i in range(f.start, f.end + 1)}
+    out: list[str] = []
+    prose: list[str] = []
+    for i, line in enumerate(lines):
+        if i not in code:
+            prose.append(line)
+            continue
+        if prose:
+            out.append(rewrite("\n".join(prose)))
+            prose = []
+        out.append(line)
+    if prose:
+        out.append(rewrite("\n".join(prose)))
+    return "\n".join(out)
+
+
 def outside_code_spans(text: str, change: Callable[[str], str]) -> str:
     """`text` with `change` applied to the text between its code spans; the spans as written."""
     out, start = [], 0

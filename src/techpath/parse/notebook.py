@@ -16,7 +16,7 @@ from typing import Any
 
 from techpath.model import BlockOptions, CodeBlock, InlineExpr, Post, Problem
 from techpath.parse.exercises import Box, assemble
-from techpath.parse.fences import find_fences, outside_code_spans
+from techpath.parse.fences import in_prose, outside_code_spans
 from techpath.parse.frontmatter import PostSchema, split_front_matter, validate_post_meta
 from techpath.parse.inline import inline_exprs
 from techpath.parse.inputs import declared_inputs
@@ -217,17 +217,7 @@ def jupyter_math(markdown: str) -> str:
     arithmatex takes a `$` followed or preceded by a space for a dollar sign, and Markdown then
     reads the formula's `_` and `*` as emphasis. The spaces just inside the dollars are dropped
     (TeX ignores them); fences and code spans are left as written."""
-    lines = markdown.split("\n")
-    for fence in find_fences(markdown):
-        for i in range(fence.start, fence.end + 1):
-            lines[i] = "\0" + lines[i]  # not prose: marked so the pass below skips the line
-    out: list[str] = []
-    for chunk in re.split(r"((?:^\0.*(?:\n|$))+)", "\n".join(lines), flags=re.M):
-        if chunk.startswith("\0"):
-            out.append(chunk.replace("\0", ""))
-            continue
-        out.append(outside_code_spans(chunk, _tight_math))
-    return "".join(out)
+    return in_prose(markdown, lambda prose: outside_code_spans(prose, _tight_math))
 
 
 def _tight_math(text: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote
 
-from techpath.parse.fences import find_fences
+from techpath.parse.fences import find_fences, in_prose
 
 # [text](target.ipynb#part "title") and reference definitions [id]: target.ipynb
 _INLINE = re.compile(r"(\]\(\s*<?)([^)\s>]+?\.ipynb)((?:#[^)\s>]*)?>?(?:\s+[\"'][^\"']*[\"'])?\s*\))")
@@ -50,23 +50,7 @@ def link_to_pages(markdown: str, uri: str, notebooks: Iterable[str]) -> str:
         resolved = posixpath.normpath(posixpath.join(folder, target))
         return match[1] + page_uri(target) + match[3] if resolved in known else match[0]
 
-    return _in_prose(markdown, lambda prose: _REFERENCE.sub(point, _INLINE.sub(point, prose)))
-
-
-def _in_prose(markdown: str, rewrite: Callable[[str], str]) -> str:
-    """`markdown` with `rewrite` applied to the prose between its code blocks (same lines)."""
-    lines = markdown.split("\n")
-    code = {i for f in find_fences(markdown) for i in range(f.start, f.end + 1)}
-    pieces, start = [], 0
-    for i in [*sorted(code), len(lines)]:
-        if i > start:
-            pieces.append((start, rewrite("\n".join(lines[start:i]))))
-        start = i + 1
-    out = list(lines)
-    for first, prose in pieces:
-        chunk = prose.split("\n")
-        out[first : first + len(chunk)] = chunk
-    return "\n".join(out)
+    return in_prose(markdown, lambda prose: _REFERENCE.sub(point, _INLINE.sub(point, prose)))
 
 
 # What MkDocs says about a page's links: "Doc file 'a.md' contains a link 'b.md#x', but the doc
@@ -197,4 +181,4 @@ def jupyter_fragments(
     def rewrite(prose: str) -> str:
         return _FRAGMENT_REFERENCE.sub(point, _FRAGMENT_INLINE.sub(point, prose))
 
-    return _in_prose(markdown, rewrite)
+    return in_prose(markdown, rewrite)

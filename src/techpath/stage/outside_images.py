@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from techpath.parse.fences import outside_code_spans
+from techpath.parse.fences import in_prose, outside_code_spans
 
 if TYPE_CHECKING:
     from techpath.safety.files import FileGate
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 PREFIX = "assets/techpath/repository"  # where the published copies go in the built site
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".ico", ".svg"})
 _IMAGE = re.compile(r"(!\[[^\]\n]*\]\()(<[^>\n]+>|[^)\s]+)((?:\s+\"[^\"\n]*\")?\))")
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
 
 def outside_images(
@@ -77,19 +76,12 @@ def outside_images(
         new = posixpath.relpath(uri, posixpath.dirname(page_uri) or ".")
         return f"{match.group(1)}{new}{match.group(3)}"
 
-    lines, fence = [], ""
-    for line in markdown.splitlines(keepends=True):
-        opened = _FENCE.match(line)
-        if fence:
-            if opened and opened.group(1).startswith(fence):
-                fence = ""
-            lines.append(line)
-        elif opened:
-            fence = opened.group(1)
-            lines.append(line)
-        else:  # image syntax shown as code (`![](../x.png)`) is text, not a link
-            lines.append(outside_code_spans(line, lambda text: _IMAGE.sub(replace, text)))
-    return "".join(lines), refused
+    def rewrite(prose: str) -> str:  # image syntax shown as code (`![](../x.png)`) is text
+        return "\n".join(
+            outside_code_spans(line, lambda t: _IMAGE.sub(replace, t)) for line in prose.split("\n")
+        )
+
+    return in_prose(markdown, rewrite), refused
 
 
 def publish_outside_images(
